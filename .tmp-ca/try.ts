@@ -1,0 +1,15 @@
+import * as c from "/work/main/certs";
+import { writeFileSync, mkdirSync } from "fs";
+const t0 = Date.now();
+const root = c.createRootCa({ commonName: "Test Root", keySize: 2048, validityDays: 3650 });
+const inter = c.createIntermediateCa({ issuer: root, commonName: "Test Intermediate", keySize: 2048, validityDays: 365 });
+const dev = c.createDeviceCertificate({ issuer: inter, registrationId: "device_01" });
+const ver = c.createVerificationCertificate({ issuer: root, code: "ABCDEF0123" });
+console.log(Date.now() - t0, "ms");
+mkdirSync("/tmp/ch", { recursive: true });
+writeFileSync("/tmp/ch/root.pem", root.certificatePem);
+writeFileSync("/tmp/ch/inter.pem", inter.certificatePem);
+writeFileSync("/tmp/ch/dev.pem", dev.certificatePem);
+writeFileSync("/tmp/ch/ver.pem", ver.certificatePem);
+console.log(c.describeCertificate(inter.certificatePem));
+console.log(root.privateKeyPem.split("\n")[0]);

@@ -1,0 +1,30 @@
+/**
+ * The X.509 code of dps-x509: keys generated natively, TBSCertificates built with node-forge,
+ * signatures made natively with `crypto.sign`. Pure functions, no Pulumi.
+ *
+ * Files, one job each: der (DER/PEM bytes), parse (read a certificate), keys, validity (serial and
+ * validity window), names (CN/registration id/code rules), extensions, sign, issuer (load a CA once),
+ * profiles (root, intermediate, device, verification), describe, checks (brought CAs).
+ */
+export type { KeyAndCert, RsaKeySize } from "./types";
+export {
+  createRootCa,
+  createIntermediateCa,
+  createDeviceCertificate,
+  createVerificationCertificate,
+  issueDeviceCertificate,
+  DEFAULT_ROOT_PATH_LENGTH,
+  DEFAULT_DEVICE_VALIDITY_DAYS,
+  VERIFICATION_VALIDITY_DAYS,
+} from "./profiles";
+export { describeCertificate, formatName } from "./describe";
+export type { CertificateDescription } from "./describe";
+export { checkBroughtCa, checkBroughtCaDetailed } from "./checks";
+export type { BroughtCa, BroughtCaProblem } from "./checks";
+export { loadIssuer } from "./issuer";
+export type { IssuerContext } from "./issuer";
+export { subjectKeyOf } from "./sign";
+export type { SubjectKey } from "./sign";
+export { generateRsaKeyPair, RSA_KEY_SIZES } from "./keys";
+export { assertCommonName, assertRegistrationId, assertVerificationCode, MAX_COMMON_NAME } from "./names";
+export { CLOCK_SKEW_MS, MAX_VALIDITY_DAYS } from "./validity";

@@ -1,0 +1,84 @@
+/**
+ * Key pairs: generated natively, exported as PKCS#8 PEM, loaded once into KeyObjects,
+ * and the RFC 5280 key identifier. One job: keys. Error messages never carry key material.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from "crypto";
+import { asn1, pki } from "node-forge";
+import { readTlv, TAG } from "./der";
+
+/** RSA modulus sizes this project issues. */
+export type RsaKeySize = 2048 | 3072 | 4096;
+export const RSA_KEY_SIZES: readonly RsaKeySize[] = [2048, 3072, 4096];
+
+/** A generated key pair: KeyObjects for signing, and the private key as PKCS#8 PEM for storage. */
+export interface GeneratedKeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  privateKeyPem: string;
+}
+
+/** Throws unless `keySize` is 2048, 3072 or 4096. */
+export function assertKeySize(keySize: unknown, what = "keySize"): asserts keySize is RsaKeySize {
+  if (!RSA_KEY_SIZES.includes(keySize as RsaKeySize)) {
+    throw new Error(`${what} must be one of ${RSA_KEY_SIZES.join(", ")}; got ${JSON.stringify(keySize)}`);
+  }
+}
+
+/** Generates an RSA key pair natively (OpenSSL under Node), public exponent 65537. */
+export function generateRsaKeyPair(keySize: RsaKeySize): GeneratedKeyPair {
+  assertKeySize(keySize);
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: keySize, publicExponent: 0x10001 });
+  const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  return { privateKey, publicKey, privateKeyPem };
+}
+
+/** Loads a private key PEM (PKCS#8, PKCS#1 or SEC1) once. The thrown message names no key material. */
+export function loadPrivateKey(pem: string, what = "private key"): KeyObject {
+  if (typeof pem !== "string" || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    throw new Error(`${what} is not a PEM private key`);
+  }
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem)) throw new Error(`${what} is encrypted; give it unencrypted`);
+  try {
+    return createPrivateKey({ key: pem, format: "pem" });
+  } catch {
+    throw new Error(`${what} could not be parsed`);
+  }
+}
+
+/** The public half of a private key. */
+export function publicKeyOf(privateKey: KeyObject): KeyObject {
+  return createPublicKey(privateKey);
+}
+
+/** SubjectPublicKeyInfo DER of a public key. */
+export function spkiDer(publicKey: KeyObject): Buffer {
+  return publicKey.export({ type: "spki", format: "der" });
+}
+
+/**
+ * RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value (without the unused-bits byte).
+ * Works for any key type, from the SPKI DER.
+ */
+export function keyIdentifierFromSpki(spki: Buffer): Buffer {
+  const outer = readTlv(spki, 0);
+  const algorithm = readTlv(spki, outer.start);
+  const bitString = readTlv(spki, algorithm.end);
+  if (outer.tag !== TAG.SEQUENCE || bitString.tag !== TAG.BIT_STRING) throw new Error("malformed SubjectPublicKeyInfo");
+  return createHash("sha1").update(spki.subarray(bitString.start + 1, bitString.end)).digest();
+}
+
+/** A public key in forge's form (forge builds the TBSCertificate; it only knows RSA). */
+export function forgePublicKey(publicKey: KeyObject): pki.rsa.PublicKey {
+  if (publicKey.asymmetricKeyType !== "rsa") throw new Error("subject keys must be RSA");
+  return pki.publicKeyFromAsn1(asn1.fromDer(spkiDer(publicKey).toString("binary"))) as pki.rsa.PublicKey;
+}
+
+/** Key size in bits: RSA modulus length, or the EC curve size. 0 when unknown. */
+export function keySizeOf(publicKey: KeyObject): number {
+  const details = publicKey.asymmetricKeyDetails ?? {};
+  if (details.modulusLength) return details.modulusLength;
+  const curves: Record<string, number> = { prime256v1: 256, "P-256": 256, secp384r1: 384, "P-384": 384, secp521r1: 521, "P-521": 521 };
+  if (details.namedCurve) return curves[details.namedCurve] ?? 0;
+  if (publicKey.asymmetricKeyType === "ed25519") return 256;
+  return 0;
+}

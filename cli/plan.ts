@@ -1,0 +1,77 @@
+/**
+ * `npm run plan -- --stack <name> [--json]` or `npm run plan -- --config <file> [--json]`: what `pulumi up` would
+ * declare for a stack, evaluated offline under Pulumi's runtime mocks. For reviewers without cloud credentials.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { formatProblems } from "../components/configProblems";
+import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/enrollmentGroupRequest";
+import { evaluatePlan } from "./plan/evaluate";
+import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
+import type { RecordedResource } from "./plan/record";
+import { readStackFile } from "./plan/stackFile";
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const USAGE = "usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [--json]";
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/** The stack file for `--stack <name>`: in the current folder, else in the project's. */
+function stackFilePath(stack: string): string {
+  const fileName = `Pulumi.${stack}.yaml`;
+  const inCwd = path.resolve(fileName);
+  return fs.existsSync(inCwd) ? inCwd : path.join(PROJECT_ROOT, fileName);
+}
+
+/** Adds to each enrollment group the body it would PUT, built by the same code the provider uses. */
+function withRequests(resource: RecordedResource): PlannedResource {
+  const { urn: _urn, ...planned } = resource;
+  if (!resource.type.endsWith(":EnrollmentGroup")) return planned;
+  return { ...planned, request: enrollmentGroupRequestBody(resource.inputs as unknown as EnrollmentGroupSpec) };
+}
+
+export async function runPlan(argv: string[], io: Io): Promise<number> {
+  let options: { stack?: string; config?: string; json?: boolean };
+  try {
+    options = parseArgs({ args: argv, options: { stack: { type: "string" }, config: { type: "string" }, json: { type: "boolean" } } }).values;
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!options.stack === !options.config) {
+    io.stderr(`give exactly one of --stack and --config\n${USAGE}\n`);
+    return 2;
+  }
+  const file = options.config ? path.resolve(options.config) : stackFilePath(options.stack!);
+  const stack = options.stack ?? path.basename(file).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
+  let stackFile;
+  try {
+    stackFile = readStackFile(file);
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n`);
+    return 1;
+  }
+  const result = await evaluatePlan(stackFile, stack);
+  if (!result.ok) {
+    io.stderr(`${path.basename(file)}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
+    return 1;
+  }
+  const plan: Plan = { stack, resources: result.resources.map(withRequests), outputs: result.outputs };
+  io.stdout(`${options.json ? planJson(plan) : planTree(plan)}\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  runPlan(process.argv.slice(2), { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) })
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch((err) => {
+      process.stderr.write(`plan failed: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,41 @@
+/**
+ * Evaluates the real program for a stack's config under Pulumi's runtime mocks (a preview: values only `up` can know
+ * stay unknown) and returns what it declares. No cloud call, no credentials.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, parseStackConfig, readRawStackConfig, type Problem } from "../../components/config";
+import { AzureLikeMocks } from "./mocks";
+import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
+import type { StackFileConfig } from "./stackFile";
+
+const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
+
+export type PlanResult =
+  | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown> }
+  | { ok: false; problems: Problem[] };
+
+export async function evaluatePlan(stackFile: StackFileConfig, stackName: string): Promise<PlanResult> {
+  const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig));
+  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+
+  await pulumi.runtime.setMocks(new AzureLikeMocks(), CONFIG_NAMESPACE, stackName, true);
+  pulumi.runtime.setAllConfig(stackFile.allConfig, stackFile.secretKeys);
+  const resources = recordRegistrations();
+
+  // Loaded after the mocks are in place, as Pulumi's testing guide requires.
+  const { DpsX509, stackOutputs } = await import("../../components/dpsX509");
+  const outputs = stackOutputs(new DpsX509(CONFIG_NAMESPACE, { config: parsed.config }));
+  await settings.waitForRPCs();
+  return { ok: true, resources, outputs: await resolveOutputs(outputs) };
+}
+
+/** Resolves stack outputs for display: secrets and unknowns as markers. */
+async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const resolved: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(outputs)) {
+    const output = pulumi.output(value);
+    const [isSecret, isKnown] = await Promise.all([pulumi.isSecret(output), (output as any).isKnown as Promise<boolean>]);
+    resolved[key] = isSecret ? SECRET_MARKER : !isKnown ? UNKNOWN_MARKER : await new Promise((resolve) => output.apply(resolve));
+  }
+  return resolved;
+}

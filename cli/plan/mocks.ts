@@ -1,0 +1,77 @@
+/**
+ * Pulumi runtime mocks that answer the way Azure would, so that the offline plan (and the mock tests) read as a real
+ * deployment does: a hub's host name is `<name>.azure-devices.net`, the DPS gets a placeholder ID scope and its real
+ * host names. Keys are placeholders; the program marks them secret, so they print as "[secret]".
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The ID scope a mocked DPS gets: Azure's shape (`0ne` + 8 hex digits), clearly not a real one. */
+export const PLACEHOLDER_ID_SCOPE = "0ne00000000";
+export const PLACEHOLDER_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
+const PLACEHOLDER_KEY = "cGxhY2Vob2xkZXIta2V5LW5vdC1yZWFs"; // base64("placeholder-key-not-real")
+
+type State = Record<string, unknown>;
+
+function resourceId(type: string, name: string): string {
+  return `/subscriptions/${PLACEHOLDER_SUBSCRIPTION_ID}/providers/${type.replace(/:/g, "/")}/${name}`;
+}
+
+/** What Azure adds to a resource's inputs, by resource type. */
+const azureOutputs: Record<string, (inputs: State) => State> = {
+  "azure-native:resources:ResourceGroup": (inputs) => ({ name: inputs.resourceGroupName }),
+  "azure-native:iothub:IotHubResource": (inputs) => ({
+    name: inputs.resourceName,
+    properties: { hostName: `${String(inputs.resourceName)}.azure-devices.net`, state: "Active" },
+  }),
+  "azure-native:deviceprovisioningservices:IotDpsResource": (inputs) => ({
+    name: inputs.provisioningServiceName,
+    properties: {
+      ...(inputs.properties as State),
+      idScope: PLACEHOLDER_ID_SCOPE,
+      serviceOperationsHostName: `${String(inputs.provisioningServiceName)}.azure-devices-provisioning.net`,
+      deviceProvisioningHostName: "global.azure-devices-provisioning.net",
+      state: "Active",
+    },
+  }),
+  "azure-native:deviceprovisioningservices:DpsCertificate": (inputs) => ({
+    name: inputs.certificateName,
+    etag: '"AAAAAAAAAAE="',
+  }),
+};
+
+/** Answers for the invokes the program makes; anything else is a bug and throws. */
+const invokeResults: Record<string, (inputs: State) => State> = {
+  "azure-native:authorization:getClientConfig": () => ({
+    clientId: "00000000-0000-0000-0000-000000000001",
+    objectId: "00000000-0000-0000-0000-000000000002",
+    subscriptionId: PLACEHOLDER_SUBSCRIPTION_ID,
+    tenantId: "00000000-0000-0000-0000-000000000003",
+  }),
+  "azure-native:iothub:listIotHubResourceKeysForKeyName": (inputs) => ({
+    keyName: inputs.keyName,
+    primaryKey: PLACEHOLDER_KEY,
+    secondaryKey: PLACEHOLDER_KEY,
+    rights: "RegistryWrite, ServiceConnect, DeviceConnect",
+  }),
+  "azure-native:deviceprovisioningservices:listIotDpsResourceKeysForKeyName": (inputs) => ({
+    keyName: inputs.keyName,
+    primaryKey: PLACEHOLDER_KEY,
+    secondaryKey: PLACEHOLDER_KEY,
+    rights: "ServiceConfig, DeviceConnect, EnrollmentWrite",
+  }),
+};
+
+export class AzureLikeMocks implements pulumi.runtime.Mocks {
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+    const inputs = args.inputs as State;
+    const extra = azureOutputs[args.type]?.(inputs) ?? {};
+    const id = args.custom === false ? undefined : resourceId(args.type, args.name);
+    return { id, state: { ...inputs, ...extra } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): State {
+    const answer = invokeResults[args.token];
+    if (!answer) throw new Error(`the mocks do not know the function ${args.token}: add it to cli/plan/mocks.ts`);
+    return answer(args.inputs as State);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Records every resource the program registers with the (mock) resource monitor: type, name, parent, dependencies
+ * and inputs, with secrets and values unknown until `up` replaced by readable markers.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+// The wire format's markers, from the SDK (runtime/rpc.ts); they are part of Pulumi's RPC protocol.
+const rpc: {
+  deserializeProperties(struct: unknown, keepUnknowns?: boolean): Record<string, unknown>;
+  unknownValue: string;
+  specialSigKey: string;
+  specialSecretSig: string;
+} = require("@pulumi/pulumi/runtime/rpc");
+
+export const SECRET_MARKER = "[secret]";
+export const UNKNOWN_MARKER = "(known after up)";
+
+/** Inputs that are Pulumi's plumbing rather than the resource's own. */
+const PLUMBING_INPUTS = new Set(["__provider"]);
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  /** The parent's name, or null at the top. */
+  parent: string | null;
+  /** Names of the resources this one depends on (explicit dependsOn and through its inputs). */
+  dependsOn: string[];
+  /** The inputs as registered, with SECRET_MARKER and UNKNOWN_MARKER in place of secrets and unknowns. */
+  inputs: Record<string, unknown>;
+  urn: string;
+}
+
+/** Replaces secret wrappers and unknowns with markers, recursively. */
+export function readable(value: unknown): unknown {
+  if (value === rpc.unknownValue) return UNKNOWN_MARKER;
+  if (Array.isArray(value)) return value.map(readable);
+  if (value !== null && typeof value === "object") {
+    const object = value as Record<string, unknown>;
+    if (object[rpc.specialSigKey] === rpc.specialSecretSig) return SECRET_MARKER;
+    return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, readable(inner)]));
+  }
+  return value;
+}
+
+function nameFromUrn(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/** Wraps the current monitor's registerResource; call after `pulumi.runtime.setMocks`. */
+export function recordRegistrations(): RecordedResource[] {
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: any, callback: (err: unknown, response: any) => void): void;
+  };
+  const recorded: RecordedResource[] = [];
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    register(req, (err, response) => {
+      if (!err && response) {
+        const inputs = readable(rpc.deserializeProperties(req.getObject(), true)) as Record<string, unknown>;
+        for (const key of PLUMBING_INPUTS) delete inputs[key];
+        recorded.push({
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent() ? nameFromUrn(req.getParent()) : null,
+          dependsOn: [...new Set<string>(req.getDependenciesList().map(nameFromUrn))],
+          inputs,
+          urn: response.getUrn(),
+        });
+      }
+      callback(err, response);
+    });
+  };
+  return recorded;
+}

@@ -1,0 +1,239 @@
+/**
+ * The DPS service API (2021-10-01) JSON of an X.509 CA enrollment group, both ways: the body that is PUT
+ * (and that the offline plan prints), the spec read back from what the service returns, the check of a spec
+ * before anything is sent, and which fields differ between two specs. Pure: no I/O, no Pulumi.
+ */
+
+export interface EnrollmentGroupSpec {
+  enrollmentId: string;
+  primaryCaName: string;
+  secondaryCaName?: string;
+  provisioningStatus: "enabled" | "disabled";
+  allocationPolicy: "hashed" | "geoLatency" | "static" | "custom";
+  iotHubHostNames: string[];
+  customAllocation?: { webhookUrl: string; apiVersion: string };
+  initialTwin?: { tags?: Record<string, unknown>; properties?: { desired?: Record<string, unknown> } };
+  reprovisionPolicy: "reprovisionandmigratedata" | "reprovisionandresetdata" | "never";
+  edgeEnabled: boolean;
+}
+
+export const provisioningStatuses = ["enabled", "disabled"] as const;
+export const allocationPolicies = ["hashed", "geoLatency", "static", "custom"] as const;
+export const reprovisionPolicyNames = ["reprovisionandmigratedata", "reprovisionandresetdata", "never"] as const;
+
+const reprovisionFlags: Record<EnrollmentGroupSpec["reprovisionPolicy"], { updateHubAssignment: boolean; migrateDeviceData: boolean }> = {
+  reprovisionandmigratedata: { updateHubAssignment: true, migrateDeviceData: true },
+  reprovisionandresetdata: { updateHubAssignment: true, migrateDeviceData: false },
+  never: { updateHubAssignment: false, migrateDeviceData: false },
+};
+
+/**
+ * The request body of `PUT /enrollmentGroups/{id}`. Every field the group can carry is written, so that a PUT
+ * (which replaces the whole record) also clears what the configuration no longer sets: an absent initial twin
+ * is sent as an empty one. `customAllocationDefinition` only for the custom policy, `secondary` only when set.
+ */
+export function enrollmentGroupRequestBody(spec: EnrollmentGroupSpec): Record<string, unknown> {
+  const caReferences: Record<string, string> = { primary: spec.primaryCaName };
+  if (spec.secondaryCaName) caReferences.secondary = spec.secondaryCaName;
+  const body: Record<string, unknown> = {
+    enrollmentGroupId: spec.enrollmentId,
+    attestation: { type: "x509", x509: { caReferences } },
+    capabilities: { iotEdge: spec.edgeEnabled },
+    initialTwin: {
+      tags: { ...(spec.initialTwin?.tags ?? {}) },
+      properties: { desired: { ...(spec.initialTwin?.properties?.desired ?? {}) } },
+    },
+    provisioningStatus: spec.provisioningStatus,
+    reprovisionPolicy: { ...(reprovisionFlags[spec.reprovisionPolicy] ?? reprovisionFromLabel(spec.reprovisionPolicy)) },
+    allocationPolicy: spec.allocationPolicy,
+    iotHubs: [...(spec.iotHubHostNames ?? [])],
+  };
+  if (spec.allocationPolicy === "custom" && spec.customAllocation) {
+    body.customAllocationDefinition = { webhookUrl: spec.customAllocation.webhookUrl, apiVersion: spec.customAllocation.apiVersion };
+  }
+  return body;
+}
+
+/** The label `specFromEnrollmentGroupRecord` gives a reprovision policy that matches none of the three names. */
+function reprovisionLabel(updateHubAssignment: boolean, migrateDeviceData: boolean): string {
+  return `updateHubAssignment=${updateHubAssignment},migrateDeviceData=${migrateDeviceData}`;
+}
+
+function reprovisionFromLabel(label: string): { updateHubAssignment: boolean; migrateDeviceData: boolean } {
+  const m = /^updateHubAssignment=(true|false),migrateDeviceData=(true|false)$/.exec(String(label));
+  if (!m) return { updateHubAssignment: true, migrateDeviceData: true };
+  return { updateHubAssignment: m[1] === "true", migrateDeviceData: m[2] === "true" };
+}
+
+/** Twin collections as returned may carry `$metadata`/`$version`; they are the service's, not ours. */
+function withoutServiceKeys(collection: unknown): Record<string, unknown> {
+  if (!collection || typeof collection !== "object" || Array.isArray(collection)) return {};
+  return Object.fromEntries(Object.entries(collection as Record<string, unknown>).filter(([k]) => !k.startsWith("$")));
+}
+
+/**
+ * The spec a group record returned by the service describes, with the service's documented defaults for
+ * absent fields (provisioningStatus enabled, reprovision true/true, iotEdge false). A reprovision policy that
+ * is none of the three names (e.g. set by hand to update=false, migrate=true) is kept as a descriptive label
+ * so that it shows as a difference instead of being folded into "never".
+ */
+export function specFromEnrollmentGroupRecord(record: Record<string, any>): EnrollmentGroupSpec {
+  const ca = record?.attestation?.x509?.caReferences ?? {};
+  const rp = record?.reprovisionPolicy;
+  const update = rp?.updateHubAssignment ?? true;
+  const migrate = rp?.migrateDeviceData ?? true;
+  const reprovision = (Object.keys(reprovisionFlags) as EnrollmentGroupSpec["reprovisionPolicy"][])
+    .find((k) => reprovisionFlags[k].updateHubAssignment === update && reprovisionFlags[k].migrateDeviceData === migrate);
+  const twin = record?.initialTwin;
+  const tags = withoutServiceKeys(twin?.tags);
+  const desired = withoutServiceKeys(twin?.properties?.desired);
+  const spec: EnrollmentGroupSpec = {
+    enrollmentId: record?.enrollmentGroupId,
+    primaryCaName: ca.primary ?? undefined,
+    provisioningStatus: record?.provisioningStatus ?? "enabled",
+    allocationPolicy: record?.allocationPolicy ?? undefined,
+    iotHubHostNames: Array.isArray(record?.iotHubs) ? [...record.iotHubs] : [],
+    reprovisionPolicy: (reprovision ?? reprovisionLabel(update, migrate)) as EnrollmentGroupSpec["reprovisionPolicy"],
+    edgeEnabled: record?.capabilities?.iotEdge ?? false,
+  };
+  if (ca.secondary) spec.secondaryCaName = ca.secondary;
+  const cad = record?.customAllocationDefinition;
+  if (cad && (cad.webhookUrl || cad.apiVersion)) spec.customAllocation = { webhookUrl: cad.webhookUrl, apiVersion: cad.apiVersion };
+  if (Object.keys(tags).length || Object.keys(desired).length) spec.initialTwin = { tags, properties: { desired } };
+  return spec;
+}
+
+/** JSON with object keys sorted, so that two equal documents compare equal as strings. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value as object).sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+/** The spec fields by which two specs' request bodies differ, in a fixed order (values are never included). */
+export function changedEnrollmentGroupFields(a: EnrollmentGroupSpec, b: EnrollmentGroupSpec): string[] {
+  const x = enrollmentGroupRequestBody(a) as Record<string, any>;
+  const y = enrollmentGroupRequestBody(b) as Record<string, any>;
+  const fields: Array<[string, (body: Record<string, any>) => unknown]> = [
+    ["enrollmentId", (g) => String(g.enrollmentGroupId ?? "").toLowerCase()],
+    ["primaryCaName", (g) => g.attestation.x509.caReferences.primary],
+    ["secondaryCaName", (g) => g.attestation.x509.caReferences.secondary],
+    ["provisioningStatus", (g) => g.provisioningStatus],
+    ["allocationPolicy", (g) => g.allocationPolicy],
+    ["iotHubHostNames", (g) => (g.iotHubs as string[]).map((h) => String(h).toLowerCase())],
+    ["customAllocation", (g) => g.customAllocationDefinition],
+    ["initialTwin.tags", (g) => g.initialTwin.tags],
+    ["initialTwin.properties.desired", (g) => g.initialTwin.properties.desired],
+    ["reprovisionPolicy", (g) => g.reprovisionPolicy],
+    ["edgeEnabled", (g) => g.capabilities.iotEdge],
+  ];
+  return fields.filter(([, get]) => canonicalJson(get(x)) !== canonicalJson(get(y))).map(([name]) => name);
+}
+
+/**
+ * The DPS rule for enrollment and registration ids: 1 to 128 characters, letters, digits and `- . _ :`,
+ * no special character first or last.
+ */
+export function isValidEnrollmentId(id: unknown): id is string {
+  return typeof id === "string" && id.length >= 1 && id.length <= 128
+    && /^[A-Za-z0-9](?:[A-Za-z0-9\-._:]*[A-Za-z0-9])?$/.test(id);
+}
+
+export const enrollmentIdRule = "1 to 128 characters: letters, digits and - . _ : with no special character first or last";
+
+export interface SpecProblem {
+  /** The field at fault, as named in EnrollmentGroupSpec. */
+  readonly property: string;
+  /** What is wrong: the value (never a secret) and what is allowed. */
+  readonly reason: string;
+}
+
+/**
+ * What is wrong with a spec, before anything is sent: required fields, enum values, the id rule, static ⇒
+ * exactly one hub, custom ⇒ webhook URL and API version, a hub list needs a policy. `isUnknown` lets
+ * callers skip values not known yet (a Pulumi preview). The webhook URL is never echoed (it carries a key).
+ */
+export function enrollmentGroupSpecProblems(spec: Partial<Record<keyof EnrollmentGroupSpec, unknown>>, isUnknown: (v: unknown) => boolean = () => false): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const known = (v: unknown) => v !== undefined && v !== null && !isUnknown(v);
+  const show = (v: unknown) => JSON.stringify(v);
+  const add = (property: string, reason: string) => problems.push({ property, reason });
+
+  if (!isUnknown(spec.enrollmentId)) {
+    if (!known(spec.enrollmentId) || spec.enrollmentId === "") add("enrollmentId", "is required");
+    else if (!isValidEnrollmentId(spec.enrollmentId)) add("enrollmentId", `${show(spec.enrollmentId)} is not a valid enrollment id: ${enrollmentIdRule}`);
+  }
+  for (const key of ["primaryCaName", "secondaryCaName"] as const) {
+    const v = spec[key];
+    if (isUnknown(v)) continue;
+    if (key === "primaryCaName" && (!known(v) || v === "")) add(key, "is required: the name of a verified CA certificate in the DPS");
+    else if (known(v) && (typeof v !== "string" || v.trim() === "")) add(key, `${show(v)} must be a non-empty certificate name`);
+  }
+  const enumCheck = (key: keyof EnrollmentGroupSpec, allowed: readonly string[]) => {
+    const v = spec[key];
+    if (isUnknown(v)) return;
+    if (!known(v)) add(key, `is required: one of ${allowed.join(" | ")}`);
+    else if (!allowed.includes(v as string)) add(key, `${show(v)} is not allowed: one of ${allowed.join(" | ")} (exact casing)`);
+  };
+  enumCheck("provisioningStatus", provisioningStatuses);
+  enumCheck("allocationPolicy", allocationPolicies);
+  enumCheck("reprovisionPolicy", reprovisionPolicyNames);
+  if (!isUnknown(spec.edgeEnabled) && typeof spec.edgeEnabled !== "boolean") add("edgeEnabled", `${show(spec.edgeEnabled)} must be true or false`);
+
+  const hubs = spec.iotHubHostNames;
+  if (!isUnknown(hubs)) {
+    if (!Array.isArray(hubs)) add("iotHubHostNames", "is required: a list of linked IoT hub host names");
+    else {
+      hubs.forEach((h, i) => {
+        if (isUnknown(h)) return;
+        if (typeof h !== "string" || !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(h)) {
+          add(`iotHubHostNames[${i}]`, `${show(h)} is not a host name (e.g. myhub.azure-devices.net)`);
+        }
+      });
+      const lower = hubs.filter((h) => typeof h === "string").map((h) => (h as string).toLowerCase());
+      const dup = lower.find((h, i) => lower.indexOf(h) !== i);
+      if (dup) add("iotHubHostNames", `${show(dup)} is listed twice`);
+      if (spec.allocationPolicy === "static" && hubs.length !== 1 && !hubs.some(isUnknown)) {
+        add("iotHubHostNames", `the static allocation policy needs exactly one IoT hub; ${hubs.length} given`);
+      }
+    }
+  }
+
+  const ca = spec.customAllocation as { webhookUrl?: unknown; apiVersion?: unknown } | undefined;
+  if (spec.allocationPolicy === "custom" && !isUnknown(ca)) {
+    if (!known(ca)) add("customAllocation", "the custom allocation policy needs customAllocation { webhookUrl, apiVersion }");
+    else {
+      if (!isUnknown(ca!.webhookUrl)) {
+        if (typeof ca!.webhookUrl !== "string" || ca!.webhookUrl === "") add("customAllocation.webhookUrl", "is required for the custom allocation policy");
+        else if (!/^https:\/\/[^\s/]+/i.test(ca!.webhookUrl)) add("customAllocation.webhookUrl", "must be an https:// URL (value not shown: it may carry a function key)");
+      }
+      if (!isUnknown(ca!.apiVersion) && (typeof ca!.apiVersion !== "string" || !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(ca!.apiVersion))) {
+        add("customAllocation.apiVersion", `${show(ca!.apiVersion)} must be an API version such as "2021-10-01"`);
+      }
+    }
+  } else if (known(spec.allocationPolicy) && spec.allocationPolicy !== "custom" && known(ca)) {
+    add("customAllocation", `is only used with the custom allocation policy, not ${show(spec.allocationPolicy)}`);
+  }
+
+  const twin = spec.initialTwin as { tags?: unknown; properties?: { desired?: unknown } } | undefined;
+  if (known(twin)) {
+    const isObj = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+    if (!isObj(twin)) add("initialTwin", "must be an object { tags?, properties?: { desired? } }");
+    else {
+      if (known(twin!.tags) && !isObj(twin!.tags)) add("initialTwin.tags", "must be an object");
+      if (known(twin!.properties) && !isObj(twin!.properties)) add("initialTwin.properties", "must be an object { desired? }");
+      else if (known(twin!.properties?.desired) && !isObj(twin!.properties!.desired)) add("initialTwin.properties.desired", "must be an object");
+      const extra = Object.keys(twin!).filter((k) => k !== "tags" && k !== "properties");
+      if (extra.length) add("initialTwin", `unknown field(s) ${extra.join(", ")}: allowed are tags and properties.desired`);
+    }
+  }
+  return problems;
+}
