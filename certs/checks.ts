@@ -40,7 +40,7 @@ export function checkBroughtCaDetailed(o: BroughtCa): BroughtCaProblem[] {
     problems.push({ property: "certificatePem", message: "certificate is not a CA certificate (basicConstraints CA:TRUE missing)" });
   }
   const ku = parsed.extensions.keyUsage;
-  if (ku && !ku.usages.includes("keyCertSign")) {
+  if (bc?.cA && ku && !ku.usages.includes("keyCertSign")) {
     problems.push({ property: "certificatePem", message: "certificate's keyUsage lacks keyCertSign: it cannot sign certificates" });
   }
   const now = (o.now ?? new Date()).getTime();

@@ -4,7 +4,8 @@
  */
 
 /** ASN.1 universal tags used when assembling a certificate by hand. */
-export const TAG = { INTEGER: 0x02, BIT_STRING: 0x03, OCTET_STRING: 0x04, NULL: 0x05, OID: 0x06, SEQUENCE: 0x30 } as const;
+const TAG = { INTEGER: 0x02, BIT_STRING: 0x03, OCTET_STRING: 0x04, NULL: 0x05, OID: 0x06, SEQUENCE: 0x30 } as const;
+export { TAG };
 
 /** Encodes a DER length (definite form). */
 function derLength(length: number): Buffer {

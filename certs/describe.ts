@@ -27,7 +27,8 @@ export interface CertificateDescription {
 }
 
 function escapeRdnValue(value: string): string {
-  let out = value.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);
+  // RFC 4514 §2.4: the characters that must be escaped (as OpenSSL's RFC2253 output does)
+  let out = value.replace(/[\\,+"<>;]/g, (c) => `\\${c}`);
   if (out.startsWith("#") || out.startsWith(" ")) out = `\\${out}`;
   if (out.endsWith(" ") && out.length > 1) out = `${out.slice(0, -1)}\\ `;
   return out;

@@ -5,6 +5,11 @@
  * Files, one job each: der (DER/PEM bytes), parse (read a certificate), keys, validity (serial and
  * validity window), names (CN/registration id/code rules), extensions, sign, issuer (load a CA once),
  * profiles (root, intermediate, device, verification), describe, checks (brought CAs).
+ *
+ * This code is also serialized by value into the caCertificate dynamic provider (see the note at the
+ * top of components/providers/caCertificate.ts): keep package imports named (`import { pki } from
+ * "node-forge"`), no module-level mutable state or Buffers, and exported constants as
+ * `const X = …; export { X }`. test/caProviderSerialization.test.ts checks this.
  */
 export type { KeyAndCert, RsaKeySize } from "./types";
 export {

@@ -8,7 +8,8 @@ import { readTlv, TAG } from "./der";
 
 /** RSA modulus sizes this project issues. */
 export type RsaKeySize = 2048 | 3072 | 4096;
-export const RSA_KEY_SIZES: readonly RsaKeySize[] = [2048, 3072, 4096];
+const RSA_KEY_SIZES: readonly RsaKeySize[] = [2048, 3072, 4096];
+export { RSA_KEY_SIZES };
 
 /** A generated key pair: KeyObjects for signing, and the private key as PKCS#8 PEM for storage. */
 export interface GeneratedKeyPair {

@@ -4,7 +4,8 @@
  */
 
 /** X.520 upper bound for a common name (ub-common-name), in characters. */
-export const MAX_COMMON_NAME = 64;
+const MAX_COMMON_NAME = 64;
+export { MAX_COMMON_NAME };
 
 // C0/C1 control characters, and unpaired UTF-16 surrogates (not encodable as UTF-8).
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

@@ -40,7 +40,7 @@ export interface ParsedCertificate {
 }
 
 /** OIDs used across certs/. */
-export const OID = {
+const OID = {
   commonName: "2.5.4.3",
   basicConstraints: "2.5.29.19",
   keyUsage: "2.5.29.15",
@@ -54,6 +54,7 @@ export const OID = {
   ecdsaWithSHA384: "1.2.840.10045.4.3.3",
   ecdsaWithSHA512: "1.2.840.10045.4.3.4",
 } as const;
+export { OID };
 
 const SHORT_NAMES: Record<string, string> = {
   "2.5.4.3": "CN",

@@ -14,11 +14,12 @@ import type { KeyAndCert } from "./types";
 import { assertValidityDays, computeValidity, randomSerialHex } from "./validity";
 
 /** Default path length of a root: it signs intermediates, which sign devices. */
-export const DEFAULT_ROOT_PATH_LENGTH = 1;
+const DEFAULT_ROOT_PATH_LENGTH = 1;
 /** Default device certificate validity, in days. */
-export const DEFAULT_DEVICE_VALIDITY_DAYS = 365;
+const DEFAULT_DEVICE_VALIDITY_DAYS = 365;
 /** Validity of a proof-of-possession certificate, in days (clamped to the CA's notAfter). */
-export const VERIFICATION_VALIDITY_DAYS = 1;
+const VERIFICATION_VALIDITY_DAYS = 1;
+export { DEFAULT_ROOT_PATH_LENGTH, DEFAULT_DEVICE_VALIDITY_DAYS, VERIFICATION_VALIDITY_DAYS };
 
 function assertPathLength(value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 8) {

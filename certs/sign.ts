@@ -43,8 +43,6 @@ export interface SigningKey {
 // forge has getTBSCertificate; its typings do not declare it.
 const forgePki = pki as unknown as typeof pki & { getTBSCertificate(cert: pki.Certificate): asn1.Asn1 };
 
-const NULL_PARAMS = Buffer.from([TAG.NULL, 0x00]);
-
 /** sha256WithRSAEncryption for RSA keys; ecdsa-with-SHA256/384/512 by curve for EC keys (a brought CA may be EC). */
 export function signatureAlgorithmFor(key: KeyObject): SignatureAlgorithm {
   let hash: SignatureAlgorithm["hash"];
@@ -53,7 +51,7 @@ export function signatureAlgorithmFor(key: KeyObject): SignatureAlgorithm {
   if (key.asymmetricKeyType === "rsa") {
     hash = "sha256";
     oid = OID.sha256WithRSAEncryption;
-    der = derTlv(TAG.SEQUENCE, derOid(oid), NULL_PARAMS);
+    der = derTlv(TAG.SEQUENCE, derOid(oid), Buffer.from([TAG.NULL, 0x00]));
   } else if (key.asymmetricKeyType === "ec") {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     hash = curve === "secp521r1" ? "sha512" : curve === "secp384r1" ? "sha384" : "sha256";

@@ -5,9 +5,10 @@
 import { randomBytes } from "crypto";
 
 /** How far notBefore is set in the past, for devices whose clocks run behind. */
-export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** Longest validity accepted, in days (100 years). */
-export const MAX_VALIDITY_DAYS = 36500;
+const MAX_VALIDITY_DAYS = 36500;
+export { CLOCK_SKEW_MS, MAX_VALIDITY_DAYS };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**

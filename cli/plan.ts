@@ -60,7 +60,9 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     io.stderr(`${path.basename(file)}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
     return 1;
   }
-  const plan: Plan = { stack, resources: result.resources.map(withRequests), outputs: result.outputs };
+  // Sorted by name: registration order depends on when inputs resolve, and a plan should print the same every time.
+  const resources = result.resources.map(withRequests).sort((a, b) => a.name.localeCompare(b.name));
+  const plan: Plan = { stack, resources, outputs: result.outputs };
   io.stdout(`${options.json ? planJson(plan) : planTree(plan)}\n`);
   return 0;
 }

@@ -33,9 +33,11 @@ export async function evaluatePlan(stackFile: StackFileConfig, stackName: string
 async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
   const resolved: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(outputs)) {
-    const output = pulumi.output(value);
-    const [isSecret, isKnown] = await Promise.all([pulumi.isSecret(output), (output as any).isKnown as Promise<boolean>]);
-    resolved[key] = isSecret ? SECRET_MARKER : !isKnown ? UNKNOWN_MARKER : await new Promise((resolve) => output.apply(resolve));
+    const output = pulumi.output(value) as pulumi.Output<unknown>;
+    // `isKnown` is internal to the SDK but stable; an apply on an unknown value would never run.
+    const isKnown = (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+    const [secret, known] = await Promise.all([pulumi.isSecret(output), isKnown]);
+    resolved[key] = secret ? SECRET_MARKER : !known ? UNKNOWN_MARKER : await new Promise((resolve) => output.apply(resolve));
   }
   return resolved;
 }

@@ -61,9 +61,23 @@ const invokeResults: Record<string, (inputs: State) => State> = {
   }),
 };
 
+// Pulumi's wire markers for a secret (runtime/rpc.ts): the mocks see secret inputs wrapped in them.
+const { specialSigKey, specialSecretSig }: { specialSigKey: string; specialSecretSig: string } = require("@pulumi/pulumi/runtime/rpc");
+
+/** The inputs with secret wrappers removed, so that Azure's additions can be merged into them. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object") {
+    const object = value as State;
+    if (object[specialSigKey] === specialSecretSig) return unwrapSecrets(object.value);
+    return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+  }
+  return value;
+}
+
 export class AzureLikeMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
-    const inputs = args.inputs as State;
+    const inputs = unwrapSecrets(args.inputs) as State;
     const extra = azureOutputs[args.type]?.(inputs) ?? {};
     const id = args.custom === false ? undefined : resourceId(args.type, args.name);
     return { id, state: { ...inputs, ...extra } };

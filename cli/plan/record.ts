@@ -6,10 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 // The wire format's markers, from the SDK (runtime/rpc.ts); they are part of Pulumi's RPC protocol.
 const rpc: {
-  deserializeProperties(struct: unknown, keepUnknowns?: boolean): Record<string, unknown>;
   unknownValue: string;
   specialSigKey: string;
   specialSecretSig: string;
+  specialResourceSig: string;
 } = require("@pulumi/pulumi/runtime/rpc");
 
 export const SECRET_MARKER = "[secret]";
@@ -30,13 +30,18 @@ export interface RecordedResource {
   urn: string;
 }
 
-/** Replaces secret wrappers and unknowns with markers, recursively. */
+/**
+ * Turns inputs in Pulumi's wire format into plain JSON: secrets and unknowns become markers where they sit (the SDK's
+ * own deserializer would lift a nested secret to the top-level property, hiding e.g. a DPS's whole `properties`),
+ * resource references become the resource's name.
+ */
 export function readable(value: unknown): unknown {
   if (value === rpc.unknownValue) return UNKNOWN_MARKER;
   if (Array.isArray(value)) return value.map(readable);
   if (value !== null && typeof value === "object") {
     const object = value as Record<string, unknown>;
     if (object[rpc.specialSigKey] === rpc.specialSecretSig) return SECRET_MARKER;
+    if (object[rpc.specialSigKey] === rpc.specialResourceSig) return nameFromUrn(String(object.urn));
     return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, readable(inner)]));
   }
   return value;
@@ -56,7 +61,7 @@ export function recordRegistrations(): RecordedResource[] {
   monitor.registerResource = (req, callback) => {
     register(req, (err, response) => {
       if (!err && response) {
-        const inputs = readable(rpc.deserializeProperties(req.getObject(), true)) as Record<string, unknown>;
+        const inputs = readable(req.getObject().toJavaScript()) as Record<string, unknown>;
         for (const key of PLUMBING_INPUTS) delete inputs[key];
         recorded.push({
           type: req.getType(),

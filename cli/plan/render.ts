@@ -21,14 +21,17 @@ export function planJson(plan: Plan): string {
   return JSON.stringify({ stack: plan.stack, resources: plan.resources, outputs: plan.outputs }, null, 2);
 }
 
+/** Longer values are cut in the tree (the JSON has them whole). */
+const MAX_VALUE_LENGTH = 240;
+
 /** One input value on one line: PEM blocks by their first line, long values cut. */
 function short(value: unknown): string {
   if (typeof value === "string") {
     if (value.startsWith("-----BEGIN")) return `${value.split("\n")[0]}…`;
-    return value.length > 100 ? `${value.slice(0, 97)}…` : value;
+    return value.length > MAX_VALUE_LENGTH ? `${value.slice(0, MAX_VALUE_LENGTH - 1)}…` : value;
   }
   const text = JSON.stringify(value) ?? "undefined";
-  return text.length > 100 ? `${text.slice(0, 97)}…` : text;
+  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
 }
 
 function countByType(resources: RecordedResource[] | PlannedResource[]): string {

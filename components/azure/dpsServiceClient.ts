@@ -160,14 +160,25 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
     } catch (err) {
       throw new Error(redact(`the DPS connection string was refused: ${(err as Error)?.message}`, secrets));
     }
+  } else if (options.credential) {
+    sdk = ProvisioningServiceClient.fromTokenCredential(serviceHostName, options.credential);
   } else {
-    let credential = options.credential;
-    if (!credential) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { DefaultAzureCredential } = require("@azure/identity");
-      credential = new DefaultAzureCredential() as TokenCredential;
+    // One DefaultAzureCredential, and one SDK client per host (it caches its access token until near expiry),
+    // for the life of the process: a `pulumi up` of many groups would otherwise sign in once per operation.
+    // Kept on globalThis, looked up at call time: a module-level cache would be captured by Pulumi's closure
+    // serialization, with whatever access token it held, into the state.
+    const g = globalThis as { __dpsX509DefaultCredentialClients?: { credential?: TokenCredential; clients: Record<string, any> } };
+    const defaultCredentialClients = (g.__dpsX509DefaultCredentialClients ??= { clients: {} });
+    const key = serviceHostName.toLowerCase();
+    if (!defaultCredentialClients.clients[key]) {
+      if (!defaultCredentialClients.credential) {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const { DefaultAzureCredential } = require("@azure/identity");
+        defaultCredentialClients.credential = new DefaultAzureCredential() as TokenCredential;
+      }
+      defaultCredentialClients.clients[key] = ProvisioningServiceClient.fromTokenCredential(serviceHostName, defaultCredentialClients.credential);
     }
-    sdk = ProvisioningServiceClient.fromTokenCredential(serviceHostName, credential);
+    sdk = defaultCredentialClients.clients[key];
   }
 
   async function call<T>(operation: string, id: string, fn: () => Promise<T>): Promise<T> {

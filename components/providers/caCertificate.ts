@@ -9,7 +9,10 @@
  * *packages* by reference (`require("node-forge")`, `require("crypto")`, resolved from the
  * program's node_modules at run time). So the methods below call the certs functions through the
  * top-level import, and certs/ keeps to what survives that: named imports from packages, no
- * module-level mutable state. We deliberately do not `require("../../certs")` inside the methods
+ * module-level mutable state or Buffers (a captured Buffer comes back as a broken object), and
+ * exported constants declared `const X …; export { X }` (TypeScript compiles uses of an
+ * `export const X` to `exports.X`, and Pulumi does not capture `exports` when it is a global, as
+ * under `node -e`). We deliberately do not `require("../../certs")` inside the methods
  * (a relative path means nothing in the serialized text) nor an absolute path captured as a
  * string (it would be baked into state, break on any other checkout, and point at `.ts` files that
  * the provider process cannot load). test/caProviderSerialization.test.ts serializes this object
@@ -347,7 +350,7 @@ export class CaCertificate extends pulumi.dynamic.Resource {
         subjectKeyId: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "privateKeyPem"] },
-      undefined,
+      "dps-x509",
       "CaCertificate",
     );
   }

@@ -18,7 +18,8 @@
  *   400 unless: a code was issued and has not expired, the certificate's CN equals that code, it is signed by
  *   the uploaded CA's key and names it as issuer (checked with Node's `X509Certificate`), and it is within its
  *   validity period. A rejection leaves the certificate unverified and its etag unchanged.
- *   The error codes are this fake's own (Azure's real ones differ); the shape is `{ error: { code, message } }`.
+ *   The error codes are this fake's own (Azure's real ones differ); the shape is `{ error: { code, message } }`,
+ *   or the Devices resource provider's flat shape with a numeric code with `errorStyle: "iotRp"`.
  * - The certificate in a PUT is base64 of the .cer (DER) or of the .pem file's text, as `az` sends it.
  *
  * Test controls:
@@ -32,6 +33,7 @@
  *   `state.now` the server's clock (for code expiry and certificate validity).
  */
 import { X509Certificate, randomBytes } from "crypto";
+import { STATUS_CODES } from "http";
 import * as https from "https";
 import type { AddressInfo } from "net";
 import { readTestTls } from "./tls";
@@ -76,6 +78,8 @@ export interface StoredCertificate {
   readonly created: Date;
   readonly updated: Date;
   readonly verificationCode?: { readonly code: string; readonly expiresAt: number };
+  /** The last code issued by generateVerificationCode (kept after use, for tests). */
+  readonly lastIssuedCode?: string;
   /** The last verification certificate accepted, PEM. */
   readonly lastVerificationPem?: string;
 }
@@ -121,6 +125,12 @@ export interface ArmServer {
 export interface ArmServerOptions {
   /** api-version values accepted (default the SDK's, 2022-02-05). */
   readonly apiVersions?: readonly string[];
+  /**
+   * Shape of error bodies: "arm" (default) `{ error: { code, message } }`; "iotRp" the Devices resource
+   * provider's own `{ code: 412001, httpStatusCode: "PreconditionFailed", message }` (numeric code), as seen
+   * from IoT Hub/DPS certificate calls in the wild.
+   */
+  readonly errorStyle?: "arm" | "iotRp";
 }
 
 interface MutableCert {
@@ -132,6 +142,7 @@ interface MutableCert {
   created: Date;
   updated: Date;
   verificationCode?: { code: string; expiresAt: number };
+  lastIssuedCode?: string;
   lastVerificationPem?: string;
 }
 
@@ -150,6 +161,10 @@ const PROVIDER_PATH =
 
 export async function startArmServer(options: ArmServerOptions = {}): Promise<ArmServer> {
   const apiVersions = options.apiVersions ?? ARM_SERVER_API_VERSIONS;
+  const errorBody = (status: number, code: string, message: string): unknown =>
+    options.errorStyle === "iotRp"
+      ? { code: status * 1000 + 1, httpStatusCode: (STATUS_CODES[status] ?? "Error").replace(/\s+/g, ""), message: `${message} (${code}) errorcode: IH${status * 1000 + 1}.` }
+      : { error: { code, message } };
   const services = new Map<string, Map<string, MutableCert>>();
   const recorded: RecordedRequest[] = [];
   const faults: Array<{ fault: Fault; remaining: number }> = [];
@@ -330,6 +345,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         const code = randomBytes(24).toString("hex").toUpperCase();
         const expiresAt = state.now() + state.codeTtlMs;
         cert.verificationCode = { code, expiresAt };
+        cert.lastIssuedCode = code;
         cert.etag = nextEtag();
         cert.updated = new Date(state.now());
         const full = certificateBody(cert, id);
@@ -416,7 +432,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           injected = true;
           const extra: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
           const code = fault.status === 429 ? "TooManyRequests" : "ServiceUnavailable";
-          send(fault.status, { error: { code, message: `Injected ${fault.status}.` } }, extra);
+          send(fault.status, errorBody(fault.status, code, `Injected ${fault.status}.`), extra);
           return;
         }
         if (fault && m && m[4]) {
@@ -430,8 +446,8 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         const etag = (payload as { etag?: string } | undefined)?.etag;
         send(code, payload, etag ? { etag: `"${etag}"` } : {});
       } catch (e) {
-        if (e instanceof HttpError) send(e.status, { error: { code: e.code, message: e.message } });
-        else send(500, { error: { code: "InternalServerError", message: String((e as Error)?.message ?? e) } });
+        if (e instanceof HttpError) send(e.status, errorBody(e.status, e.code, e.message));
+        else send(500, errorBody(500, "InternalServerError", String((e as Error)?.message ?? e)));
       } finally {
         recorded.push({
           method,

@@ -1,0 +1,229 @@
+/**
+ * `npm run ca -- <command>`: offline CA tools.
+ *
+ *   ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size N] [--device <id> ...]
+ *   ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file>
+ *   ca inspect <file>
+ *
+ * Errors print one line on stderr (no stack trace) and exit 1 (2 for usage errors).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { join } from "path";
+import { parseArgs, ParseArgsConfig } from "util";
+import {
+  assertRegistrationId,
+  assertVerificationCode,
+  checkBroughtCaDetailed,
+  createDeviceCertificate,
+  createIntermediateCa,
+  createRootCa,
+  createVerificationCertificate,
+  describeCertificate,
+  RSA_KEY_SIZES,
+  RsaKeySize,
+} from "../certs";
+import { pemDecodeAll, pemEncode } from "../certs/der";
+
+/** Where runCa writes. `process` fits. */
+export interface CaIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+const ROOT_VALIDITY_DAYS = 3650;
+const INTERMEDIATE_VALIDITY_DAYS = 1825;
+const DEVICE_VALIDITY_DAYS = 365;
+
+export const USAGE = `usage:
+  ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size 2048|3072|4096] [--device <id> ...]
+  ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file>
+  ca inspect <file>
+`;
+
+/** A problem in how the command was called (exit 2). */
+class UsageError extends Error {}
+
+function readInput(path: string, flag: string): string {
+  if (!existsSync(path)) throw new Error(`${flag} ${path}: no such file`);
+  if (!statSync(path).isFile()) throw new Error(`${flag} ${path}: not a file`);
+  return readFileSync(path, "utf8");
+}
+
+function writeKey(path: string, pem: string): void {
+  writeFileSync(path, pem, { mode: 0o600 });
+  chmodSync(path, 0o600); // the mode above applies only when the file is new
+}
+
+function writePublic(path: string, pem: string): void {
+  writeFileSync(path, pem, { mode: 0o644 });
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>, positionals = 0) {
+  try {
+    const result = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true });
+    if (result.positionals.length > positionals) throw new UsageError(`unexpected argument ${result.positionals[positionals]}`);
+    return result;
+  } catch (e) {
+    // util.parseArgs messages are one line but long; keep the first sentence.
+    throw new UsageError((e as Error).message.split(/\. |\n/)[0]);
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function keySizeOption(value: unknown): RsaKeySize {
+  if (value === undefined) return 2048;
+  const n = Number(value);
+  if (!RSA_KEY_SIZES.includes(n as RsaKeySize)) throw new UsageError(`--key-size must be one of ${RSA_KEY_SIZES.join(", ")}; got ${value}`);
+  return n as RsaKeySize;
+}
+
+async function chain(args: string[], io: CaIo): Promise<number> {
+  const { values } = parse(args, {
+    out: { type: "string" },
+    "root-cn": { type: "string" },
+    "intermediate-cn": { type: "string" },
+    "key-size": { type: "string" },
+    device: { type: "string", multiple: true },
+  });
+  const out = required(values, "out");
+  const keySize = keySizeOption(values["key-size"]);
+  const devices = (values.device as string[] | undefined) ?? [];
+  const seen = new Set<string>();
+  for (const id of devices) {
+    assertRegistrationId(id, "--device");
+    if (id === "root" || id === "intermediate") throw new UsageError(`--device ${id} would overwrite ${id}.pem; pick another id`);
+    if (seen.has(id)) throw new UsageError(`--device ${id} is given twice`);
+    seen.add(id);
+  }
+  const root = createRootCa({ commonName: (values["root-cn"] as string) ?? "DPS X.509 Root CA", keySize, validityDays: ROOT_VALIDITY_DAYS });
+  const intermediate = createIntermediateCa({
+    issuer: root,
+    commonName: (values["intermediate-cn"] as string) ?? "DPS X.509 Intermediate CA",
+    keySize,
+    validityDays: INTERMEDIATE_VALIDITY_DAYS,
+  });
+  mkdirSync(out, { recursive: true });
+  writePublic(join(out, "root.pem"), root.certificatePem);
+  writeKey(join(out, "root.key.pem"), root.privateKeyPem);
+  writePublic(join(out, "intermediate.pem"), intermediate.certificatePem);
+  writeKey(join(out, "intermediate.key.pem"), intermediate.privateKeyPem);
+  io.stdout.write(`root          ${describeCertificate(root.certificatePem).sha1Thumbprint}  ${join(out, "root.pem")}\n`);
+  io.stdout.write(`intermediate  ${describeCertificate(intermediate.certificatePem).sha1Thumbprint}  ${join(out, "intermediate.pem")}\n`);
+  for (const id of devices) {
+    const device = createDeviceCertificate({ issuer: intermediate, registrationId: id, validityDays: DEVICE_VALIDITY_DAYS });
+    writePublic(join(out, `${id}.pem`), device.certificatePem);
+    writeKey(join(out, `${id}.key.pem`), device.privateKeyPem);
+    writePublic(join(out, `${id}.fullchain.pem`), device.fullChainPem);
+    io.stdout.write(`device        ${describeCertificate(device.certificatePem).sha1Thumbprint}  ${join(out, `${id}.pem`)}\n`);
+  }
+  return 0;
+}
+
+async function verificationCert(args: string[], io: CaIo): Promise<number> {
+  const { values } = parse(args, {
+    "ca-cert": { type: "string" },
+    "ca-key": { type: "string" },
+    code: { type: "string" },
+    out: { type: "string" },
+  });
+  const certPath = required(values, "ca-cert");
+  const keyPath = required(values, "ca-key");
+  const code = required(values, "code");
+  const outPath = required(values, "out");
+  assertVerificationCode(code, "--code");
+  const certificatePem = readInput(certPath, "--ca-cert");
+  const privateKeyPem = readInput(keyPath, "--ca-key");
+  const flag = { certificatePem: `--ca-cert ${certPath}`, privateKeyPem: `--ca-key ${keyPath}`, issuerCertificatePem: "issuer" };
+  const problems = checkBroughtCaDetailed({ certificatePem, privateKeyPem });
+  if (problems.length) {
+    const p = problems[0];
+    throw new Error(p.message === "private key does not match the certificate's public key" ? `--ca-key ${keyPath} does not match --ca-cert ${certPath}` : `${flag[p.property]}: ${p.message}`);
+  }
+  const { certificatePem: verification } = createVerificationCertificate({ issuer: { certificatePem, privateKeyPem }, code });
+  writePublic(outPath, verification);
+  const d = describeCertificate(verification);
+  io.stdout.write(`wrote ${outPath}: subject ${d.subject}, issuer ${d.issuer}, valid until ${d.notAfter}\n`);
+  return 0;
+}
+
+async function inspect(args: string[], io: CaIo): Promise<number> {
+  const { positionals } = parse(args, {}, 1);
+  if (positionals.length !== 1) throw new UsageError("inspect needs one file");
+  const path = positionals[0];
+  const text = readInput(path, "file");
+  let blocks: Buffer[];
+  try {
+    blocks = pemDecodeAll(text, "CERTIFICATE");
+  } catch {
+    blocks = [];
+  }
+  if (blocks.length === 0) throw new Error(`${path}: no PEM certificate in it`);
+  blocks.forEach((der, i) => {
+    let d;
+    try {
+      d = describeCertificate(pemEncode("CERTIFICATE", der));
+    } catch (e) {
+      throw new Error(`${path}: certificate ${i + 1}: ${(e as Error).message}`);
+    }
+    if (blocks.length > 1) io.stdout.write(`${i ? "\n" : ""}# certificate ${i + 1} of ${blocks.length}\n`);
+    const lines: [string, string | number | undefined][] = [
+      ["subject", d.subject],
+      ["issuer", d.issuer],
+      ["not before", d.notBefore],
+      ["not after", d.notAfter],
+      ["key size", d.keySize],
+      ["CA", d.isCa ? `yes${d.pathLength !== undefined ? `, path length ${d.pathLength}` : ""}` : "no"],
+      ["serial", d.serialNumber],
+      ["subject key id", d.subjectKeyId],
+      ["authority key id", d.authorityKeyId],
+      ["SHA-1 thumbprint", d.sha1Thumbprint],
+      ["SHA-256 thumbprint", d.sha256Thumbprint],
+    ];
+    for (const [label, value] of lines) if (value !== undefined) io.stdout.write(`${`${label}:`.padEnd(20)}${value}\n`);
+  });
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[], io: CaIo) => Promise<number>> = {
+  chain,
+  "verification-cert": verificationCert,
+  inspect,
+};
+
+/** Runs one `ca` command; returns the exit code. Never throws. */
+export async function runCa(argv: string[], io: CaIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "help" || command === "--help" || command === "-h") {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const run = command === undefined ? undefined : COMMANDS[command];
+  if (!run) {
+    const what = command === undefined ? "no command given" : `unknown command "${command}"`;
+    io.stderr.write(`ca: ${what} (commands: ${Object.keys(COMMANDS).join(", ")}; "ca help" shows usage)\n`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    io.stderr.write(`ca ${command}: ${message}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  runCa(process.argv.slice(2), process).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * The CA hierarchy: one root and its intermediates, each a CaCertificate (generated once and kept
+ * in state, or brought from config). Intermediates are signed by the root.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_ROOT_PATH_LENGTH } from "../certs";
+import { CaCertificate, CA_PROVIDER_VERSION } from "./providers/caCertificate";
+
+/** One CA of the config (`ca.root` or `ca.intermediates[i]`). */
+export interface CaEntryArgs {
+  /** DPS certificate name; also names the child resource `${name}-${entry.name}`. */
+  readonly name: string;
+  /** Subject CN of a generated CA. */
+  readonly commonName: string;
+  /** RSA key size of a generated CA. */
+  readonly keySize: 2048 | 3072 | 4096;
+  /** Validity of a generated CA in days (an intermediate never outlives the root). */
+  readonly validityDays: number;
+  /** Renew (replace) a generated CA once it is within this many days of expiry. */
+  readonly renewBeforeDays?: number;
+  /** A brought CA certificate PEM: import it instead of generating one. */
+  readonly certificatePem?: string;
+  /** The brought CA's private key PEM (a secret); without it the CA cannot sign. */
+  readonly privateKeyPem?: pulumi.Input<string>;
+}
+
+/** Arguments of the CertificateAuthority component. */
+export interface CertificateAuthorityArgs {
+  /** The root CA (self-signed, path length 1). */
+  readonly root: CaEntryArgs;
+  /** Intermediate CAs, signed by the root (path length 0). */
+  readonly intermediates: CaEntryArgs[];
+}
+
+/** A CA as the rest of the program sees it. */
+export interface IssuedCa {
+  /** The entry's (DPS certificate) name. */
+  name: string;
+  /** Certificate PEM. */
+  certificatePem: pulumi.Output<string>;
+  /** Private key PEM (PKCS#8), secret; undefined for a brought CA without its key. */
+  privateKeyPem: pulumi.Output<string | undefined>;
+  /** SHA-1 thumbprint, upper-case hex (as Azure shows it). */
+  thumbprint: pulumi.Output<string>;
+  /** The CaCertificate resource (to depend on). */
+  resource: pulumi.Resource;
+  /** Whether the CA's private key is known (generated, or brought with its key). */
+  hasPrivateKey: boolean;
+}
+
+/** Problems with the arguments, each naming its config key; empty when fine. Pure: no Pulumi calls. */
+export function certificateAuthorityArgsProblems(args: CertificateAuthorityArgs): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  const entries: [string, CaEntryArgs][] = [["ca.root", args.root], ...args.intermediates.map((e, i): [string, CaEntryArgs] => [`ca.intermediates[${i}]`, e])];
+  for (const [key, entry] of entries) {
+    if (!entry || typeof entry.name !== "string" || entry.name === "") {
+      problems.push(`${key}.name must be a non-empty string`);
+      continue;
+    }
+    const first = seen.get(entry.name);
+    if (first) problems.push(`${key}.name "${entry.name}" is already used by ${first}; CA names must be unique`);
+    else seen.set(entry.name, key);
+    if (entry.privateKeyPem !== undefined && entry.certificatePem === undefined) {
+      problems.push(`${key}.privateKeyPem is set without ${key}.certificatePem`);
+    }
+  }
+  const rootBroughtWithoutKey = args.root.certificatePem !== undefined && args.root.privateKeyPem === undefined;
+  args.intermediates.forEach((entry, i) => {
+    if (rootBroughtWithoutKey && entry && entry.certificatePem === undefined) {
+      problems.push(
+        `ca.intermediates[${i}] ("${entry.name}") must be generated, but the brought root ca.root has no private key to sign it: ` +
+          `set ca.root.privateKeyPem, or bring this intermediate too (ca.intermediates[${i}].certificatePem and .privateKeyPem)`,
+      );
+    }
+  });
+  return problems;
+}
+
+/** Root + intermediates, as CaCertificate children; keys as secrets. */
+export class CertificateAuthority extends pulumi.ComponentResource {
+  /** The CAs by entry name. */
+  readonly certificates: Record<string, IssuedCa>;
+
+  constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered, so a bad config declares nothing.
+    const problems = certificateAuthorityArgsProblems(args);
+    if (problems.length) throw new Error(problems.join("\n"));
+    super("dps-x509:ca:CertificateAuthority", name, {}, opts);
+
+    const secretOrUndefined = (value: pulumi.Input<string> | undefined) => (value === undefined ? undefined : pulumi.secret(value));
+    const issued = (entry: CaEntryArgs, resource: CaCertificate, hasPrivateKey: boolean): IssuedCa => ({
+      name: entry.name,
+      certificatePem: resource.certificatePem,
+      privateKeyPem: pulumi.secret(resource.privateKeyPem),
+      thumbprint: resource.thumbprint,
+      resource,
+      hasPrivateKey,
+    });
+
+    const rootEntry = args.root;
+    const root = new CaCertificate(
+      `${name}-${rootEntry.name}`,
+      {
+        role: "root",
+        commonName: rootEntry.commonName,
+        keySize: rootEntry.keySize,
+        validityDays: rootEntry.validityDays,
+        pathLength: DEFAULT_ROOT_PATH_LENGTH,
+        renewBeforeDays: rootEntry.renewBeforeDays,
+        providedCertificatePem: rootEntry.certificatePem,
+        providedPrivateKeyPem: secretOrUndefined(rootEntry.privateKeyPem),
+        providerVersion: CA_PROVIDER_VERSION,
+      },
+      { parent: this },
+    );
+    const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined;
+    this.certificates = { [rootEntry.name]: issued(rootEntry, root, rootHasKey) };
+
+    for (const entry of args.intermediates) {
+      const brought = entry.certificatePem !== undefined;
+      const intermediate = new CaCertificate(
+        `${name}-${entry.name}`,
+        {
+          role: "intermediate",
+          commonName: entry.commonName,
+          keySize: entry.keySize,
+          validityDays: entry.validityDays,
+          renewBeforeDays: entry.renewBeforeDays,
+          issuerCertificatePem: root.certificatePem,
+          // Only a generated intermediate needs the root's key to be signed.
+          issuerPrivateKeyPem: brought ? undefined : pulumi.secret(root.privateKeyPem),
+          providedCertificatePem: entry.certificatePem,
+          providedPrivateKeyPem: secretOrUndefined(entry.privateKeyPem),
+          providerVersion: CA_PROVIDER_VERSION,
+        },
+        { parent: this },
+      );
+      this.certificates[entry.name] = issued(entry, intermediate, !brought || entry.privateKeyPem !== undefined);
+    }
+
+    this.registerOutputs({
+      certificates: Object.fromEntries(
+        Object.entries(this.certificates).map(([caName, ca]) => [caName, { certificatePem: ca.certificatePem, thumbprint: ca.thumbprint }]),
+      ),
+    });
+  }
+}

@@ -1,0 +1,88 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ENROLLMENT_GROUP_PROVIDER_VERSION, enrollmentGroupProvider } from "./providers/enrollmentGroup";
+import type { EnrollmentGroupSpec } from "./enrollmentGroupRequest";
+
+export interface EnrollmentGroupArgs {
+  /** The enrollment group id: 1–128 letters, digits and `- . _ :`, no special character first or last. Changing it replaces the group. */
+  readonly enrollmentId: pulumi.Input<string>;
+  /** Name of the verified DPS CA certificate devices chain to. */
+  readonly primaryCaName: pulumi.Input<string>;
+  /** Name of a second verified DPS CA certificate (CA rollover). */
+  readonly secondaryCaName?: pulumi.Input<string>;
+  /** `enabled`, or `disabled` to stop devices of the group from provisioning. */
+  readonly provisioningStatus: pulumi.Input<EnrollmentGroupSpec["provisioningStatus"]>;
+  /** `hashed | geoLatency | static | custom` (the service's casing). */
+  readonly allocationPolicy: pulumi.Input<EnrollmentGroupSpec["allocationPolicy"]>;
+  /** Host names of linked IoT hubs devices may be assigned to (exactly one for `static`). */
+  readonly iotHubHostNames: pulumi.Input<pulumi.Input<string>[]>;
+  /** Custom allocation webhook (secret: the URL carries a function key); required for `custom`, only for `custom`. */
+  readonly customAllocation?: pulumi.Input<{ webhookUrl: pulumi.Input<string>; apiVersion: pulumi.Input<string> }>;
+  /** Initial device twin: tags and desired properties. */
+  readonly initialTwin?: pulumi.Input<{ tags?: Record<string, unknown>; properties?: { desired?: Record<string, unknown> } }>;
+  /** What happens when a device provisions again: `reprovisionandmigratedata | reprovisionandresetdata | never`. */
+  readonly reprovisionPolicy: pulumi.Input<EnrollmentGroupSpec["reprovisionPolicy"]>;
+  /** Whether devices of the group are IoT Edge devices. */
+  readonly edgeEnabled: pulumi.Input<boolean>;
+  /** The DPS service host, `<dps>.azure-devices-provisioning.net`. Changing it replaces the group. */
+  readonly serviceHostName: pulumi.Input<string>;
+  /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
+  readonly connectionString?: pulumi.Input<string>;
+}
+
+/** A DPS X.509 CA enrollment group, managed through the DPS service API. */
+export class EnrollmentGroup extends pulumi.dynamic.Resource {
+  public readonly enrollmentId!: pulumi.Output<string>;
+  public readonly primaryCaName!: pulumi.Output<string>;
+  public readonly secondaryCaName!: pulumi.Output<string | undefined>;
+  public readonly provisioningStatus!: pulumi.Output<EnrollmentGroupSpec["provisioningStatus"]>;
+  public readonly allocationPolicy!: pulumi.Output<EnrollmentGroupSpec["allocationPolicy"]>;
+  public readonly iotHubHostNames!: pulumi.Output<string[]>;
+  public readonly customAllocation!: pulumi.Output<{ webhookUrl: string; apiVersion: string } | undefined>;
+  public readonly initialTwin!: pulumi.Output<EnrollmentGroupSpec["initialTwin"]>;
+  public readonly reprovisionPolicy!: pulumi.Output<EnrollmentGroupSpec["reprovisionPolicy"]>;
+  public readonly edgeEnabled!: pulumi.Output<boolean>;
+  public readonly serviceHostName!: pulumi.Output<string>;
+  public readonly connectionString!: pulumi.Output<string | undefined>;
+  public readonly providerVersion!: pulumi.Output<string>;
+  /** The service's etag of the group as last written or read. */
+  public readonly etag!: pulumi.Output<string>;
+  public readonly createdDateTimeUtc!: pulumi.Output<string>;
+  public readonly lastUpdatedDateTimeUtc!: pulumi.Output<string>;
+
+  constructor(name: string, args: EnrollmentGroupArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      enrollmentId: args.enrollmentId,
+      primaryCaName: args.primaryCaName,
+      secondaryCaName: args.secondaryCaName,
+      provisioningStatus: args.provisioningStatus,
+      allocationPolicy: args.allocationPolicy,
+      iotHubHostNames: args.iotHubHostNames,
+      customAllocation: secretWebhook(args.customAllocation),
+      initialTwin: args.initialTwin,
+      reprovisionPolicy: args.reprovisionPolicy,
+      edgeEnabled: args.edgeEnabled,
+      serviceHostName: args.serviceHostName,
+      connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
+      providerVersion: ENROLLMENT_GROUP_PROVIDER_VERSION,
+      etag: undefined,
+      createdDateTimeUtc: undefined,
+      lastUpdatedDateTimeUtc: undefined,
+    };
+    const secrets = ["connectionString", "customAllocation"];
+    super(enrollmentGroupProvider, name, props, {
+      ...opts,
+      additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), ...secrets])],
+    }, "dps-x509", "EnrollmentGroup");
+  }
+}
+
+/**
+ * The webhook URL made secret where it sits, so that the API version stays readable (in the offline plan, in
+ * the state's inputs). An Output of the whole object can only be made secret as a whole.
+ */
+function secretWebhook(ca: EnrollmentGroupArgs["customAllocation"]): pulumi.Input<{ webhookUrl: pulumi.Input<string>; apiVersion: pulumi.Input<string> }> | undefined {
+  if (ca === undefined || ca === null) return undefined;
+  if (pulumi.Output.isInstance(ca) || typeof (ca as PromiseLike<unknown>).then === "function") return pulumi.secret(ca);
+  const plain = ca as { webhookUrl: pulumi.Input<string>; apiVersion: pulumi.Input<string> };
+  return { webhookUrl: pulumi.secret(plain.webhookUrl), apiVersion: plain.apiVersion };
+}

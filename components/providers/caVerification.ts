@@ -1,0 +1,332 @@
+/**
+ * Dynamic provider: proof of possession for one CA certificate already uploaded to DPS (ARM certificates API).
+ *
+ *   create  GET certificate (etag e1) → POST generateVerificationCode (If-Match e1 → code, e2)
+ *           → sign a verification certificate CN=<code> with the CA key → POST verify (If-Match e2 → e3).
+ *           Three ARM requests on the happy path. A 412 (someone changed the certificate meanwhile) starts
+ *           the sequence again once. 429/5xx are retried, bounded, by the SDK pipeline (see armClient).
+ *   read    GET certificate: reports isVerified/thumbprint as Azure has them (refresh shows drift).
+ *   diff    local only: replace on a new certificate, name, DPS, resource group or subscription, or when
+ *           read found the certificate unverified or holding another certificate; update for providerVersion.
+ *   update  no cloud call (providerVersion/armEndpoint only).
+ *   delete  nothing remote: the DpsCertificate resource owns the upload.
+ *
+ * Closure serialization: Pulumi serializes `caVerificationProvider` with its captured values. The local
+ * modules it uses (`../azure/armClient`, `../../certs`) are captured *by value*: the serializer walks the
+ * functions referenced here (createDpsClient, createVerificationCertificate and what they call) and writes
+ * their code into the provider's text, which is why they are imported at the top and not `require`d (a
+ * relative `require` would not resolve in the provider process, which also cannot load `.ts` files).
+ * npm packages (`@azure/...`, `node-forge`) and Node built-ins are emitted as `require("name")` and resolve
+ * from the program's node_modules when the provider runs; packages are `require`d inside the methods here.
+ * No credential is captured: the ARM client builds `DefaultAzureCredential` inside each method, and the CA
+ * key arrives as a secret input.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
+import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
+import { createVerificationCertificate } from "../../certs";
+
+/** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
+export const CA_VERIFICATION_PROVIDER_VERSION = "1";
+
+export interface CaVerificationInputs {
+  subscriptionId: string;
+  resourceGroupName: string;
+  dpsName: string;
+  certificateName: string;
+  certificatePem: string;
+  /** Secret. Never echoed in outputs. */
+  caPrivateKeyPem: string;
+  armEndpoint?: string;
+  providerVersion: string;
+}
+
+export interface CaVerificationOutputs {
+  subscriptionId: string;
+  resourceGroupName: string;
+  dpsName: string;
+  certificateName: string;
+  certificatePem: string;
+  armEndpoint?: string;
+  providerVersion: string;
+  /** As Azure reports it (after create: true; after a refresh: whatever the portal says). */
+  isVerified: boolean;
+  /** SHA-1, upper-case hex, as Azure reports it. */
+  thumbprint: string;
+  etag: string;
+}
+
+const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "dpsName", "certificateName"] as const;
+
+export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificationInputs, CaVerificationOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    for (const key of [...IDENTITY_KEYS, "certificatePem", "caPrivateKeyPem"] as const) {
+      if (isUnknown(news[key])) continue;
+      if (typeof news[key] !== "string" || news[key].trim() === "") {
+        failures.push({ property: key, reason: `${key} is required (a non-empty string)` });
+      }
+    }
+    if (failures.length === 0 && !isUnknown(news.certificatePem) && !isUnknown(news.caPrivateKeyPem)) {
+      const problem = keyProblem(news.certificatePem, news.caPrivateKeyPem);
+      if (problem) failures.push({ property: problem.property, reason: `${where(news)}: ${problem.reason}` });
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const replaces: string[] = [];
+    for (const key of [...IDENTITY_KEYS, "certificatePem"] as const) {
+      const same = key === "certificatePem" ? normalizePem(olds[key]) === normalizePem(news[key]) : olds[key] === news[key];
+      if (!same) replaces.push(key);
+    }
+    // Drift found by read (pulumi refresh): unverified in Azure, or Azure holds another certificate.
+    if (olds.isVerified === false) replaces.push("isVerified");
+    const wanted = isUnknown(news.certificatePem) ? undefined : thumbprintOfPem(news.certificatePem);
+    if (olds.thumbprint && wanted && normalizeThumbprint(olds.thumbprint) !== wanted && !replaces.includes("certificatePem")) {
+      replaces.push("thumbprint");
+    }
+    const updated =
+      olds.providerVersion !== news.providerVersion || normalizeArmEndpoint(olds.armEndpoint) !== normalizeArmEndpoint(news.armEndpoint);
+    return { changes: replaces.length > 0 || updated, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs) {
+    const problem = keyProblem(inputs.certificatePem, inputs.caPrivateKeyPem);
+    if (problem) throw new Error(`${where(inputs)}: ${problem.reason}`);
+    const client = createDpsClient({ subscriptionId: inputs.subscriptionId, endpoint: inputs.armEndpoint });
+    let verified: VerifiedCertificate;
+    try {
+      verified = await proveOnce(client, inputs);
+    } catch (e) {
+      if (httpStatus(e) !== 412) throw e;
+      // The certificate changed between our read and our write (etag moved): read again and retry once.
+      try {
+        verified = await proveOnce(client, inputs);
+      } catch (again) {
+        throw httpStatus(again) === 412 ? describeFailure(inputs, "proof of possession (etag changed twice)", again) : again;
+      }
+    }
+    return { id: `${verified.id}/proofOfPossession`, outs: outputsOf(inputs, verified) };
+  },
+
+  async read(id, props) {
+    if (!props) throw new Error(`read of ${id}: no state to read from`);
+    const client = createDpsClient({ subscriptionId: props.subscriptionId, endpoint: props.armEndpoint });
+    let cert;
+    try {
+      cert = await client.dpsCertificate.get(props.certificateName, props.resourceGroupName, props.dpsName);
+    } catch (e) {
+      // Gone from DPS: report the verification gone too, so the next `up` creates it again.
+      if (httpStatus(e) === 404) return { id: undefined, props: undefined };
+      throw describeFailure(props, "read", e);
+    }
+    return {
+      id,
+      props: {
+        ...props,
+        isVerified: cert.properties?.isVerified === true,
+        thumbprint: normalizeThumbprint(cert.properties?.thumbprint ?? ""),
+        etag: cert.etag ?? "",
+      },
+    };
+  },
+
+  async update(_id, olds, news) {
+    const { caPrivateKeyPem: _key, ...rest } = news;
+    return { outs: { ...rest, isVerified: olds.isVerified, thumbprint: olds.thumbprint, etag: olds.etag } };
+  },
+
+  async delete() {
+    // Nothing to undo in Azure: verification is a state of the certificate, which the DpsCertificate
+    // resource uploads and deletes.
+  },
+};
+
+interface VerifiedCertificate {
+  id: string;
+  isVerified: boolean;
+  thumbprint: string;
+  etag: string;
+}
+
+/** One GET → generateVerificationCode → verify sequence. Throws the SDK's error on 412, a described Error otherwise. */
+async function proveOnce(client: IotDpsClient, inputs: CaVerificationInputs): Promise<VerifiedCertificate> {
+  const { certificateName: name, resourceGroupName: rg, dpsName: dps } = inputs;
+  const step = async <T>(label: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (e) {
+      if (httpStatus(e) === 412) throw e;
+      throw describeFailure(inputs, label, e);
+    }
+  };
+
+  const cert = await step("read", () => client.dpsCertificate.get(name, rg, dps));
+  const uploaded = normalizeThumbprint(cert.properties?.thumbprint ?? "");
+  const wanted = thumbprintOfPem(inputs.certificatePem);
+  if (uploaded && wanted && uploaded !== wanted) {
+    throw new Error(`${where(inputs)}: DPS holds a certificate with thumbprint ${uploaded}, not the one given (${wanted}); upload it first`);
+  }
+  const generated = await step("generateVerificationCode", () => client.dpsCertificate.generateVerificationCode(name, cert.etag ?? "*", rg, dps));
+  const code = generated.properties?.verificationCode;
+  if (!code || !generated.etag) throw new Error(`${where(inputs)}: generateVerificationCode returned no code or etag`);
+
+  let verificationPem: string;
+  try {
+    verificationPem = createVerificationCertificate({
+      issuer: { certificatePem: inputs.certificatePem, privateKeyPem: inputs.caPrivateKeyPem },
+      code,
+    }).certificatePem;
+  } catch (e) {
+    throw new Error(`${where(inputs)}: could not sign the verification certificate: ${scrub(messageOf(e))}`);
+  }
+
+  const verified = await step("verify", () =>
+    client.dpsCertificate.verifyCertificate(name, generated.etag!, rg, dps, { certificate: verificationPem }),
+  );
+  if (verified.properties?.isVerified !== true) {
+    throw new Error(`${rejectedPrefix(inputs)}: Azure answered without isVerified=true`);
+  }
+  return {
+    id: verified.id ?? armIdOf(inputs),
+    isVerified: true,
+    thumbprint: normalizeThumbprint(verified.properties?.thumbprint ?? wanted ?? ""),
+    etag: verified.etag ?? "",
+  };
+}
+
+function outputsOf(inputs: CaVerificationInputs, verified: VerifiedCertificate): CaVerificationOutputs {
+  const { caPrivateKeyPem: _key, ...rest } = inputs;
+  return { ...rest, isVerified: verified.isVerified, thumbprint: verified.thumbprint, etag: verified.etag };
+}
+
+function where(p: { certificateName: string; dpsName: string }): string {
+  return `CA certificate "${p.certificateName}" on DPS "${p.dpsName}"`;
+}
+
+function rejectedPrefix(p: { certificateName: string; dpsName: string }): string {
+  return `verification of CA certificate "${p.certificateName}" on DPS "${p.dpsName}" was rejected`;
+}
+
+/** An Error naming the certificate, the DPS, the step and Azure's code and message; never request bodies or keys. */
+function describeFailure(p: { certificateName: string; dpsName: string }, step: string, e: unknown): Error {
+  const status = httpStatus(e);
+  // ARM's errors carry a string code ({ error: { code } }); the Devices RP's own a number (412001).
+  const code = (e as { code?: unknown })?.code;
+  const hasCode = (typeof code === "string" && code !== "") || typeof code === "number";
+  const azure = `${hasCode ? `${code}: ` : ""}${scrub(messageOf(e))}`;
+  if (step === "verify" && status !== undefined && status >= 400 && status < 500) {
+    return new Error(`${rejectedPrefix(p)}: ${azure}`);
+  }
+  return new Error(`${where(p)}: ${step} failed${status ? ` (HTTP ${status})` : ""}: ${azure}`);
+}
+
+function httpStatus(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown })?.statusCode;
+  return typeof s === "number" ? s : undefined;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Removes anything PEM-shaped from a message (defence in depth: no key or certificate text in errors). */
+function scrub(message: string): string {
+  return message.replace(/-----BEGIN [^-]+-----[\s\S]*?(-----END [^-]+-----|$)/g, "[PEM removed]");
+}
+
+/** Does the key match the certificate? Checked locally, so a wrong key never reaches Azure. */
+function keyProblem(certificatePem: string, privateKeyPem: string): { property: string; reason: string } | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const crypto = require("crypto") as typeof import("crypto");
+  let cert: import("crypto").X509Certificate;
+  try {
+    cert = new crypto.X509Certificate(certificatePem);
+  } catch {
+    return { property: "certificatePem", reason: "certificatePem is not a PEM X.509 certificate" };
+  }
+  let key: import("crypto").KeyObject;
+  try {
+    key = crypto.createPrivateKey(privateKeyPem);
+  } catch {
+    return { property: "caPrivateKeyPem", reason: "caPrivateKeyPem is not a PEM private key" };
+  }
+  if (!cert.checkPrivateKey(key)) {
+    return { property: "caPrivateKeyPem", reason: "the private key given does not match the certificate (proof of possession needs the CA's own key)" };
+  }
+  return undefined;
+}
+
+function thumbprintOfPem(pem: string): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const crypto = require("crypto") as typeof import("crypto");
+  try {
+    return normalizeThumbprint(new crypto.X509Certificate(pem).fingerprint);
+  } catch {
+    return undefined;
+  }
+}
+
+function normalizeThumbprint(t: string): string {
+  return t.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
+}
+
+function normalizePem(pem: unknown): unknown {
+  return typeof pem === "string" ? pem.replace(/\r\n/g, "\n").trim() : pem;
+}
+
+/** Pulumi's marker for a value not known during preview. */
+function isUnknown(v: unknown): boolean {
+  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+function armIdOf(p: CaVerificationInputs): string {
+  return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroupName}/providers/Microsoft.Devices/provisioningServices/${p.dpsName}/certificates/${p.certificateName}`;
+}
+
+export interface CaVerificationArgs {
+  /** Azure subscription of the DPS. */
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly dpsName: pulumi.Input<string>;
+  /** Name of the (already uploaded) DPS certificate. */
+  readonly certificateName: pulumi.Input<string>;
+  /** The CA certificate, PEM (public). */
+  readonly certificatePem: pulumi.Input<string>;
+  /** The CA's private key, PEM; made secret here whatever the caller passes. */
+  readonly caPrivateKeyPem: pulumi.Input<string>;
+  /** ARM endpoint; default https://management.azure.com. */
+  readonly armEndpoint?: pulumi.Input<string>;
+}
+
+/** The proof of possession of one uploaded CA certificate (see `caVerificationProvider`). */
+export class CaVerification extends pulumi.dynamic.Resource {
+  public readonly subscriptionId!: pulumi.Output<string>;
+  public readonly resourceGroupName!: pulumi.Output<string>;
+  public readonly dpsName!: pulumi.Output<string>;
+  public readonly certificateName!: pulumi.Output<string>;
+  public readonly certificatePem!: pulumi.Output<string>;
+  public readonly providerVersion!: pulumi.Output<string>;
+  public readonly isVerified!: pulumi.Output<boolean>;
+  public readonly thumbprint!: pulumi.Output<string>;
+  public readonly etag!: pulumi.Output<string>;
+
+  constructor(name: string, args: CaVerificationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      caVerificationProvider,
+      name,
+      {
+        ...args,
+        caPrivateKeyPem: pulumi.secret(args.caPrivateKeyPem),
+        providerVersion: CA_VERIFICATION_PROVIDER_VERSION,
+        isVerified: undefined,
+        thumbprint: undefined,
+        etag: undefined,
+      },
+      opts,
+      "dps-x509",
+      "CaVerification",
+    );
+  }
+}

@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+import { REVOKED_DEVICE_PROVIDER_VERSION, revokedDeviceProvider } from "./providers/revokedDevice";
+
+export interface RevokedDeviceArgs {
+  /** The device's registration id: its certificate's common name. Changing it replaces the enrollment. */
+  readonly registrationId: pulumi.Input<string>;
+  /** The device's certificate (PEM), carried by the disabled individual enrollment that blocks it. */
+  readonly certificatePem: pulumi.Input<string>;
+  /** The DPS service host, `<dps>.azure-devices-provisioning.net`. Changing it replaces the enrollment. */
+  readonly serviceHostName: pulumi.Input<string>;
+  /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
+  readonly connectionString?: pulumi.Input<string>;
+}
+
+/**
+ * A device blocked from provisioning: a disabled X.509 individual enrollment with its certificate. Removing
+ * the resource deletes the enrollment and so un-revokes the device.
+ */
+export class RevokedDevice extends pulumi.dynamic.Resource {
+  public readonly registrationId!: pulumi.Output<string>;
+  public readonly certificatePem!: pulumi.Output<string>;
+  public readonly serviceHostName!: pulumi.Output<string>;
+  public readonly connectionString!: pulumi.Output<string | undefined>;
+  public readonly providerVersion!: pulumi.Output<string>;
+  public readonly etag!: pulumi.Output<string>;
+  /** SHA-256 thumbprint of the certificate, as DPS reports it. */
+  public readonly sha256Thumbprint!: pulumi.Output<string>;
+  /** As last read from DPS: `disabled`, unless it was enabled by hand since. */
+  public readonly provisioningStatus!: pulumi.Output<string>;
+
+  constructor(name: string, args: RevokedDeviceArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      registrationId: args.registrationId,
+      certificatePem: args.certificatePem,
+      serviceHostName: args.serviceHostName,
+      connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
+      providerVersion: REVOKED_DEVICE_PROVIDER_VERSION,
+      etag: undefined,
+      sha256Thumbprint: undefined,
+      provisioningStatus: undefined,
+    };
+    super(revokedDeviceProvider, name, props, {
+      ...opts,
+      additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "connectionString"])],
+    }, "dps-x509", "RevokedDevice");
+  }
+}

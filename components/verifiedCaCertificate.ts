@@ -1,0 +1,110 @@
+/**
+ * One CA certificate on DPS, verified: uploaded with azure-native's DpsCertificate, then either marked
+ * verified on upload (`onUpload`) or proven with the CA's private key (`proofOfPossession`, the
+ * CaVerification dynamic resource). Enrollment groups must depend on `ready`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DpsCertificate } from "@pulumi/azure-native/deviceprovisioningservices";
+import { CaVerification } from "./providers/caVerification";
+
+export type CaVerificationMode = "proofOfPossession" | "onUpload";
+export const CA_VERIFICATION_MODES: readonly CaVerificationMode[] = ["proofOfPossession", "onUpload"];
+
+export interface VerifiedCaCertificateArgs {
+  /** DPS certificate name. */
+  readonly certificateName: string;
+  /** Azure subscription of the DPS (for the ARM verification calls). */
+  readonly subscriptionId: pulumi.Input<string>;
+  /** Resource group of the DPS. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** DPS name. */
+  readonly dpsName: pulumi.Input<string>;
+  /** The CA certificate, PEM. */
+  readonly certificatePem: pulumi.Input<string>;
+  /** Secret; required for proofOfPossession. */
+  readonly privateKeyPem?: pulumi.Input<string | undefined>;
+  /** proofOfPossession: prove with the CA key; onUpload: Azure marks it verified on upload. */
+  readonly verification: "proofOfPossession" | "onUpload";
+  /** ARM endpoint for the verification calls; default https://management.azure.com. */
+  readonly armEndpoint?: string;
+}
+
+/** Pure validation of the arguments; throws an Error naming the component, the field, the value and what is allowed. */
+export function validateVerifiedCaCertificateArgs(name: string, args: VerifiedCaCertificateArgs): void {
+  const at = `VerifiedCaCertificate "${name}"`;
+  if (!CA_VERIFICATION_MODES.includes(args.verification)) {
+    throw new Error(`${at}: verification is ${JSON.stringify(args.verification)}; allowed: ${CA_VERIFICATION_MODES.join(", ")}`);
+  }
+  if (typeof args.certificateName !== "string" || args.certificateName.trim() === "" || args.certificateName.length > 256) {
+    throw new Error(`${at}: certificateName is ${JSON.stringify(args.certificateName)}; allowed: a non-empty string of at most 256 characters`);
+  }
+  if (args.verification === "proofOfPossession" && (args.privateKeyPem === undefined || args.privateKeyPem === null || args.privateKeyPem === "")) {
+    throw new Error(
+      `${at}: verification is "proofOfPossession" for certificate "${args.certificateName}" but no privateKeyPem was given; ` +
+        `give the CA's private key, or use verification "onUpload"`,
+    );
+  }
+}
+
+/** `properties.certificate` as Azure expects it: base64 of the .pem file's content (what `az iot dps certificate create` sends). */
+export function toDpsCertificateContent(certificatePem: string): string {
+  return Buffer.from(certificatePem.replace(/\r\n/g, "\n").trim() + "\n", "utf8").toString("base64");
+}
+
+export class VerifiedCaCertificate extends pulumi.ComponentResource {
+  /** The DPS certificate name; resolves only once the certificate is verified, so users of it depend on that. */
+  public readonly certificateName: pulumi.Output<string>;
+  /** What enrollment groups must depend on: the verification (or, for onUpload, the upload). */
+  public readonly ready: pulumi.Resource;
+  /** SHA-1 thumbprint as Azure reports it. */
+  public readonly thumbprint: pulumi.Output<string>;
+  /** The uploaded certificate. */
+  public readonly certificate: DpsCertificate;
+  /** The proof of possession, for proofOfPossession. */
+  public readonly verification?: CaVerification;
+
+  constructor(name: string, args: VerifiedCaCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateVerifiedCaCertificateArgs(name, args); // before super: a bad call registers nothing
+    super("dps-x509:dps:VerifiedCaCertificate", name, {}, opts);
+
+    this.certificate = new DpsCertificate(
+      `${name}-cert`,
+      {
+        certificateName: args.certificateName,
+        resourceGroupName: args.resourceGroupName,
+        provisioningServiceName: args.dpsName,
+        properties: {
+          certificate: pulumi.output(args.certificatePem).apply(toDpsCertificateContent),
+          // Left unset for proofOfPossession: an explicit false would undo the verification on the next update.
+          isVerified: args.verification === "onUpload" ? true : undefined,
+        },
+      },
+      { parent: this },
+    );
+
+    if (args.verification === "proofOfPossession") {
+      this.verification = new CaVerification(
+        `${name}-verification`,
+        {
+          subscriptionId: args.subscriptionId,
+          resourceGroupName: args.resourceGroupName,
+          dpsName: args.dpsName,
+          certificateName: args.certificateName,
+          certificatePem: args.certificatePem,
+          caPrivateKeyPem: args.privateKeyPem as pulumi.Input<string>,
+          armEndpoint: args.armEndpoint,
+        },
+        { parent: this, dependsOn: [this.certificate] },
+      );
+      this.ready = this.verification;
+      this.certificateName = this.verification.certificateName;
+      this.thumbprint = this.verification.thumbprint;
+    } else {
+      this.ready = this.certificate;
+      this.certificateName = this.certificate.name;
+      this.thumbprint = this.certificate.properties.apply((p) => p.thumbprint);
+    }
+
+    this.registerOutputs({ certificateName: this.certificateName, thumbprint: this.thumbprint });
+  }
+}

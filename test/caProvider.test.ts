@@ -1,0 +1,260 @@
+/**
+ * The caCertificate dynamic provider, its methods called directly (no engine).
+ */
+import { X509Certificate } from "crypto";
+import { createDeviceCertificate, createIntermediateCa, createRootCa, KeyAndCert } from "../certs";
+import {
+  caCertificateProvider as provider,
+  CaCertificateInputs,
+  CaCertificateOutputs,
+  caDiff,
+  CA_PROVIDER_VERSION,
+} from "../components/providers/caCertificate";
+import { extensionBlock, opensslOk, verifyChain, x509Dates, x509Field, x509Text } from "./support/openssl";
+
+const DAY = 24 * 3600 * 1000;
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const rootInputs: CaCertificateInputs = { role: "root", commonName: "Provider Root", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION };
+
+/** provider.create with its optional `outs` made definite. */
+async function create(inputs: CaCertificateInputs): Promise<{ id: string; outs: CaCertificateOutputs }> {
+  const result = await provider.create!(inputs);
+  if (!result.outs) throw new Error("create returned no outputs");
+  return { id: result.id, outs: result.outs };
+}
+
+async function update(id: string, olds: CaCertificateOutputs, news: CaCertificateInputs): Promise<CaCertificateOutputs> {
+  const result = await provider.update!(id, olds, news);
+  if (!result.outs) throw new Error("update returned no outputs");
+  return result.outs;
+}
+
+const NO_OLDS = {} as CaCertificateInputs;
+
+let root: { id: string; outs: CaCertificateOutputs };
+let intermediateInputs: CaCertificateInputs;
+let intermediate: { id: string; outs: CaCertificateOutputs };
+
+beforeAll(async () => {
+  root = await create(rootInputs);
+  intermediateInputs = {
+    role: "intermediate",
+    commonName: "Provider Intermediate",
+    keySize: 2048,
+    validityDays: 180,
+    renewBeforeDays: 30,
+    issuerCertificatePem: root.outs.certificatePem,
+    issuerPrivateKeyPem: root.outs.privateKeyPem,
+    providerVersion: CA_PROVIDER_VERSION,
+  };
+  intermediate = await create(intermediateInputs);
+});
+
+function hex(s: string) {
+  return s.replace(/:/g, "").toUpperCase();
+}
+
+describe("create", () => {
+  test("a root: outputs agree with OpenSSL's reading of the certificate", () => {
+    const { outs, id } = root;
+    const pem = outs.certificatePem;
+    expect(verifyChain({ root: pem, leaf: pem }).code).toBe(0);
+    const text = x509Text(pem);
+    expect(extensionBlock(text, "X509v3 Basic Constraints")).toEqual({ critical: true, value: "CA:TRUE, pathlen:1" });
+    expect(outs.thumbprint).toBe(hex(x509Field(pem, ["-fingerprint", "-sha1"])));
+    expect(outs.sha256Thumbprint).toBe(hex(x509Field(pem, ["-fingerprint", "-sha256"])));
+    expect(id).toBe(outs.sha256Thumbprint);
+    expect(outs.notAfter).toBe(x509Dates(pem).notAfter.toISOString());
+    expect(outs.subjectKeyId).toBe(hex(extensionBlock(text, "X509v3 Subject Key Identifier")!.value));
+    expect(outs.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(opensslOk(["rsa", "-noout", "-modulus"], { input: outs.privateKeyPem! })).toBe(opensslOk(["x509", "-noout", "-modulus"], { input: pem }));
+    expect(outs).toMatchObject({ role: "root", commonName: "Provider Root", keySize: 2048, validityDays: 365, pathLength: 1, providerVersion: CA_PROVIDER_VERSION });
+  });
+
+  test("an intermediate signed by the root's key; the issuer's key is not copied into the outputs", () => {
+    const r = verifyChain({ root: root.outs.certificatePem, leaf: intermediate.outs.certificatePem });
+    expect(r.code).toBe(0);
+    expect(intermediate.outs.pathLength).toBe(0);
+    expect(JSON.stringify(intermediate.outs)).not.toContain(root.outs.privateKeyPem!.split("\n")[1]);
+    expect(intermediate.outs.issuerCertificatePem).toBe(root.outs.certificatePem.trim());
+  });
+
+  test("a brought root with a PKCS#1 key: certificate kept, key re-encoded as PKCS#8", async () => {
+    const brought = createRootCa({ commonName: "Brought", keySize: 2048, validityDays: 30 });
+    const pkcs1 = opensslOk(["rsa", "-traditional"], { input: brought.privateKeyPem });
+    expect(pkcs1).toMatch(/BEGIN RSA PRIVATE KEY/);
+    const { outs } = await create({ ...rootInputs, providedCertificatePem: brought.certificatePem, providedPrivateKeyPem: pkcs1 });
+    expect(outs.certificatePem).toBe(brought.certificatePem);
+    expect(outs.privateKeyPem).toBe(brought.privateKeyPem);
+    expect(outs.providedCertificatePem).toBe(brought.certificatePem.trim());
+  });
+
+  test("a brought root without its key has no privateKeyPem output", async () => {
+    const brought = createRootCa({ commonName: "Brought keyless", keySize: 2048, validityDays: 30 });
+    const { outs } = await create({ ...rootInputs, providedCertificatePem: brought.certificatePem });
+    expect(outs.privateKeyPem).toBeUndefined();
+    expect(outs.thumbprint).toBe(hex(x509Field(brought.certificatePem, ["-fingerprint", "-sha1"])));
+  });
+
+  test("create refuses bad inputs with the property named and no key material", async () => {
+    const stranger = createRootCa({ commonName: "Stranger", keySize: 2048, validityDays: 30 });
+    const attempt = create({ ...rootInputs, providedCertificatePem: root.outs.certificatePem, providedPrivateKeyPem: stranger.privateKeyPem });
+    await expect(attempt).rejects.toThrow(/^providedPrivateKeyPem: private key does not match/);
+    const message = await attempt.catch((e: Error) => e.message);
+    expect(message).not.toMatch(/PRIVATE KEY|MII/);
+  });
+});
+
+describe("diff", () => {
+  test("same inputs: no changes (the key is never regenerated)", async () => {
+    expect(await provider.diff!(root.id, root.outs, rootInputs)).toMatchObject({ changes: false, replaces: [] });
+    expect(await provider.diff!(intermediate.id, intermediate.outs, intermediateInputs)).toMatchObject({ changes: false, replaces: [] });
+    // an explicit pathLength equal to the default is the same thing
+    expect(await provider.diff!(root.id, root.outs, { ...rootInputs, pathLength: 1 })).toMatchObject({ changes: false, replaces: [] });
+    // a PEM with CRLF line ends or extra white space is the same certificate
+    const crlf = { ...intermediateInputs, issuerCertificatePem: `${root.outs.certificatePem.replace(/\n/g, "\r\n")}\n\n` };
+    expect(await provider.diff!(intermediate.id, intermediate.outs, crlf)).toMatchObject({ changes: false });
+  });
+
+  test.each([
+    ["keySize", { keySize: 4096 }],
+    ["commonName", { commonName: "Other" }],
+    ["validityDays", { validityDays: 366 }],
+    ["pathLength", { pathLength: 2 }],
+    ["role", { role: "intermediate" }],
+  ])("a change of %s replaces the root", async (key, change) => {
+    const result = await provider.diff!(root.id, root.outs, { ...rootInputs, ...(change as Partial<CaCertificateInputs>) });
+    expect(result.changes).toBe(true);
+    expect(result.replaces).toContain(key);
+  });
+
+  test("a new issuer certificate replaces the intermediate; an unknown one (preview) too", async () => {
+    const other = createRootCa({ commonName: "Other issuer", keySize: 2048, validityDays: 30 });
+    const changed = await provider.diff!(intermediate.id, intermediate.outs, { ...intermediateInputs, issuerCertificatePem: other.certificatePem });
+    expect(changed.replaces).toEqual(["issuerCertificatePem"]);
+    const unknown = await provider.diff!(intermediate.id, intermediate.outs, { ...intermediateInputs, issuerCertificatePem: UNKNOWN });
+    expect(unknown.replaces).toEqual(["issuerCertificatePem"]);
+  });
+
+  test("renewBeforeDays: inside the window → replace (notAfter); outside → nothing", () => {
+    const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const notAfter = new Date(intermediate.outs.notAfter).getTime();
+      const due = caDiff(intermediate.outs, intermediateInputs, new Date(notAfter - 29 * DAY));
+      expect(due).toMatchObject({ changes: true, replaces: ["notAfter"] });
+      const notDue = caDiff(intermediate.outs, intermediateInputs, new Date(notAfter - 31 * DAY));
+      expect(notDue).toMatchObject({ changes: false, replaces: [] });
+      expect(errors).toHaveBeenCalledTimes(1);
+      const line = String(errors.mock.calls[0][0]);
+      expect(line).toMatch(/Provider Intermediate.*renewBeforeDays=30.*replacing/);
+      expect(line).not.toMatch(/PRIVATE|BEGIN/);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  test("renewal through the provider method, with the real clock", async () => {
+    const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const nearlyExpired = { ...intermediate.outs, notAfter: new Date(Date.now() + 10 * DAY).toISOString() };
+      expect(await provider.diff!(intermediate.id, nearlyExpired, intermediateInputs)).toMatchObject({ changes: true, replaces: ["notAfter"] });
+      expect(await provider.diff!(intermediate.id, intermediate.outs, intermediateInputs)).toMatchObject({ changes: false });
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  test("renewBeforeDays or providerVersion changes: an update in place that keeps certificate and key", async () => {
+    const newInputs = { ...intermediateInputs, renewBeforeDays: 10, providerVersion: "2" };
+    expect(await provider.diff!(intermediate.id, intermediate.outs, newInputs)).toMatchObject({ changes: true, replaces: [] });
+    const outs = await update(intermediate.id, intermediate.outs, newInputs);
+    expect(outs.certificatePem).toBe(intermediate.outs.certificatePem);
+    expect(outs.privateKeyPem).toBe(intermediate.outs.privateKeyPem);
+    expect(outs.renewBeforeDays).toBe(10);
+    expect(outs.providerVersion).toBe("2");
+    const dropped = await update(intermediate.id, intermediate.outs, { ...intermediateInputs, renewBeforeDays: undefined });
+    expect("renewBeforeDays" in dropped).toBe(false);
+  });
+
+  test("brought CAs: a changed certificate or an added key replaces; renewal is only reported", async () => {
+    const brought = createRootCa({ commonName: "Brought diff", keySize: 2048, validityDays: 30 });
+    const inputs = { ...rootInputs, providedCertificatePem: brought.certificatePem };
+    const { outs } = await create(inputs);
+    expect(await provider.diff!("x", outs, inputs)).toMatchObject({ changes: false });
+    expect((await provider.diff!("x", outs, { ...inputs, providedPrivateKeyPem: brought.privateKeyPem })).replaces).toEqual(["providedPrivateKeyPem"]);
+    const other = createRootCa({ commonName: "Brought diff", keySize: 2048, validityDays: 30 });
+    expect((await provider.diff!("x", outs, { ...inputs, providedCertificatePem: other.certificatePem })).replaces).toEqual(["providedCertificatePem"]);
+    const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const due = caDiff(outs, { ...inputs, renewBeforeDays: 60 });
+      expect(due.replaces).toEqual([]);
+      expect(String(errors.mock.calls[0][0])).toMatch(/bring a renewed certificate/);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
+describe("check", () => {
+  async function failures(news: Partial<CaCertificateInputs>) {
+    const result = await provider.check!(NO_OLDS, news as CaCertificateInputs);
+    return result.failures ?? [];
+  }
+
+  test("good inputs pass and are returned unchanged", async () => {
+    const result = await provider.check!(NO_OLDS, intermediateInputs);
+    expect(result.failures).toEqual([]);
+    expect(result.inputs).toEqual(intermediateInputs);
+  });
+
+  test("a brought CA whose key does not match → providedPrivateKeyPem", async () => {
+    const other = createRootCa({ commonName: "Other", keySize: 2048, validityDays: 30 });
+    const f = await failures({ ...rootInputs, providedCertificatePem: root.outs.certificatePem, providedPrivateKeyPem: other.privateKeyPem });
+    expect(f).toEqual([{ property: "providedPrivateKeyPem", reason: "private key does not match the certificate's public key" }]);
+  });
+
+  test("a brought certificate that is not a CA, or expired → providedCertificatePem", async () => {
+    const old = createRootCa({ commonName: "Old", keySize: 2048, validityDays: 1, now: new Date("2020-01-01T00:00:00Z") });
+    const f = await failures({ ...rootInputs, providedCertificatePem: old.certificatePem });
+    expect(f).toEqual([{ property: "providedCertificatePem", reason: "certificate expired (notAfter 2020-01-02T00:00:00.000Z)" }]);
+    const leafIssuer: KeyAndCert = createIntermediateCa({ issuer: createRootCa({ commonName: "R", keySize: 2048, validityDays: 30 }), commonName: "I", keySize: 2048, validityDays: 30 });
+    const leaf = createDeviceCertificate({ issuer: leafIssuer, registrationId: "leaf" });
+    expect((await failures({ ...rootInputs, providedCertificatePem: leaf.certificatePem }))[0]).toEqual({
+      property: "providedCertificatePem",
+      reason: "certificate is not a CA certificate (basicConstraints CA:TRUE missing)",
+    });
+  });
+
+  test("a brought intermediate not signed by the root → providedCertificatePem", async () => {
+    const foreign = createIntermediateCa({ issuer: createRootCa({ commonName: "Foreign", keySize: 2048, validityDays: 30 }), commonName: "Foreign I", keySize: 2048, validityDays: 30 });
+    const f = await failures({ ...intermediateInputs, issuerPrivateKeyPem: undefined, providedCertificatePem: foreign.certificatePem, providedPrivateKeyPem: foreign.privateKeyPem });
+    expect(f).toEqual([{ property: "providedCertificatePem", reason: "certificate is not signed by the given issuer (CN=Provider Root)" }]);
+  });
+
+  test("a generated intermediate without its issuer's key → issuerPrivateKeyPem", async () => {
+    const f = await failures({ ...intermediateInputs, issuerPrivateKeyPem: undefined });
+    expect(f.map((x) => x.property)).toEqual(["issuerPrivateKeyPem"]);
+  });
+
+  test("plain value errors name their property", async () => {
+    const f = await failures({ role: "root", commonName: "", keySize: 1024 as 2048, validityDays: 0, renewBeforeDays: -1, pathLength: 9, providerVersion: "" });
+    expect(f.map((x) => x.property)).toEqual(["commonName", "keySize", "validityDays", "pathLength", "renewBeforeDays", "providerVersion"]);
+    const g = await failures({ ...rootInputs, validityDays: 30, renewBeforeDays: 30 });
+    expect(g).toEqual([{ property: "renewBeforeDays", reason: "renewBeforeDays (30) must be less than validityDays (30), or every run would renew" }]);
+  });
+
+  test("unknown values during a preview are not judged", async () => {
+    const f = await failures({ ...intermediateInputs, issuerCertificatePem: UNKNOWN, issuerPrivateKeyPem: UNKNOWN });
+    expect(f).toEqual([]);
+  });
+});
+
+test("read re-derives the descriptive fields and keeps the rest; delete has nothing to do", async () => {
+  const tampered = { ...root.outs, thumbprint: "stale" };
+  const result = await provider.read!(root.id, tampered);
+  expect(result.id).toBe(root.id);
+  expect(result.props).toEqual(root.outs);
+  await expect(provider.delete!(root.id, root.outs)).resolves.toBeUndefined();
+  expect(new X509Certificate(root.outs.certificatePem).ca).toBe(true);
+});
