@@ -1,6 +1,9 @@
-/** The Pulumi program: load and check the stack config, declare the whole set-up, export its outputs. */
-import { loadStackConfig } from "./components/config";
-import { DpsX509, stackOutputs } from "./components/dpsX509";
+/** The Pulumi program: load and check the stack config, declare the stack, export its outputs. */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, loadStackConfig } from "./components/config";
+import { declareProgram } from "./components/program";
 
-const config = loadStackConfig();
-export = stackOutputs(new DpsX509("dps-x509", { config }));
+export = declareProgram(loadStackConfig()).catch((err: unknown) => {
+  // A config problem found against the platform's outputs: Pulumi prints a RunError's message without a stack trace.
+  throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
+});

@@ -17,7 +17,7 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-const USAGE = "usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [--json]";
+const USAGE = "usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [--platform-outputs <file.json>] [--json]";
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /** The stack file for `--stack <name>`: in the current folder, else in the project's. */
@@ -34,10 +34,21 @@ function withRequests(resource: RecordedResource): PlannedResource {
   return { ...planned, request: enrollmentGroupRequestBody(resource.inputs as unknown as EnrollmentGroupSpec) };
 }
 
+/** A JSON object from a file, e.g. `pulumi stack output --json > platform.json`. */
+function readJsonObject(file: string): Record<string, unknown> {
+  if (!fs.existsSync(file)) throw new Error(`no file at ${file}`);
+  const value: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`${file} must hold a JSON object of stack outputs`);
+  return value as Record<string, unknown>;
+}
+
 export async function runPlan(argv: string[], io: Io): Promise<number> {
-  let options: { stack?: string; config?: string; json?: boolean };
+  let options: { stack?: string; config?: string; json?: boolean; "platform-outputs"?: string };
   try {
-    options = parseArgs({ args: argv, options: { stack: { type: "string" }, config: { type: "string" }, json: { type: "boolean" } } }).values;
+    options = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, config: { type: "string" }, json: { type: "boolean" }, "platform-outputs": { type: "string" } },
+    }).values;
   } catch (err) {
     io.stderr(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -49,13 +60,15 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   const file = options.config ? path.resolve(options.config) : stackFilePath(options.stack!);
   const stack = options.stack ?? path.basename(file).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
   let stackFile;
+  let platformOutputs: Record<string, unknown> | undefined;
   try {
     stackFile = readStackFile(file);
+    if (options["platform-outputs"]) platformOutputs = readJsonObject(options["platform-outputs"]);
   } catch (err) {
     io.stderr(`${(err as Error).message}\n`);
     return 1;
   }
-  const result = await evaluatePlan(stackFile, stack);
+  const result = await evaluatePlan(stackFile, stack, { platformOutputs });
   if (!result.ok) {
     io.stderr(`${path.basename(file)}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
     return 1;

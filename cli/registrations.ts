@@ -6,9 +6,10 @@
  *   npm run registrations -- --connection-string "<...>" --group <id>
  *   npm run registrations -- --dps-host <dps>.azure-devices-provisioning.net --group <id>   (DefaultAzureCredential)
  *
- * Credentials, first found: --connection-string, the DPS_CONNECTION_STRING environment variable, --dps-host
- * with DefaultAzureCredential, or the stack's `dpsConnectionString` output
- * (`pulumi stack output --json --show-secrets --stack <name>`). The connection string is never printed.
+ * Credentials, first found: --connection-string, the DPS_CONNECTION_STRING environment variable, else
+ * DefaultAzureCredential (Azure RBAC on the DPS, e.g. "Device Provisioning Service Data Reader") with the host from
+ * --dps-host or from the stack's `serviceHostName` output (`pulumi stack output --json --stack <name>`). Stacks do
+ * not export the DPS key: tenants can read a platform's outputs. The connection string is never printed.
  */
 import type { TokenCredential } from "@azure/identity";
 import { createDpsServiceClient, DpsRecord, redact } from "../components/azure/dpsServiceClient";
@@ -19,18 +20,19 @@ export interface RegistrationsIo {
   stderr(text: string): void;
   /** Environment variables (default process.env). */
   readonly env?: Record<string, string | undefined>;
-  /** stdout of `pulumi stack output --json --show-secrets --stack <stack>` (default: runs the Pulumi CLI). */
+  /** stdout of `pulumi stack output --json --stack <stack>` (default: runs the Pulumi CLI). */
   stackOutputs?(stack: string): Promise<string>;
   /** For --dps-host (default DefaultAzureCredential). */
   readonly credential?: TokenCredential;
 }
 
-export const STACK_OUTPUT_KEY = "dpsConnectionString";
+/** The stack output that names the DPS service host. */
+export const STACK_OUTPUT_KEY = "serviceHostName";
 
 const usage = `usage: npm run registrations -- --group <enrollment id> (--stack <name> | --connection-string <cs> | --dps-host <host>) [--json] [--page-size <n>]
 
   --group <id>                 the enrollment group whose device registrations to list
-  --stack <name>               read the DPS connection string from the stack output "${STACK_OUTPUT_KEY}"
+  --stack <name>               read the DPS host from the stack output "${STACK_OUTPUT_KEY}" (DefaultAzureCredential)
   --connection-string <cs>     the DPS provisioningserviceowner connection string (or set DPS_CONNECTION_STRING)
   --dps-host <host>            <dps>.azure-devices-provisioning.net, signing in with DefaultAzureCredential
   --page-size <n>              registrations per request (default 100)
@@ -80,7 +82,7 @@ function runPulumiStackOutput(stack: string): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { execFile } = require("child_process") as typeof import("child_process");
   return new Promise((resolve, reject) => {
-    execFile("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
         const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "the pulumi CLI is not on PATH" : String(stderr || err.message).trim();
         reject(new Error(`pulumi stack output --stack ${stack} failed: ${reason}`));
@@ -147,7 +149,7 @@ export async function runRegistrations(argv: string[], io: RegistrationsIo): Pro
       if (typeof value !== "string" || !value) {
         throw new Error(`stack ${opts.stack} has no "${STACK_OUTPUT_KEY}" output (outputs: ${Object.keys(outputs ?? {}).join(", ") || "none"}); pass --connection-string or --dps-host`);
       }
-      connectionString = value;
+      host = value;
     }
     if (connectionString) {
       secrets = [connectionString];

@@ -24,10 +24,20 @@ export interface CaEntryArgs {
   readonly privateKeyPem?: pulumi.Input<string>;
 }
 
+/** A root CA declared elsewhere. */
+export interface ExternalRoot {
+  /** Its certificate PEM. */
+  readonly certificatePem: pulumi.Input<string>;
+  /** Its private key PEM (secret); needed only to generate intermediates. */
+  readonly privateKeyPem?: pulumi.Input<string>;
+}
+
 /** Arguments of the CertificateAuthority component. */
 export interface CertificateAuthorityArgs {
-  /** The root CA (self-signed, path length 1). */
-  readonly root: CaEntryArgs;
+  /** The root CA (self-signed, path length 1); give this or `externalRoot`. */
+  readonly root?: CaEntryArgs;
+  /** A root owned by another stack (a tenant's platform): it signs the intermediates and is not declared here. */
+  readonly externalRoot?: ExternalRoot;
   /** Intermediate CAs, signed by the root (path length 0). */
   readonly intermediates: CaEntryArgs[];
 }
@@ -52,7 +62,8 @@ export interface IssuedCa {
 export function certificateAuthorityArgsProblems(args: CertificateAuthorityArgs): string[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
-  const entries: [string, CaEntryArgs][] = [["ca.root", args.root], ...args.intermediates.map((e, i): [string, CaEntryArgs] => [`ca.intermediates[${i}]`, e])];
+  if ((args.root === undefined) === (args.externalRoot === undefined)) problems.push("ca: give either a root or an external root");
+  const entries: [string, CaEntryArgs][] = [...(args.root ? [["ca.root", args.root] as [string, CaEntryArgs]] : []), ...args.intermediates.map((e, i): [string, CaEntryArgs] => [`ca.intermediates[${i}]`, e])];
   for (const [key, entry] of entries) {
     if (!entry || typeof entry.name !== "string" || entry.name === "") {
       problems.push(`${key}.name must be a non-empty string`);
@@ -65,7 +76,9 @@ export function certificateAuthorityArgsProblems(args: CertificateAuthorityArgs)
       problems.push(`${key}.privateKeyPem is set without ${key}.certificatePem`);
     }
   }
-  const rootBroughtWithoutKey = args.root.certificatePem !== undefined && args.root.privateKeyPem === undefined;
+  const rootBroughtWithoutKey = args.root
+    ? args.root.certificatePem !== undefined && args.root.privateKeyPem === undefined
+    : args.externalRoot?.privateKeyPem === undefined;
   args.intermediates.forEach((entry, i) => {
     if (rootBroughtWithoutKey && entry && entry.certificatePem === undefined) {
       problems.push(
@@ -98,24 +111,31 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       hasPrivateKey,
     });
 
-    const rootEntry = args.root;
-    const root = new CaCertificate(
-      `${name}-${rootEntry.name}`,
-      {
-        role: "root",
-        commonName: rootEntry.commonName,
-        keySize: rootEntry.keySize,
-        validityDays: rootEntry.validityDays,
-        pathLength: DEFAULT_ROOT_PATH_LENGTH,
-        renewBeforeDays: rootEntry.renewBeforeDays,
-        providedCertificatePem: rootEntry.certificatePem,
-        providedPrivateKeyPem: secretOrUndefined(rootEntry.privateKeyPem),
-        providerVersion: CA_PROVIDER_VERSION,
-      },
-      { parent: this },
-    );
-    const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined;
-    this.certificates = { [rootEntry.name]: issued(rootEntry, root, rootHasKey) };
+    this.certificates = {};
+    let issuer: { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined> };
+    if (args.root) {
+      const rootEntry = args.root;
+      const root = new CaCertificate(
+        `${name}-${rootEntry.name}`,
+        {
+          role: "root",
+          commonName: rootEntry.commonName,
+          keySize: rootEntry.keySize,
+          validityDays: rootEntry.validityDays,
+          pathLength: DEFAULT_ROOT_PATH_LENGTH,
+          renewBeforeDays: rootEntry.renewBeforeDays,
+          providedCertificatePem: rootEntry.certificatePem,
+          providedPrivateKeyPem: secretOrUndefined(rootEntry.privateKeyPem),
+          providerVersion: CA_PROVIDER_VERSION,
+        },
+        { parent: this },
+      );
+      const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined;
+      this.certificates[rootEntry.name] = issued(rootEntry, root, rootHasKey);
+      issuer = { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem };
+    } else {
+      issuer = { certificatePem: args.externalRoot!.certificatePem, privateKeyPem: args.externalRoot!.privateKeyPem };
+    }
 
     for (const entry of args.intermediates) {
       const brought = entry.certificatePem !== undefined;
@@ -127,9 +147,9 @@ export class CertificateAuthority extends pulumi.ComponentResource {
           keySize: entry.keySize,
           validityDays: entry.validityDays,
           renewBeforeDays: entry.renewBeforeDays,
-          issuerCertificatePem: root.certificatePem,
+          issuerCertificatePem: issuer.certificatePem,
           // Only a generated intermediate needs the root's key to be signed.
-          issuerPrivateKeyPem: brought ? undefined : pulumi.secret(root.privateKeyPem),
+          issuerPrivateKeyPem: brought ? undefined : pulumi.secret(issuer.privateKeyPem),
           providedCertificatePem: entry.certificatePem,
           providedPrivateKeyPem: secretOrUndefined(entry.privateKeyPem),
           providerVersion: CA_PROVIDER_VERSION,

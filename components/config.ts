@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { LIMITS, crossCheckConfig } from "./configChecks";
+import { LIMITS, checkCertificateAuthorities, checkTenantReservations, crossCheckConfig, intermediateEntries } from "./configChecks";
 import { Problem, formatProblems, problemsFromZod } from "./configProblems";
 
 /** The config namespace: the Pulumi project name. */
@@ -13,6 +13,10 @@ export const CONFIG_NAMESPACE = "dps-x509";
 export { LIMITS, SECRET_PLACEHOLDER } from "./configChecks";
 
 const name = z.string().min(1);
+
+/** Tenant names: lower-case letters, digits and hyphens, 2–32, as a prefix of names in a shared DPS. */
+const TENANT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$/;
+const TENANT_NAME_RULE = "allowed: 2–32 lower-case letters, digits and hyphens, starting and ending with a letter or digit";
 const positiveInt = z.number().int().min(1);
 
 export const dpsAllocationPolicies = ["hashed", "geoLatency", "static"] as const;
@@ -98,6 +102,17 @@ const enrollmentGroupSchema = z.strictObject({
   revokedDevices: z.array(revokedDeviceSchema).default([]),
 });
 
+/** A tenant the platform serves, with what it may use of the shared DPS. */
+const tenantReservationSchema = z.strictObject({
+  /** The tenant's name: the prefix of its CA names and group ids. */
+  name: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
+  /** CA certificates the tenant may upload. */
+  caCertificates: z.number().int().min(0).max(LIMITS.caCertificates).default(2),
+  /** X.509 enrollment groups the tenant may create. */
+  enrollmentGroups: z.number().int().min(0).max(LIMITS.enrollmentGroups).default(5),
+});
+
+/** A platform stack (the default role): it owns the DPS, the hubs and the root CA. */
 export const stackConfigSchema = z.strictObject({
   resourceGroupName: z.string().min(1),
   dps: dpsSchema,
@@ -106,25 +121,49 @@ export const stackConfigSchema = z.strictObject({
   enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
   /** ARM endpoint for the certificate calls (sovereign clouds; tests). */
   armEndpoint: z.url({ protocol: /^https$/ }).optional(),
+  /** Export the intermediates' private keys as secret stack outputs (to issue device certificates by hand). */
+  exportIntermediateKeys: z.boolean().default(false),
+  /** Let tenant stacks sign their intermediates with this root: exports the root's key as a secret output. */
+  tenantSigning: z.boolean().default(false),
+  /** The tenants this DPS serves and what each may use; a tenant stack not listed here is refused. */
+  tenants: z.array(tenantReservationSchema).default([]),
+});
+
+/** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
+export const tenantStackConfigSchema = z.strictObject({
+  /** The platform stack, `<org>/<project>/<stack>`, read through a StackReference. */
+  platform: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "must be <org>/<project>/<stack>"),
+  /** The tenant's name, as the platform lists it; prefixes its CA names and group ids. */
+  tenant: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
+  ca: z.strictObject({ intermediates: z.array(intermediateCaSchema).min(1) }),
+  enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
+  armEndpoint: z.url({ protocol: /^https$/ }).optional(),
+  /** As on the platform: export this tenant's intermediate keys as secret stack outputs. */
+  exportIntermediateKeys: z.boolean().default(false),
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
+type ParsedTenantConfig = z.infer<typeof tenantStackConfigSchema>;
 export type DpsConfig = ParsedConfig["dps"];
 export type CaEntryConfig = ParsedConfig["ca"]["root"];
 export type RevokedDeviceConfig = ParsedConfig["enrollmentGroups"][number]["revokedDevices"][number];
 export type InitialTwinConfig = NonNullable<ParsedConfig["enrollmentGroups"][number]["initialTwin"]>;
+export type TenantReservation = ParsedConfig["tenants"][number];
+/** An enrollment group as written in config, before defaults that depend on the rest of the stack. */
+export type EnrollmentGroupInput = ParsedConfig["enrollmentGroups"][number];
 
 /** A hub with its location resolved. */
 export type HubConfig = ParsedConfig["hubs"][number] & { location: string };
 
 /** An enrollment group with its defaults resolved from the rest of the stack. */
-export type EnrollmentGroupConfig = Omit<ParsedConfig["enrollmentGroups"][number], "allocationPolicy" | "iotHubs"> & {
+export type EnrollmentGroupConfig = Omit<EnrollmentGroupInput, "allocationPolicy" | "iotHubs"> & {
   allocationPolicy: (typeof groupAllocationPolicies)[number];
   iotHubs: string[];
 };
 
-/** The whole stack config, checked and with every default resolved. */
+/** A platform stack's config, checked and with every default resolved. */
 export interface StackConfig {
+  readonly role: "platform";
   readonly resourceGroupName: string;
   /** `azure-native:location`. */
   readonly location: string;
@@ -133,7 +172,27 @@ export interface StackConfig {
   readonly ca: { root: CaEntryConfig; intermediates: CaEntryConfig[] };
   readonly enrollmentGroups: EnrollmentGroupConfig[];
   readonly armEndpoint?: string;
+  readonly exportIntermediateKeys: boolean;
+  readonly tenantSigning: boolean;
+  readonly tenants: TenantReservation[];
 }
+
+/**
+ * A tenant stack's config, checked on its own, names as written. What depends on the platform (the `<tenant>-`
+ * prefix checks, hub names, default policy, capacity) is resolved against its outputs in
+ * components/tenant/resolveTenant.ts.
+ */
+export interface TenantStackConfig {
+  readonly role: "tenant";
+  readonly platform: string;
+  readonly tenant: string;
+  readonly ca: { intermediates: CaEntryConfig[] };
+  readonly enrollmentGroups: EnrollmentGroupInput[];
+  readonly armEndpoint?: string;
+  readonly exportIntermediateKeys: boolean;
+}
+
+export type AnyStackConfig = StackConfig | TenantStackConfig;
 
 /** The raw values of a stack's config: the `dps-x509:*` keys (namespace stripped) and the Azure location. */
 export interface RawStackConfig {
@@ -141,26 +200,50 @@ export interface RawStackConfig {
   location?: string;
 }
 
-export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: Problem[] };
+export type ParseResult<C = AnyStackConfig> = { ok: true; config: C } | { ok: false; problems: Problem[] };
 
 /** Parses and checks a stack's config. Pure: every problem is returned, nothing is thrown. */
 export function parseStackConfig(raw: RawStackConfig): ParseResult {
+  return isTenantConfig(raw) ? parseTenantStackConfig(raw) : parsePlatformStackConfig(raw);
+}
+
+/** A stack is a tenant's when it names a platform. */
+export function isTenantConfig(raw: RawStackConfig): boolean {
+  return raw.values.platform !== undefined;
+}
+
+export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<StackConfig> {
   const parsed = stackConfigSchema.safeParse(raw.values);
   const problems: Problem[] = [];
   if (!raw.location) {
     problems.push({ path: "azure-native:location", value: undefined, message: "is not set; every stack needs an Azure region, e.g. `pulumi config set azure-native:location westeurope`" });
   }
   if (!parsed.success) {
-    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, allowedKeysAt)] };
+    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path))] };
   }
   const config = resolveDefaults(parsed.data, raw.location ?? "");
-  problems.push(...crossCheckConfig(parsed.data, config));
+  problems.push(...crossCheckConfig(parsed.data, config), ...checkTenantReservations(config));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
+export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantStackConfig> {
+  const parsed = tenantStackConfigSchema.safeParse(raw.values);
+  if (!parsed.success) {
+    return { ok: false, problems: problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema)) };
+  }
+  const config: TenantStackConfig = { role: "tenant", ...parsed.data };
+  const problems = checkCertificateAuthorities(intermediateEntries(config.ca.intermediates));
+  return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/** `<tenant>-<name>` unless the name already starts so: two tenants' names cannot collide. */
+export function tenantPrefixed(tenant: string, value: string): string {
+  return value.toLowerCase().startsWith(`${tenant}-`) ? value : `${tenant}-${value}`;
+}
+
 /** The keys the schema allows at a path (for "unknown key" messages). */
-export function allowedKeysAt(segments: ReadonlyArray<PropertyKey>): string[] {
-  let schema: z.core.$ZodType = stackConfigSchema;
+export function allowedKeysAt(segments: ReadonlyArray<PropertyKey>, root: z.core.$ZodType = stackConfigSchema): string[] {
+  let schema: z.core.$ZodType = root;
   for (const segment of [...segments, undefined]) {
     // Look through wrappers (default, optional) to the object or array beneath.
     let def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; element?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType> };
@@ -179,6 +262,7 @@ export function allowedKeysAt(segments: ReadonlyArray<PropertyKey>): string[] {
 function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
   const hubs = parsed.hubs.map((hub) => ({ ...hub, location: hub.location ?? location }));
   return {
+    role: "platform",
     resourceGroupName: parsed.resourceGroupName,
     location,
     dps: parsed.dps,
@@ -190,6 +274,9 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
       iotHubs: group.iotHubs ?? hubs.map((hub) => hub.name),
     })),
     armEndpoint: parsed.armEndpoint,
+    exportIntermediateKeys: parsed.exportIntermediateKeys,
+    tenantSigning: parsed.tenantSigning,
+    tenants: parsed.tenants,
   };
 }
 
@@ -205,7 +292,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses and checks, throwing a ConfigError with every problem. */
-export function requireStackConfig(raw: RawStackConfig): StackConfig {
+export function requireStackConfig(raw: RawStackConfig): AnyStackConfig {
   const result = parseStackConfig(raw);
   if (!result.ok) throw new ConfigError(result.problems);
   return result.config;
@@ -247,7 +334,7 @@ export type { Problem } from "./configProblems";
  * The running stack's config, checked. A bad config becomes a `pulumi.RunError`: Pulumi prints its message (every
  * problem) and no stack trace, and nothing has been declared yet.
  */
-export function loadStackConfig(): StackConfig {
+export function loadStackConfig(): AnyStackConfig {
   try {
     return requireStackConfig(readRawStackConfig(pulumi.runtime.allConfig()));
   } catch (err) {

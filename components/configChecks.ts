@@ -3,7 +3,7 @@
  * and the rules of the `az` extension. Each rule has its own message naming what is allowed.
  */
 import type { z } from "zod";
-import type { EnrollmentGroupConfig, StackConfig, stackConfigSchema } from "./config";
+import type { CaEntryConfig, EnrollmentGroupConfig, StackConfig, stackConfigSchema } from "./config";
 import type { Problem } from "./configProblems";
 
 /** Azure's limits on one DPS (see DESIGN.md). */
@@ -33,10 +33,16 @@ const RESERVED_TWIN_KEYS = new Set(["version", "count", "metadata"]);
 const ID_RULE = "1–128 letters, digits and - . _ :, starting and ending with a letter or digit";
 
 export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig): Problem[] {
+  const entries = caEntries(config);
   return [
     ...checkAzureNames(config),
-    ...checkCertificateAuthorities(config),
-    ...checkEnrollmentGroups(parsed, config),
+    ...checkCertificateAuthorities(entries, config.ca.root),
+    ...checkEnrollmentGroups({
+      groups: config.enrollmentGroups,
+      givenHubs: parsed.enrollmentGroups.map((group) => group.iotHubs),
+      uploadedCas: uploadedCaNames(entries),
+      hubNames: config.hubs.map((hub) => hub.name),
+    }),
   ];
 }
 
@@ -57,17 +63,31 @@ function checkAzureNames(config: StackConfig): Problem[] {
   return problems;
 }
 
-/** Every CA entry with its config path. */
-function caEntries(config: StackConfig) {
-  return [
-    { path: "ca.root", entry: config.ca.root },
-    ...config.ca.intermediates.map((entry, i) => ({ path: `ca.intermediates[${i}]`, entry })),
-  ];
+/** A CA entry with its config path, e.g. `ca.intermediates[1]`. */
+export interface CaEntryAt {
+  path: string;
+  entry: CaEntryConfig;
 }
 
-function checkCertificateAuthorities(config: StackConfig): Problem[] {
+/** Every CA entry of a stack with its config path. */
+function caEntries(config: StackConfig): CaEntryAt[] {
+  return [{ path: "ca.root", entry: config.ca.root }, ...intermediateEntries(config.ca.intermediates)];
+}
+
+export function intermediateEntries(intermediates: CaEntryConfig[]): CaEntryAt[] {
+  return intermediates.map((entry, i) => ({ path: `ca.intermediates[${i}]`, entry }));
+}
+
+export function uploadedCaNames(entries: CaEntryAt[]): string[] {
+  return entries.filter(({ entry }) => entry.upload).map(({ entry }) => entry.name);
+}
+
+/**
+ * Checks CA entries: names, brought keys, proof of possession. `root` is the stack's own root, if it has one; a
+ * brought root without its key cannot sign generated intermediates.
+ */
+export function checkCertificateAuthorities(entries: CaEntryAt[], root?: CaEntryConfig): Problem[] {
   const problems: Problem[] = [];
-  const entries = caEntries(config);
   for (const { path, entry } of entries) {
     if (!CERTIFICATE_NAME.test(entry.name)) {
       problems.push({ path: `${path}.name`, value: entry.name, message: "allowed: 1–64 letters, digits and - . _, starting with a letter or digit" });
@@ -84,12 +104,11 @@ function checkCertificateAuthorities(config: StackConfig): Problem[] {
       });
     }
   }
-  const root = config.ca.root;
-  if (root.certificatePem !== undefined && root.privateKeyPem === undefined) {
-    config.ca.intermediates.forEach((entry, i) => {
-      if (entry.certificatePem === undefined) {
+  if (root && root.certificatePem !== undefined && root.privateKeyPem === undefined) {
+    entries.forEach(({ path, entry }) => {
+      if (entry !== root && entry.certificatePem === undefined) {
         problems.push({
-          path: `ca.intermediates[${i}]`,
+          path,
           value: entry.name,
           message: "cannot be generated: the root was brought without its private key, so nothing can sign it; bring this intermediate's certificatePem and privateKeyPem too",
         });
@@ -104,11 +123,20 @@ function checkCertificateAuthorities(config: StackConfig): Problem[] {
   return problems;
 }
 
-function checkEnrollmentGroups(parsed: ParsedConfig, config: StackConfig): Problem[] {
+export interface GroupCheckInput {
+  /** The groups with their defaults resolved. */
+  groups: EnrollmentGroupConfig[];
+  /** Each group's `iotHubs` as written in config (undefined where it took the default). */
+  givenHubs: Array<string[] | undefined>;
+  /** The CA names a group may reference. */
+  uploadedCas: string[];
+  /** The hub names a group may list. */
+  hubNames: string[];
+}
+
+export function checkEnrollmentGroups({ groups, givenHubs: givenHubLists, uploadedCas, hubNames }: GroupCheckInput): Problem[] {
   const problems: Problem[] = [];
-  const uploadedCas = caEntries(config).filter(({ entry }) => entry.upload).map(({ entry }) => entry.name);
-  const hubNames = config.hubs.map((hub) => hub.name);
-  config.enrollmentGroups.forEach((group, i) => {
+  groups.forEach((group, i) => {
     const path = `enrollmentGroups[${i}]`;
     if (!ENROLLMENT_ID.test(group.enrollmentId)) {
       problems.push({ path: `${path}.enrollmentId`, value: group.enrollmentId, message: `allowed: ${ID_RULE}` });
@@ -120,14 +148,14 @@ function checkEnrollmentGroups(parsed: ParsedConfig, config: StackConfig): Probl
         problems.push({ path: `${path}.secondaryCaName`, value: group.secondaryCaName, message: "must differ from caName" });
       }
     }
-    const givenHubs = parsed.enrollmentGroups[i].iotHubs ?? [];
+    const givenHubs = givenHubLists[i] ?? [];
     givenHubs.forEach((hub, j) => {
       if (!hubNames.includes(hub)) {
-        problems.push({ path: `${path}.iotHubs[${j}]`, value: hub, message: `is not a hub of this stack; allowed: ${hubNames.join(", ")}` });
+        problems.push({ path: `${path}.iotHubs[${j}]`, value: hub, message: `is not a hub linked to the DPS; allowed: ${hubNames.join(", ")}` });
       }
     });
     problems.push(...duplicates(givenHubs, (j) => `${path}.iotHubs[${j}]`, "hub"));
-    problems.push(...checkAllocation(path, group, parsed.enrollmentGroups[i].iotHubs !== undefined));
+    problems.push(...checkAllocation(path, group, givenHubLists[i] !== undefined));
     problems.push(...checkTwin(`${path}.initialTwin.tags`, group.initialTwin?.tags));
     problems.push(...checkTwin(`${path}.initialTwin.properties.desired`, group.initialTwin?.properties?.desired));
     group.revokedDevices.forEach((device, j) => {
@@ -136,9 +164,9 @@ function checkEnrollmentGroups(parsed: ParsedConfig, config: StackConfig): Probl
       }
     });
   });
-  const ids = config.enrollmentGroups.map((group) => group.enrollmentId);
+  const ids = groups.map((group) => group.enrollmentId);
   problems.push(...duplicates(ids, (i) => `enrollmentGroups[${i}].enrollmentId`, "enrollment id"));
-  const revoked = config.enrollmentGroups.flatMap((group, i) => group.revokedDevices.map((device, j) => ({ id: device.registrationId, path: `enrollmentGroups[${i}].revokedDevices[${j}].registrationId` })));
+  const revoked = groups.flatMap((group, i) => group.revokedDevices.map((device, j) => ({ id: device.registrationId, path: `enrollmentGroups[${i}].revokedDevices[${j}].registrationId` })));
   problems.push(...duplicates(revoked.map((r) => r.id), (k) => revoked[k].path, "revoked registration id"));
   return problems;
 }
@@ -146,6 +174,41 @@ function checkEnrollmentGroups(parsed: ParsedConfig, config: StackConfig): Probl
 function checkCaReference(path: string, caName: string, uploadedCas: string[]): Problem[] {
   if (uploadedCas.includes(caName)) return [];
   return [{ path, value: caName, message: `is not a CA uploaded to the DPS by this stack; allowed: ${uploadedCas.join(", ") || "(none: set upload: true on a CA)"}` }];
+}
+
+/**
+ * The platform's tenant list: unique names, none a prefix of another's names (`acme` would own `acme-eu-…`), none
+ * used by the platform's own CAs or groups, and reservations that fit the DPS with what the platform uses itself.
+ */
+export function checkTenantReservations(config: StackConfig): Problem[] {
+  const problems: Problem[] = [];
+  const tenants = config.tenants;
+  problems.push(...duplicates(tenants.map((tenant) => tenant.name), (i) => `tenants[${i}].name`, "tenant name"));
+  tenants.forEach((tenant, i) => {
+    tenants.forEach((other, j) => {
+      if (i !== j && other.name.startsWith(`${tenant.name}-`)) {
+        problems.push({ path: `tenants[${j}].name`, value: other.name, message: `starts with "${tenant.name}-", the prefix of tenant ${tenant.name} (tenants[${i}]): its names would be ambiguous` });
+      }
+    });
+    const ownNames = [
+      ...caEntries(config).map(({ path, entry }) => ({ path: `${path}.name`, value: entry.name })),
+      ...config.enrollmentGroups.map((group, k) => ({ path: `enrollmentGroups[${k}].enrollmentId`, value: group.enrollmentId })),
+    ];
+    for (const own of ownNames.filter((own) => own.value.toLowerCase().startsWith(`${tenant.name}-`))) {
+      problems.push({ path: own.path, value: own.value, message: `starts with "${tenant.name}-", which is reserved for tenant ${tenant.name} (tenants[${i}])` });
+    }
+  });
+  const usedCas = uploadedCaNames(caEntries(config)).length;
+  const reservedCas = tenants.reduce((sum, tenant) => sum + tenant.caCertificates, 0);
+  if (usedCas + reservedCas > LIMITS.caCertificates) {
+    problems.push({ path: "tenants", value: reservedCas, message: `reserve ${reservedCas} CA certificates for tenants besides the platform's ${usedCas}; a DPS holds at most ${LIMITS.caCertificates}` });
+  }
+  const usedGroups = config.enrollmentGroups.length;
+  const reservedGroups = tenants.reduce((sum, tenant) => sum + tenant.enrollmentGroups, 0);
+  if (usedGroups + reservedGroups > LIMITS.enrollmentGroups) {
+    problems.push({ path: "tenants", value: reservedGroups, message: `reserve ${reservedGroups} enrollment groups for tenants besides the platform's ${usedGroups}; a DPS holds at most ${LIMITS.enrollmentGroups}` });
+  }
+  return problems;
 }
 
 function checkAllocation(path: string, group: EnrollmentGroupConfig, hubsGiven: boolean): Problem[] {

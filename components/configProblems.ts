@@ -87,6 +87,7 @@ function explain(issue: core.$ZodIssue): string {
           ? `must be at most ${issue.maximum} characters`
           : `must be at most ${issue.maximum}`;
     case "invalid_format":
+      if (issue.format === "regex") return issue.message;
       return issue.format === "url" ? "must be an https:// URL" : `must be a valid ${issue.format}`;
     default:
       return issue.message;

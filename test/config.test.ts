@@ -1,10 +1,20 @@
 import * as path from "path";
-import { ConfigError, allowedKeysAt, parseStackConfig, readRawStackConfig, requireStackConfig, type Problem, type RawStackConfig } from "../components/config";
+import {
+  ConfigError,
+  allowedKeysAt,
+  parsePlatformStackConfig,
+  parseStackConfig,
+  readRawStackConfig,
+  requireStackConfig,
+  type Problem,
+  type RawStackConfig,
+  type StackConfig,
+} from "../components/config";
 import { formatProblem } from "../components/configProblems";
 import { readStackFile } from "../cli/plan/stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
-const EXAMPLE_STACKS = ["dev", "multiregion", "tenants"];
+const EXAMPLE_STACKS = ["dev", "multiregion", "platform", "tenant-customer-a", "tenant-customer-b"];
 
 /** A small valid stack, to break one rule at a time. */
 function validValues(): Record<string, any> {
@@ -41,7 +51,8 @@ describe("example stacks", () => {
   });
 
   test("the dev stack is the tutorial's set-up, with defaults filled in", () => {
-    const config = requireStackConfig(readRawStackConfig(readStackFile(path.join(ROOT, "Pulumi.dev.yaml")).allConfig));
+    const config = requireStackConfig(readRawStackConfig(readStackFile(path.join(ROOT, "Pulumi.dev.yaml")).allConfig)) as StackConfig;
+    expect(config.role).toBe("platform");
     expect(config.resourceGroupName).toBe("iot-x509-demo-rg");
     expect(config.dps).toEqual({ name: "my-dps-x509", sku: "S1", capacity: 1, allocationPolicy: "hashed" });
     expect(config.ca.root).toMatchObject({ keySize: 4096, validityDays: 3650, upload: true, verification: "proofOfPossession" });
@@ -66,7 +77,7 @@ describe("defaults", () => {
   test("a group's policy defaults to the DPS-level one and its hubs to all hubs", () => {
     const values = validValues();
     values.dps.allocationPolicy = "geoLatency";
-    const result = parseStackConfig({ values, location: "westeurope" });
+    const result = parsePlatformStackConfig({ values, location: "westeurope" });
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.config.enrollmentGroups[0].allocationPolicy).toBe("geoLatency");
     expect(result.config.enrollmentGroups[0].iotHubs).toEqual(["hub-one", "hub-two"]);
@@ -259,7 +270,7 @@ describe("cross-checks", () => {
 describe("messages", () => {
   test("a problem prints its config key, the value and what is allowed", () => {
     const [problem] = problemsAfter((v) => (v.enrollmentGroups[0].iotHubs = ["hub-x"]));
-    expect(formatProblem(problem)).toBe('dps-x509:enrollmentGroups[0].iotHubs[0] = "hub-x": is not a hub of this stack; allowed: hub-one, hub-two');
+    expect(formatProblem(problem)).toBe('dps-x509:enrollmentGroups[0].iotHubs[0] = "hub-x": is not a hub linked to the DPS; allowed: hub-one, hub-two');
   });
 
   test("requireStackConfig throws a ConfigError listing every problem", () => {

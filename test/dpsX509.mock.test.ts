@@ -114,8 +114,16 @@ describe("the dev stack (the tutorial's set-up)", () => {
     expect(outputs.globalDeviceEndpoint).toBe("global.azure-devices-provisioning.net");
     expect(outputs.serviceHostName).toBe("my-dps-x509.azure-devices-provisioning.net");
     expect(outputs.hubHostNames).toEqual({ "my-iot-hub-x509": "my-iot-hub-x509.azure-devices.net" });
-    expect(outputs.dpsConnectionString).toBe("[secret]");
     expect(outputs.intermediatePrivateKeys).toBe("[secret]");
+    // Tenants can read every platform output: no DPS key, and no root key unless the platform signs for tenants.
+    expect(outputs).not.toHaveProperty("dpsConnectionString");
+    expect(outputs).not.toHaveProperty("rootCaPrivateKeyPem");
+    expect(outputs).toMatchObject({
+      allocationPolicy: "hashed",
+      caNames: ["my-root-ca", "my-intermediate-ca"],
+      tenantSigning: false,
+      capacity: { limits: { caCertificates: 25, enrollmentGroups: 100 }, used: { caCertificates: 2, enrollmentGroups: 1 }, tenants: {} },
+    });
   });
 
   test("no key material appears anywhere in what is declared", () => {
@@ -157,15 +165,16 @@ describe("the multi-region stack", () => {
   });
 });
 
-describe("the tenants stack", () => {
-  test("each customer's group names its own intermediate and waits for that one's verification", async () => {
-    const { resources } = await declared("tenants");
-    for (const customer of ["customer-a", "customer-b"]) {
-      const group = byName(resources, `dps-x509-group-${customer}-devices`);
-      expect(group.inputs.primaryCaName).toBe(`${customer}-intermediate-ca`);
-      expect(group.inputs.allocationPolicy).toBe("static");
-      const verification = resources.find((resource) => resource.parent === `dps-x509-cert-${customer}-intermediate-ca` && shortType(resource) !== "DpsCertificate")!;
-      expect(group.dependsOn).toContain(verification.name);
-    }
+describe("the platform stack", () => {
+  test("signs for tenants: exports its root's key as a secret, with the tenants' reservations", async () => {
+    const { resources, outputs } = await declared("platform");
+    expect(resources.filter((resource) => shortType(resource) === "EnrollmentGroup")).toHaveLength(0);
+    expect(outputs.rootCaPrivateKeyPem).toBe("[secret]");
+    expect(outputs).toMatchObject({
+      tenantSigning: true,
+      caNames: ["provider-root-ca"],
+      capacity: { used: { caCertificates: 1, enrollmentGroups: 0 }, tenants: { "customer-a": { caCertificates: 1, enrollmentGroups: 5 } } },
+    });
+    expect(outputs).not.toHaveProperty("intermediatePrivateKeys");
   });
 });

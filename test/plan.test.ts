@@ -47,7 +47,7 @@ describe("npm run plan", () => {
     });
   });
 
-  test.each(["multiregion", "tenants"])("--stack %s prints a tree of what it would declare", (stack) => {
+  test.each(["multiregion"])("--stack %s prints a tree of what it would declare", (stack) => {
     const { code, stdout } = plan("--stack", stack);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Plan for stack/);
@@ -87,6 +87,27 @@ describe("npm run plan", () => {
     expect(code).toBe(0);
     const group = (JSON.parse(stdout) as PlannedJson).resources.find((resource) => resource.type.endsWith(":EnrollmentGroup"))!;
     expect(group.request).toMatchObject({ allocationPolicy: "custom", customAllocationDefinition: { webhookUrl: "[secret]", apiVersion: "2021-10-01" } });
+  });
+
+  test("a tenant stack plans from a file of its platform's outputs", () => {
+    const { code, stdout, stderr } = plan("--stack", "tenant-customer-a", "--platform-outputs", "examples/platform-outputs.json", "--json");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const parsed = JSON.parse(stdout) as PlannedJson;
+    const group = parsed.resources.find((resource) => resource.type.endsWith(":EnrollmentGroup"))!;
+    expect(group.request).toMatchObject({
+      enrollmentGroupId: "customer-a-devices",
+      attestation: { type: "x509", x509: { caReferences: { primary: "customer-a-intermediate-ca" } } },
+      allocationPolicy: "static",
+      iotHubs: ["shared-hub-neu.azure-devices.net"],
+    });
+    expect(parsed.resources.some((resource) => resource.type.includes("IotDpsResource") || resource.type.includes("IotHubResource"))).toBe(false);
+  });
+
+  test("a tenant stack without its platform's outputs says how to get them", () => {
+    const { code, stderr } = plan("--stack", "tenant-customer-b");
+    expect(code).toBe(1);
+    expect(stderr).toContain("--platform-outputs");
   });
 
   test("usage errors exit 2", () => {

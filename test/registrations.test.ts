@@ -37,15 +37,17 @@ function io(extra: Partial<Parameters<typeof runRegistrations>[1]> = {}) {
       env: {},
       stackOutputs: async (stack: string) => {
         stacks.push(stack);
-        return JSON.stringify({ idScope: "0ne000ABCDE", [STACK_OUTPUT_KEY]: server.connectionString() });
+        return JSON.stringify({ idScope: "0ne000ABCDE", [STACK_OUTPUT_KEY]: server.hostName });
       },
       ...extra,
     },
   };
 }
 
-test("--stack: reads the connection string from the stack output and lists every device, paging explicitly", async () => {
-  const t = io();
+const aadToken = { getToken: async () => ({ token: "aad", expiresOnTimestamp: Date.now() + 3600_000 }) };
+
+test("--stack: reads the DPS host from the stack output, signs in with Azure AD and lists every device, paging explicitly", async () => {
+  const t = io({ credential: aadToken });
   const code = await runRegistrations(["--stack", "dev", "--group", "line-1", "--page-size", "5"], t.io);
   expect(t.err.join("")).toBe("");
   expect(code).toBe(0);
@@ -91,7 +93,7 @@ test("a wrong key: exit 1, Azure's error, and neither key nor connection string 
 });
 
 test("an unknown group: exit 1 with a hint", async () => {
-  const t = io();
+  const t = io({ credential: aadToken });
   expect(await runRegistrations(["--stack", "dev", "--group", "nope"], t.io)).toBe(1);
   expect(t.err.join("")).toMatch(/HTTP 404.*is "nope" an enrollment group of this DPS\?/);
 });
@@ -108,7 +110,7 @@ test("usage errors: exit 2 without a request", async () => {
 test("a stack without the output says which outputs it has", async () => {
   const t = io({ stackOutputs: async () => JSON.stringify({ idScope: "0ne" }) });
   expect(await runRegistrations(["--stack", "dev", "--group", "line-1"], t.io)).toBe(1);
-  expect(t.err.join("")).toMatch(/stack dev has no "dpsConnectionString" output \(outputs: idScope\)/);
+  expect(t.err.join("")).toMatch(/stack dev has no "serviceHostName" output \(outputs: idScope\)/);
 });
 
 test("DPS_CONNECTION_STRING from the environment", async () => {

@@ -3,7 +3,7 @@
  * stay unknown) and returns what it declares. No cloud call, no credentials.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseStackConfig, readRawStackConfig, type Problem } from "../../components/config";
+import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type Problem } from "../../components/config";
 import { AzureLikeMocks } from "./mocks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
 import type { StackFileConfig } from "./stackFile";
@@ -14,17 +14,34 @@ export type PlanResult =
   | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown> }
   | { ok: false; problems: Problem[] };
 
-export async function evaluatePlan(stackFile: StackFileConfig, stackName: string): Promise<PlanResult> {
+export interface PlanOptions {
+  /** A tenant stack's platform outputs (`pulumi stack output --json` of the platform), answering its StackReference. */
+  platformOutputs?: Record<string, unknown>;
+}
+
+export async function evaluatePlan(stackFile: StackFileConfig, stackName: string, options: PlanOptions = {}): Promise<PlanResult> {
   const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig));
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  if (parsed.config.role === "tenant" && !options.platformOutputs) {
+    return {
+      ok: false,
+      problems: [{ path: "platform", value: parsed.config.platform, message: "is read from the platform stack's outputs: give them with --platform-outputs <file> (`pulumi stack output --json` of the platform stack)" }],
+    };
+  }
 
-  await pulumi.runtime.setMocks(new AzureLikeMocks(), CONFIG_NAMESPACE, stackName, true);
+  await pulumi.runtime.setMocks(new AzureLikeMocks({ platformOutputs: options.platformOutputs }), CONFIG_NAMESPACE, stackName, true);
   pulumi.runtime.setAllConfig(stackFile.allConfig, stackFile.secretKeys);
   const resources = recordRegistrations();
 
   // Loaded after the mocks are in place, as Pulumi's testing guide requires.
-  const { DpsX509, stackOutputs } = await import("../../components/dpsX509");
-  const outputs = stackOutputs(new DpsX509(CONFIG_NAMESPACE, { config: parsed.config }));
+  const { declareProgram } = await import("../../components/program");
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = await declareProgram(parsed.config);
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, problems: err.problems };
+    throw err;
+  }
   await settings.waitForRPCs();
   return { ok: true, resources, outputs: await resolveOutputs(outputs) };
 }

@@ -75,12 +75,30 @@ function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
+/** How `pulumi stack output --json` prints a secret output. */
+const SECRET_OUTPUT_TEXT = "[secret]";
+
+export interface AzureLikeMocksOptions {
+  /** The outputs a StackReference (a tenant's platform) answers with; "[secret]" values count as secret outputs. */
+  platformOutputs?: Record<string, unknown>;
+}
+
 export class AzureLikeMocks implements pulumi.runtime.Mocks {
+  constructor(private readonly options: AzureLikeMocksOptions = {}) {}
+
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
     const inputs = unwrapSecrets(args.inputs) as State;
+    if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(args.name, inputs);
     const extra = azureOutputs[args.type]?.(inputs) ?? {};
     const id = args.custom === false ? undefined : resourceId(args.type, args.name);
     return { id, state: { ...inputs, ...extra } };
+  }
+
+  private stackReference(name: string, inputs: State): { id: string; state: State } {
+    const outputs = this.options.platformOutputs;
+    if (!outputs) throw new Error(`the mocks have no outputs for the stack reference ${String(inputs.name ?? name)}`);
+    const secretOutputNames = Object.keys(outputs).filter((key) => outputs[key] === SECRET_OUTPUT_TEXT);
+    return { id: String(inputs.name ?? name), state: { ...inputs, outputs, secretOutputNames } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): State {

@@ -1,0 +1,118 @@
+/**
+ * What platform and tenant stacks declare alike on a DPS: each uploaded CA (with its proof of possession) and each
+ * enrollment group with its revoked devices. A group depends on the verification of every CA it names and on
+ * whatever the caller says (the DPS and its hub links, on a platform stack).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CertificateAuthority } from "./certificateAuthority";
+import type { CaEntryConfig, EnrollmentGroupConfig } from "./config";
+import { EnrollmentGroup } from "./enrollmentGroup";
+import { RevokedDevice } from "./revokedDevice";
+import { VerifiedCaCertificate } from "./verifiedCaCertificate";
+
+/** The DPS the certificates go to (ARM). */
+export interface DpsTarget {
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly dpsName: pulumi.Input<string>;
+  readonly armEndpoint?: string;
+}
+
+/** The DPS service API the groups go to. */
+export interface DpsService {
+  readonly serviceHostName: pulumi.Input<string>;
+  /** The `provisioningserviceowner` connection string (secret); absent: DefaultAzureCredential (Azure RBAC). */
+  readonly connectionString?: pulumi.Input<string>;
+}
+
+/** Uploads each CA with `upload: true` and proves possession where configured; keyed by DPS certificate name. */
+export function declareVerifiedCas(
+  parent: pulumi.Resource,
+  name: string,
+  entries: CaEntryConfig[],
+  ca: CertificateAuthority,
+  target: DpsTarget,
+  dependsOn: pulumi.Input<pulumi.Resource>[],
+): Map<string, VerifiedCaCertificate> {
+  const verified = new Map<string, VerifiedCaCertificate>();
+  for (const entry of entries.filter((candidate) => candidate.upload)) {
+    const issued = ca.certificates[entry.name];
+    verified.set(
+      entry.name,
+      new VerifiedCaCertificate(
+        `${name}-cert-${entry.name}`,
+        {
+          certificateName: entry.name,
+          subscriptionId: target.subscriptionId,
+          resourceGroupName: target.resourceGroupName,
+          dpsName: target.dpsName,
+          certificatePem: issued.certificatePem,
+          privateKeyPem: issued.privateKeyPem,
+          verification: entry.verification,
+          armEndpoint: target.armEndpoint,
+        },
+        { parent, dependsOn },
+      ),
+    );
+  }
+  return verified;
+}
+
+export interface EnrollmentSet {
+  readonly groups: Map<string, EnrollmentGroup>;
+  readonly revokedDevices: RevokedDevice[];
+}
+
+/** The groups and their revoked devices. `hubHostName` maps a hub's config name to its host name. */
+export function declareEnrollmentGroups(
+  parent: pulumi.Resource,
+  name: string,
+  groups: EnrollmentGroupConfig[],
+  context: {
+    verifiedCas: Map<string, VerifiedCaCertificate>;
+    hubHostName: (hubName: string) => pulumi.Input<string>;
+    service: DpsService;
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+  },
+): EnrollmentSet {
+  const declared = new Map<string, EnrollmentGroup>();
+  const revokedDevices: RevokedDevice[] = [];
+  for (const group of groups) {
+    const caNames = [group.caName, ...(group.secondaryCaName ? [group.secondaryCaName] : [])];
+    const verifications = caNames.map((caName) => context.verifiedCas.get(caName)!.ready);
+    declared.set(
+      group.enrollmentId,
+      new EnrollmentGroup(
+        `${name}-group-${group.enrollmentId}`,
+        {
+          enrollmentId: group.enrollmentId,
+          // Plain names, known in a preview: the ordering comes from dependsOn on the verifications below.
+          primaryCaName: group.caName,
+          secondaryCaName: group.secondaryCaName,
+          provisioningStatus: group.provisioningStatus,
+          allocationPolicy: group.allocationPolicy,
+          iotHubHostNames: group.iotHubs.map(context.hubHostName),
+          customAllocation:
+            group.webhookUrl !== undefined && group.apiVersion !== undefined
+              ? { webhookUrl: pulumi.secret(group.webhookUrl), apiVersion: group.apiVersion }
+              : undefined,
+          initialTwin: group.initialTwin,
+          reprovisionPolicy: group.reprovisionPolicy,
+          edgeEnabled: group.edgeEnabled,
+          ...context.service,
+        },
+        { parent, dependsOn: [...verifications, ...context.dependsOn] },
+      ),
+    );
+    for (const device of group.revokedDevices) {
+      revokedDevices.push(
+        new RevokedDevice(
+          `${name}-revoked-${device.registrationId}`,
+          { registrationId: device.registrationId, certificatePem: device.certificatePem, ...context.service },
+          { parent, dependsOn: context.dependsOn },
+        ),
+      );
+    }
+  }
+  return { groups: declared, revokedDevices };
+}

@@ -1,0 +1,32 @@
+/**
+ * The program behind index.ts (and the offline plan): declares a platform stack, or a tenant stack after reading and
+ * checking its platform's outputs. Nothing is declared when a check fails.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, ConfigError, type AnyStackConfig, type TenantStackConfig } from "./config";
+import { DpsX509 } from "./dpsX509";
+import { platformStackOutputs, tenantStackOutputs } from "./stackOutputs";
+import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT, parsePlatformFacts, readPlatformFacts } from "./tenant/platformOutputs";
+import { resolveTenant } from "./tenant/resolveTenant";
+import { TenantStack } from "./tenantStack";
+
+/** Declares the stack; throws ConfigError (before declaring anything) when a tenant does not fit its platform. */
+export async function declareProgram(config: AnyStackConfig): Promise<Record<string, unknown>> {
+  if (config.role === "platform") return platformStackOutputs(new DpsX509(CONFIG_NAMESPACE, { config }));
+  return declareTenant(config);
+}
+
+async function declareTenant(config: TenantStackConfig): Promise<Record<string, unknown>> {
+  // Reading another stack's outputs changes nothing; the checks below run before any resource is declared.
+  const platform = new pulumi.StackReference(`${CONFIG_NAMESPACE}-platform`, { name: config.platform });
+  const facts = parsePlatformFacts(await readPlatformFacts(platform), config.platform);
+  if (!facts.ok) throw new ConfigError(facts.problems);
+  const resolved = resolveTenant(config, facts.facts);
+  if (!resolved.ok) throw new ConfigError(resolved.problems);
+  const stack = new TenantStack(CONFIG_NAMESPACE, {
+    tenant: resolved.tenant,
+    rootCertificatePem: platform.requireOutput(ROOT_CERTIFICATE_OUTPUT) as pulumi.Output<string>,
+    rootPrivateKeyPem: facts.facts.tenantSigning ? (platform.requireOutput(ROOT_KEY_OUTPUT) as pulumi.Output<string>) : undefined,
+  });
+  return tenantStackOutputs(stack);
+}

@@ -1,0 +1,71 @@
+/**
+ * The stack outputs: what users and tenant stacks read. Public certificates in plain text; private keys only where
+ * the config asks for them, as secrets. A tenant can read every output of its platform, so the platform exports no
+ * secret a tenant does not need: no DPS key, and the root's key only when it signs for tenants.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { IssuedCa } from "./certificateAuthority";
+import { LIMITS } from "./config";
+import type { DpsX509 } from "./dpsX509";
+import type { PlatformFacts } from "./tenant/platformOutputs";
+import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT } from "./tenant/platformOutputs";
+import type { TenantStack } from "./tenantStack";
+
+function certificateOutputs(certificates: Record<string, IssuedCa>) {
+  return {
+    caCertificates: Object.fromEntries(Object.entries(certificates).map(([caName, ca]) => [caName, ca.certificatePem])),
+    caThumbprints: Object.fromEntries(Object.entries(certificates).map(([caName, ca]) => [caName, ca.thumbprint])),
+  };
+}
+
+function intermediateKeys(certificates: Record<string, IssuedCa>, names: string[]) {
+  return { intermediatePrivateKeys: pulumi.secret(Object.fromEntries(names.map((caName) => [caName, certificates[caName].privateKeyPem]))) };
+}
+
+export function platformStackOutputs(stack: DpsX509) {
+  const config = stack.config;
+  const certificates = stack.ca.certificates;
+  const root = certificates[config.ca.root.name];
+  const uploadedCaNames = [...stack.verifiedCas.keys()];
+  // Typed against what tenants parse, so the two sides cannot drift apart.
+  const facts: { [K in keyof PlatformFacts]: pulumi.Input<PlatformFacts[K]> } = {
+    subscriptionId: stack.subscriptionId,
+    resourceGroupName: stack.resourceGroup.name,
+    dpsName: stack.provisioning.dpsName,
+    serviceHostName: stack.provisioning.serviceHostName,
+    idScope: stack.provisioning.idScope,
+    globalDeviceEndpoint: stack.provisioning.globalDeviceEndpoint,
+    allocationPolicy: config.dps.allocationPolicy,
+    hubHostNames: pulumi.all(Object.fromEntries([...stack.provisioning.hubs].map(([hubName, hub]) => [hubName, hub.hostName]))),
+    caNames: uploadedCaNames,
+    enrollmentGroupIds: [...stack.enrollments.groups.keys()],
+    tenantSigning: config.tenantSigning,
+    capacity: {
+      limits: { caCertificates: LIMITS.caCertificates, enrollmentGroups: LIMITS.enrollmentGroups },
+      used: { caCertificates: uploadedCaNames.length, enrollmentGroups: config.enrollmentGroups.length },
+      tenants: Object.fromEntries(config.tenants.map(({ name, ...reserved }) => [name, reserved])),
+    },
+  };
+  return {
+    ...facts,
+    ...certificateOutputs(certificates),
+    [ROOT_CERTIFICATE_OUTPUT]: root.certificatePem,
+    ...(config.tenantSigning ? { [ROOT_KEY_OUTPUT]: pulumi.secret(root.privateKeyPem) } : {}),
+    ...(config.exportIntermediateKeys ? intermediateKeys(certificates, config.ca.intermediates.map((entry) => entry.name)) : {}),
+  };
+}
+
+export function tenantStackOutputs(stack: TenantStack) {
+  const { tenant } = stack;
+  return {
+    tenant: tenant.tenant,
+    platform: tenant.platform,
+    dpsName: tenant.facts.dpsName,
+    idScope: tenant.facts.idScope,
+    globalDeviceEndpoint: tenant.facts.globalDeviceEndpoint,
+    serviceHostName: tenant.facts.serviceHostName,
+    ...certificateOutputs(stack.ca.certificates),
+    enrollmentGroupIds: [...stack.enrollments.groups.keys()],
+    ...(tenant.exportIntermediateKeys ? intermediateKeys(stack.ca.certificates, tenant.intermediates.map((entry) => entry.name)) : {}),
+  };
+}

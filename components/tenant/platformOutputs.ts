@@ -1,0 +1,58 @@
+/**
+ * What a tenant stack reads from its platform stack's outputs, and the shape they must have. The platform writes
+ * them in components/stackOutputs.ts; a tenant reads them through a StackReference before declaring anything.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { dpsAllocationPolicies } from "../config";
+import type { Problem } from "../configProblems";
+
+const count = z.number().int().min(0);
+const usage = z.object({ caCertificates: count, enrollmentGroups: count });
+
+/** The platform outputs a tenant needs, all plain (no secret among them). */
+export const platformFactsSchema = z.object({
+  subscriptionId: z.string().min(1),
+  resourceGroupName: z.string().min(1),
+  dpsName: z.string().min(1),
+  serviceHostName: z.string().min(1),
+  idScope: z.string().min(1),
+  globalDeviceEndpoint: z.string().min(1),
+  allocationPolicy: z.enum(dpsAllocationPolicies),
+  hubHostNames: z.record(z.string(), z.string()),
+  caNames: z.array(z.string()),
+  enrollmentGroupIds: z.array(z.string()),
+  tenantSigning: z.boolean(),
+  capacity: z.object({
+    limits: usage,
+    used: usage,
+    tenants: z.record(z.string(), usage),
+  }),
+});
+
+export type PlatformFacts = z.infer<typeof platformFactsSchema>;
+
+/** Output names of the platform's root CA: the certificate (public) and, with tenantSigning, its key (secret). */
+export const ROOT_CERTIFICATE_OUTPUT = "rootCaCertificatePem";
+export const ROOT_KEY_OUTPUT = "rootCaPrivateKeyPem";
+
+/** Checks raw output values against the schema; problems name the platform stack and the output. */
+export function parsePlatformFacts(values: Record<string, unknown>, platform: string): { ok: true; facts: PlatformFacts } | { ok: false; problems: Problem[] } {
+  const parsed = platformFactsSchema.safeParse(values);
+  if (parsed.success) return { ok: true, facts: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({
+      path: "platform",
+      value: platform,
+      message: `output ${issue.path.map(String).join(".") || "(all)"} of the platform stack is ${values[String(issue.path[0])] === undefined ? "missing" : "malformed"}: run \`pulumi up\` on the platform stack with this version of dps-x509 first`,
+    })),
+  };
+}
+
+/** Reads the plain outputs through the StackReference (waits for them: the checks run before anything is declared). */
+export async function readPlatformFacts(platform: pulumi.StackReference): Promise<Record<string, unknown>> {
+  const keys = Object.keys(platformFactsSchema.shape);
+  const details = await Promise.all(keys.map((key) => platform.getOutputDetails(key)));
+  return Object.fromEntries(keys.map((key, i) => [key, details[i].value ?? details[i].secretValue]));
+}

@@ -1,0 +1,143 @@
+/**
+ * A tenant stack's config resolved against its platform's outputs: names get the `<tenant>-` prefix, groups get the
+ * platform's hubs and policy as defaults, and the isolation and capacity rules are checked. Pure.
+ */
+import type { CaEntryConfig, EnrollmentGroupConfig, TenantStackConfig } from "../config";
+import { tenantPrefixed } from "../config";
+import { checkEnrollmentGroups, intermediateEntries, uploadedCaNames } from "../configChecks";
+import type { Problem } from "../configProblems";
+import type { PlatformFacts } from "./platformOutputs";
+
+/** A tenant stack ready to declare. */
+export interface ResolvedTenant {
+  readonly tenant: string;
+  readonly platform: string;
+  /** The tenant's intermediates, names prefixed. */
+  readonly intermediates: CaEntryConfig[];
+  /** The tenant's groups, ids and CA names prefixed, hubs and policy resolved. */
+  readonly enrollmentGroups: EnrollmentGroupConfig[];
+  readonly armEndpoint?: string;
+  readonly exportIntermediateKeys: boolean;
+  readonly facts: PlatformFacts;
+}
+
+export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): { ok: true; tenant: ResolvedTenant } | { ok: false; problems: Problem[] } {
+  const prefixed = (value: string) => tenantPrefixed(config.tenant, value);
+  const intermediates = config.ca.intermediates.map((entry) => ({ ...entry, name: prefixed(entry.name) }));
+  const hubNames = Object.keys(facts.hubHostNames);
+  const enrollmentGroups: EnrollmentGroupConfig[] = config.enrollmentGroups.map((group) => ({
+    ...group,
+    enrollmentId: prefixed(group.enrollmentId),
+    caName: prefixed(group.caName),
+    secondaryCaName: group.secondaryCaName === undefined ? undefined : prefixed(group.secondaryCaName),
+    allocationPolicy: group.allocationPolicy ?? facts.allocationPolicy,
+    iotHubs: group.iotHubs ?? hubNames,
+  }));
+
+  const problems = [
+    ...checkTenantListed(config, facts),
+    ...checkSigning(config, facts),
+    ...checkIsolation(config, intermediates, enrollmentGroups, facts),
+  ];
+  // Reference checks only once the names are the tenant's: otherwise they would repeat the isolation messages.
+  if (!problems.length) {
+    problems.push(
+      ...checkEnrollmentGroups({
+        groups: enrollmentGroups,
+        givenHubs: config.enrollmentGroups.map((group) => group.iotHubs),
+        uploadedCas: uploadedCaNames(intermediateEntries(intermediates)),
+        hubNames,
+      }),
+    );
+  }
+  problems.push(...checkCapacity(config, intermediates, enrollmentGroups, facts));
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    tenant: {
+      tenant: config.tenant,
+      platform: config.platform,
+      intermediates,
+      enrollmentGroups,
+      armEndpoint: config.armEndpoint,
+      exportIntermediateKeys: config.exportIntermediateKeys,
+      facts,
+    },
+  };
+}
+
+function otherTenants(config: TenantStackConfig, facts: PlatformFacts): string[] {
+  return Object.keys(facts.capacity.tenants).filter((name) => name !== config.tenant);
+}
+
+function checkTenantListed(config: TenantStackConfig, facts: PlatformFacts): Problem[] {
+  const listed = Object.keys(facts.capacity.tenants);
+  if (!listed.length || listed.includes(config.tenant)) return [];
+  return [{ path: "tenant", value: config.tenant, message: `is not a tenant of the platform ${config.platform}; it serves: ${listed.join(", ")} (the platform adds a tenant to dps-x509:tenants)` }];
+}
+
+function checkSigning(config: TenantStackConfig, facts: PlatformFacts): Problem[] {
+  if (facts.tenantSigning) return [];
+  return config.ca.intermediates.flatMap((entry, i) =>
+    entry.certificatePem === undefined
+      ? [{
+          path: `ca.intermediates[${i}]`,
+          value: entry.name,
+          message: `cannot be generated: the platform ${config.platform} does not sign for tenants (tenantSigning is off); bring certificatePem and privateKeyPem of an intermediate its root signed`,
+        }]
+      : [],
+  );
+}
+
+/** Who owns a name in the shared DPS, if not this tenant: the platform or another tenant. */
+function ownerOf(value: string, config: TenantStackConfig, platformNames: string[], facts: PlatformFacts): string | undefined {
+  const lower = value.toLowerCase();
+  if (platformNames.some((name) => name.toLowerCase() === lower)) return "the platform";
+  const other = otherTenants(config, facts).find((tenant) => lower.startsWith(`${tenant}-`));
+  return other === undefined ? undefined : `tenant ${other}`;
+}
+
+/** A tenant names only its own CAs and groups: never the platform's, never another tenant's. */
+function checkIsolation(config: TenantStackConfig, intermediates: CaEntryConfig[], groups: EnrollmentGroupConfig[], facts: PlatformFacts): Problem[] {
+  const problems: Problem[] = [];
+  const ownCas = intermediates.map((entry) => entry.name);
+  const refuse = (path: string, written: string, resolved: string, platformNames: string[], what: string) => {
+    const owner = ownerOf(written, config, platformNames, facts) ?? ownerOf(resolved, config, platformNames, facts);
+    if (owner) problems.push({ path, value: written, message: `is a ${what} of ${owner} on the shared DPS; a tenant stack may only use its own: ${ownCas.join(", ")}` });
+  };
+  config.ca.intermediates.forEach((entry, i) => refuse(`ca.intermediates[${i}].name`, entry.name, intermediates[i].name, facts.caNames, "CA"));
+  config.enrollmentGroups.forEach((group, i) => {
+    refuse(`enrollmentGroups[${i}].enrollmentId`, group.enrollmentId, groups[i].enrollmentId, facts.enrollmentGroupIds, "group");
+    refuse(`enrollmentGroups[${i}].caName`, group.caName, groups[i].caName, facts.caNames, "CA");
+    if (group.secondaryCaName !== undefined) {
+      refuse(`enrollmentGroups[${i}].secondaryCaName`, group.secondaryCaName, groups[i].secondaryCaName!, facts.caNames, "CA");
+    }
+  });
+  return problems;
+}
+
+/** The shared DPS holds at most 25 CAs and 100 X.509 groups: the platform's own, other tenants' shares, and ours. */
+function checkCapacity(config: TenantStackConfig, intermediates: CaEntryConfig[], groups: EnrollmentGroupConfig[], facts: PlatformFacts): Problem[] {
+  const problems: Problem[] = [];
+  const { limits, used, tenants } = facts.capacity;
+  const own = { caCertificates: intermediates.filter((entry) => entry.upload).length, enrollmentGroups: groups.length };
+  const labels = { caCertificates: "CA certificates", enrollmentGroups: "enrollment groups" } as const;
+  const paths = { caCertificates: "ca.intermediates", enrollmentGroups: "enrollmentGroups" } as const;
+  for (const kind of ["caCertificates", "enrollmentGroups"] as const) {
+    const reservation = tenants[config.tenant]?.[kind];
+    if (reservation !== undefined && own[kind] > reservation) {
+      problems.push({ path: paths[kind], value: own[kind], message: `${own[kind]} ${labels[kind]} exceed the ${reservation} the platform ${config.platform} reserves for tenant ${config.tenant}` });
+      continue;
+    }
+    const othersReserved = otherTenants(config, facts).reduce((sum, tenant) => sum + tenants[tenant][kind], 0);
+    const total = used[kind] + othersReserved + own[kind];
+    if (total > limits[kind]) {
+      problems.push({
+        path: paths[kind],
+        value: own[kind],
+        message: `${own[kind]} ${labels[kind]} would bring the shared DPS to ${total} (platform ${used[kind]}, other tenants ${othersReserved}); it holds at most ${limits[kind]}`,
+      });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,195 @@
+/**
+ * Tenant stacks on a platform's shared DPS: resolution against the platform's outputs (prefixes, defaults), the
+ * isolation and capacity rules, the platform's own tenant list, and what a tenant stack declares under the mocks.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseStackConfig, readRawStackConfig, type TenantStackConfig } from "../components/config";
+import { parsePlatformFacts, type PlatformFacts } from "../components/tenant/platformOutputs";
+import { resolveTenant } from "../components/tenant/resolveTenant";
+import { evaluatePlan } from "../cli/plan/evaluate";
+import type { RecordedResource } from "../cli/plan/record";
+import { readStackFile } from "../cli/plan/stackFile";
+
+const ROOT = path.resolve(__dirname, "..");
+const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.json"), "utf8")) as Record<string, unknown>;
+
+function facts(changes: Partial<PlatformFacts> = {}): PlatformFacts {
+  const parsed = parsePlatformFacts(PLATFORM_OUTPUTS, "my-org/dps-x509/platform");
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return { ...parsed.facts, ...changes };
+}
+
+function tenantConfig(values: Record<string, unknown>): TenantStackConfig {
+  const result = parseStackConfig({ values: { platform: "my-org/dps-x509/platform", tenant: "customer-a", ...values } });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  if (result.config.role !== "tenant") throw new Error("expected a tenant config");
+  return result.config;
+}
+
+const oneCa = { ca: { intermediates: [{ name: "intermediate-ca", commonName: "Customer A CA" }] } };
+
+function problemsOf(values: Record<string, unknown>, platform = facts()) {
+  const result = resolveTenant(tenantConfig(values), platform);
+  if (result.ok) throw new Error("expected problems, the tenant passed");
+  return result.problems;
+}
+
+describe("resolving a tenant against its platform", () => {
+  test("names get the tenant's prefix; groups get the platform's hubs and policy by default", () => {
+    const result = resolveTenant(tenantConfig({ ...oneCa, enrollmentGroups: [{ enrollmentId: "devices", caName: "intermediate-ca" }] }), facts());
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.tenant.intermediates.map((entry) => entry.name)).toEqual(["customer-a-intermediate-ca"]);
+    expect(result.tenant.enrollmentGroups[0]).toMatchObject({
+      enrollmentId: "customer-a-devices",
+      caName: "customer-a-intermediate-ca",
+      allocationPolicy: "hashed",
+      iotHubs: ["shared-hub-neu", "shared-hub-weu"],
+    });
+  });
+
+  test("a name that already carries the prefix keeps it once", () => {
+    const result = resolveTenant(tenantConfig({ ca: { intermediates: [{ name: "customer-a-ca", commonName: "A" }] }, enrollmentGroups: [{ enrollmentId: "customer-a-devices", caName: "customer-a-ca" }] }), facts());
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.tenant.enrollmentGroups[0]).toMatchObject({ enrollmentId: "customer-a-devices", caName: "customer-a-ca" });
+  });
+
+  test("a group may not name the platform's CA", () => {
+    const problems = problemsOf({ ...oneCa, enrollmentGroups: [{ enrollmentId: "devices", caName: "provider-root-ca" }] });
+    expect(problems).toEqual([
+      { path: "enrollmentGroups[0].caName", value: "provider-root-ca", message: expect.stringMatching(/CA of the platform .* may only use its own: customer-a-intermediate-ca/) },
+    ]);
+  });
+
+  test("a group may not name another tenant's CA, nor take another tenant's id", () => {
+    const problems = problemsOf({ ...oneCa, enrollmentGroups: [{ enrollmentId: "customer-b-devices", caName: "customer-b-sensors-ca" }] });
+    expect(problems.map((p) => [p.path, p.message.includes("tenant customer-b")])).toEqual([
+      ["enrollmentGroups[0].enrollmentId", true],
+      ["enrollmentGroups[0].caName", true],
+    ]);
+  });
+
+  test("a CA may not take the platform's name", () => {
+    const problems = problemsOf({ ca: { intermediates: [{ name: "provider-root-ca", commonName: "x" }] } });
+    expect(problems.map((p) => p.path)).toEqual(["ca.intermediates[0].name"]);
+  });
+
+  test("a hub the platform does not link is refused, listing the platform's hubs", () => {
+    const problems = problemsOf({ ...oneCa, enrollmentGroups: [{ enrollmentId: "devices", caName: "intermediate-ca", iotHubs: ["my-own-hub"] }] });
+    expect(problems).toEqual([{ path: "enrollmentGroups[0].iotHubs[0]", value: "my-own-hub", message: expect.stringContaining("shared-hub-neu, shared-hub-weu") }]);
+  });
+
+  test("a tenant the platform does not list is refused", () => {
+    const problems = resolveTenant({ ...tenantConfig(oneCa), tenant: "customer-z" }, facts());
+    expect(problems.ok ? [] : problems.problems).toEqual([{ path: "tenant", value: "customer-z", message: expect.stringContaining("it serves: customer-a, customer-b") }]);
+  });
+
+  test("without tenantSigning, a tenant must bring its intermediates", () => {
+    const problems = problemsOf(oneCa, facts({ tenantSigning: false }));
+    expect(problems).toEqual([{ path: "ca.intermediates[0]", value: "intermediate-ca", message: expect.stringContaining("does not sign for tenants") }]);
+  });
+});
+
+describe("capacity of the shared DPS", () => {
+  const groups = (count: number) => Array.from({ length: count }, (_, i) => ({ enrollmentId: `g${i}`, caName: "intermediate-ca" }));
+
+  test("a tenant stays within what the platform reserves for it", () => {
+    const problems = problemsOf({ ...oneCa, enrollmentGroups: groups(6) });
+    expect(problems).toEqual([{ path: "enrollmentGroups", value: 6, message: expect.stringContaining("exceed the 5 the platform my-org/dps-x509/platform reserves for tenant customer-a") }]);
+  });
+
+  test("counting what the platform reports as used and what other tenants hold", () => {
+    // No reservation for this tenant: the platform uses 90 groups, another tenant holds 8, so 3 more is one too many.
+    const platform = facts({
+      capacity: { limits: { caCertificates: 25, enrollmentGroups: 100 }, used: { caCertificates: 20, enrollmentGroups: 90 }, tenants: {} },
+    });
+    const crowded = { ...platform, capacity: { ...platform.capacity, tenants: { "customer-a": { caCertificates: 5, enrollmentGroups: 10 }, "customer-b": { caCertificates: 0, enrollmentGroups: 8 } } } };
+    const problems = problemsOf({ ...oneCa, enrollmentGroups: groups(3) }, crowded);
+    expect(problems).toEqual([{ path: "enrollmentGroups", value: 3, message: "3 enrollment groups would bring the shared DPS to 101 (platform 90, other tenants 8); it holds at most 100" }]);
+    const fits = resolveTenant(tenantConfig({ ...oneCa, enrollmentGroups: groups(2) }), crowded);
+    expect(fits.ok).toBe(true);
+  });
+
+  test("CA certificates count too", () => {
+    const platform = facts();
+    const full = { ...platform, capacity: { ...platform.capacity, used: { caCertificates: 24, enrollmentGroups: 0 } } };
+    const problems = problemsOf(oneCa, full);
+    expect(problems).toEqual([{ path: "ca.intermediates", value: 1, message: expect.stringContaining("bring the shared DPS to 27") }]);
+  });
+});
+
+describe("platform outputs", () => {
+  test("missing outputs name the output and what to do", () => {
+    const { caNames: _caNames, ...rest } = PLATFORM_OUTPUTS;
+    const parsed = parsePlatformFacts(rest, "my-org/dps-x509/platform");
+    expect(parsed.ok ? [] : parsed.problems).toEqual([{ path: "platform", value: "my-org/dps-x509/platform", message: expect.stringMatching(/output caNames of the platform stack is missing: run `pulumi up` on the platform/) }]);
+  });
+});
+
+describe("the platform's tenant list", () => {
+  function platformProblems(tenants: unknown[]) {
+    const raw = readRawStackConfig(readStackFile(path.join(ROOT, "Pulumi.platform.yaml")).allConfig);
+    const result = parseStackConfig({ ...raw, values: { ...raw.values, tenants } });
+    return result.ok ? [] : result.problems;
+  }
+
+  test("a tenant name that is another's prefix is refused", () => {
+    expect(platformProblems([{ name: "acme" }, { name: "acme-eu" }])).toEqual([expect.objectContaining({ path: "tenants[1].name", message: expect.stringContaining('starts with "acme-"') })]);
+  });
+
+  test("reservations must fit the DPS with the platform's own use", () => {
+    const problems = platformProblems([{ name: "ta", caCertificates: 20 }, { name: "tb", caCertificates: 5 }]);
+    expect(problems).toEqual([expect.objectContaining({ path: "tenants", message: expect.stringContaining("reserve 25 CA certificates for tenants besides the platform's 1") })]);
+  });
+
+  test("the platform's own names may not use a tenant's prefix", () => {
+    const raw = readRawStackConfig(readStackFile(path.join(ROOT, "Pulumi.platform.yaml")).allConfig);
+    const values = raw.values as Record<string, any>;
+    const result = parseStackConfig({ ...raw, values: { ...values, ca: { root: { ...values.ca.root, name: "customer-a-root" } } } });
+    expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(["ca.root.name"]);
+  });
+
+  test("a tenant stack file declares no DPS or hub", () => {
+    const result = parseStackConfig({ values: { platform: "o/p/s", tenant: "customer-a", ...oneCa, dps: { name: "mine" } } });
+    expect(result.ok ? [] : result.problems).toEqual([expect.objectContaining({ path: "dps", message: expect.stringContaining("is not a known key") })]);
+  });
+});
+
+describe("a tenant stack under the mocks", () => {
+  let resources: RecordedResource[];
+  let outputs: Record<string, unknown>;
+  beforeAll(async () => {
+    const result = await evaluatePlan(readStackFile(path.join(ROOT, "Pulumi.tenant-customer-a.yaml")), "tenant-customer-a", { platformOutputs: PLATFORM_OUTPUTS });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    ({ resources, outputs } = result);
+  });
+
+  test("declares only its own CA, upload, verification and group: no DPS, hub, resource group or root", () => {
+    const types = resources.map((resource) => resource.type.slice(resource.type.lastIndexOf(":") + 1)).sort();
+    expect(types).toEqual(["CaCertificate", "CaVerification", "CertificateAuthority", "DpsCertificate", "EnrollmentGroup", "TenantStack", "VerifiedCaCertificate"]);
+    const ca = resources.find((resource) => resource.type.endsWith(":CaCertificate"))!;
+    expect(ca.inputs).toMatchObject({ role: "intermediate", issuerPrivateKeyPem: "[secret]" });
+    expect(ca.inputs.issuerCertificatePem).toBe(PLATFORM_OUTPUTS.rootCaCertificatePem);
+  });
+
+  test("targets the platform's DPS, and its group waits for its own CA's verification", () => {
+    const upload = resources.find((resource) => resource.type.endsWith(":DpsCertificate"))!;
+    expect(upload.inputs).toMatchObject({ certificateName: "customer-a-intermediate-ca", provisioningServiceName: "shared-dps-x509", resourceGroupName: "iot-shared-rg" });
+    const group = resources.find((resource) => resource.type.endsWith(":EnrollmentGroup"))!;
+    const verification = resources.find((resource) => resource.type.endsWith(":CaVerification"))!;
+    expect(group.dependsOn).toContain(verification.name);
+    expect(group.inputs).toMatchObject({
+      enrollmentId: "customer-a-devices",
+      primaryCaName: "customer-a-intermediate-ca",
+      iotHubHostNames: ["shared-hub-neu.azure-devices.net"],
+      serviceHostName: "shared-dps-x509.azure-devices-provisioning.net",
+    });
+    // A tenant writes groups with its own Azure identity: no DPS key reaches it.
+    expect(group.inputs.connectionString).toBeUndefined();
+  });
+
+  test("exports what its devices need, and no secret it was not asked for", () => {
+    expect(outputs).toMatchObject({ tenant: "customer-a", idScope: "0ne00A1B2C3", enrollmentGroupIds: ["customer-a-devices"] });
+    expect(outputs).not.toHaveProperty("intermediatePrivateKeys");
+  });
+});
