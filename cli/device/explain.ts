@@ -41,8 +41,8 @@ export interface Refusal {
   readonly reason: string;
   /** What to do about it. */
   readonly fix: string;
-  /** What Azure said, when it said something (status, code, message, tracking id). */
-  readonly azure?: string;
+  /** The evidence: what Azure said (status, code, message, tracking id), or the connection error. */
+  readonly detail?: string;
 }
 
 export interface RefusalContext {
@@ -66,18 +66,18 @@ interface SdkError {
 function azureSaid(status: number | undefined, body: ReturnType<typeof parseDpsErrorBody>): string | undefined {
   if (status === undefined && body.errorCode === undefined) return undefined;
   const parts = [status !== undefined ? `HTTP ${status}` : undefined, body.errorCode !== undefined ? `error ${body.errorCode}` : undefined].filter(Boolean).join(", ");
-  return `${parts}${body.message ? `: ${body.message}` : ""}${body.trackingId ? ` (tracking id ${body.trackingId})` : ""}`;
+  return `Azure said: ${parts}${body.message ? `: ${body.message}` : ""}${body.trackingId ? ` (tracking id ${body.trackingId})` : ""}`;
 }
 
 /** The refusal for a certificate DPS did not accept (401, or a TLS handshake it closed). */
-function chainNotAccepted(ctx: RefusalContext, azure: string | undefined, kind: "chain-not-accepted" | "tls-refused"): Refusal {
+function chainNotAccepted(ctx: RefusalContext, detail: string | undefined, kind: "chain-not-accepted" | "tls-refused"): Refusal {
   const leafOnly = ctx.chain.sentCount === 1 && !ctx.chain.leafSelfSigned;
   if (leafOnly) {
     return {
       kind: "leaf-only-chain",
       reason: `DPS did not accept the device certificate. The device sent only its own certificate (CN=${ctx.chain.leafCommonName}), not the chain: DPS can accept that only when the CA that signed it (${ctx.chain.leafIssuer}) is itself uploaded to the DPS and verified, and it is not.`,
       fix: `Send the full chain, leaf then intermediate (the <id>.fullchain.pem that \`npm run ca -- chain --device <id>\` writes: --cert <id>.fullchain.pem), or upload and verify the intermediate (ca.intermediates[].upload: true, then \`pulumi up\`).`,
-      azure,
+      detail,
     };
   }
   const sent = ctx.chain.subjects.join(" ← ");
@@ -87,7 +87,7 @@ function chainNotAccepted(ctx: RefusalContext, azure: string | undefined, kind: 
       (kind === "tls-refused" ? "The DPS endpoint closed the TLS handshake: it did not accept the device's certificate chain. " : "DPS did not accept the device certificate (unauthorized). ") +
       `The chain the device sent (${sent}) does not lead to a CA certificate that is uploaded to this DPS and verified, or no enrollment group names a CA of this chain.`,
     fix: `Run \`${DOCTOR}\`: each CA with upload: true must be present and verified (\`pulumi up\` uploads and proves it), and the group's caName must be a CA of this chain. A device certificate from another CA (another \`npm run ca -- chain\`) is refused: issue it from the stack's intermediate.`,
-    azure,
+    detail,
   };
 }
 
@@ -97,6 +97,7 @@ export function explainRefusal(error: unknown, ctx: RefusalContext): Refusal {
   const status = e.response?.statusCode;
   const body = parseDpsErrorBody(e.responseBody);
   const azure = azureSaid(status, body);
+  const nodeSaid = (message: string) => `connection error: ${message}`;
   const code = Number(body.errorCode);
 
   const result = e.result;
@@ -107,24 +108,24 @@ export function explainRefusal(error: unknown, ctx: RefusalContext): Refusal {
           kind: "group-disabled",
           reason: `Enrollment group "${group}" is disabled: DPS refuses every device of it.`,
           fix: `Set provisioningStatus: enabled on enrollmentGroups[] "${group}" in the stack config and run \`pulumi up\` (\`${DOCTOR}\` lists each group's status).`,
-          azure: "status disabled",
+          detail: "Azure said: status disabled",
         }
       : {
           kind: "enrollment-disabled",
           reason: `Device "${ctx.registrationId}" is disabled: it is revoked (a disabled individual enrollment holds its certificate) or its enrollment is disabled.`,
           fix: `If the device should provision again, remove it from enrollmentGroups[].revokedDevices in the stack config and run \`pulumi up\` (that deletes the disabled individual enrollment); otherwise this is the revocation working.`,
-          azure: "status disabled",
+          detail: "Azure said: status disabled",
         };
   }
   if (result?.status === "failed") {
     const failure = result.registrationState ?? {};
-    const said = `status failed${failure.errorCode !== undefined ? `, error ${failure.errorCode}` : ""}${failure.errorMessage ? `: ${failure.errorMessage}` : ""}`;
+    const said = `Azure said: status failed${failure.errorCode !== undefined ? `, error ${failure.errorCode}` : ""}${failure.errorMessage ? `: ${failure.errorMessage}` : ""}`;
     if (failure.errorCode === 400208) {
       return {
         kind: "no-hub",
         reason: "DPS found no IoT hub to assign the device to: the enrollment's hubs are not linked to the DPS (or none applies).",
         fix: `Link the hubs (hubs[] in the stack config, \`pulumi up\`) and check the group's iotHubs (\`${DOCTOR}\`).`,
-        azure: said,
+        detail: said,
       };
     }
     if (failure.errorCode === 400209) {
@@ -132,10 +133,10 @@ export function explainRefusal(error: unknown, ctx: RefusalContext): Refusal {
         kind: "hub-refused",
         reason: "The assigned IoT hub refused DPS: the linked hub's connection string (its key) is no longer valid.",
         fix: "Re-link the hub with a current key: `pulumi up` (after `pulumi refresh` if the key was rotated outside Pulumi).",
-        azure: said,
+        detail: said,
       };
     }
-    return { kind: "registration-failed", reason: "DPS could not complete the registration.", fix: `Read Azure's message below; \`${DOCTOR}\` checks the set-up.`, azure: said };
+    return { kind: "registration-failed", reason: "DPS could not complete the registration.", fix: `Read Azure's message below; \`${DOCTOR}\` checks the set-up.`, detail: said };
   }
 
   if (status === 401) return chainNotAccepted(ctx, azure, "chain-not-accepted");
@@ -145,7 +146,7 @@ export function explainRefusal(error: unknown, ctx: RefusalContext): Refusal {
       kind: "forbidden",
       reason: "DPS forbade the registration (HTTP 403): its IP filter rules or disabled public network access block this network, or the enrollment does not allow it.",
       fix: `Check the DPS's networking (IP filter rules, public network access) and \`${DOCTOR}\` for the groups' status.`,
-      azure,
+      detail: azure,
     };
   }
   if (status === 404) {
@@ -153,39 +154,43 @@ export function explainRefusal(error: unknown, ctx: RefusalContext): Refusal {
       kind: "unknown-id-scope",
       reason: `No DPS with ID scope ${ctx.idScope} answered at ${ctx.globalEndpoint}.`,
       fix: "Use the DPS's ID scope (`pulumi stack output idScope`) and its global device endpoint (`pulumi stack output globalDeviceEndpoint`).",
-      azure,
+      detail: azure,
     };
   }
-  if (status === 400) return { kind: "bad-request", reason: "DPS refused the request as malformed.", fix: "Check the registration id (letters, digits and - . _ :) and the ID scope.", azure };
-  if (status === 429 || code === 429001) return { kind: "throttled", reason: "DPS is throttling registrations.", fix: "Wait and try again (DPS allows a limited number of registrations a minute).", azure };
-  if (status !== undefined && status >= 500) return { kind: "service-error", reason: "DPS failed on its side.", fix: "Try again; if it persists, check Azure status and quote the tracking id.", azure };
+  if (status === 400) return { kind: "bad-request", reason: "DPS refused the request as malformed.", fix: "Check the registration id (letters, digits and - . _ :) and the ID scope.", detail: azure };
+  if (status === 429 || code === 429001) return { kind: "throttled", reason: "DPS is throttling registrations.", fix: "Wait and try again (DPS allows a limited number of registrations a minute).", detail: azure };
+  if (status !== undefined && status >= 500) return { kind: "service-error", reason: "DPS failed on its side.", fix: "Try again; if it persists, check Azure status and quote the tracking id.", detail: azure };
 
   const nodeCode = String(e.code ?? "");
   const message = String(e.message ?? e);
   if (/ERR_SSL_.*ALERT|ECONNRESET|EPIPE|socket hang up|disconnected before secure TLS/i.test(`${nodeCode} ${message}`)) {
-    return chainNotAccepted(ctx, `${nodeCode || "connection"}: ${message}`, "tls-refused");
+    return chainNotAccepted(ctx, nodeSaid(`${nodeCode ? `${nodeCode}: ` : ""}${message}`), "tls-refused");
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID/.test(nodeCode)) {
     return {
       kind: "endpoint-certificate",
       reason: `The device could not verify the TLS certificate of ${ctx.globalEndpoint} (${nodeCode}).`,
       fix: "Check --global-endpoint, and any proxy that intercepts TLS.",
-      azure: message,
+      detail: nodeSaid(message),
     };
   }
   if (nodeCode === "ENOTFOUND" || nodeCode === "EAI_AGAIN") {
-    return { kind: "host-not-found", reason: `The host ${ctx.globalEndpoint} could not be resolved.`, fix: "Check --global-endpoint (default global.azure-devices-provisioning.net) and DNS.", azure: message };
+    return { kind: "host-not-found", reason: `The host ${ctx.globalEndpoint} could not be resolved.`, fix: "Check --global-endpoint (default global.azure-devices-provisioning.net) and DNS.", detail: nodeSaid(message) };
   }
   if (nodeCode === "ECONNREFUSED" || nodeCode === "ETIMEDOUT" || nodeCode === "ENETUNREACH") {
-    return { kind: "network", reason: `No connection to ${ctx.globalEndpoint}:443 (${nodeCode}).`, fix: "Check the network, firewall and proxy: DPS needs outbound TCP 443.", azure: message };
+    return { kind: "network", reason: `No connection to ${ctx.globalEndpoint}:443 (${nodeCode}).`, fix: "Check the network, firewall and proxy: DPS needs outbound TCP 443.", detail: nodeSaid(message) };
   }
-  if (e.name === "TimeoutError") return { kind: "timeout", reason: "DPS did not answer in time.", fix: "Try again.", azure: message };
-  return { kind: "unexpected", reason: "The registration failed.", fix: `Read the error below; \`${DOCTOR}\` checks the set-up.`, azure: azure ?? message };
+  if (e.name === "TimeoutError") return { kind: "timeout", reason: "DPS did not answer in time.", fix: "Try again.", detail: nodeSaid(message) };
+  return { kind: "unexpected", reason: "The registration failed.", fix: `Read the error below; \`${DOCTOR}\` checks the set-up.`, detail: azure ?? nodeSaid(message) };
 }
 
-/** The refusal as printed: reason, fix, and what Azure said. */
+/** Kinds where DPS never answered: the device did not get as far as being refused. */
+const UNREACHED: ReadonlySet<RefusalKind> = new Set(["host-not-found", "network", "timeout", "endpoint-certificate"]);
+
+/** The refusal as printed: reason, fix, and the evidence. */
 export function formatRefusal(registrationId: string, refusal: Refusal): string {
-  const lines = [`DPS refused device "${registrationId}": ${refusal.reason}`, `  fix: ${refusal.fix}`];
-  if (refusal.azure) lines.push(`  (Azure said: ${refusal.azure})`);
+  const head = UNREACHED.has(refusal.kind) ? `Device "${registrationId}" could not reach DPS` : `DPS refused device "${registrationId}"`;
+  const lines = [`${head}: ${refusal.reason}`, `  fix: ${refusal.fix}`];
+  if (refusal.detail) lines.push(`  (${refusal.detail})`);
   return `${lines.join("\n")}\n`;
 }

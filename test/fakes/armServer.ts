@@ -10,6 +10,8 @@
  *     certificate.delete                 DELETE /certificates/{name}        If-Match required
  *     certificate.generateVerificationCode POST /certificates/{name}/generateVerificationCode   If-Match required
  *     certificate.verify                 POST   /certificates/{name}/verify  If-Match required, body { certificate }
+ *   and the DPS resource itself (what `az iot dps show` reads), with its linked hubs:
+ *     provisioningService.get            GET    (the DPS path above)        set up with `state.dps(...).linkHubs`
  * - Every change gives the certificate a new etag (upload → e1, generateVerificationCode → e2, verify → e3);
  *   a stale or missing If-Match gets 412 `{ error: { code: "PreconditionFailed", message } }`.
  *   A PUT over an existing certificate needs If-Match as well (Azure: "required to update an existing certificate").
@@ -29,7 +31,7 @@
  *   the certificate named in it gets a new etag, as if someone changed it in the portal meanwhile.
  * - `requests.count(route?)`, `requests.all` (method, route, status, time, If-Match, api-version, body).
  * - `state.dps(sub, rg, dps)` a handle to seed and change certificates "in the portal": `upload`, `get`,
- *   `markUnverified`, `replace`, `remove`, `expireCode`; `state.codeTtlMs` sets how long a new code lives;
+ *   `markUnverified`, `replace`, `remove`, `expireCode`, `linkHubs`; `state.codeTtlMs` sets how long a new code lives;
  *   `state.now` the server's clock (for code expiry and certificate validity).
  */
 import { X509Certificate, randomBytes } from "crypto";
@@ -45,6 +47,7 @@ export type ArmRoute =
   | "certificate.delete"
   | "certificate.generateVerificationCode"
   | "certificate.verify"
+  | "provisioningService.get"
   | "unknown";
 
 export const ARM_SERVER_API_VERSIONS = ["2022-02-05"];
@@ -96,6 +99,8 @@ export interface DpsHandle {
   /** Makes the outstanding verification code expired. */
   expireCode(name: string): void;
   names(): string[];
+  /** Sets the IoT hubs linked to the DPS (host names), as the DPS resource GET returns them in `properties.iotHubs`. */
+  linkHubs(hostNames: readonly string[], settings?: { idScope?: string; allocationPolicy?: "Hashed" | "GeoLatency" | "Static"; location?: string }): void;
 }
 
 export interface ArmServerState {
@@ -158,6 +163,15 @@ class HttpError extends Error {
 
 const PROVIDER_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.devices\/provisioningservices\/([^/]+)\/certificates(?:\/([^/]+)(?:\/(generateverificationcode|verify))?)?$/i;
+const DPS_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.devices\/provisioningservices\/([^/]+)$/i;
+
+/** What the DPS resource GET returns besides the certificates: its linked hubs and a few properties. */
+interface DpsResourceSettings {
+  hubs: string[];
+  idScope: string;
+  allocationPolicy: string;
+  location: string;
+}
 
 export async function startArmServer(options: ArmServerOptions = {}): Promise<ArmServer> {
   const apiVersions = options.apiVersions ?? ARM_SERVER_API_VERSIONS;
@@ -166,6 +180,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       ? { code: status * 1000 + 1, httpStatusCode: (STATUS_CODES[status] ?? "Error").replace(/\s+/g, ""), message: `${message} (${code}) errorcode: IH${status * 1000 + 1}.` }
       : { error: { code, message } };
   const services = new Map<string, Map<string, MutableCert>>();
+  const dpsSettings = new Map<Map<string, MutableCert>, DpsResourceSettings>();
   const recorded: RecordedRequest[] = [];
   const faults: Array<{ fault: Fault; remaining: number }> = [];
   let etagCounter = 0;
@@ -244,6 +259,15 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         if (cert.verificationCode) cert.verificationCode.expiresAt = state.now() - 1;
       },
       names: () => [...service.values()].map((c) => c.name),
+      linkHubs: (hostNames, settings) => {
+        const current = dpsSettings.get(service);
+        dpsSettings.set(service, {
+          hubs: [...hostNames],
+          idScope: settings?.idScope ?? current?.idScope ?? "0ne00000000",
+          allocationPolicy: settings?.allocationPolicy ?? current?.allocationPolicy ?? "Hashed",
+          location: settings?.location ?? current?.location ?? "eastus",
+        });
+      },
     };
   }
 
@@ -371,6 +395,41 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     }
   }
 
+  /** `GET …/provisioningServices/{dps}`: the resource as ARM returns it, linked hub keys masked as Azure masks them. */
+  function dpsResource(sub: string, rg: string, dps: string): [number, unknown] {
+    const service = serviceOf(sub, rg, dps, false);
+    if (!service) {
+      throw new HttpError(404, "ResourceNotFound", `The Resource 'Microsoft.Devices/provisioningServices/${dps}' under resource group '${rg}' was not found.`);
+    }
+    const settings = dpsSettings.get(service) ?? { hubs: [], idScope: "0ne00000000", allocationPolicy: "Hashed", location: "eastus" };
+    return [
+      200,
+      {
+        id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Devices/provisioningServices/${dps}`,
+        name: dps,
+        type: "Microsoft.Devices/provisioningServices",
+        location: settings.location,
+        etag: "AAAAAAFD6M4=",
+        sku: { name: "S1", tier: "Standard", capacity: 1 },
+        properties: {
+          state: "Active",
+          provisioningState: "Succeeded",
+          iotHubs: settings.hubs.map((hostName) => ({
+            applyAllocationPolicy: true,
+            allocationWeight: 1,
+            name: hostName,
+            connectionString: `HostName=${hostName};SharedAccessKeyName=iothubowner;SharedAccessKey=****`,
+            location: settings.location,
+          })),
+          allocationPolicy: settings.allocationPolicy,
+          serviceOperationsHostName: `${dps}.azure-devices-provisioning.net`,
+          deviceProvisioningHostName: "global.azure-devices-provisioning.net",
+          idScope: settings.idScope,
+        },
+      },
+    ];
+  }
+
   function routeOf(method: string, m: RegExpMatchArray | null): ArmRoute {
     if (!m) return "unknown";
     const [, , , , name, action] = m;
@@ -396,7 +455,8 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       const method = req.method ?? "GET";
       const headers = req.headers as Record<string, string | undefined>;
       const m = url.pathname.match(PROVIDER_PATH);
-      const route = routeOf(method, m);
+      const dpsMatch = url.pathname.match(DPS_PATH);
+      const route = dpsMatch && method === "GET" ? "provisioningService.get" : routeOf(method, m);
       const text = Buffer.concat(chunks).toString("utf8");
       let body: unknown;
       let status = 500;
@@ -440,6 +500,11 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           const service = serviceOf(m[1], m[2], m[3], false);
           const cert = service?.get(decodeURIComponent(m[4]).toLowerCase());
           if (cert) cert.etag = nextEtag();
+        }
+        if (route === "provisioningService.get") {
+          const [code, payload] = dpsResource(dpsMatch![1], dpsMatch![2], dpsMatch![3]);
+          send(code, payload, { etag: `"${(payload as { etag: string }).etag}"` });
+          return;
         }
         if (!m || route === "unknown") throw new HttpError(404, "NotFound", `No route for ${method} ${url.pathname}`);
         const [code, payload] = handle(method, url.pathname, headers, body, route, m);

@@ -12,7 +12,7 @@
  *
  * What the device sees is read, at each request, from a `FakeDpsServiceServer` (enrollment groups, individual
  * enrollments, linked hubs: a group created through the real provider is the group the device meets) and from the
- * DPS's CA certificates (name → PEM and verified), given as a record or a function (e.g. over the fake ARM server).
+ * DPS's CA certificates (name → PEM and verified), given as a record or as a function read at each request.
  *
  * TLS: the server asks for a client certificate, and the handshake proves the device holds the key of the
  * certificate it presents. The server's `ca` is the verified CA certificates (per connection, through SNI), and Node
@@ -22,14 +22,15 @@
  *   - `untrustedChain: "handshake"`: the server refuses the handshake (rejectUnauthorized), as a strict mTLS
  *     endpoint would. OpenSSL then needs a self-signed root among the verified CAs (Node 20 has no partial chains).
  *
- * Decisions, in Azure's order:
+ * Decisions, in this order (Azure does not document its own):
  *   1. the chain: from the leaf up, through the certificates the device sent and the verified DPS CAs, each link
  *      checked (issuer name and signature); trusted when a verified DPS CA is on it; the leaf within its validity.
  *   2. CN == registration id (DPS requires it for X.509), compared without case (registration ids are).
  *   3. an individual enrollment for the registration id: when its certificate is the leaf, it decides (a disabled
  *      one is a revoked device → status "disabled"); a different certificate is refused (401).
  *   4. the enrollment group whose CA reference (primary or secondary) is a certificate on the chain, the one nearest
- *      the leaf; disabled → status "disabled"; none → 401.
+ *      the leaf; disabled → status "disabled"; none → 401. ("disabled" and "failed" come from the operation poll,
+ *      after a 202 "assigning", as azure-iot-sdk-java#1641 describes the service doing.)
  *   5. a hub among the group's hubs that are linked to the DPS (all linked hubs when it names none):
  *      hashed → SHA-256 of the lower-case id mod the number of hubs (stable per id); static → its one hub;
  *      geoLatency → the first; custom → "failed" (this fake calls no webhook); no hub → "failed" 400208.
@@ -79,7 +80,7 @@ export interface DeviceRequest {
   status: number;
   /** SHA-256 fingerprint (upper-case hex) of the client certificate, if one was presented. */
   readonly clientCertificate?: string;
-  /** How many certificates the device sent (leaf included). */
+  /** Certificates in the peer chain Node reports: the leaf, those the device sent, and a root from the trust store when one completes it. */
   readonly chainLength: number;
   /** OpenSSL's verdict on the chain against the verified CAs (`socket.authorized`). */
   readonly tlsAuthorized: boolean;
@@ -156,8 +157,9 @@ export class FakeDpsDeviceServer {
         req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
       },
     );
-    // In "handshake" mode a connection whose chain OpenSSL cannot trust is closed before any request.
-    this.server.on("secureConnection", (socket: tls.TLSSocket) => {
+    // In "handshake" mode a connection whose chain OpenSSL cannot trust is closed before any request: first among
+    // the listeners, before the HTTP parser is attached to the socket.
+    this.server.prependListener("secureConnection", (socket: tls.TLSSocket) => {
       if (this.untrustedChain === "handshake" && !socket.authorized) {
         this.requests.push({ method: "TLS", path: "", query: {}, body: undefined, status: 0, chainLength: 0, tlsAuthorized: false });
         socket.destroy();

@@ -1,0 +1,239 @@
+/**
+ * `npm run device -- register`: a simulated device provisions through DPS with X.509, through Microsoft's device SDK,
+ * and says where it landed or, in plain words, why DPS refused it and what fixes that.
+ *
+ *   npm run device -- register --id-scope 0ne00… --cert out/dev-1.fullchain.pem --key out/dev-1.key.pem
+ *   npm run device -- register --stack dev --issuer-cert out/intermediate.pem --issuer-key out/intermediate.key.pem --registration-id dev-2
+ *
+ * Exit codes: 0 registered, 1 refused (or the credentials are wrong), 2 usage. Key material is never printed.
+ */
+import { readFileSync } from "fs";
+import { parseArgs } from "util";
+import { ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/smokeTestCommand";
+import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice, loadDeviceCredentials } from "./device/credentials";
+import { explainRefusal, formatRefusal } from "./device/explain";
+import { registerX509Device } from "./device/register";
+import { readStackOutputs, stringOutput } from "./stackOutputs";
+
+export const DEFAULT_GLOBAL_ENDPOINT = "global.azure-devices-provisioning.net";
+
+export interface DeviceIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Environment variables (default process.env). */
+  readonly env?: Record<string, string | undefined>;
+  /** stdout of `pulumi stack output --json --show-secrets --stack <stack>` (default: runs the Pulumi CLI). */
+  stackOutputs?(stack: string): Promise<string>;
+}
+
+export const USAGE = `usage: npm run device -- register [options]
+
+Where the DPS is:
+  --id-scope <scope>          the DPS's ID scope (\`pulumi stack output idScope\`)
+  --stack <name>              read idScope and globalDeviceEndpoint from the stack's outputs instead
+  --global-endpoint <host>    the global device endpoint (default ${DEFAULT_GLOBAL_ENDPOINT})
+
+The device's certificate, from files:
+  --cert <file>               the device certificate, better its full chain leaf first (<id>.fullchain.pem)
+  --key <file>                its private key (<id>.key.pem)
+  --registration-id <id>      optional: must be the certificate's CN, which is the default
+or issued now from an intermediate (RSA-2048, valid one day, sent with the intermediate):
+  --issuer-cert <file> --issuer-key <file> --registration-id <id>
+  --issuer-from-env --registration-id <id>    the issuer from ${ISSUER_CERT_ENV} and ${ISSUER_KEY_ENV}
+
+  --expect-hub <host>         fail unless the device lands on this hub (repeat for any of several)
+  --json                      print the outcome as JSON
+`;
+
+/** A problem in how the command was called (exit 2). */
+class UsageError extends Error {}
+
+interface RegisterOptions {
+  idScope: string;
+  globalEndpoint: string;
+  expectHubs: string[];
+  json: boolean;
+}
+
+function parseRegisterArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "id-scope": { type: "string" },
+        stack: { type: "string" },
+        "global-endpoint": { type: "string" },
+        cert: { type: "string" },
+        key: { type: "string" },
+        "registration-id": { type: "string" },
+        "issuer-cert": { type: "string" },
+        "issuer-key": { type: "string" },
+        "issuer-from-env": { type: "boolean" },
+        "expect-hub": { type: "string", multiple: true },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split(/\. |\n/)[0]);
+  }
+}
+
+type RegisterValues = ReturnType<typeof parseRegisterArgs>;
+
+function readInput(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`${flag} ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "cannot be read"}`);
+  }
+}
+
+/** `https://host/` or `host:443` → `host` (the SDK takes a host name). */
+export function normalizeEndpoint(value: string): string {
+  const host = value.trim().replace(/^https?:\/\//i, "").replace(/\/.*$/, "").replace(/:443$/, "");
+  if (!/^[A-Za-z0-9.-]+$/.test(host)) throw new UsageError(`--global-endpoint ${JSON.stringify(value)} is not a host name`);
+  return host.toLowerCase();
+}
+
+/** The device's credentials from whichever source the flags name (exactly one). */
+function credentialsFrom(values: RegisterValues, env: Record<string, string | undefined>): DeviceCredentials {
+  const fromFiles = values.cert !== undefined || values.key !== undefined;
+  const fromIssuerFiles = values["issuer-cert"] !== undefined || values["issuer-key"] !== undefined;
+  const fromEnv = values["issuer-from-env"] === true;
+  const sources = [fromFiles, fromIssuerFiles, fromEnv].filter(Boolean).length;
+  if (sources !== 1) throw new UsageError("give the device's certificate one way: --cert and --key, or --issuer-cert and --issuer-key, or --issuer-from-env");
+  const registrationId = values["registration-id"];
+  if (fromFiles) {
+    if (!values.cert || !values.key) throw new UsageError("--cert and --key go together");
+    return loadDeviceCredentials({
+      chainPem: readInput(values.cert, "--cert"),
+      privateKeyPem: readInput(values.key, "--key"),
+      registrationId,
+      certWhat: `--cert ${values.cert}`,
+      keyWhat: `--key ${values.key}`,
+    });
+  }
+  if (!registrationId) throw new UsageError("--registration-id is required to issue a device certificate");
+  if (fromIssuerFiles) {
+    if (!values["issuer-cert"] || !values["issuer-key"]) throw new UsageError("--issuer-cert and --issuer-key go together");
+    return issueThrowawayDevice({
+      issuerCertificatePem: readInput(values["issuer-cert"], "--issuer-cert"),
+      issuerPrivateKeyPem: readInput(values["issuer-key"], "--issuer-key"),
+      registrationId,
+    });
+  }
+  const certificatePem = env[ISSUER_CERT_ENV];
+  const keyPem = env[ISSUER_KEY_ENV];
+  if (!certificatePem || !keyPem) throw new UsageError(`--issuer-from-env needs ${ISSUER_CERT_ENV} and ${ISSUER_KEY_ENV} in the environment`);
+  return issueThrowawayDevice({ issuerCertificatePem: certificatePem, issuerPrivateKeyPem: keyPem, registrationId });
+}
+
+async function whereTheDpsIs(values: RegisterValues, io: DeviceIo): Promise<RegisterOptions> {
+  let idScope = values["id-scope"];
+  let endpoint = values["global-endpoint"];
+  if (values.stack && (!idScope || !endpoint)) {
+    const outputs = await readStackOutputs(values.stack, io.stackOutputs);
+    idScope ??= stringOutput(outputs, "idScope");
+    endpoint ??= stringOutput(outputs, "globalDeviceEndpoint");
+    if (!idScope) throw new Error(`stack ${values.stack} has no "idScope" output; pass --id-scope`);
+  }
+  if (!idScope) throw new UsageError("--id-scope (or --stack) is required: the DPS's ID scope, `pulumi stack output idScope`");
+  if (!/^[A-Za-z0-9]+$/.test(idScope)) throw new UsageError(`--id-scope ${JSON.stringify(idScope)} is not an ID scope (letters and digits, e.g. 0ne00012345)`);
+  return {
+    idScope,
+    globalEndpoint: normalizeEndpoint(endpoint ?? DEFAULT_GLOBAL_ENDPOINT),
+    expectHubs: (values["expect-hub"] ?? []).map((h) => h.toLowerCase()),
+    json: values.json === true,
+  };
+}
+
+async function register(args: string[], io: DeviceIo): Promise<number> {
+  const values = parseRegisterArgs(args);
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const env = io.env ?? process.env;
+  const where = await whereTheDpsIs(values, io);
+  const credentials = credentialsFrom(values, env);
+  for (const warning of credentialWarnings(credentials)) io.stderr(`warning: ${warning}\n`);
+  const context = { registrationId: credentials.registrationId, idScope: where.idScope, globalEndpoint: where.globalEndpoint, chain: chainFacts(credentials) };
+  let state: Awaited<ReturnType<typeof registerX509Device>>;
+  try {
+    state = await registerX509Device({
+      provisioningHost: where.globalEndpoint,
+      idScope: where.idScope,
+      registrationId: credentials.registrationId,
+      chainPem: credentials.chainPem,
+      privateKeyPem: credentials.privateKeyPem,
+    });
+  } catch (err) {
+    const refusal = explainRefusal(err, context);
+    if (where.json) io.stdout(`${JSON.stringify({ registrationId: credentials.registrationId, refused: refusal }, null, 2)}\n`);
+    io.stderr(formatRefusal(credentials.registrationId, refusal));
+    return 1;
+  }
+  const outcome = {
+    registrationId: credentials.registrationId,
+    assignedHub: state.assignedHub,
+    deviceId: state.deviceId,
+    status: state.status,
+    substatus: state.substatus as string | undefined,
+    enrollmentGroupId: (state.x509 as { enrollmentGroupId?: string } | undefined)?.enrollmentGroupId,
+  };
+  if (where.json) io.stdout(`${JSON.stringify(outcome, null, 2)}\n`);
+  else io.stdout(formatRegistration(outcome, where));
+  if (where.expectHubs.length && !where.expectHubs.includes(String(outcome.assignedHub).toLowerCase())) {
+    io.stderr(`device "${outcome.registrationId}" was assigned to ${outcome.assignedHub}, not to ${where.expectHubs.join(" or ")}: check the group's iotHubs and allocation policy (npm run doctor)\n`);
+    return 1;
+  }
+  return 0;
+}
+
+export function formatRegistration(
+  o: { registrationId: string; assignedHub?: string; deviceId?: string; status?: string; substatus?: string; enrollmentGroupId?: string },
+  where: { idScope: string; globalEndpoint: string },
+): string {
+  const rows: Array<[string, string | undefined]> = [
+    ["assigned hub", o.assignedHub],
+    ["device id", o.deviceId],
+    ["status", o.substatus ? `${o.status} (${o.substatus})` : o.status],
+    ["enrollment", o.enrollmentGroupId ? `group "${o.enrollmentGroupId}"` : "individual enrollment"],
+  ];
+  return `Device "${o.registrationId}" registered through DPS ${where.idScope} (${where.globalEndpoint}):\n${rows
+    .map(([label, value]) => `  ${label.padEnd(13)} ${value ?? "-"}`)
+    .join("\n")}\n`;
+}
+
+const COMMANDS: Record<string, (args: string[], io: DeviceIo) => Promise<number>> = { register };
+
+/** The command, testable in-process: returns the exit code (0 registered, 1 refused or failed, 2 usage). Never throws. */
+export async function runDevice(argv: string[], io: DeviceIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    (command === undefined ? io.stderr : io.stdout)(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.stderr(`device: unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(", ")})\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    io.stderr(`device ${command}: ${message}\n${e instanceof UsageError ? USAGE : ""}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  runDevice(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then(
+    (code) => (process.exitCode = code),
+    () => (process.exitCode = 1),
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * `npm run doctor -- --stack <name>`: checks a live DPS against the stack, the tutorial's checklist after a
+ * deployment. Each CA certificate with upload: true present, verified and the stack's own (thumbprint); none
+ * expiring within 30 days; each hub linked; each group present, enabled as configured, naming verified CAs, with the
+ * configured allocation policy and hubs. Prints a table and the fix for each failure; exits 1 if any check fails.
+ *
+ *   npm run doctor -- --stack dev
+ *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string <cs>]
+ *
+ * Reads: `Pulumi.<stack>.yaml` (or --config), the stack outputs (`pulumi stack output --json --show-secrets`) for
+ * thumbprints, hub host names and names; ARM with DefaultAzureCredential; the DPS service API with --connection-string,
+ * DPS_CONNECTION_STRING, the stack output `dpsConnectionString`, or DefaultAzureCredential. Writes nothing.
+ * Exit codes: 0 all checks pass, 1 a check failed (or the config is invalid), 2 usage.
+ */
+import type { TokenCredential } from "@azure/identity";
+import { join } from "path";
+import { parseArgs } from "util";
+import { readStackFile } from "./plan/stackFile";
+import { parseStackConfig, readRawStackConfig } from "../components/config";
+import { formatProblems } from "../components/configProblems";
+import { redact } from "../components/azure/dpsServiceClient";
+import { failed, runChecks } from "./doctor/checks";
+import { expectationsFromConfig } from "./doctor/expectations";
+import { gatherLiveFacts } from "./doctor/gather";
+import { formatReport } from "./doctor/render";
+import { readStackOutputs, stringOutput } from "./stackOutputs";
+
+export interface DoctorIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Environment variables (default process.env). */
+  readonly env?: Record<string, string | undefined>;
+  /** Where `Pulumi.<stack>.yaml` is (default the current directory). */
+  readonly cwd?: string;
+  /** stdout of `pulumi stack output --json --show-secrets --stack <stack>` (default: runs the Pulumi CLI). */
+  stackOutputs?(stack: string): Promise<string>;
+  /** For the DPS service API without a connection string (default DefaultAzureCredential). */
+  readonly credential?: TokenCredential;
+  readonly now?: () => Date;
+}
+
+export const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulumi.x.yaml>) [options]
+
+  --stack <name>              check the stack: Pulumi.<name>.yaml and its outputs
+  --config <file>             the stack file to check against (outputs only with --stack)
+  --dps-name <name>           the DPS (default: the stack output dpsName, else the config's dps.name)
+  --resource-group <name>     its resource group (default: the stack output, else the config's resourceGroupName)
+  --subscription <id>         its subscription (default: the stack output subscriptionId, else AZURE_SUBSCRIPTION_ID)
+  --arm-endpoint <url>        ARM endpoint (default: the config's armEndpoint, else https://management.azure.com)
+  --connection-string <cs>    DPS service connection string (or DPS_CONNECTION_STRING, or the stack output
+                              dpsConnectionString; without one, DefaultAzureCredential)
+  --json                      print the checks as JSON
+`;
+
+class UsageError extends Error {}
+
+function options(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        config: { type: "string" },
+        "dps-name": { type: "string" },
+        "resource-group": { type: "string" },
+        subscription: { type: "string" },
+        "arm-endpoint": { type: "string" },
+        "connection-string": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split(/\. |\n/)[0]);
+  }
+}
+
+async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<number> {
+  const o = options(argv);
+  if (o.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (!o.stack && !o.config) throw new UsageError("say which stack: --stack <name> or --config <Pulumi.x.yaml>");
+  const env = io.env ?? process.env;
+  const path = o.config ?? join(io.cwd ?? process.cwd(), `Pulumi.${o.stack}.yaml`);
+  const parsed = parseStackConfig(readRawStackConfig(readStackFile(path).allConfig));
+  if (!parsed.ok) {
+    io.stderr(`${path}: the stack config has ${parsed.problems.length} problem(s):\n${formatProblems(parsed.problems)}\n`);
+    return 1;
+  }
+  const config = parsed.config;
+  const outputs = o.stack ? await readOutputsOrWarn(o.stack, io) : undefined;
+  const platform = config.role === "tenant" ? undefined : config;
+
+  const dpsName = o["dps-name"] ?? stringOutput(outputs, "dpsName") ?? platform?.dps.name;
+  const resourceGroupName = o["resource-group"] ?? stringOutput(outputs, "resourceGroupName") ?? platform?.resourceGroupName;
+  const subscriptionId = o.subscription ?? stringOutput(outputs, "subscriptionId") ?? env.AZURE_SUBSCRIPTION_ID;
+  if (!dpsName) throw new UsageError("which DPS? pass --dps-name (a tenant stack's config does not name it)");
+  if (!resourceGroupName) throw new UsageError("which resource group? pass --resource-group (a tenant stack's config does not name it)");
+  if (!subscriptionId) throw new UsageError("which subscription? pass --subscription or set AZURE_SUBSCRIPTION_ID");
+  const connectionString = o["connection-string"] ?? env.DPS_CONNECTION_STRING ?? stringOutput(outputs, "dpsConnectionString");
+  if (connectionString) secrets.push(connectionString);
+  const serviceHostName =
+    /(?:^|;)\s*HostName\s*=\s*([^;]+)/i.exec(connectionString ?? "")?.[1]?.trim() ?? stringOutput(outputs, "serviceHostName") ?? `${dpsName}.azure-devices-provisioning.net`;
+
+  const expected = expectationsFromConfig(config, outputs, dpsName);
+  const live = await gatherLiveFacts(
+    { subscriptionId, resourceGroupName, dpsName, armEndpoint: o["arm-endpoint"] ?? config.armEndpoint, serviceHostName, connectionString, credential: io.credential },
+    expected.groups.map((g) => g.enrollmentId),
+  );
+  const results = runChecks(expected, live, io.now?.() ?? new Date());
+  const target = `DPS ${dpsName} (resource group ${resourceGroupName}) against ${o.stack ? `stack ${o.stack}` : path}`;
+  io.stdout(o.json ? `${JSON.stringify({ target, results }, null, 2)}\n` : formatReport(results, target));
+  return failed(results).length ? 1 : 0;
+}
+
+/** The stack's outputs; when they cannot be read (no Pulumi CLI, not logged in), a warning and none. */
+async function readOutputsOrWarn(stack: string, io: DoctorIo): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await readStackOutputs(stack, io.stackOutputs);
+  } catch (err) {
+    io.stderr(`warning: ${(err as Error).message}; checking without the stack's outputs (thumbprints are skipped)\n`);
+    return undefined;
+  }
+}
+
+/** The command, testable in-process: returns the exit code. Never throws. */
+export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
+  const secrets: string[] = [];
+  try {
+    return await doctor(argv, io, secrets);
+  } catch (e) {
+    const message = redact((e instanceof Error ? e.message : String(e)).split("\n")[0], secrets);
+    io.stderr(`doctor: ${message}\n${e instanceof UsageError ? USAGE : ""}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  runDoctor(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then(
+    (code) => (process.exitCode = code),
+    () => (process.exitCode = 1),
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * What a stack says the live DPS should hold, from its checked config and (when read) its outputs: the CAs it
+ * uploads with their thumbprints, the hubs it links, its groups with their CA names, status, policy and hubs.
+ * Pure. A tenant stack's names carry the `<tenant>-` prefix, as components/tenant/resolveTenant.ts gives them.
+ */
+import type { StackConfig, TenantStackConfig } from "../../components/config";
+import { tenantPrefixed } from "../../components/config";
+import { stringMapOutput } from "../stackOutputs";
+import type { ExpectedCa, ExpectedGroup, Expectations } from "./checks";
+
+type EntryLike = { name: string; upload: boolean };
+type GroupLike = {
+  enrollmentId: string;
+  caName: string;
+  secondaryCaName?: string;
+  provisioningStatus: "enabled" | "disabled";
+  allocationPolicy?: string;
+  iotHubs?: string[];
+};
+
+/** The hub's host name: the stack output when there is one, else Azure's `<name>.azure-devices.net`. */
+function hubHostName(hubName: string, hostNames: Record<string, string>): string {
+  return hostNames[hubName] ?? `${hubName}.azure-devices.net`;
+}
+
+function expectedCas(entries: Array<{ entry: EntryLike; configPath: string }>, thumbprints: Record<string, string>, rename: (n: string) => string): ExpectedCa[] {
+  return entries
+    .filter(({ entry }) => entry.upload)
+    .map(({ entry, configPath }) => {
+      const name = rename(entry.name);
+      const thumbprint = thumbprints[name] ?? thumbprints[entry.name];
+      return thumbprint ? { name, thumbprint, configPath } : { name, configPath };
+    });
+}
+
+function expectedGroup(group: GroupLike, index: number, rename: (n: string) => string, hubs: ((names: string[]) => string[]) | undefined): ExpectedGroup {
+  const caNames = [group.caName, ...(group.secondaryCaName ? [group.secondaryCaName] : [])].map(rename);
+  const expected: ExpectedGroup = {
+    enrollmentId: rename(group.enrollmentId),
+    caNames,
+    provisioningStatus: group.provisioningStatus,
+    configPath: `enrollmentGroups[${index}]`,
+    ...(group.allocationPolicy !== undefined ? { allocationPolicy: group.allocationPolicy } : {}),
+    ...(group.iotHubs !== undefined && hubs ? { hubHostNames: hubs(group.iotHubs) } : {}),
+  };
+  return expected;
+}
+
+export function expectationsFromConfig(config: StackConfig | TenantStackConfig, outputs: Record<string, unknown> | undefined, dpsName: string): Expectations {
+  const thumbprints = stringMapOutput(outputs, "caThumbprints");
+  const hostNames = stringMapOutput(outputs, "hubHostNames");
+  if (config.role === "tenant") {
+    const rename = (n: string) => tenantPrefixed(config.tenant, n);
+    // A tenant's outputs do not carry the platform's hub host names; without them the hub checks are skipped.
+    const hubs = Object.keys(hostNames).length ? (names: string[]) => names.map((n) => hubHostName(n, hostNames)) : undefined;
+    return {
+      dpsName,
+      cas: expectedCas(config.ca.intermediates.map((entry, i) => ({ entry, configPath: `ca.intermediates[${i}]` })), thumbprints, rename),
+      groups: config.enrollmentGroups.map((g, i) => expectedGroup(g, i, rename, hubs)),
+      linkedHubHostNames: [],
+      haveOutputs: outputs !== undefined,
+    };
+  }
+  const same = (n: string) => n;
+  const hubs = (names: string[]) => names.map((n) => hubHostName(n, hostNames));
+  return {
+    dpsName,
+    cas: expectedCas(
+      [{ entry: config.ca.root, configPath: "ca.root" }, ...config.ca.intermediates.map((entry, i) => ({ entry, configPath: `ca.intermediates[${i}]` }))],
+      thumbprints,
+      same,
+    ),
+    groups: config.enrollmentGroups.map((g, i) => expectedGroup(g, i, same, hubs)),
+    linkedHubHostNames: config.hubs.map((hub) => hubHostName(hub.name, hostNames)),
+    haveOutputs: outputs !== undefined,
+  };
+}
