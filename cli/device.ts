@@ -22,7 +22,7 @@ export interface DeviceIo {
   stderr(text: string): void;
   /** Environment variables (default process.env). */
   readonly env?: Record<string, string | undefined>;
-  /** stdout of `pulumi stack output --json --show-secrets --stack <stack>` (default: runs the Pulumi CLI). */
+  /** stdout of `pulumi stack output --json --stack <stack>` (default: runs the Pulumi CLI). */
   stackOutputs?(stack: string): Promise<string>;
 }
 

@@ -7,9 +7,9 @@
  *   npm run doctor -- --stack dev
  *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string <cs>]
  *
- * Reads: `Pulumi.<stack>.yaml` (or --config), the stack outputs (`pulumi stack output --json --show-secrets`) for
+ * Reads: `Pulumi.<stack>.yaml` (or --config), the stack outputs (`pulumi stack output --json`) for
  * thumbprints, hub host names and names; ARM with DefaultAzureCredential; the DPS service API with --connection-string,
- * DPS_CONNECTION_STRING, the stack output `dpsConnectionString`, or DefaultAzureCredential. Writes nothing.
+ * DPS_CONNECTION_STRING, or DefaultAzureCredential (stacks do not export the DPS key). Writes nothing.
  * Exit codes: 0 all checks pass, 1 a check failed (or the config is invalid), 2 usage.
  */
 import type { TokenCredential } from "@azure/identity";
@@ -32,7 +32,7 @@ export interface DoctorIo {
   readonly env?: Record<string, string | undefined>;
   /** Where `Pulumi.<stack>.yaml` is (default the current directory). */
   readonly cwd?: string;
-  /** stdout of `pulumi stack output --json --show-secrets --stack <stack>` (default: runs the Pulumi CLI). */
+  /** stdout of `pulumi stack output --json --stack <stack>` (default: runs the Pulumi CLI). */
   stackOutputs?(stack: string): Promise<string>;
   /** For the DPS service API without a connection string (default DefaultAzureCredential). */
   readonly credential?: TokenCredential;
@@ -47,8 +47,8 @@ export const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulum
   --resource-group <name>     its resource group (default: the stack output, else the config's resourceGroupName)
   --subscription <id>         its subscription (default: the stack output subscriptionId, else AZURE_SUBSCRIPTION_ID)
   --arm-endpoint <url>        ARM endpoint (default: the config's armEndpoint, else https://management.azure.com)
-  --connection-string <cs>    DPS service connection string (or DPS_CONNECTION_STRING, or the stack output
-                              dpsConnectionString; without one, DefaultAzureCredential)
+  --connection-string <cs>    DPS service connection string (or DPS_CONNECTION_STRING; without one,
+                              DefaultAzureCredential with the "Device Provisioning Service Data Reader" role)
   --json                      print the checks as JSON
 `;
 
@@ -101,7 +101,7 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   if (!dpsName) throw new UsageError("which DPS? pass --dps-name (a tenant stack's config does not name it)");
   if (!resourceGroupName) throw new UsageError("which resource group? pass --resource-group (a tenant stack's config does not name it)");
   if (!subscriptionId) throw new UsageError("which subscription? pass --subscription or set AZURE_SUBSCRIPTION_ID");
-  const connectionString = o["connection-string"] ?? env.DPS_CONNECTION_STRING ?? stringOutput(outputs, "dpsConnectionString");
+  const connectionString = o["connection-string"] ?? env.DPS_CONNECTION_STRING;
   if (connectionString) secrets.push(connectionString);
   const serviceHostName =
     /(?:^|;)\s*HostName\s*=\s*([^;]+)/i.exec(connectionString ?? "")?.[1]?.trim() ?? stringOutput(outputs, "serviceHostName") ?? `${dpsName}.azure-devices-provisioning.net`;

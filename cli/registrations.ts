@@ -14,6 +14,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { createDpsServiceClient, DpsRecord, redact } from "../components/azure/dpsServiceClient";
 import { enrollmentIdRule, isValidEnrollmentId } from "../components/enrollmentGroupRequest";
+import { readStackOutputs, stringOutput } from "./stackOutputs";
 
 export interface RegistrationsIo {
   stdout(text: string): void;
@@ -78,19 +79,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-function runPulumiStackOutput(stack: string): Promise<string> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { execFile } = require("child_process") as typeof import("child_process");
-  return new Promise((resolve, reject) => {
-    execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "the pulumi CLI is not on PATH" : String(stderr || err.message).trim();
-        reject(new Error(`pulumi stack output --stack ${stack} failed: ${reason}`));
-      } else resolve(stdout);
-    });
-  });
-}
-
 /** A fixed-width table; the last column is not padded. */
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -138,16 +126,10 @@ export async function runRegistrations(argv: string[], io: RegistrationsIo): Pro
         io.stderr(`say where the DPS is: --stack, --connection-string (or DPS_CONNECTION_STRING) or --dps-host\n${usage}`);
         return 2;
       }
-      const text = await (io.stackOutputs ?? runPulumiStackOutput)(opts.stack);
-      let outputs: Record<string, unknown>;
-      try {
-        outputs = JSON.parse(text);
-      } catch {
-        throw new Error(`pulumi stack output --stack ${opts.stack} did not print JSON`);
-      }
-      const value = outputs?.[STACK_OUTPUT_KEY];
-      if (typeof value !== "string" || !value) {
-        throw new Error(`stack ${opts.stack} has no "${STACK_OUTPUT_KEY}" output (outputs: ${Object.keys(outputs ?? {}).join(", ") || "none"}); pass --connection-string or --dps-host`);
+      const outputs = await readStackOutputs(opts.stack, io.stackOutputs);
+      const value = stringOutput(outputs, STACK_OUTPUT_KEY);
+      if (!value) {
+        throw new Error(`stack ${opts.stack} has no "${STACK_OUTPUT_KEY}" output (outputs: ${Object.keys(outputs).join(", ") || "none"}); pass --connection-string or --dps-host`);
       }
       host = value;
     }

@@ -1,6 +1,7 @@
 /**
- * Reads a stack's outputs the way `npm run registrations` does: `pulumi stack output --json --show-secrets --stack
- * <name>` (secrets included, so never print what this returns as a whole). Tests pass their own reader instead.
+ * Reads a stack's outputs for the command-line tools: `pulumi stack output --json --stack <name>`. Without
+ * --show-secrets: the tools need only plain outputs (ID scope, host names, thumbprints), and secrets print as
+ * "[secret]". Tests pass their own reader instead.
  */
 
 /** Runs the Pulumi CLI; resolves with its stdout. */
@@ -8,7 +9,7 @@ export function runPulumiStackOutput(stack: string): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { execFile } = require("child_process") as typeof import("child_process");
   return new Promise((resolve, reject) => {
-    execFile("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
         const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "the pulumi CLI is not on PATH" : String(stderr || err.message).trim();
         reject(new Error(`pulumi stack output --stack ${stack} failed: ${reason}`));

@@ -84,7 +84,6 @@ beforeAll(async () => {
     serviceHostName: service.hostName,
     hubHostNames: { "hub-a": HUB_A, "hub-b": HUB_B },
     caThumbprints: { "my-root-ca": thumbprint(root.certificatePem), "my-intermediate-ca": thumbprint(intermediate.certificatePem) },
-    dpsConnectionString: service.connectionString(),
   };
 });
 
@@ -102,7 +101,8 @@ async function doctor(argv: string[], extra: { env?: Record<string, string>; noP
   const code = await runDoctor(argv, {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
-    env: extra.env ?? {},
+    // Stacks do not export the DPS key: the doctor takes it from the environment (or signs in with Azure AD).
+    env: { DPS_CONNECTION_STRING: service.connectionString(), ...(extra.env ?? {}) },
     cwd: dir,
     stackOutputs: async (stack) => {
       stacks.push(stack);
