@@ -102,6 +102,14 @@ const enrollmentGroupSchema = z.strictObject({
   revokedDevices: z.array(revokedDeviceSchema).default([]),
 });
 
+/** After `pulumi up`, register a throwaway device through a group, to prove that devices can provision. */
+const smokeTestSchema = z.strictObject({
+  /** Registration id (and certificate CN) of the throwaway device. */
+  registrationId: name,
+  /** The group to prove; default the first enrollment group. */
+  enrollmentId: name.optional(),
+});
+
 /** A tenant the platform serves, with what it may use of the shared DPS. */
 const tenantReservationSchema = z.strictObject({
   /** The tenant's name: the prefix of its CA names and group ids. */
@@ -127,6 +135,7 @@ export const stackConfigSchema = z.strictObject({
   tenantSigning: z.boolean().default(false),
   /** The tenants this DPS serves and what each may use; a tenant stack not listed here is refused. */
   tenants: z.array(tenantReservationSchema).default([]),
+  smokeTest: smokeTestSchema.optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -140,6 +149,7 @@ export const tenantStackConfigSchema = z.strictObject({
   armEndpoint: z.url({ protocol: /^https$/ }).optional(),
   /** As on the platform: export this tenant's intermediate keys as secret stack outputs. */
   exportIntermediateKeys: z.boolean().default(false),
+  smokeTest: smokeTestSchema.optional(),
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -149,6 +159,7 @@ export type CaEntryConfig = ParsedConfig["ca"]["root"];
 export type RevokedDeviceConfig = ParsedConfig["enrollmentGroups"][number]["revokedDevices"][number];
 export type InitialTwinConfig = NonNullable<ParsedConfig["enrollmentGroups"][number]["initialTwin"]>;
 export type TenantReservation = ParsedConfig["tenants"][number];
+export type SmokeTestConfig = NonNullable<ParsedConfig["smokeTest"]>;
 /** An enrollment group as written in config, before defaults that depend on the rest of the stack. */
 export type EnrollmentGroupInput = ParsedConfig["enrollmentGroups"][number];
 
@@ -175,6 +186,7 @@ export interface StackConfig {
   readonly exportIntermediateKeys: boolean;
   readonly tenantSigning: boolean;
   readonly tenants: TenantReservation[];
+  readonly smokeTest?: SmokeTestConfig;
 }
 
 /**
@@ -190,6 +202,7 @@ export interface TenantStackConfig {
   readonly enrollmentGroups: EnrollmentGroupInput[];
   readonly armEndpoint?: string;
   readonly exportIntermediateKeys: boolean;
+  readonly smokeTest?: SmokeTestConfig;
 }
 
 export type AnyStackConfig = StackConfig | TenantStackConfig;
@@ -277,6 +290,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     exportIntermediateKeys: parsed.exportIntermediateKeys,
     tenantSigning: parsed.tenantSigning,
     tenants: parsed.tenants,
+    smokeTest: parsed.smokeTest,
   };
 }
 

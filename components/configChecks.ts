@@ -3,7 +3,7 @@
  * and the rules of the `az` extension. Each rule has its own message naming what is allowed.
  */
 import type { z } from "zod";
-import type { CaEntryConfig, EnrollmentGroupConfig, StackConfig, stackConfigSchema } from "./config";
+import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig, StackConfig, stackConfigSchema } from "./config";
 import type { Problem } from "./configProblems";
 
 /** Azure's limits on one DPS (see DESIGN.md). */
@@ -43,6 +43,7 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig): Pro
       uploadedCas: uploadedCaNames(entries),
       hubNames: config.hubs.map((hub) => hub.name),
     }),
+    ...checkSmokeTest(config.smokeTest, config.enrollmentGroups, entries),
   ];
 }
 
@@ -207,6 +208,29 @@ export function checkTenantReservations(config: StackConfig): Problem[] {
   const reservedGroups = tenants.reduce((sum, tenant) => sum + tenant.enrollmentGroups, 0);
   if (usedGroups + reservedGroups > LIMITS.enrollmentGroups) {
     problems.push({ path: "tenants", value: reservedGroups, message: `reserve ${reservedGroups} enrollment groups for tenants besides the platform's ${usedGroups}; a DPS holds at most ${LIMITS.enrollmentGroups}` });
+  }
+  return problems;
+}
+
+/**
+ * The smoke test needs a group to prove, a registration id that can be a certificate CN, and the key of the group's
+ * CA to issue the throwaway device certificate.
+ */
+export function checkSmokeTest(smokeTest: SmokeTestConfig | undefined, groups: EnrollmentGroupConfig[], entries: CaEntryAt[]): Problem[] {
+  if (!smokeTest) return [];
+  const problems: Problem[] = [];
+  if (!ENROLLMENT_ID.test(smokeTest.registrationId) || smokeTest.registrationId.length > 64) {
+    problems.push({ path: "smokeTest.registrationId", value: smokeTest.registrationId, message: `allowed: ${ID_RULE}, at most 64 (a certificate CN)` });
+  }
+  const group = smokeTest.enrollmentId === undefined ? groups[0] : groups.find((candidate) => candidate.enrollmentId === smokeTest.enrollmentId);
+  if (!group) {
+    const ids = groups.map((candidate) => candidate.enrollmentId).join(", ");
+    problems.push({ path: smokeTest.enrollmentId === undefined ? "smokeTest" : "smokeTest.enrollmentId", value: smokeTest.enrollmentId, message: `needs an enrollment group of this stack to prove${ids ? `; allowed: ${ids}` : ": there is none"}` });
+    return problems;
+  }
+  const ca = entries.find(({ entry }) => entry.name === group.caName);
+  if (ca && ca.entry.certificatePem !== undefined && ca.entry.privateKeyPem === undefined) {
+    problems.push({ path: "smokeTest", value: group.enrollmentId, message: `cannot issue a device certificate for group ${group.enrollmentId}: its CA ${ca.entry.name} was brought without its private key (${ca.path}.privateKeyPem)` });
   }
   return problems;
 }

@@ -5,9 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CertificateAuthority } from "./certificateAuthority";
-import type { CaEntryConfig, EnrollmentGroupConfig } from "./config";
+import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig } from "./config";
 import { EnrollmentGroup } from "./enrollmentGroup";
 import { RevokedDevice } from "./revokedDevice";
+import { SmokeTest } from "./smokeTest";
 import { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
 /** The DPS the certificates go to (ARM). */
@@ -115,4 +116,41 @@ export function declareEnrollmentGroups(
     }
   }
   return { groups: declared, revokedDevices };
+}
+
+/**
+ * The smoke test, when the config asks for one: a throwaway device certificate from the group's CA, registered once
+ * the group is in place, and again whenever the group or its CA changes.
+ */
+export function declareSmokeTest(
+  parent: pulumi.Resource,
+  name: string,
+  smokeTest: SmokeTestConfig | undefined,
+  context: {
+    groups: EnrollmentGroupConfig[];
+    enrollments: EnrollmentSet;
+    ca: CertificateAuthority;
+    idScope: pulumi.Input<string>;
+    globalEndpoint: pulumi.Input<string>;
+    hubHostName: (hubName: string) => pulumi.Input<string>;
+  },
+): SmokeTest | undefined {
+  if (!smokeTest) return undefined;
+  // The config checks made sure the group exists and its CA has a key.
+  const group = context.groups.find((candidate) => candidate.enrollmentId === (smokeTest.enrollmentId ?? context.groups[0].enrollmentId))!;
+  const groupResource = context.enrollments.groups.get(group.enrollmentId)!;
+  const issuer = context.ca.certificates[group.caName];
+  return new SmokeTest(
+    `${name}-smoke-test`,
+    {
+      registrationId: smokeTest.registrationId,
+      idScope: context.idScope,
+      globalEndpoint: context.globalEndpoint,
+      issuerCertificatePem: issuer.certificatePem,
+      issuerPrivateKeyPem: issuer.privateKeyPem as pulumi.Output<string>,
+      triggers: [groupResource.etag, issuer.thumbprint],
+      expectedHubHostNames: group.iotHubs.map(context.hubHostName),
+    },
+    { parent, dependsOn: [groupResource] },
+  );
 }

@@ -3,8 +3,9 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
 import type { CaEntryConfig, StackConfig } from "./config";
-import { declareEnrollmentGroups, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
+import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
+import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
 export interface DpsX509Args {
@@ -27,6 +28,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   /** Uploaded (and, where configured, proved) CA certificates by their DPS certificate name. */
   readonly verifiedCas: Map<string, VerifiedCaCertificate>;
   readonly enrollments: EnrollmentSet;
+  /** Present when `smokeTest` is configured. */
+  readonly smokeTest?: SmokeTest;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
@@ -61,11 +64,20 @@ export class DpsX509 extends pulumi.ComponentResource {
       { subscriptionId: this.subscriptionId, resourceGroupName, dpsName: this.provisioning.dpsName, armEndpoint: config.armEndpoint },
       dependsOnDps,
     );
+    const hubHostName = (hubName: string) => this.provisioning.hubs.get(hubName)!.hostName;
     this.enrollments = declareEnrollmentGroups(this, name, config.enrollmentGroups, {
       verifiedCas: this.verifiedCas,
-      hubHostName: (hubName) => this.provisioning.hubs.get(hubName)!.hostName,
+      hubHostName,
       service: { serviceHostName: this.provisioning.serviceHostName, connectionString: this.provisioning.serviceConnectionString },
       dependsOn: dependsOnDps,
+    });
+    this.smokeTest = declareSmokeTest(this, name, config.smokeTest, {
+      groups: config.enrollmentGroups,
+      enrollments: this.enrollments,
+      ca: this.ca,
+      idScope: this.provisioning.idScope,
+      globalEndpoint: this.provisioning.globalDeviceEndpoint,
+      hubHostName,
     });
 
     this.registerOutputs({

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CertificateAuthority } from "./certificateAuthority";
-import { declareEnrollmentGroups, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
+import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { caEntryArgs } from "./dpsX509";
+import type { SmokeTest } from "./smokeTest";
 import type { ResolvedTenant } from "./tenant/resolveTenant";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
@@ -24,6 +25,8 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly ca: CertificateAuthority;
   readonly verifiedCas: Map<string, VerifiedCaCertificate>;
   readonly enrollments: EnrollmentSet;
+  /** Present when `smokeTest` is configured. */
+  readonly smokeTest?: SmokeTest;
 
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:TenantStack", name, {}, opts);
@@ -46,12 +49,21 @@ export class TenantStack extends pulumi.ComponentResource {
       { subscriptionId: facts.subscriptionId, resourceGroupName: facts.resourceGroupName, dpsName: facts.dpsName, armEndpoint: tenant.armEndpoint },
       [],
     );
+    const hubHostName = (hubName: string) => facts.hubHostNames[hubName];
     // No DPS key: a tenant writes its groups with its own Azure identity (DPS data-plane RBAC).
     this.enrollments = declareEnrollmentGroups(this, name, tenant.enrollmentGroups, {
       verifiedCas: this.verifiedCas,
-      hubHostName: (hubName) => facts.hubHostNames[hubName],
+      hubHostName,
       service: { serviceHostName: facts.serviceHostName },
       dependsOn: [],
+    });
+    this.smokeTest = declareSmokeTest(this, name, tenant.smokeTest, {
+      groups: tenant.enrollmentGroups,
+      enrollments: this.enrollments,
+      ca: this.ca,
+      idScope: facts.idScope,
+      globalEndpoint: facts.globalDeviceEndpoint,
+      hubHostName,
     });
     this.registerOutputs({ enrollmentGroupIds: [...this.enrollments.groups.keys()] });
   }

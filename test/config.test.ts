@@ -267,6 +267,37 @@ describe("cross-checks", () => {
   });
 });
 
+describe("smoke test", () => {
+  test("proves the first group by default; a named group must exist", () => {
+    const ok = validValues();
+    ok.smokeTest = { registrationId: "smoke-device" };
+    expect(parseStackConfig({ values: ok, location: "westeurope" }).ok).toBe(true);
+    const problems = problemsAfter((v) => (v.smokeTest = { registrationId: "smoke-device", enrollmentId: "nope" }));
+    expect(problems).toEqual([{ path: "smokeTest.enrollmentId", value: "nope", message: expect.stringContaining("allowed: group-1") }]);
+  });
+
+  test("needs a group to prove", () => {
+    const problems = problemsAfter((v) => {
+      v.enrollmentGroups = [];
+      v.smokeTest = { registrationId: "smoke-device" };
+    });
+    expect(problems).toEqual([expect.objectContaining({ path: "smokeTest", message: expect.stringContaining("there is none") })]);
+  });
+
+  test("its registration id must be a valid certificate CN", () => {
+    const problems = problemsAfter((v) => (v.smokeTest = { registrationId: "x".repeat(65) }));
+    expect(problems.map((p) => p.path)).toEqual(["smokeTest.registrationId"]);
+  });
+
+  test("needs the key of the group's CA", () => {
+    const problems = problemsAfter((v) => {
+      Object.assign(v.ca.intermediates[0], { certificatePem: "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n", verification: "onUpload" });
+      v.smokeTest = { registrationId: "smoke-device" };
+    });
+    expect(problems).toEqual([expect.objectContaining({ path: "smokeTest", message: expect.stringContaining("int-ca was brought without its private key") })]);
+  });
+});
+
 describe("messages", () => {
   test("a problem prints its config key, the value and what is allowed", () => {
     const [problem] = problemsAfter((v) => (v.enrollmentGroups[0].iotHubs = ["hub-x"]));

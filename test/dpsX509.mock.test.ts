@@ -126,6 +126,15 @@ describe("the dev stack (the tutorial's set-up)", () => {
     });
   });
 
+  test("the smoke test registers a device after the group, issuing from the group's CA with the key in a secret env", () => {
+    const command = resources.find((resource) => resource.type === "command:local:Command")!;
+    expect(command.parent).toBe("dps-x509-smoke-test");
+    expect(command.dependsOn).toEqual(expect.arrayContaining(["dps-x509-group-my-device-group", "dps-x509-ca-my-intermediate-ca"]));
+    expect(command.inputs.create).toContain("'--registration-id' 'smoke-test-device'");
+    expect(command.inputs.create).toContain("'--expect-hub' 'my-iot-hub-x509.azure-devices.net'");
+    expect(command.inputs.create).not.toMatch(/KEY|PRIVATE/);
+  });
+
   test("no key material appears anywhere in what is declared", () => {
     const everything = JSON.stringify({ resources, outputs });
     expect(everything).not.toMatch(/PRIVATE KEY/);

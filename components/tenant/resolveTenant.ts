@@ -2,9 +2,9 @@
  * A tenant stack's config resolved against its platform's outputs: names get the `<tenant>-` prefix, groups get the
  * platform's hubs and policy as defaults, and the isolation and capacity rules are checked. Pure.
  */
-import type { CaEntryConfig, EnrollmentGroupConfig, TenantStackConfig } from "../config";
+import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig, TenantStackConfig } from "../config";
 import { tenantPrefixed } from "../config";
-import { checkEnrollmentGroups, intermediateEntries, uploadedCaNames } from "../configChecks";
+import { checkEnrollmentGroups, checkSmokeTest, intermediateEntries, uploadedCaNames } from "../configChecks";
 import type { Problem } from "../configProblems";
 import type { PlatformFacts } from "./platformOutputs";
 
@@ -18,6 +18,8 @@ export interface ResolvedTenant {
   readonly enrollmentGroups: EnrollmentGroupConfig[];
   readonly armEndpoint?: string;
   readonly exportIntermediateKeys: boolean;
+  /** The smoke test, its group id prefixed. */
+  readonly smokeTest?: SmokeTestConfig;
   readonly facts: PlatformFacts;
 }
 
@@ -33,6 +35,10 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
     allocationPolicy: group.allocationPolicy ?? facts.allocationPolicy,
     iotHubs: group.iotHubs ?? hubNames,
   }));
+  const smokeTest = config.smokeTest && {
+    ...config.smokeTest,
+    enrollmentId: config.smokeTest.enrollmentId === undefined ? undefined : prefixed(config.smokeTest.enrollmentId),
+  };
 
   const problems = [
     ...checkTenantListed(config, facts),
@@ -48,6 +54,7 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
         uploadedCas: uploadedCaNames(intermediateEntries(intermediates)),
         hubNames,
       }),
+      ...checkSmokeTest(smokeTest, enrollmentGroups, intermediateEntries(intermediates)),
     );
   }
   problems.push(...checkCapacity(config, intermediates, enrollmentGroups, facts));
@@ -61,6 +68,7 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
       enrollmentGroups,
       armEndpoint: config.armEndpoint,
       exportIntermediateKeys: config.exportIntermediateKeys,
+      smokeTest,
       facts,
     },
   };
