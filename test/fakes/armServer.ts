@@ -38,6 +38,7 @@ import { X509Certificate, randomBytes } from "crypto";
 import { STATUS_CODES } from "http";
 import * as https from "https";
 import type { AddressInfo } from "net";
+import { listenOnLoopback } from "./listen";
 import { readTestTls } from "./tls";
 
 export type ArmRoute =
@@ -530,7 +531,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await listenOnLoopback(server);
   const { port } = server.address() as AddressInfo;
 
   return {

@@ -43,6 +43,7 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import * as tls from "tls";
 import type { FakeDpsServiceServer } from "./dpsServiceServer";
+import { listenOnLoopback } from "./listen";
 import { readTestTls, TestTls } from "./tls";
 
 /** The api-version azure-iot-provisioning-device 1.9 sends (ProvisioningDeviceConstants.apiVersion), and the spec's. */
@@ -169,10 +170,7 @@ export class FakeDpsDeviceServer {
 
   static async start(opts: FakeDpsDeviceServerOptions): Promise<FakeDpsDeviceServer> {
     const s = new FakeDpsDeviceServer(opts);
-    await new Promise<void>((resolve, reject) => {
-      s.server.once("error", reject);
-      s.server.listen(0, "127.0.0.1", () => resolve());
-    });
+    await listenOnLoopback(s.server);
     return s;
   }
 

@@ -27,6 +27,7 @@
 import * as crypto from "crypto";
 import * as https from "https";
 import type { AddressInfo } from "net";
+import { listenOnLoopback } from "./listen";
 import { readTestTls, TestTls } from "./tls";
 
 export const API_VERSION = "2021-10-01";
@@ -142,10 +143,7 @@ export class FakeDpsServiceServer {
 
   static async start(opts: FakeDpsServiceOptions = {}): Promise<FakeDpsServiceServer> {
     const s = new FakeDpsServiceServer(opts);
-    await new Promise<void>((resolve, reject) => {
-      s.server.once("error", reject);
-      s.server.listen(0, "127.0.0.1", () => resolve());
-    });
+    await listenOnLoopback(s.server);
     return s;
   }
 
