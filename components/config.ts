@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { LIMITS, checkCertificateAuthorities, checkTenantReservations, crossCheckConfig, intermediateEntries } from "./configChecks";
+import { LIMITS, checkCertificateAuthorities, crossCheckConfig, intermediateEntries } from "./configChecks";
 import { Problem, formatProblems, problemsFromZod } from "./configProblems";
 
 /** The config namespace: the Pulumi project name. */
@@ -13,16 +13,15 @@ export const CONFIG_NAMESPACE = "dps-x509";
 export { LIMITS, SECRET_PLACEHOLDER } from "./configChecks";
 
 const name = z.string().min(1);
+const positiveInt = z.number().int().min(1);
 
 /** Tenant names: lower-case letters, digits and hyphens, 2–32, as a prefix of names in a shared DPS. */
 const TENANT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$/;
 const TENANT_NAME_RULE = "allowed: 2–32 lower-case letters, digits and hyphens, starting and ending with a letter or digit";
-const positiveInt = z.number().int().min(1);
 
 export const dpsAllocationPolicies = ["hashed", "geoLatency", "static"] as const;
 export const groupAllocationPolicies = ["hashed", "geoLatency", "static", "custom"] as const;
 export const reprovisionPolicies = ["reprovisionandmigratedata", "reprovisionandresetdata", "never"] as const;
-export const keySizes = [2048, 3072, 4096] as const;
 
 const dpsSchema = z.strictObject({
   /** DPS resource name: 3–64 letters, digits and hyphens (checked in configChecks). */
@@ -153,11 +152,8 @@ export const tenantStackConfigSchema = z.strictObject({
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
-type ParsedTenantConfig = z.infer<typeof tenantStackConfigSchema>;
 export type DpsConfig = ParsedConfig["dps"];
 export type CaEntryConfig = ParsedConfig["ca"]["root"];
-export type RevokedDeviceConfig = ParsedConfig["enrollmentGroups"][number]["revokedDevices"][number];
-export type InitialTwinConfig = NonNullable<ParsedConfig["enrollmentGroups"][number]["initialTwin"]>;
 export type TenantReservation = ParsedConfig["tenants"][number];
 export type SmokeTestConfig = NonNullable<ParsedConfig["smokeTest"]>;
 /** An enrollment group as written in config, before defaults that depend on the rest of the stack. */
@@ -235,7 +231,7 @@ export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<Stack
     return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path))] };
   }
   const config = resolveDefaults(parsed.data, raw.location ?? "");
-  problems.push(...crossCheckConfig(parsed.data, config), ...checkTenantReservations(config));
+  problems.push(...crossCheckConfig(parsed.data, config));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 

@@ -44,6 +44,7 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig): Pro
       hubNames: config.hubs.map((hub) => hub.name),
     }),
     ...checkSmokeTest(config.smokeTest, config.enrollmentGroups, entries),
+    ...checkTenantReservations(config),
   ];
 }
 
