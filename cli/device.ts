@@ -24,6 +24,10 @@ export interface DeviceIo {
   readonly env?: Record<string, string | undefined>;
   /** stdout of `pulumi stack output --json --stack <stack>` (default: runs the Pulumi CLI). */
   stackOutputs?(stack: string): Promise<string>;
+  /** One registration attempt (default: Microsoft's device SDK). */
+  registerDevice?: typeof registerX509Device;
+  /** Waits between attempts (default: a timer). */
+  sleep?(ms: number): Promise<void>;
 }
 
 export const USAGE = `usage: npm run device -- register [options]
@@ -42,6 +46,9 @@ or issued now from an intermediate (RSA-2048, valid one day, sent with the inter
   --issuer-from-env --registration-id <id>    the issuer from ${ISSUER_CERT_ENV} and ${ISSUER_KEY_ENV}
 
   --expect-hub <host>         fail unless the device lands on this hub (repeat for any of several)
+  --attempts <n>              try up to n times (default 1): a CA verified or a group changed seconds ago
+                              may take a moment to reach every DPS node
+  --retry-delay <seconds>     wait between attempts (default 10)
   --json                      print the outcome as JSON
 `;
 
@@ -53,6 +60,8 @@ interface RegisterOptions {
   globalEndpoint: string;
   expectHubs: string[];
   json: boolean;
+  attempts: number;
+  retryDelayMs: number;
 }
 
 function parseRegisterArgs(args: string[]) {
@@ -72,6 +81,8 @@ function parseRegisterArgs(args: string[]) {
         "issuer-key": { type: "string" },
         "issuer-from-env": { type: "boolean" },
         "expect-hub": { type: "string", multiple: true },
+        attempts: { type: "string" },
+        "retry-delay": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -147,7 +158,16 @@ async function whereTheDpsIs(values: RegisterValues, io: DeviceIo): Promise<Regi
     globalEndpoint: normalizeEndpoint(endpoint ?? DEFAULT_GLOBAL_ENDPOINT),
     expectHubs: (values["expect-hub"] ?? []).map((h) => h.toLowerCase()),
     json: values.json === true,
+    attempts: wholeNumber(values.attempts, "--attempts", 1, 1, 10),
+    retryDelayMs: wholeNumber(values["retry-delay"], "--retry-delay", 10, 0, 300) * 1000,
   };
+}
+
+function wholeNumber(text: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
+  return value;
 }
 
 async function register(args: string[], io: DeviceIo): Promise<number> {
@@ -161,20 +181,29 @@ async function register(args: string[], io: DeviceIo): Promise<number> {
   const credentials = credentialsFrom(values, env);
   for (const warning of credentialWarnings(credentials)) io.stderr(`warning: ${warning}\n`);
   const context = { registrationId: credentials.registrationId, idScope: where.idScope, globalEndpoint: where.globalEndpoint, chain: chainFacts(credentials) };
-  let state: Awaited<ReturnType<typeof registerX509Device>>;
-  try {
-    state = await registerX509Device({
-      provisioningHost: where.globalEndpoint,
-      idScope: where.idScope,
-      registrationId: credentials.registrationId,
-      chainPem: credentials.chainPem,
-      privateKeyPem: credentials.privateKeyPem,
-    });
-  } catch (err) {
-    const refusal = explainRefusal(err, context);
-    if (where.json) io.stdout(`${JSON.stringify({ registrationId: credentials.registrationId, refused: refusal }, null, 2)}\n`);
-    io.stderr(formatRefusal(credentials.registrationId, refusal));
-    return 1;
+  const registerOnce = io.registerDevice ?? registerX509Device;
+  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let state: Awaited<ReturnType<typeof registerX509Device>> | undefined;
+  for (let attempt = 1; state === undefined; attempt++) {
+    try {
+      state = await registerOnce({
+        provisioningHost: where.globalEndpoint,
+        idScope: where.idScope,
+        registrationId: credentials.registrationId,
+        chainPem: credentials.chainPem,
+        privateKeyPem: credentials.privateKeyPem,
+      });
+    } catch (err) {
+      const refusal = explainRefusal(err, context);
+      if (attempt < where.attempts) {
+        io.stderr(`attempt ${attempt} of ${where.attempts}: ${refusal.reason} Trying again in ${where.retryDelayMs / 1000} s.\n`);
+        await sleep(where.retryDelayMs);
+        continue;
+      }
+      if (where.json) io.stdout(`${JSON.stringify({ registrationId: credentials.registrationId, refused: refusal }, null, 2)}\n`);
+      io.stderr(formatRefusal(credentials.registrationId, refusal));
+      return 1;
+    }
   }
   const outcome = {
     registrationId: credentials.registrationId,

@@ -8,12 +8,20 @@ export const ISSUER_CERT_ENV = "DPS_X509_ISSUER_CERT_PEM";
 /** The issuing CA's private key (PEM): a secret, passed only in the environment. */
 export const ISSUER_KEY_ENV = "DPS_X509_ISSUER_KEY_PEM";
 
+/** How often, and how far apart, the smoke test tries before it fails the `up`. */
+export const SMOKE_TEST_ATTEMPTS = 4;
+export const SMOKE_TEST_RETRY_DELAY_SECONDS = 15;
+
 export interface DeviceRegisterCommand {
   readonly registrationId: string;
   readonly idScope: string;
   readonly globalEndpoint: string;
   /** Hub host names the device may be assigned to; empty: any. */
   readonly expectedHubHostNames?: readonly string[];
+  /** Default SMOKE_TEST_ATTEMPTS. */
+  readonly attempts?: number;
+  /** Default SMOKE_TEST_RETRY_DELAY_SECONDS. */
+  readonly retryDelaySeconds?: number;
 }
 
 /** POSIX shell single-quoting: 'it'\''s'. */
@@ -33,6 +41,9 @@ export function deviceRegisterCommand(c: DeviceRegisterCommand): string {
     "--id-scope", c.idScope,
     "--global-endpoint", c.globalEndpoint,
     ...(c.expectedHubHostNames ?? []).flatMap((hub) => ["--expect-hub", hub]),
+    // Right after `up` verified a CA or wrote the group, DPS may take a moment to serve it everywhere.
+    "--attempts", String(c.attempts ?? SMOKE_TEST_ATTEMPTS),
+    "--retry-delay", String(c.retryDelaySeconds ?? SMOKE_TEST_RETRY_DELAY_SECONDS),
   ];
   return `npm run --silent device -- ${args.map(shellQuote).join(" ")}`;
 }

@@ -147,3 +147,55 @@ describe("refusals in plain words", () => {
     }
   });
 });
+
+describe("--attempts: a refusal right after `up` may pass a moment later", () => {
+  const refusedOnce = () => httpError(401, { errorCode: 401002, trackingId: "t", message: "Unauthorized", timestampUtc: "2026-01-01T00:00:00Z" });
+  const assigned = { registrationId: "cli-1", assignedHub: "hub-a.azure-devices.net", deviceId: "cli-1", status: "assigned", substatus: "initialAssignment" };
+
+  async function withAttempts(argv: string[], outcomes: Array<Error | object>) {
+    const cert = file("retry-1.pem", dev.fullChainPem);
+    const key = file("retry-1.key.pem", dev.privateKeyPem);
+    const calls: string[] = [];
+    const waits: number[] = [];
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runDevice(["register", "--id-scope", "0ne1", "--cert", cert, "--key", key, ...argv], {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      env: {},
+      registerDevice: async (request) => {
+        calls.push(request.registrationId);
+        const next = outcomes[calls.length - 1];
+        if (next instanceof Error) throw next;
+        return next as never;
+      },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    return { code, calls, waits, stdout: out.join(""), stderr: err.join("") };
+  }
+
+  test("tries again after the delay, and succeeds", async () => {
+    const result = await withAttempts(["--attempts", "3", "--retry-delay", "2"], [refusedOnce(), assigned]);
+    expect(result.code).toBe(0);
+    expect(result.calls).toEqual(["cli-1", "cli-1"]);
+    expect(result.waits).toEqual([2000]);
+    expect(result.stderr).toMatch(/^attempt 1 of 3: .*Trying again in 2 s\.\n$/);
+    expect(result.stdout).toContain("assigned hub  hub-a.azure-devices.net");
+  });
+
+  test("stops after the last attempt with the plain-words refusal", async () => {
+    const result = await withAttempts(["--attempts", "2", "--retry-delay", "0"], [refusedOnce(), refusedOnce(), assigned]);
+    expect(result.code).toBe(1);
+    expect(result.calls).toHaveLength(2);
+    expect(result.stderr).toContain("fix:");
+  });
+
+  test("one attempt by default; a bad count is a usage error", async () => {
+    expect((await withAttempts([], [refusedOnce(), assigned])).calls).toHaveLength(1);
+    const bad = await withAttempts(["--attempts", "0"], []);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--attempts must be a whole number from 1 to 10");
+  });
+});

@@ -62,7 +62,7 @@ test("the command runs `npm run device -- register` with public values only, aft
   const command = byName("line-1-smoke-register");
   expect(command.inputs.create).toBe(
     "npm run --silent device -- 'register' '--issuer-from-env' '--registration-id' 'smoke-line-1' '--id-scope' '0ne00000000' " +
-      "'--global-endpoint' 'global.azure-devices-provisioning.net' '--expect-hub' 'hub-a.azure-devices.net' '--expect-hub' 'hub-b.azure-devices.net'",
+      "'--global-endpoint' 'global.azure-devices-provisioning.net' '--expect-hub' 'hub-a.azure-devices.net' '--expect-hub' 'hub-b.azure-devices.net' '--attempts' '4' '--retry-delay' '15'",
   );
   expect(command.dependsOn).toEqual(expect.arrayContaining(["line-1-group", "line-1-ca"]));
   expect(command.inputs.logging).toBe("stdoutAndStderr");

@@ -78,10 +78,12 @@ test("the group works: exit 0, the hub and device on stdout, the key nowhere", a
   expect(device.registration("smoke-line-device")).toMatchObject({ status: "assigned", enrollmentGroupId: "smoke-line" });
 });
 
-test("the group is disabled: exit 1 and the reason, in plain words, on stderr", async () => {
-  const command = deviceRegisterCommand({ registrationId: "smoke-paused-device", idScope: device.idScope, globalEndpoint: device.hostName });
+test("the group is disabled: exit 1 after its attempts, and the reason, in plain words, on stderr", async () => {
+  // Two attempts without a pause here; the stack's command waits between its attempts.
+  const command = deviceRegisterCommand({ registrationId: "smoke-paused-device", idScope: device.idScope, globalEndpoint: device.hostName, attempts: 2, retryDelaySeconds: 0 });
   const { code, stdout, stderr } = await runAsCommandProvider(command, pausedCa);
   expect(code).toBe(1);
+  expect(stderr).toMatch(/^attempt 1 of 2: Enrollment group "smoke-paused" is disabled/m);
   expect(stderr).toContain('DPS refused device "smoke-paused-device": Enrollment group "smoke-paused" is disabled');
   expect(stdout + stderr).not.toContain(pausedCa.privateKeyPem.split("\n")[1]);
 });
