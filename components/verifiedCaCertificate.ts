@@ -1,11 +1,12 @@
 /**
- * One CA certificate on DPS, verified: uploaded with azure-native's DpsCertificate, then either marked
- * verified on upload (`onUpload`) or proven with the CA's private key (`proofOfPossession`, the
- * CaVerification dynamic resource). Enrollment groups must depend on `ready`.
+ * One CA certificate on DPS, verified: uploaded with the DpsCertificateUpload dynamic resource (ARM, with the
+ * If-Match etags that renewal and removal need), then either marked verified on upload (`onUpload`) or proven
+ * with the CA's private key (`proofOfPossession`, the CaVerification dynamic resource). Enrollment groups must
+ * depend on `ready`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DpsCertificate } from "@pulumi/azure-native/deviceprovisioningservices";
 import { CaVerification } from "./providers/caVerification";
+import { DpsCertificateUpload } from "./providers/dpsCertificate";
 
 export type CaVerificationMode = "proofOfPossession" | "onUpload";
 export const CA_VERIFICATION_MODES: readonly CaVerificationMode[] = ["proofOfPossession", "onUpload"];
@@ -13,7 +14,7 @@ export const CA_VERIFICATION_MODES: readonly CaVerificationMode[] = ["proofOfPos
 export interface VerifiedCaCertificateArgs {
   /** DPS certificate name. */
   readonly certificateName: string;
-  /** Azure subscription of the DPS (for the ARM verification calls). */
+  /** Azure subscription of the DPS (for the ARM upload and verification calls). */
   readonly subscriptionId: pulumi.Input<string>;
   /** Resource group of the DPS. */
   readonly resourceGroupName: pulumi.Input<string>;
@@ -25,7 +26,7 @@ export interface VerifiedCaCertificateArgs {
   readonly privateKeyPem?: pulumi.Input<string | undefined>;
   /** proofOfPossession: prove with the CA key; onUpload: Azure marks it verified on upload. */
   readonly verification: "proofOfPossession" | "onUpload";
-  /** ARM endpoint for the verification calls; default https://management.azure.com. */
+  /** ARM endpoint for the upload and verification calls; default https://management.azure.com. */
   readonly armEndpoint?: string;
 }
 
@@ -46,11 +47,6 @@ export function validateVerifiedCaCertificateArgs(name: string, args: VerifiedCa
   }
 }
 
-/** `properties.certificate` as Azure expects it: base64 of the .pem file's content (what `az iot dps certificate create` sends). */
-export function toDpsCertificateContent(certificatePem: string): string {
-  return Buffer.from(certificatePem.replace(/\r\n/g, "\n").trim() + "\n", "utf8").toString("base64");
-}
-
 export class VerifiedCaCertificate extends pulumi.ComponentResource {
   /** The DPS certificate name; resolves only once the certificate is verified, so users of it depend on that. */
   public readonly certificateName: pulumi.Output<string>;
@@ -59,7 +55,7 @@ export class VerifiedCaCertificate extends pulumi.ComponentResource {
   /** SHA-1 thumbprint as Azure reports it. */
   public readonly thumbprint: pulumi.Output<string>;
   /** The uploaded certificate. */
-  public readonly certificate: DpsCertificate;
+  public readonly certificate: DpsCertificateUpload;
   /** The proof of possession, for proofOfPossession. */
   public readonly verification?: CaVerification;
 
@@ -67,22 +63,25 @@ export class VerifiedCaCertificate extends pulumi.ComponentResource {
     validateVerifiedCaCertificateArgs(name, args); // before super: a bad call registers nothing
     super("dps-x509:dps:VerifiedCaCertificate", name, {}, opts);
 
-    this.certificate = new DpsCertificate(
+    this.certificate = new DpsCertificateUpload(
       `${name}-cert`,
       {
-        certificateName: args.certificateName,
+        subscriptionId: args.subscriptionId,
         resourceGroupName: args.resourceGroupName,
-        provisioningServiceName: args.dpsName,
-        properties: {
-          certificate: pulumi.output(args.certificatePem).apply(toDpsCertificateContent),
-          // Left unset for proofOfPossession: an explicit false would undo the verification on the next update.
-          isVerified: args.verification === "onUpload" ? true : undefined,
-        },
+        dpsName: args.dpsName,
+        certificateName: args.certificateName,
+        certificatePem: args.certificatePem,
+        // false for proofOfPossession: the upload then leaves isVerified out (CaVerification proves it).
+        isVerified: args.verification === "onUpload",
+        armEndpoint: args.armEndpoint,
       },
       { parent: this },
     );
 
     if (args.verification === "proofOfPossession") {
+      // Runs after the upload (dependsOn), and is replaced whenever the uploaded certificate changes: its diff
+      // replaces on a new certificate PEM (normalised), name, DPS, resource group or subscription, so a renewal
+      // (an in-place update of the upload, which leaves it unverified) is proven again.
       this.verification = new CaVerification(
         `${name}-verification`,
         {
@@ -102,7 +101,7 @@ export class VerifiedCaCertificate extends pulumi.ComponentResource {
     } else {
       this.ready = this.certificate;
       this.certificateName = this.certificate.name;
-      this.thumbprint = this.certificate.properties.apply((p) => p.thumbprint);
+      this.thumbprint = this.certificate.thumbprint;
     }
 
     this.registerOutputs({ certificateName: this.certificateName, thumbprint: this.thumbprint });

@@ -176,3 +176,29 @@ test("a concurrent change injected before a request makes the client's etag stal
   expect(fresh).not.toBe(up.etag);
   await expect(client.dpsCertificate.generateVerificationCode("root", fresh, RG, DPS)).resolves.toMatchObject({ name: "root" });
 });
+
+test("DELETE needs the current etag: none or a stale one gets 412 and leaves the certificate; a missing certificate is 404", async () => {
+  const dps = server.state.dps(SUB, RG, DPS);
+  const up = dps.upload("root", root.certificatePem);
+  const path = `${certPath("root")}?api-version=2022-02-05`;
+  const none = await raw("DELETE", path, { authorization: "Bearer x" });
+  expect(none.status).toBe(412);
+  expect(none.body.error.code).toBe("PreconditionFailed");
+  await expect(client.dpsCertificate.delete(RG, "AAAAAAAAAAA=", DPS, "root")).rejects.toMatchObject({ statusCode: 412, code: "PreconditionFailed" });
+  expect(dps.names()).toEqual(["root"]);
+  await client.dpsCertificate.delete(RG, up.etag, DPS, "root");
+  expect(dps.names()).toEqual([]);
+  await expect(client.dpsCertificate.delete(RG, up.etag, DPS, "root")).rejects.toMatchObject({ statusCode: 404 });
+});
+
+test("a PUT of a new certificate ignores If-Match (the spec: 'ignored while creating a brand new certificate')", async () => {
+  const created = await client.dpsCertificate.createOrUpdate(
+    RG,
+    DPS,
+    "fresh",
+    { properties: { certificate: new Uint8Array(Buffer.from(root.certificatePem)) } },
+    { ifMatch: "whatever" },
+  );
+  expect(created.etag).toBeTruthy();
+  expect(server.state.dps(SUB, RG, DPS).names()).toEqual(["fresh"]);
+});

@@ -49,7 +49,7 @@ describe("the dev stack (the tutorial's set-up)", () => {
     const counts = (type: string) => resources.filter((resource) => shortType(resource) === type).length;
     expect(counts("IotHubResource")).toBe(1);
     expect(counts("IotDpsResource")).toBe(1);
-    expect(counts("DpsCertificate")).toBe(2);
+    expect(counts("DpsCertificateUpload")).toBe(2);
     expect(counts("EnrollmentGroup")).toBe(1);
     expect(new Set(resources.map((resource) => resource.urn)).size).toBe(resources.length);
   });
@@ -61,7 +61,7 @@ describe("the dev stack (the tutorial's set-up)", () => {
     }
     expect(byName(resources, "dps-x509-provisioning-dps").parent).toBe("dps-x509-provisioning");
     expect(byName(resources, "dps-x509-provisioning-hub-my-iot-hub-x509").parent).toBe("dps-x509-provisioning");
-    const certificates = resources.filter((resource) => shortType(resource) === "DpsCertificate");
+    const certificates = resources.filter((resource) => shortType(resource) === "DpsCertificateUpload");
     expect(certificates.map((resource) => resource.parent).sort()).toEqual(["dps-x509-cert-my-intermediate-ca", "dps-x509-cert-my-root-ca"]);
   });
 
@@ -81,11 +81,11 @@ describe("the dev stack (the tutorial's set-up)", () => {
 
   test("the enrollment group waits for its CA's proof of possession and the DPS", () => {
     const group = byName(resources, "dps-x509-group-my-device-group");
-    const verification = resources.find((resource) => resource.parent === "dps-x509-cert-my-intermediate-ca" && shortType(resource) !== "DpsCertificate");
+    const verification = resources.find((resource) => resource.parent === "dps-x509-cert-my-intermediate-ca" && shortType(resource) !== "DpsCertificateUpload");
     expect(verification).toBeDefined();
     expect(group.dependsOn).toEqual(expect.arrayContaining([verification!.name, "dps-x509-provisioning-dps"]));
     // ...and not on the root's: the group names the intermediate only.
-    const rootVerification = resources.find((resource) => resource.parent === "dps-x509-cert-my-root-ca" && shortType(resource) !== "DpsCertificate");
+    const rootVerification = resources.find((resource) => resource.parent === "dps-x509-cert-my-root-ca" && shortType(resource) !== "DpsCertificateUpload");
     expect(group.dependsOn).not.toContain(rootVerification!.name);
   });
 

@@ -28,7 +28,7 @@ test.each(STACKS)("the groups of Pulumi.%s.yaml are accepted by the DPS service"
     resource.type.endsWith(":IotHubResource") ? [`${String(resource.inputs.resourceName)}.azure-devices.net`] : [],
   );
   const tenantHubs = stack.startsWith("tenant-") ? Object.values(PLATFORM_OUTPUTS.hubHostNames as Record<string, string>) : [];
-  const caNames = plan.resources.flatMap((resource) => (resource.type.endsWith(":DpsCertificate") ? [String(resource.inputs.certificateName)] : []));
+  const caNames = plan.resources.flatMap((resource) => (resource.type.endsWith(":DpsCertificateUpload") ? [String(resource.inputs.certificateName)] : []));
   const { server, stop } = await startRoutedFakeDps({
     linkedHubs: [...linkedHubs, ...tenantHubs],
     caCertificates: Object.fromEntries(caNames.map((name) => [name, { verified: true }])),

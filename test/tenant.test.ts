@@ -166,15 +166,15 @@ describe("a tenant stack under the mocks", () => {
 
   test("declares only its own CA, upload, verification and group: no DPS, hub, resource group or root", () => {
     const types = resources.map((resource) => resource.type.slice(resource.type.lastIndexOf(":") + 1)).sort();
-    expect(types).toEqual(["CaCertificate", "CaVerification", "CertificateAuthority", "DpsCertificate", "EnrollmentGroup", "TenantStack", "VerifiedCaCertificate"]);
+    expect(types).toEqual(["CaCertificate", "CaVerification", "CertificateAuthority", "DpsCertificateUpload", "EnrollmentGroup", "TenantStack", "VerifiedCaCertificate"]);
     const ca = resources.find((resource) => resource.type.endsWith(":CaCertificate"))!;
     expect(ca.inputs).toMatchObject({ role: "intermediate", issuerPrivateKeyPem: "[secret]" });
     expect(ca.inputs.issuerCertificatePem).toBe(PLATFORM_OUTPUTS.rootCaCertificatePem);
   });
 
   test("targets the platform's DPS, and its group waits for its own CA's verification", () => {
-    const upload = resources.find((resource) => resource.type.endsWith(":DpsCertificate"))!;
-    expect(upload.inputs).toMatchObject({ certificateName: "customer-a-intermediate-ca", provisioningServiceName: "shared-dps-x509", resourceGroupName: "iot-shared-rg" });
+    const upload = resources.find((resource) => resource.type.endsWith(":DpsCertificateUpload"))!;
+    expect(upload.inputs).toMatchObject({ certificateName: "customer-a-intermediate-ca", dpsName: "shared-dps-x509", resourceGroupName: "iot-shared-rg" });
     const group = resources.find((resource) => resource.type.endsWith(":EnrollmentGroup"))!;
     const verification = resources.find((resource) => resource.type.endsWith(":CaVerification"))!;
     expect(group.dependsOn).toContain(verification.name);

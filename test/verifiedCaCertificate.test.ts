@@ -7,7 +7,7 @@ import { specialSigKey, specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
 import { createRootCa } from "../certs";
 import type * as Component from "../components/verifiedCaCertificate";
 
-const DPS_CERT = "azure-native:deviceprovisioningservices:DpsCertificate";
+const DPS_CERT = "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload";
 const VERIFICATION = "pulumi-nodejs:dynamic/dps-x509:CaVerification";
 const COMPONENT = "dps-x509:dps:VerifiedCaCertificate";
 
@@ -33,8 +33,7 @@ beforeAll(async () => {
         if (entry) entry.inputs = args.inputs;
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === DPS_CERT) {
-          state.name = args.inputs.certificateName;
-          state.properties = { ...args.inputs.properties, thumbprint: "UPLOADTHUMB", isVerified: args.inputs.properties?.isVerified ?? false };
+          Object.assign(state, { name: args.inputs.certificateName, thumbprint: "UPLOADTHUMB", etag: "e1", requestedIsVerified: args.inputs.isVerified });
         }
         if (args.type === VERIFICATION) {
           delete state.caPrivateKeyPem;
@@ -96,9 +95,20 @@ test("proofOfPossession: DPS certificate, then the verification depending on it,
   expect(verification.dependencies).toContain(cert.urn);
   expect(registered.indexOf(cert)).toBeLessThan(registered.indexOf(verification));
 
-  expect(cert.inputs).toMatchObject({ certificateName: "root", resourceGroupName: "rg-1", provisioningServiceName: "dps-1" });
-  expect(Buffer.from(cert.inputs.properties.certificate, "base64").toString("utf8").trim()).toBe(root.certificatePem.trim());
-  expect(cert.inputs.properties).not.toHaveProperty("isVerified");
+  expect(cert.inputs).toMatchObject({
+    subscriptionId: "sub-1",
+    certificateName: "root",
+    resourceGroupName: "rg-1",
+    dpsName: "dps-1",
+    certificatePem: root.certificatePem,
+    isVerified: false,
+    armEndpoint: "https://management.example",
+    providerVersion: "1",
+  });
+  // The upload's provider text carries no key (there is none to carry: the key goes to the verification only).
+  expect(typeof cert.inputs.__provider).toBe("string");
+  expect(cert.inputs.__provider).not.toContain(root.privateKeyPem.split("\n")[1]);
+  expect(cert.inputs).not.toHaveProperty("caPrivateKeyPem");
 
   expect(verification.inputs).toMatchObject({
     subscriptionId: "sub-1",
@@ -136,7 +146,7 @@ test("onUpload: no verification resource, isVerified set on upload, ready is the
   const ca = new mod.VerifiedCaCertificate("upl", args({ certificateName: "onupload", verification: "onUpload", privateKeyPem: undefined }));
   expect(await valueOf(ca.certificateName)).toBe("onupload");
   expect(await valueOf(ca.thumbprint)).toBe("UPLOADTHUMB");
-  expect(byName("upl-cert")!.inputs.properties.isVerified).toBe(true);
+  expect(byName("upl-cert")!.inputs.isVerified).toBe(true);
   expect(byName("upl-verification")).toBeUndefined();
   expect(ca.verification).toBeUndefined();
   expect(ca.ready).toBe(ca.certificate);

@@ -1,5 +1,6 @@
 /** The component's pure parts, without mocks. */
-import { validateVerifiedCaCertificateArgs, toDpsCertificateContent, VerifiedCaCertificateArgs } from "../components/verifiedCaCertificate";
+import { toDpsCertificateContent } from "../components/azure/dpsCertificates";
+import { validateVerifiedCaCertificateArgs, VerifiedCaCertificateArgs } from "../components/verifiedCaCertificate";
 
 const base: VerifiedCaCertificateArgs = {
   certificateName: "root",

@@ -3,6 +3,7 @@
  * deployment does: a hub's host name is `<name>.azure-devices.net`, the DPS gets a placeholder ID scope and its real
  * host names. Keys are placeholders; the program marks them secret, so they print as "[secret]".
  */
+import { X509Certificate } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The ID scope a mocked DPS gets: Azure's shape (`0ne` + 8 hex digits), clearly not a real one. */
@@ -11,6 +12,16 @@ export const PLACEHOLDER_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000
 const PLACEHOLDER_KEY = "cGxhY2Vob2xkZXIta2V5LW5vdC1yZWFs"; // base64("placeholder-key-not-real")
 
 type State = Record<string, unknown>;
+
+/** Azure's thumbprint (SHA-1, upper-case hex) of a PEM certificate; undefined when the PEM is not known yet. */
+function sha1Thumbprint(pem: unknown): string | undefined {
+  if (typeof pem !== "string") return undefined;
+  try {
+    return new X509Certificate(pem).fingerprint.replace(/:/g, "");
+  } catch {
+    return undefined;
+  }
+}
 
 function resourceId(type: string, name: string): string {
   return `/subscriptions/${PLACEHOLDER_SUBSCRIPTION_ID}/providers/${type.replace(/:/g, "/")}/${name}`;
@@ -33,9 +44,13 @@ const azureOutputs: Record<string, (inputs: State) => State> = {
       state: "Active",
     },
   }),
-  "azure-native:deviceprovisioningservices:DpsCertificate": (inputs) => ({
+  // The CA upload (dynamic provider, components/providers/dpsCertificate.ts): what its create reports.
+  "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload": (inputs) => ({
     name: inputs.certificateName,
-    etag: '"AAAAAAAAAAE="',
+    thumbprint: sha1Thumbprint(inputs.certificatePem),
+    etag: "AAAAAAAAAAE=",
+    isVerified: inputs.isVerified === true,
+    requestedIsVerified: inputs.isVerified === true,
   }),
 };
 

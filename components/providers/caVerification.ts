@@ -9,13 +9,14 @@
  *   diff    local only: replace on a new certificate, name, DPS, resource group or subscription, or when
  *           read found the certificate unverified or holding another certificate; update for providerVersion.
  *   update  no cloud call (providerVersion/armEndpoint only).
- *   delete  nothing remote: the DpsCertificate resource owns the upload.
+ *   delete  nothing remote: the DpsCertificateUpload resource (providers/dpsCertificate.ts) owns the upload.
  *
  * Closure serialization: Pulumi serializes `caVerificationProvider` with its captured values. The local
- * modules it uses (`../azure/armClient`, `../../certs`) are captured *by value*: the serializer walks the
- * functions referenced here (createDpsClient, createVerificationCertificate and what they call) and writes
- * their code into the provider's text, which is why they are imported at the top and not `require`d (a
- * relative `require` would not resolve in the provider process, which also cannot load `.ts` files).
+ * modules it uses (`../azure/armClient`, `../azure/dpsCertificates`, `../../certs`) are captured *by value*:
+ * the serializer walks the functions referenced here (createDpsClient, createVerificationCertificate and what
+ * they call) and writes their code into the provider's text, which is why they are imported at the top and
+ * not `require`d (a relative `require` would not resolve in the provider process, which also cannot load
+ * `.ts` files).
  * npm packages (`@azure/...`, `node-forge`) and Node built-ins are emitted as `require("name")` and resolve
  * from the program's node_modules when the provider runs; packages are `require`d inside the methods here.
  * No credential is captured: the ARM client builds `DefaultAzureCredential` inside each method, and the CA
@@ -24,6 +25,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
+import {
+  azureErrorText,
+  certificateArmId,
+  httpStatus,
+  isUnknown,
+  messageOf,
+  normalizePem,
+  normalizeThumbprint,
+  scrub,
+  thumbprintOfPem,
+} from "../azure/dpsCertificates";
 import { createVerificationCertificate } from "../../certs";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
@@ -138,7 +150,7 @@ export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificat
   },
 
   async delete() {
-    // Nothing to undo in Azure: verification is a state of the certificate, which the DpsCertificate
+    // Nothing to undo in Azure: verification is a state of the certificate, which the DpsCertificateUpload
     // resource uploads and deletes.
   },
 };
@@ -189,7 +201,7 @@ async function proveOnce(client: IotDpsClient, inputs: CaVerificationInputs): Pr
     throw new Error(`${rejectedPrefix(inputs)}: Azure answered without isVerified=true`);
   }
   return {
-    id: verified.id ?? armIdOf(inputs),
+    id: verified.id ?? certificateArmId(inputs),
     isVerified: true,
     thumbprint: normalizeThumbprint(verified.properties?.thumbprint ?? wanted ?? ""),
     etag: verified.etag ?? "",
@@ -212,28 +224,11 @@ function rejectedPrefix(p: { certificateName: string; dpsName: string }): string
 /** An Error naming the certificate, the DPS, the step and Azure's code and message; never request bodies or keys. */
 function describeFailure(p: { certificateName: string; dpsName: string }, step: string, e: unknown): Error {
   const status = httpStatus(e);
-  // ARM's errors carry a string code ({ error: { code } }); the Devices RP's own a number (412001).
-  const code = (e as { code?: unknown })?.code;
-  const hasCode = (typeof code === "string" && code !== "") || typeof code === "number";
-  const azure = `${hasCode ? `${code}: ` : ""}${scrub(messageOf(e))}`;
+  const azure = azureErrorText(e);
   if (step === "verify" && status !== undefined && status >= 400 && status < 500) {
     return new Error(`${rejectedPrefix(p)}: ${azure}`);
   }
   return new Error(`${where(p)}: ${step} failed${status ? ` (HTTP ${status})` : ""}: ${azure}`);
-}
-
-function httpStatus(e: unknown): number | undefined {
-  const s = (e as { statusCode?: unknown })?.statusCode;
-  return typeof s === "number" ? s : undefined;
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Removes anything PEM-shaped from a message (defence in depth: no key or certificate text in errors). */
-function scrub(message: string): string {
-  return message.replace(/-----BEGIN [^-]+-----[\s\S]*?(-----END [^-]+-----|$)/g, "[PEM removed]");
 }
 
 /** Does the key match the certificate? Checked locally, so a wrong key never reaches Azure. */
@@ -256,33 +251,6 @@ function keyProblem(certificatePem: string, privateKeyPem: string): { property: 
     return { property: "caPrivateKeyPem", reason: "the private key given does not match the certificate (proof of possession needs the CA's own key)" };
   }
   return undefined;
-}
-
-function thumbprintOfPem(pem: string): string | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const crypto = require("crypto") as typeof import("crypto");
-  try {
-    return normalizeThumbprint(new crypto.X509Certificate(pem).fingerprint);
-  } catch {
-    return undefined;
-  }
-}
-
-function normalizeThumbprint(t: string): string {
-  return t.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
-}
-
-function normalizePem(pem: unknown): unknown {
-  return typeof pem === "string" ? pem.replace(/\r\n/g, "\n").trim() : pem;
-}
-
-/** Pulumi's marker for a value not known during preview. */
-function isUnknown(v: unknown): boolean {
-  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
-function armIdOf(p: CaVerificationInputs): string {
-  return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroupName}/providers/Microsoft.Devices/provisioningServices/${p.dpsName}/certificates/${p.certificateName}`;
 }
 
 export interface CaVerificationArgs {

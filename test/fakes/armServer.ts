@@ -14,7 +14,12 @@
  *     provisioningService.get            GET    (the DPS path above)        set up with `state.dps(...).linkHubs`
  * - Every change gives the certificate a new etag (upload → e1, generateVerificationCode → e2, verify → e3);
  *   a stale or missing If-Match gets 412 `{ error: { code: "PreconditionFailed", message } }`.
- *   A PUT over an existing certificate needs If-Match as well (Azure: "required to update an existing certificate").
+ *   A PUT over an existing certificate needs If-Match as well; a PUT of a new one ignores it (REST spec,
+ *   DpsCertificate_CreateOrUpdate: "This is required to update an existing certificate, and ignored while
+ *   creating a brand new certificate"; the same resource provider's IoT Hub certificates answered an update
+ *   without a valid etag with 412 "Invalid ETag supplied" (crossplane-contrib/provider-upjet-azure#299; the
+ *   failed updates of azurerm #20041). DELETE needs If-Match (required in the spec, DpsCertificate_Delete),
+ *   answers 200 and, for a certificate that is not there, 404.
  * - `Authorization: Bearer <token>` must be present (401 otherwise); `api-version` must be one of `apiVersions`.
  * - `verify` accepts the certificate as PEM text or base64 (of DER or of PEM), like Azure. It is rejected with
  *   400 unless: a code was issued and has not expired, the certificate's CN equals that code, it is signed by
@@ -29,6 +34,8 @@
  *   get that status (with Retry-After when given) before they are handled; `{ status: 500 | 503, ... }` likewise.
  * - `inject({ kind: "concurrentUpdate", route, count })`: just before the next matching request is handled,
  *   the certificate named in it gets a new etag, as if someone changed it in the portal meanwhile.
+ * - `inject({ kind: "beforeRequest", route, count, run })`: `run()` just before the next matching request is
+ *   handled (for example `state.dps(...).upload(...)`: a certificate created by someone else meanwhile).
  * - `requests.count(route?)`, `requests.all` (method, route, status, time, If-Match, api-version, body).
  * - `state.dps(sub, rg, dps)` a handle to seed and change certificates "in the portal": `upload`, `get`,
  *   `markUnverified`, `replace`, `remove`, `expireCode`, `linkHubs`; `state.codeTtlMs` sets how long a new code lives;
@@ -70,7 +77,8 @@ export interface RecordedRequest {
 
 export type Fault =
   | { readonly status: 429 | 500 | 502 | 503 | 504; readonly count?: number; readonly route?: ArmRoute; readonly retryAfter?: number }
-  | { readonly kind: "concurrentUpdate"; readonly count?: number; readonly route?: ArmRoute };
+  | { readonly kind: "concurrentUpdate"; readonly count?: number; readonly route?: ArmRoute }
+  | { readonly kind: "beforeRequest"; readonly count?: number; readonly route?: ArmRoute; readonly run: () => void };
 
 export interface StoredCertificate {
   readonly name: string;
@@ -89,7 +97,7 @@ export interface StoredCertificate {
 }
 
 export interface DpsHandle {
-  /** Seeds a certificate (as the DpsCertificate resource would upload it); returns it. */
+  /** Seeds a certificate (as if uploaded earlier: by this stack, another one, or in the portal); returns it. */
   upload(name: string, certificatePem: string, options?: { isVerified?: boolean }): StoredCertificate;
   get(name: string): StoredCertificate | undefined;
   /** "Portal": set isVerified false (new etag). */
@@ -496,7 +504,9 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           send(fault.status, errorBody(fault.status, code, `Injected ${fault.status}.`), extra);
           return;
         }
-        if (fault && m && m[4]) {
+        if (fault && fault.kind === "beforeRequest") {
+          fault.run();
+        } else if (fault && m && m[4]) {
           // concurrentUpdate: someone changed the certificate between the client's read and this request.
           const service = serviceOf(m[1], m[2], m[3], false);
           const cert = service?.get(decodeURIComponent(m[4]).toLowerCase());

@@ -1,0 +1,71 @@
+/**
+ * What the DPS certificate providers (the upload, `providers/dpsCertificate.ts`, and the proof of possession,
+ * `providers/caVerification.ts`) share: the wire encoding of a certificate, thumbprints, and reading the SDK's
+ * errors. Pure functions; Node built-ins are `require`d inside them, because this module is serialized by value
+ * into the dynamic providers (see caVerification.ts).
+ */
+
+/** `properties.certificate` as Azure expects it: base64 of the .pem file's content (what `az iot dps certificate create` sends). */
+export function toDpsCertificateContent(certificatePem: string): string {
+  return Buffer.from(certificatePem.replace(/\r\n/g, "\n").trim() + "\n", "utf8").toString("base64");
+}
+
+/**
+ * The same content as bytes, for `@azure/arm-deviceprovisioningservices`: its `properties.certificate` is a
+ * `Uint8Array` that the SDK base64-encodes, so on the wire it is exactly `toDpsCertificateContent(certificatePem)`.
+ */
+export function toDpsCertificateBytes(certificatePem: string): Uint8Array {
+  return new Uint8Array(Buffer.from(toDpsCertificateContent(certificatePem), "base64"));
+}
+
+/** SHA-1 of the certificate, upper-case hex without separators (how ARM reports `thumbprint`); undefined if it does not parse. */
+export function thumbprintOfPem(pem: string): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const crypto = require("crypto") as typeof import("crypto");
+  try {
+    return normalizeThumbprint(new crypto.X509Certificate(pem).fingerprint);
+  } catch {
+    return undefined;
+  }
+}
+
+export function normalizeThumbprint(t: string): string {
+  return t.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
+}
+
+/** A PEM compared as Azure stores it: line endings and surrounding white space do not matter. */
+export function normalizePem(pem: unknown): unknown {
+  return typeof pem === "string" ? pem.replace(/\r\n/g, "\n").trim() : pem;
+}
+
+/** The HTTP status of an SDK error (`RestError.statusCode`), if any. */
+export function httpStatus(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown })?.statusCode;
+  return typeof s === "number" ? s : undefined;
+}
+
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Removes anything PEM-shaped from a message (defence in depth: no key or certificate text in errors). */
+export function scrub(message: string): string {
+  return message.replace(/-----BEGIN [^-]+-----[\s\S]*?(-----END [^-]+-----|$)/g, "[PEM removed]");
+}
+
+/** Azure's error code and message, `"<code>: <message>"`: ARM's string codes ({ error: { code } }) or the Devices RP's numbers (412001). */
+export function azureErrorText(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  const hasCode = (typeof code === "string" && code !== "") || typeof code === "number";
+  return `${hasCode ? `${code}: ` : ""}${scrub(messageOf(e))}`;
+}
+
+/** Pulumi's marker for a value not known during preview. */
+export function isUnknown(v: unknown): boolean {
+  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+/** The certificate's ARM resource id. */
+export function certificateArmId(p: { subscriptionId: string; resourceGroupName: string; dpsName: string; certificateName: string }): string {
+  return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroupName}/providers/Microsoft.Devices/provisioningServices/${p.dpsName}/certificates/${p.certificateName}`;
+}

@@ -1,0 +1,331 @@
+/**
+ * Dynamic provider: the upload of one CA certificate to DPS (ARM certificates API), with the etags ARM asks for.
+ *
+ * Why not azure-native's `DpsCertificate`: ARM needs `If-Match` with the certificate's current etag to update an
+ * existing certificate and to delete one (`DpsCertificate_CreateOrUpdate`: "ETag of the certificate. This is
+ * required to update an existing certificate, and ignored while creating a brand new certificate";
+ * `DpsCertificate_Delete`: `If-Match` required). azure-native sends none, so renewing a CA under the same name,
+ * or removing it, would fail with 412. azurerm had the same bug (#20041) and fixed it the way this provider works.
+ *
+ *   create  GET the certificate. 404 → PUT without If-Match (a brand new certificate). Already there holding the
+ *           same certificate (thumbprint) → adopted (and, when it must be verified on upload and is not, one PUT
+ *           with its etag). Holding another certificate → fails: "already exists and is not managed by this
+ *           stack"; nothing is overwritten. If the PUT is answered 412 (someone created it between our GET and
+ *           our PUT), the same decision is taken again on a fresh GET, once.
+ *   read    GET: thumbprint, isVerified, etag and expiry as Azure has them; 404 → gone (refresh drops it).
+ *   diff    local only. Replace when the certificate name, DPS, resource group or subscription changes (compared
+ *           case-insensitively, as ARM compares them: a change of case only is the same certificate, so it is an
+ *           update without a call; every real replacement targets another ARM resource, so the new one can be
+ *           created before the old one is deleted, and deleteBeforeReplace is not needed). Update when the
+ *           certificate (PEM, normalised) or `isVerified` changes, when read found drift (Azure holds another
+ *           thumbprint, or an `isVerified` upload no longer verified), or for providerVersion/armEndpoint.
+ *   update  GET (current etag) → PUT with If-Match; a 412 (etag moved meanwhile) re-reads once and retries.
+ *           No PUT when Azure already holds exactly what is wanted; no call at all when only providerVersion,
+ *           armEndpoint or the case of a name changed.
+ *   delete  GET (current etag) → DELETE with If-Match; 404 at either step = already gone; a 412 re-reads once
+ *           and retries.
+ *
+ * Caveat: a replacement the engine forces without asking diff (`pulumi up --replace <this urn>`, or a change of
+ * resource type/provider) keeps the same ARM name and is create-before-delete: the new resource adopts the
+ * certificate, then the old one deletes it. To upload again, delete the certificate in Azure and `pulumi refresh`.
+ *
+ * `isVerified` (input) is what is asked of the upload: true for `onUpload` (Azure marks it verified), false for
+ * proof of possession, where the body leaves `isVerified` out (CaVerification proves it afterwards). The output
+ * `isVerified` is what Azure reports; the input is kept as `requestedIsVerified` for the next diff.
+ *
+ * Closure serialization and credentials: as in caVerification.ts. Local modules (`../azure/armClient`,
+ * `../azure/dpsCertificates`) are captured by value; packages are `require`d at run time; no credential is
+ * captured (the ARM client builds `DefaultAzureCredential` inside each method). There is no secret here.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CertificateResponse, IotDpsClient } from "@azure/arm-deviceprovisioningservices";
+import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
+import {
+  azureErrorText,
+  certificateArmId,
+  httpStatus,
+  isUnknown,
+  normalizePem,
+  normalizeThumbprint,
+  thumbprintOfPem,
+  toDpsCertificateBytes,
+} from "../azure/dpsCertificates";
+
+/** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
+export const DPS_CERTIFICATE_PROVIDER_VERSION = "1";
+
+export interface DpsCertificateUploadInputs {
+  subscriptionId: string;
+  resourceGroupName: string;
+  dpsName: string;
+  certificateName: string;
+  /** The CA certificate, PEM (public). */
+  certificatePem: string;
+  /** Ask Azure to mark it verified on upload: true only for `onUpload`. */
+  isVerified: boolean;
+  armEndpoint?: string;
+  providerVersion: string;
+}
+
+export interface DpsCertificateUploadOutputs extends Omit<DpsCertificateUploadInputs, "isVerified"> {
+  /** The certificate's name as Azure reports it. */
+  name: string;
+  /** SHA-1, upper-case hex, as Azure reports it. */
+  thumbprint: string;
+  etag: string;
+  /** As Azure reports it (after proof of possession or a portal change, only a refresh shows the new value). */
+  isVerified: boolean;
+  /** The certificate's notAfter as Azure reports it, ISO 8601 ("" when Azure gave none). */
+  expiry: string;
+  /** The `isVerified` input of the last create or update. */
+  requestedIsVerified: boolean;
+}
+
+const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "dpsName", "certificateName"] as const;
+
+export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertificateUploadInputs, DpsCertificateUploadOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    for (const key of [...IDENTITY_KEYS, "certificatePem", "providerVersion"] as const) {
+      if (isUnknown(news[key])) continue;
+      if (typeof news[key] !== "string" || news[key].trim() === "") {
+        failures.push({ property: key, reason: `${key} is required (a non-empty string)` });
+      }
+    }
+    if (typeof news.certificateName === "string" && news.certificateName.length > 256) {
+      failures.push({ property: "certificateName", reason: `certificateName is ${news.certificateName.length} characters long; allowed: at most 256` });
+    }
+    if (!isUnknown(news.isVerified) && typeof news.isVerified !== "boolean") {
+      failures.push({ property: "isVerified", reason: `isVerified is ${JSON.stringify(news.isVerified)}; allowed: true or false` });
+    }
+    if (news.armEndpoint !== undefined && !isUnknown(news.armEndpoint) && typeof news.armEndpoint !== "string") {
+      failures.push({ property: "armEndpoint", reason: "armEndpoint must be a URL (a string) when given" });
+    }
+    if (typeof news.certificatePem === "string" && !isUnknown(news.certificatePem) && news.certificatePem.trim() !== "" && !thumbprintOfPem(news.certificatePem)) {
+      failures.push({ property: "certificatePem", reason: `${where(news)}: certificatePem is not a PEM X.509 certificate` });
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const replaces: string[] = [];
+    const updates: string[] = [];
+    for (const key of IDENTITY_KEYS) {
+      if (olds[key] === news[key]) continue;
+      if (sameArmName(olds[key], news[key])) updates.push(key);
+      else replaces.push(key);
+    }
+    if (normalizePem(olds.certificatePem) !== normalizePem(news.certificatePem)) updates.push("certificatePem");
+    if (requestedOf(olds) !== news.isVerified) updates.push("isVerified");
+    // Drift found by read (pulumi refresh): Azure holds another certificate, or no longer holds an
+    // onUpload certificate as verified.
+    if (!updates.includes("certificatePem") && olds.thumbprint && !isUnknown(news.certificatePem)) {
+      const wanted = thumbprintOfPem(news.certificatePem);
+      if (wanted && normalizeThumbprint(olds.thumbprint) !== wanted) updates.push("thumbprint");
+    }
+    if (news.isVerified === true && requestedOf(olds) === true && olds.isVerified === false) updates.push("isVerified");
+    if (olds.providerVersion !== news.providerVersion) updates.push("providerVersion");
+    if (normalizeArmEndpoint(olds.armEndpoint) !== normalizeArmEndpoint(news.armEndpoint)) updates.push("armEndpoint");
+    return { changes: replaces.length > 0 || updates.length > 0, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs) {
+    const client = createDpsClient({ subscriptionId: inputs.subscriptionId, endpoint: inputs.armEndpoint });
+    const cert = await retryOnce412(inputs, "upload", () => uploadOnce(client, inputs, "create"));
+    return { id: cert.id ?? certificateArmId(inputs), outs: outputsOf(inputs, cert) };
+  },
+
+  async read(id, props) {
+    if (!props) throw new Error(`read of ${id}: no state to read from (a DpsCertificateUpload cannot be imported)`);
+    const client = createDpsClient({ subscriptionId: props.subscriptionId, endpoint: props.armEndpoint });
+    const cert = await getOrUndefined(client, props);
+    // Gone from DPS: report it gone, so refresh drops it and the next `up` uploads it again.
+    if (!cert) return { id: undefined, props: undefined };
+    return { id, props: { ...props, ...azureFacts(props, cert) } };
+  },
+
+  async update(_id, olds, news) {
+    const sameCertificate = normalizePem(olds.certificatePem) === normalizePem(news.certificatePem);
+    const drifted = Boolean(olds.thumbprint) && normalizeThumbprint(olds.thumbprint) !== thumbprintOfPem(news.certificatePem);
+    const unverified = news.isVerified === true && olds.isVerified === false;
+    if (sameCertificate && requestedOf(olds) === news.isVerified && !drifted && !unverified) {
+      // providerVersion, armEndpoint or the case of a name: nothing to tell Azure.
+      return { outs: { ...olds, ...news, isVerified: olds.isVerified, requestedIsVerified: news.isVerified } };
+    }
+    const client = createDpsClient({ subscriptionId: news.subscriptionId, endpoint: news.armEndpoint });
+    const cert = await retryOnce412(news, "update", () => uploadOnce(client, news, "update"));
+    return { outs: outputsOf(news, cert) };
+  },
+
+  async delete(_id, props) {
+    const client = createDpsClient({ subscriptionId: props.subscriptionId, endpoint: props.armEndpoint });
+    await retryOnce412(props, "delete", () => deleteOnce(client, props));
+  },
+};
+
+type Identity = Pick<DpsCertificateUploadInputs, "subscriptionId" | "resourceGroupName" | "dpsName" | "certificateName">;
+
+/**
+ * One read-then-write: GET the certificate, then PUT it (without If-Match when it does not exist, with its etag
+ * when it does), unless Azure already holds what is wanted. On create, a certificate of that name holding another
+ * certificate is refused. Throws the SDK's error on 412 (for retryOnce412), a described Error otherwise.
+ */
+async function uploadOnce(client: IotDpsClient, inputs: DpsCertificateUploadInputs, mode: "create" | "update"): Promise<CertificateResponse> {
+  const wanted = thumbprintOfPem(inputs.certificatePem);
+  if (!wanted) throw new Error(`${where(inputs)}: certificatePem is not a PEM X.509 certificate`);
+  const current = await getOrUndefined(client, inputs);
+  if (current) {
+    const held = normalizeThumbprint(current.properties?.thumbprint ?? "");
+    if (mode === "create" && held !== wanted) {
+      throw new Error(
+        `${where(inputs)} already exists and is not managed by this stack: it holds the certificate with thumbprint ` +
+          `${held || "(none)"}, this stack uploads ${wanted}. Nothing was changed; delete it from the DPS, or give this CA another name`,
+      );
+    }
+    // Adoption on create, or an update with nothing left to do: no write.
+    if (held === wanted && (!inputs.isVerified || current.properties?.isVerified === true)) return current;
+    if (!current.etag) throw new Error(`${where(inputs)}: Azure returned the certificate without an etag; cannot update it`);
+  }
+  try {
+    return await client.dpsCertificate.createOrUpdate(
+      inputs.resourceGroupName,
+      inputs.dpsName,
+      inputs.certificateName,
+      // Left out for proof of possession: an explicit false would undo a verification.
+      { properties: { certificate: toDpsCertificateBytes(inputs.certificatePem), ...(inputs.isVerified ? { isVerified: true } : {}) } },
+      current ? { ifMatch: current.etag } : undefined,
+    );
+  } catch (e) {
+    if (httpStatus(e) === 412) throw e;
+    throw describeFailure(inputs, current ? "update" : "upload", e);
+  }
+}
+
+/** One GET (etag) → DELETE with If-Match. Already gone at either step: done. */
+async function deleteOnce(client: IotDpsClient, props: Identity): Promise<void> {
+  const current = await getOrUndefined(client, props);
+  if (!current) return;
+  if (!current.etag) throw new Error(`${where(props)}: Azure returned the certificate without an etag; cannot delete it`);
+  try {
+    await client.dpsCertificate.delete(props.resourceGroupName, current.etag, props.dpsName, props.certificateName);
+  } catch (e) {
+    const status = httpStatus(e);
+    if (status === 404) return;
+    if (status === 412) throw e;
+    throw describeFailure(props, "delete", e);
+  }
+}
+
+/** Runs `attempt`; on 412 (the etag moved between our GET and our write) runs it once more from a fresh GET. */
+async function retryOnce412<T>(p: Identity, step: string, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (e) {
+    if (httpStatus(e) !== 412) throw e;
+    try {
+      return await attempt();
+    } catch (again) {
+      throw httpStatus(again) === 412 ? describeFailure(p, `${step} (the etag changed twice)`, again) : again;
+    }
+  }
+}
+
+async function getOrUndefined(client: IotDpsClient, p: Identity): Promise<CertificateResponse | undefined> {
+  try {
+    return await client.dpsCertificate.get(p.certificateName, p.resourceGroupName, p.dpsName);
+  } catch (e) {
+    if (httpStatus(e) === 404) return undefined;
+    throw describeFailure(p, "read", e);
+  }
+}
+
+function azureFacts(p: Identity, cert: CertificateResponse): Pick<DpsCertificateUploadOutputs, "name" | "thumbprint" | "etag" | "isVerified" | "expiry"> {
+  const expiry = cert.properties?.expiry;
+  return {
+    name: cert.name ?? p.certificateName,
+    thumbprint: normalizeThumbprint(cert.properties?.thumbprint ?? ""),
+    etag: cert.etag ?? "",
+    isVerified: cert.properties?.isVerified === true,
+    expiry: expiry instanceof Date && !Number.isNaN(expiry.getTime()) ? expiry.toISOString() : "",
+  };
+}
+
+function outputsOf(inputs: DpsCertificateUploadInputs, cert: CertificateResponse): DpsCertificateUploadOutputs {
+  return { ...inputs, ...azureFacts(inputs, cert), requestedIsVerified: inputs.isVerified };
+}
+
+/** The `isVerified` asked for by the last create/update (state written by this provider always has it). */
+function requestedOf(olds: DpsCertificateUploadOutputs): boolean {
+  return typeof olds.requestedIsVerified === "boolean" ? olds.requestedIsVerified : olds.isVerified === true;
+}
+
+/** ARM compares subscription ids, resource group, DPS and certificate names without regard to case. */
+function sameArmName(a: unknown, b: unknown): boolean {
+  return typeof a === "string" && typeof b === "string" && !isUnknown(a) && !isUnknown(b) && a.toLowerCase() === b.toLowerCase();
+}
+
+function where(p: { certificateName: string; dpsName: string }): string {
+  return `CA certificate "${p.certificateName}" on DPS "${p.dpsName}"`;
+}
+
+/** An Error naming the certificate, the DPS, the step and Azure's code and message; never request bodies. */
+function describeFailure(p: { certificateName: string; dpsName: string }, step: string, e: unknown): Error {
+  const status = httpStatus(e);
+  return new Error(`${where(p)}: ${step} failed${status ? ` (HTTP ${status})` : ""}: ${azureErrorText(e)}`);
+}
+
+export interface DpsCertificateUploadArgs {
+  /** Azure subscription of the DPS. */
+  readonly subscriptionId: pulumi.Input<string>;
+  /** Resource group of the DPS. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** DPS name. */
+  readonly dpsName: pulumi.Input<string>;
+  /** DPS certificate name. */
+  readonly certificateName: pulumi.Input<string>;
+  /** The CA certificate, PEM. */
+  readonly certificatePem: pulumi.Input<string>;
+  /** Ask Azure to mark it verified on upload (`onUpload`); false leaves verification to proof of possession. */
+  readonly isVerified: pulumi.Input<boolean>;
+  /** ARM endpoint; default https://management.azure.com. */
+  readonly armEndpoint?: pulumi.Input<string>;
+}
+
+/** One CA certificate uploaded to DPS (see `dpsCertificateProvider`). */
+export class DpsCertificateUpload extends pulumi.dynamic.Resource {
+  public readonly subscriptionId!: pulumi.Output<string>;
+  public readonly resourceGroupName!: pulumi.Output<string>;
+  public readonly dpsName!: pulumi.Output<string>;
+  public readonly certificateName!: pulumi.Output<string>;
+  public readonly certificatePem!: pulumi.Output<string>;
+  public readonly providerVersion!: pulumi.Output<string>;
+  /** The certificate's name as Azure reports it. */
+  public readonly name!: pulumi.Output<string>;
+  /** SHA-1 thumbprint, upper-case hex, as Azure reports it. */
+  public readonly thumbprint!: pulumi.Output<string>;
+  public readonly etag!: pulumi.Output<string>;
+  /** As Azure reported it at the last create, update or refresh. */
+  public readonly isVerified!: pulumi.Output<boolean>;
+  /** The certificate's expiry as Azure reports it, ISO 8601. */
+  public readonly expiry!: pulumi.Output<string>;
+  public readonly requestedIsVerified!: pulumi.Output<boolean>;
+
+  constructor(name: string, args: DpsCertificateUploadArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      dpsCertificateProvider,
+      name,
+      {
+        ...args,
+        providerVersion: DPS_CERTIFICATE_PROVIDER_VERSION,
+        name: undefined,
+        thumbprint: undefined,
+        etag: undefined,
+        expiry: undefined,
+        requestedIsVerified: undefined,
+      },
+      opts,
+      "dps-x509",
+      "DpsCertificateUpload",
+    );
+  }
+}
