@@ -29,7 +29,9 @@ export interface CertificateDescription {
 function escapeRdnValue(value: string): string {
   // RFC 4514 §2.4: the characters that must be escaped (as OpenSSL's RFC2253 output does)
   let out = value.replace(/[\\,+"<>;]/g, (c) => `\\${c}`);
-  if (out.startsWith("#") || out.startsWith(" ")) out = `\\${out}`;
+  // A leading "#" is escaped unless it is the whole value: OpenSSL's -nameopt RFC2253 treats a one-character value
+  // as "last" only, and users compare this string with OpenSSL's.
+  if ((out.startsWith("#") && out.length > 1) || out.startsWith(" ")) out = `\\${out}`;
   if (out.endsWith(" ") && out.length > 1) out = `${out.slice(0, -1)}\\ `;
   return out;
 }
