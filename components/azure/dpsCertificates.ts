@@ -4,6 +4,7 @@
  * errors. Pure functions; Node built-ins are `require`d inside them, because this module is serialized by value
  * into the dynamic providers (see caVerification.ts).
  */
+import type { Input } from "@pulumi/pulumi";
 
 /** `properties.certificate` as Azure expects it: base64 of the .pem file's content (what `az iot dps certificate create` sends). */
 export function toDpsCertificateContent(certificatePem: string): string {
@@ -68,4 +69,20 @@ export function isUnknown(v: unknown): boolean {
 /** The certificate's ARM resource id. */
 export function certificateArmId(p: { subscriptionId: string; resourceGroupName: string; dpsName: string; certificateName: string }): string {
   return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroupName}/providers/Microsoft.Devices/provisioningServices/${p.dpsName}/certificates/${p.certificateName}`;
+}
+
+/** One CA certificate on one DPS, as the upload and the proof of possession address it through ARM. */
+export interface DpsCertificateTargetArgs {
+  /** Azure subscription of the DPS. */
+  readonly subscriptionId: Input<string>;
+  /** Resource group of the DPS. */
+  readonly resourceGroupName: Input<string>;
+  /** DPS name. */
+  readonly dpsName: Input<string>;
+  /** DPS certificate name. */
+  readonly certificateName: Input<string>;
+  /** The CA certificate, PEM (public). */
+  readonly certificatePem: Input<string>;
+  /** ARM endpoint; default https://management.azure.com. */
+  readonly armEndpoint?: Input<string>;
 }

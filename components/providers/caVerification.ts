@@ -35,6 +35,7 @@ import {
   normalizeThumbprint,
   scrub,
   thumbprintOfPem,
+  type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
 import { createVerificationCertificate } from "../../certs";
 
@@ -253,19 +254,10 @@ function keyProblem(certificatePem: string, privateKeyPem: string): { property: 
   return undefined;
 }
 
-export interface CaVerificationArgs {
-  /** Azure subscription of the DPS. */
-  readonly subscriptionId: pulumi.Input<string>;
-  readonly resourceGroupName: pulumi.Input<string>;
-  readonly dpsName: pulumi.Input<string>;
-  /** Name of the (already uploaded) DPS certificate. */
-  readonly certificateName: pulumi.Input<string>;
-  /** The CA certificate, PEM (public). */
-  readonly certificatePem: pulumi.Input<string>;
+/** `certificateName` names the already uploaded DPS certificate. */
+export interface CaVerificationArgs extends DpsCertificateTargetArgs {
   /** The CA's private key, PEM; made secret here whatever the caller passes. */
   readonly caPrivateKeyPem: pulumi.Input<string>;
-  /** ARM endpoint; default https://management.azure.com. */
-  readonly armEndpoint?: pulumi.Input<string>;
 }
 
 /** The proof of possession of one uploaded CA certificate (see `caVerificationProvider`). */

@@ -49,6 +49,7 @@ import {
   normalizeThumbprint,
   thumbprintOfPem,
   toDpsCertificateBytes,
+  type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
@@ -274,21 +275,9 @@ function describeFailure(p: { certificateName: string; dpsName: string }, step: 
   return new Error(`${where(p)}: ${step} failed${status ? ` (HTTP ${status})` : ""}: ${azureErrorText(e)}`);
 }
 
-export interface DpsCertificateUploadArgs {
-  /** Azure subscription of the DPS. */
-  readonly subscriptionId: pulumi.Input<string>;
-  /** Resource group of the DPS. */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** DPS name. */
-  readonly dpsName: pulumi.Input<string>;
-  /** DPS certificate name. */
-  readonly certificateName: pulumi.Input<string>;
-  /** The CA certificate, PEM. */
-  readonly certificatePem: pulumi.Input<string>;
+export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
   /** Ask Azure to mark it verified on upload (`onUpload`); false leaves verification to proof of possession. */
   readonly isVerified: pulumi.Input<boolean>;
-  /** ARM endpoint; default https://management.azure.com. */
-  readonly armEndpoint?: pulumi.Input<string>;
 }
 
 /** One CA certificate uploaded to DPS (see `dpsCertificateProvider`). */
