@@ -86,3 +86,17 @@ export interface DpsCertificateTargetArgs {
   /** ARM endpoint; default https://management.azure.com. */
   readonly armEndpoint?: Input<string>;
 }
+
+/** The inputs that say which ARM certificate a resource addresses: a change of one is another certificate. */
+export const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "dpsName", "certificateName"] as const;
+
+/** `check` failures for inputs that must be non-empty strings; values unknown in a preview are not judged. */
+export function requiredStringFailures<T, K extends keyof T & string>(news: T, keys: readonly K[]): { property: K; reason: string }[] {
+  const failures: { property: K; reason: string }[] = [];
+  for (const key of keys) {
+    const value = news[key];
+    if (isUnknown(value)) continue;
+    if (typeof value !== "string" || value.trim() === "") failures.push({ property: key, reason: `${key} is required (a non-empty string)` });
+  }
+  return failures;
+}

@@ -35,6 +35,8 @@ import {
   normalizeThumbprint,
   scrub,
   thumbprintOfPem,
+  IDENTITY_KEYS,
+  requiredStringFailures,
   type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
 import { createVerificationCertificate } from "../../certs";
@@ -69,17 +71,9 @@ export interface CaVerificationOutputs {
   etag: string;
 }
 
-const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "dpsName", "certificateName"] as const;
-
 export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificationInputs, CaVerificationOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    for (const key of [...IDENTITY_KEYS, "certificatePem", "caPrivateKeyPem"] as const) {
-      if (isUnknown(news[key])) continue;
-      if (typeof news[key] !== "string" || news[key].trim() === "") {
-        failures.push({ property: key, reason: `${key} is required (a non-empty string)` });
-      }
-    }
+    const failures: pulumi.dynamic.CheckFailure[] = requiredStringFailures(news, [...IDENTITY_KEYS, "certificatePem", "caPrivateKeyPem"]);
     if (failures.length === 0 && !isUnknown(news.certificatePem) && !isUnknown(news.caPrivateKeyPem)) {
       const problem = keyProblem(news.certificatePem, news.caPrivateKeyPem);
       if (problem) failures.push({ property: problem.property, reason: `${where(news)}: ${problem.reason}` });

@@ -49,6 +49,8 @@ import {
   normalizeThumbprint,
   thumbprintOfPem,
   toDpsCertificateBytes,
+  IDENTITY_KEYS,
+  requiredStringFailures,
   type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
 
@@ -82,17 +84,9 @@ export interface DpsCertificateUploadOutputs extends Omit<DpsCertificateUploadIn
   requestedIsVerified: boolean;
 }
 
-const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "dpsName", "certificateName"] as const;
-
 export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertificateUploadInputs, DpsCertificateUploadOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    for (const key of [...IDENTITY_KEYS, "certificatePem", "providerVersion"] as const) {
-      if (isUnknown(news[key])) continue;
-      if (typeof news[key] !== "string" || news[key].trim() === "") {
-        failures.push({ property: key, reason: `${key} is required (a non-empty string)` });
-      }
-    }
+    const failures: pulumi.dynamic.CheckFailure[] = requiredStringFailures(news, [...IDENTITY_KEYS, "certificatePem", "providerVersion"]);
     if (typeof news.certificateName === "string" && news.certificateName.length > 256) {
       failures.push({ property: "certificateName", reason: `certificateName is ${news.certificateName.length} characters long; allowed: at most 256` });
     }
