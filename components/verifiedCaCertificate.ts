@@ -63,17 +63,21 @@ export class VerifiedCaCertificate extends pulumi.ComponentResource {
     validateVerifiedCaCertificateArgs(name, args); // before super: a bad call registers nothing
     super("dps-x509:dps:VerifiedCaCertificate", name, {}, opts);
 
+    // The certificate both the upload and the proof of possession address.
+    const target = {
+      subscriptionId: args.subscriptionId,
+      resourceGroupName: args.resourceGroupName,
+      dpsName: args.dpsName,
+      certificateName: args.certificateName,
+      certificatePem: args.certificatePem,
+      armEndpoint: args.armEndpoint,
+    };
     this.certificate = new DpsCertificateUpload(
       `${name}-cert`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        dpsName: args.dpsName,
-        certificateName: args.certificateName,
-        certificatePem: args.certificatePem,
+        ...target,
         // false for proofOfPossession: the upload then leaves isVerified out (CaVerification proves it).
         isVerified: args.verification === "onUpload",
-        armEndpoint: args.armEndpoint,
       },
       { parent: this },
     );
@@ -84,15 +88,7 @@ export class VerifiedCaCertificate extends pulumi.ComponentResource {
       // (an in-place update of the upload, which leaves it unverified) is proven again.
       this.verification = new CaVerification(
         `${name}-verification`,
-        {
-          subscriptionId: args.subscriptionId,
-          resourceGroupName: args.resourceGroupName,
-          dpsName: args.dpsName,
-          certificateName: args.certificateName,
-          certificatePem: args.certificatePem,
-          caPrivateKeyPem: args.privateKeyPem as pulumi.Input<string>,
-          armEndpoint: args.armEndpoint,
-        },
+        { ...target, caPrivateKeyPem: args.privateKeyPem as pulumi.Input<string> },
         { parent: this, dependsOn: [this.certificate] },
       );
       this.ready = this.verification;
