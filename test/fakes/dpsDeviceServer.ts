@@ -381,14 +381,7 @@ function certificateInfo(x509: X509Certificate): Json {
 
 /** Starts a device endpoint and routes its host name to it in this process; `stop()` undoes both. */
 export async function startRoutedDeviceEndpoint(opts: FakeDpsDeviceServerOptions): Promise<{ server: FakeDpsDeviceServer; stop: () => Promise<void> }> {
-  const { routeHostsToLoopback } = await import("./loopbackRouting");
+  const { routeToFake } = await import("./loopbackRouting");
   const server = await FakeDpsDeviceServer.start(opts);
-  const unroute = routeHostsToLoopback([{ host: server.hostName, port: server.port }]);
-  return {
-    server,
-    stop: async () => {
-      unroute();
-      await server.close();
-    },
-  };
+  return { server, stop: routeToFake(server) };
 }

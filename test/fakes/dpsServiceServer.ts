@@ -533,10 +533,23 @@ export class FakeDpsServiceServer {
       }
     }
     this.checkCommon(body, "Enrollment group");
-    const now = new Date().toISOString();
     const stored: Json = {
       enrollmentGroupId: id,
       attestation: { type: "x509", x509: deepCopy(x509) },
+      ...this.storedCommon(body, current),
+    };
+    if (body.iotHubs !== undefined) {
+      stored.iotHubs = [...body.iotHubs];
+      if (body.iotHubs.length) stored.iotHubHostName = body.iotHubs[0];
+    }
+    if (body.customAllocationDefinition) stored.customAllocationDefinition = deepCopy(body.customAllocationDefinition);
+    return stored;
+  }
+
+  /** What groups and individual enrollments store alike: the service's defaults, timestamps, a new etag. */
+  private storedCommon(body: Json, current: Json | undefined): Json {
+    const now = new Date().toISOString();
+    const common: Json = {
       capabilities: deepCopy(body.capabilities ?? { iotEdge: false }),
       provisioningStatus: body.provisioningStatus ?? "enabled",
       reprovisionPolicy: deepCopy(body.reprovisionPolicy ?? { updateHubAssignment: true, migrateDeviceData: true }),
@@ -544,14 +557,9 @@ export class FakeDpsServiceServer {
       lastUpdatedDateTimeUtc: now,
       etag: this.nextEtag(),
     };
-    if (body.initialTwin) stored.initialTwin = deepCopy(body.initialTwin);
-    if (body.allocationPolicy !== undefined) stored.allocationPolicy = body.allocationPolicy;
-    if (body.iotHubs !== undefined) {
-      stored.iotHubs = [...body.iotHubs];
-      if (body.iotHubs.length) stored.iotHubHostName = body.iotHubs[0];
-    }
-    if (body.customAllocationDefinition) stored.customAllocationDefinition = deepCopy(body.customAllocationDefinition);
-    return stored;
+    if (body.initialTwin) common.initialTwin = deepCopy(body.initialTwin);
+    if (body.allocationPolicy !== undefined) common.allocationPolicy = body.allocationPolicy;
+    return common;
   }
 
   private validateEnrollment(id: string, body: Json, current: Json | undefined): Json {
@@ -574,7 +582,6 @@ export class FakeDpsServiceServer {
       throw new HttpError(400, 400004, `The registration id ${id} must be the certificate's common name (${cn ?? "none"})`);
     }
     this.checkCommon(body, "Enrollment");
-    const now = new Date().toISOString();
     this.enrollmentCertificates.set(id.toLowerCase(), pem);
     const stored: Json = {
       registrationId: id,
@@ -597,16 +604,9 @@ export class FakeDpsServiceServer {
           },
         },
       },
-      capabilities: deepCopy(body.capabilities ?? { iotEdge: false }),
-      provisioningStatus: body.provisioningStatus ?? "enabled",
-      reprovisionPolicy: deepCopy(body.reprovisionPolicy ?? { updateHubAssignment: true, migrateDeviceData: true }),
-      createdDateTimeUtc: current?.createdDateTimeUtc ?? now,
-      lastUpdatedDateTimeUtc: now,
-      etag: this.nextEtag(),
+      ...this.storedCommon(body, current),
     };
     if (body.deviceId) stored.deviceId = body.deviceId;
-    if (body.initialTwin) stored.initialTwin = deepCopy(body.initialTwin);
-    if (body.allocationPolicy !== undefined) stored.allocationPolicy = body.allocationPolicy;
     if (body.iotHubs !== undefined) stored.iotHubs = [...body.iotHubs];
     return stored;
   }
@@ -615,14 +615,7 @@ export class FakeDpsServiceServer {
 
 /** Starts a fake DPS and routes its host name to it in this process; `stop()` closes it and removes the routing. */
 export async function startRoutedFakeDps(opts: FakeDpsServiceOptions = {}): Promise<{ server: FakeDpsServiceServer; stop: () => Promise<void> }> {
-  const { routeHostsToLoopback } = await import("./loopbackRouting");
+  const { routeToFake } = await import("./loopbackRouting");
   const server = await FakeDpsServiceServer.start(opts);
-  const unroute = routeHostsToLoopback([{ host: server.hostName, port: server.port }]);
-  return {
-    server,
-    stop: async () => {
-      unroute();
-      await server.close();
-    },
-  };
+  return { server, stop: routeToFake(server) };
 }

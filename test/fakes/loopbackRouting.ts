@@ -98,3 +98,12 @@ export function uninstallLoopbackRouting(): void {
   (net as { createConnection: unknown }).createConnection = installed.originals.netCreateConnection;
   installed = undefined;
 }
+
+/** Routes a started fake's host name to it; the returned `stop` removes the routing and closes the fake. */
+export function routeToFake(fake: { hostName: string; port: number; close(): Promise<void> }): () => Promise<void> {
+  const unroute = routeHostsToLoopback([{ host: fake.hostName, port: fake.port }]);
+  return async () => {
+    unroute();
+    await fake.close();
+  };
+}
