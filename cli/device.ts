@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "fs";
 import { parseArgs } from "util";
-import { ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/smokeTestCommand";
+import { ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/resources/smokeTestCommand";
 import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice, loadDeviceCredentials } from "./device/credentials";
 import { explainRefusal, formatRefusal } from "./device/explain";
 import { registerX509Device } from "./device/register";

@@ -17,7 +17,7 @@ import { join } from "path";
 import { parseArgs } from "util";
 import { readStackFile } from "./plan/stackFile";
 import { parseStackConfig, readRawStackConfig } from "../components/config";
-import { formatProblems } from "../components/configProblems";
+import { formatProblems } from "../components/config/problems";
 import { redact } from "../components/azure/dpsServiceClient";
 import { failed, runChecks } from "./doctor/checks";
 import { expectationsFromConfig } from "./doctor/expectations";

@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { formatProblems } from "../components/configProblems";
-import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/enrollmentGroupRequest";
+import { formatProblems } from "../components/config/problems";
+import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/requests/enrollmentGroupRequest";
 import { evaluatePlan } from "./plan/evaluate";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";

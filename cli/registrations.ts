@@ -13,7 +13,7 @@
  */
 import type { TokenCredential } from "@azure/identity";
 import { createDpsServiceClient, DpsRecord, redact } from "../components/azure/dpsServiceClient";
-import { enrollmentIdRule, isValidEnrollmentId } from "../components/enrollmentGroupRequest";
+import { enrollmentIdRule, isValidEnrollmentId } from "../components/requests/enrollmentGroupRequest";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 
 export interface RegistrationsIo {

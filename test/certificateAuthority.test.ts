@@ -59,7 +59,7 @@ monitor.registerResource = (req, cb) => {
 
 // Import the code under test only now that the mocks are in place.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { CertificateAuthority, certificateAuthorityArgsProblems } = require("../components/certificateAuthority") as typeof import("../components/certificateAuthority");
+const { CertificateAuthority, certificateAuthorityArgsProblems } = require("../components/resources/certificateAuthority") as typeof import("../components/resources/certificateAuthority");
 
 function value<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));

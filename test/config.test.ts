@@ -10,7 +10,7 @@ import {
   type RawStackConfig,
   type StackConfig,
 } from "../components/config";
-import { formatProblem } from "../components/configProblems";
+import { formatProblem } from "../components/config/problems";
 import { readStackFile } from "../cli/plan/stackFile";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -10,7 +10,7 @@ import {
   enrollmentGroupSpecProblems,
   isValidEnrollmentId,
   specFromEnrollmentGroupRecord,
-} from "../components/enrollmentGroupRequest";
+} from "../components/requests/enrollmentGroupRequest";
 
 const base: EnrollmentGroupSpec = {
   enrollmentId: "factory-line-1",

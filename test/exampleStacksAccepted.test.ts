@@ -6,10 +6,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createDpsServiceClient } from "../components/azure/dpsServiceClient";
-import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/enrollmentGroupRequest";
+import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/requests/enrollmentGroupRequest";
 import { evaluatePlan } from "../cli/plan/evaluate";
 import { readStackFile } from "../cli/plan/stackFile";
-import { startRoutedFakeDps } from "./fakes/dpsServiceServer";
+import { startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
 
 const ROOT = path.resolve(__dirname, "..");
 const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.json"), "utf8")) as Record<string, unknown>;

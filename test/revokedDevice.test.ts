@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as forge from "node-forge";
 import * as pulumi from "@pulumi/pulumi";
 import { certificateFacts, revokedDeviceProvider, RevokedDeviceProviderInputs, RevokedDeviceProviderOutputs, revokedDeviceRequestBody } from "../components/providers/revokedDevice";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "./fakes/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
 
 const provider = revokedDeviceProvider as Required<typeof revokedDeviceProvider>;
 let server: FakeDpsServiceServer;
@@ -164,7 +164,7 @@ describe("resource", () => {
       },
     }, "dps-x509", "test", false);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { RevokedDevice } = require("../components/revokedDevice") as typeof import("../components/revokedDevice");
+    const { RevokedDevice } = require("../components/resources/revokedDevice") as typeof import("../components/resources/revokedDevice");
     const pem = deviceCertificate("device-res");
     const r = new RevokedDevice("device-res", { registrationId: "device-res", certificatePem: pem, serviceHostName: server.hostName, connectionString: server.connectionString() });
     expect(await pulumi.isSecret(r.connectionString)).toBe(true);

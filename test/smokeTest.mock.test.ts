@@ -25,7 +25,7 @@ beforeAll(async () => {
   await pulumi.runtime.setMocks(new AzureLikeMocks(), "dps-x509", "test", false);
   recorded = recordRegistrations();
   // Imported after the mocks, as Pulumi's testing guide asks.
-  const { SmokeTest } = await import("../components/smokeTest");
+  const { SmokeTest } = await import("../components/resources/smokeTest");
   const group = new Stub("dps-x509:test:Group", "line-1-group", { etag: "etag-1" });
   const ca = new Stub("dps-x509:test:Verification", "line-1-ca", { thumbprint: "AB12" });
   new SmokeTest(
@@ -81,7 +81,7 @@ test("the triggers are passed as given: a new group etag or CA thumbprint re-run
 });
 
 test("a registration id that cannot be a certificate CN is refused before anything is declared", async () => {
-  const { SmokeTest } = await import("../components/smokeTest");
+  const { SmokeTest } = await import("../components/resources/smokeTest");
   expect(() => new SmokeTest("bad", { registrationId: "no spaces", idScope: "x", globalEndpoint: "y", issuerCertificatePem: "", issuerPrivateKeyPem: "", triggers: [] })).toThrow(
     /registrationId "no spaces" may use only letters, digits/,
   );

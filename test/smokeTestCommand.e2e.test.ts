@@ -7,9 +7,9 @@ import { spawn } from "child_process";
 import { join } from "path";
 import { createIntermediateCa, createRootCa } from "../certs";
 import { enrollmentGroupProvider, EnrollmentGroupProviderInputs } from "../components/providers/enrollmentGroup";
-import { deviceRegisterCommand, ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/smokeTestCommand";
-import { FakeDpsDeviceServer, startRoutedDeviceEndpoint } from "./fakes/dpsDeviceServer";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "./fakes/dpsServiceServer";
+import { deviceRegisterCommand, ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/resources/smokeTestCommand";
+import { FakeDpsDeviceServer, startRoutedDeviceEndpoint } from "../cli/local-azure/dpsDeviceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
 
 const ROOT_DIR = join(__dirname, "..");
 const HUB = "smoke-hub.azure-devices.net";
@@ -53,7 +53,7 @@ function runAsCommandProvider(command: string, issuer: { certificatePem: string;
         ...process.env,
         [ISSUER_CERT_ENV]: issuer.certificatePem,
         [ISSUER_KEY_ENV]: issuer.privateKeyPem,
-        NODE_OPTIONS: `--require ${join(__dirname, "support", "loopback-preload.js")}`,
+        NODE_OPTIONS: `--require ${join(__dirname, "..", "cli", "local-azure", "loopback-preload.js")}`,
         DPS_X509_TEST_LOOPBACK_ROUTES: JSON.stringify([{ host: device.hostName, port: device.port }]),
       },
     });

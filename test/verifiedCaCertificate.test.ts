@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { specialSigKey, specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
 import { createRootCa } from "../certs";
-import type * as Component from "../components/verifiedCaCertificate";
+import type * as Component from "../components/resources/verifiedCaCertificate";
 
 const DPS_CERT = "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload";
 const VERIFICATION = "pulumi-nodejs:dynamic/dps-x509:CaVerification";
@@ -60,7 +60,7 @@ beforeAll(async () => {
       callback(err, res);
     });
   };
-  mod = await import("../components/verifiedCaCertificate");
+  mod = await import("../components/resources/verifiedCaCertificate");
 });
 
 const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));

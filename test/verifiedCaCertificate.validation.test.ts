@@ -1,6 +1,6 @@
 /** The component's pure parts, without mocks. */
 import { toDpsCertificateContent } from "../components/azure/dpsCertificates";
-import { validateVerifiedCaCertificateArgs, VerifiedCaCertificateArgs } from "../components/verifiedCaCertificate";
+import { validateVerifiedCaCertificateArgs, VerifiedCaCertificateArgs } from "../components/resources/verifiedCaCertificate";
 
 const base: VerifiedCaCertificateArgs = {
   certificateName: "root",

@@ -23,7 +23,7 @@ import {
   enrollmentGroupRequestBody,
   enrollmentGroupSpecProblems,
   specFromEnrollmentGroupRecord,
-} from "../enrollmentGroupRequest";
+} from "../requests/enrollmentGroupRequest";
 
 /** Bump when the provider's behaviour changes, so that existing groups get the new code on the next `up`. */
 export const ENROLLMENT_GROUP_PROVIDER_VERSION = "1";

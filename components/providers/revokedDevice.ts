@@ -9,7 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
-import { enrollmentIdRule, isValidEnrollmentId } from "../enrollmentGroupRequest";
+import { enrollmentIdRule, isValidEnrollmentId } from "../requests/enrollmentGroupRequest";
 
 export const REVOKED_DEVICE_PROVIDER_VERSION = "1";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -1,11 +1,11 @@
 /**
  * What a tenant stack reads from its platform stack's outputs, and the shape they must have. The platform writes
- * them in components/stackOutputs.ts; a tenant reads them through a StackReference before declaring anything.
+ * them in components/program/stackOutputs.ts; a tenant reads them through a StackReference before declaring anything.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dpsAllocationPolicies } from "../config";
-import type { Problem } from "../configProblems";
+import type { Problem } from "../config/problems";
 
 const count = z.number().int().min(0);
 const usage = z.object({ caCertificates: count, enrollmentGroups: count });

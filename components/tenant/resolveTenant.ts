@@ -4,8 +4,8 @@
  */
 import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig, TenantStackConfig } from "../config";
 import { tenantPrefixed } from "../config";
-import { checkEnrollmentGroups, checkSmokeTest, intermediateEntries, uploadedCaNames } from "../configChecks";
-import type { Problem } from "../configProblems";
+import { checkEnrollmentGroups, checkSmokeTest, intermediateEntries, uploadedCaNames } from "../config/checks";
+import type { Problem } from "../config/problems";
 import type { PlatformFacts } from "./platformOutputs";
 
 /** A tenant stack ready to declare. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
-import { assertRegistrationId } from "../certs";
+import { assertRegistrationId } from "../../certs";
 import { deviceRegisterCommand, ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "./smokeTestCommand";
 
 export interface SmokeTestArgs {

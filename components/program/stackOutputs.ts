@@ -4,12 +4,12 @@
  * secret a tenant does not need: no DPS key, and the root's key only when it signs for tenants.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { IssuedCa } from "./certificateAuthority";
-import { LIMITS } from "./config";
-import type { DpsX509 } from "./dpsX509";
-import type { PlatformFacts } from "./tenant/platformOutputs";
-import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT } from "./tenant/platformOutputs";
-import type { TenantStack } from "./tenantStack";
+import type { IssuedCa } from "../resources/certificateAuthority";
+import { LIMITS } from "../config";
+import type { DpsX509 } from "../resources/dpsX509";
+import type { PlatformFacts } from "../tenant/platformOutputs";
+import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT } from "../tenant/platformOutputs";
+import type { TenantStack } from "../resources/tenantStack";
 
 function certificateOutputs(certificates: Record<string, IssuedCa>) {
   return {

@@ -3,12 +3,12 @@
  * checking its platform's outputs. Nothing is declared when a check fails.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, type AnyStackConfig, type TenantStackConfig } from "./config";
-import { DpsX509 } from "./dpsX509";
+import { CONFIG_NAMESPACE, ConfigError, type AnyStackConfig, type TenantStackConfig } from "../config";
+import { DpsX509 } from "../resources/dpsX509";
 import { platformStackOutputs, tenantStackOutputs } from "./stackOutputs";
-import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT, parsePlatformFacts, readPlatformFacts } from "./tenant/platformOutputs";
-import { resolveTenant } from "./tenant/resolveTenant";
-import { TenantStack } from "./tenantStack";
+import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT, parsePlatformFacts, readPlatformFacts } from "../tenant/platformOutputs";
+import { resolveTenant } from "../tenant/resolveTenant";
+import { TenantStack } from "../resources/tenantStack";
 
 /** Declares the stack; throws ConfigError (before declaring anything) when a tenant does not fit its platform. */
 export async function declareProgram(config: AnyStackConfig): Promise<Record<string, unknown>> {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as deviceprovisioningservices from "@pulumi/azure-native/deviceprovisioningservices";
 import * as iothub from "@pulumi/azure-native/iothub";
-import type { DpsConfig, HubConfig } from "./config";
+import type { DpsConfig, HubConfig } from "../config";
 
 /** The DPS-level allocation policy in ARM's casing (enrollment groups use camelCase instead). */
 const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;

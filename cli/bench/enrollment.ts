@@ -4,11 +4,11 @@
  * time and request counts, that every group was created and none twice, and whether the faulted run took at
  * most twice the fault-free run plus the sum of the Retry-After waits.
  *
- *   node test/support/with-test-tls.js npx ts-node --transpile-only cli/bench-enrollment.ts
+ *   node cli/local-azure/with-test-tls.js npx ts-node --transpile-only cli/bench/enrollment.ts
  *
  * The fake server speaks HTTPS with a throwaway CA that Node must trust from its start (NODE_EXTRA_CA_CERTS),
  * so without DPS_X509_TEST_TLS_DIR `benchEnrollmentGroups()` runs itself again under
- * test/support/with-test-tls.js in a child process and returns the child's result.
+ * cli/local-azure/with-test-tls.js in a child process and returns the child's result.
  */
 import * as path from "path";
 
@@ -33,8 +33,8 @@ interface RunResult {
 }
 
 async function runOnce(o: Required<EnrollmentBenchOptions>, faulted: boolean): Promise<RunResult> {
-  const { startRoutedFakeDps } = await import("../test/fakes/dpsServiceServer");
-  const { enrollmentGroupProvider } = await import("../components/providers/enrollmentGroup");
+  const { startRoutedFakeDps } = await import("../local-azure/dpsServiceServer");
+  const { enrollmentGroupProvider } = await import("../../components/providers/enrollmentGroup");
   const { server, stop } = await startRoutedFakeDps({ linkedHubs: ["hub-a.azure-devices.net", "hub-b.azure-devices.net"] });
   try {
     if (faulted) server.failEvery(o.faultEvery, { status: 429, retryAfter: o.retryAfterSeconds });
@@ -101,8 +101,8 @@ async function benchInProcess(o: Required<EnrollmentBenchOptions>): Promise<obje
 function benchInChild(o: Required<EnrollmentBenchOptions>): Promise<object> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { execFile } = require("child_process") as typeof import("child_process");
-  const root = path.join(__dirname, "..");
-  const args = [path.join(root, "test/support/with-test-tls.js"), process.execPath, "-r", "ts-node/register/transpile-only", path.join(root, "cli/bench-enrollment.ts"), "--json", JSON.stringify(o)];
+  const root = path.join(__dirname, "../..");
+  const args = [path.join(root, "cli/local-azure/with-test-tls.js"), process.execPath, "-r", "ts-node/register/transpile-only", path.join(root, "cli/bench/enrollment.ts"), "--json", JSON.stringify(o)];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       try {

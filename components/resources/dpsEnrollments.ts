@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CertificateAuthority } from "./certificateAuthority";
-import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig } from "./config";
+import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig } from "../config";
 import { EnrollmentGroup } from "./enrollmentGroup";
 import { RevokedDevice } from "./revokedDevice";
 import { SmokeTest } from "./smokeTest";

@@ -3,7 +3,7 @@ import { CertificateAuthority } from "./certificateAuthority";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { caEntryArgs } from "./dpsX509";
 import type { SmokeTest } from "./smokeTest";
-import type { ResolvedTenant } from "./tenant/resolveTenant";
+import type { ResolvedTenant } from "../tenant/resolveTenant";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
 export interface TenantStackArgs {

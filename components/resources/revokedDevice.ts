@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { REVOKED_DEVICE_PROVIDER_VERSION, revokedDeviceProvider } from "./providers/revokedDevice";
+import { REVOKED_DEVICE_PROVIDER_VERSION, revokedDeviceProvider } from "../providers/revokedDevice";
 
 export interface RevokedDeviceArgs {
   /** The device's registration id: its certificate's common name. Changing it replaces the enrollment. */

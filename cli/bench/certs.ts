@@ -7,7 +7,7 @@
  * for RSA-2048 and RSA-4096 issuers, in the same run. Also `openssl speed`'s raw RSA sign time,
  * the floor for any path. Goals are reported (pass/fail), not asserted.
  *
- * Run alone: `npx ts-node --transpile-only cli/bench-certs.ts` prints the JSON.
+ * Run alone: `npx ts-node --transpile-only cli/bench/certs.ts` prints the JSON.
  */
 import { execFileSync } from "child_process";
 import { sign as cryptoSign } from "crypto";
@@ -15,9 +15,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { md, pki } from "node-forge";
-import { createIntermediateCa, createRootCa, generateRsaKeyPair, issueDeviceCertificate, loadIssuer, subjectKeyOf } from "../certs";
-import { deviceExtensions } from "../certs/extensions";
-import { randomSerialHex } from "../certs/validity";
+import { createIntermediateCa, createRootCa, generateRsaKeyPair, issueDeviceCertificate, loadIssuer, subjectKeyOf } from "../../certs";
+import { deviceExtensions } from "../../certs/extensions";
+import { randomSerialHex } from "../../certs/validity";
 
 type KeySize = 2048 | 4096;
 

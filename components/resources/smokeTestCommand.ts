@@ -1,6 +1,6 @@
 /**
  * The shell command a SmokeTest runs, and the environment variables through which the issuer reaches it. Pure: shared
- * by components/smokeTest.ts (which declares the command) and cli/device.ts (which reads the variables).
+ * by components/resources/smokeTest.ts (which declares the command) and cli/device.ts (which reads the variables).
  */
 
 /** The issuing CA's certificate (PEM), for `device register --issuer-from-env`. */

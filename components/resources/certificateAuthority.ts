@@ -3,8 +3,8 @@
  * in state, or brought from config). Intermediates are signed by the root.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_ROOT_PATH_LENGTH } from "../certs";
-import { CaCertificate, CA_PROVIDER_VERSION } from "./providers/caCertificate";
+import { DEFAULT_ROOT_PATH_LENGTH } from "../../certs";
+import { CaCertificate, CA_PROVIDER_VERSION } from "../providers/caCertificate";
 
 /** One CA of the config (`ca.root` or `ca.intermediates[i]`). */
 export interface CaEntryArgs {

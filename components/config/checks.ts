@@ -2,20 +2,9 @@
  * Cross-checks of a stack config that has the right shape: names against Azure's rules, references between keys,
  * and the rules of the `az` extension. Each rule has its own message naming what is allowed.
  */
-import type { z } from "zod";
-import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig, StackConfig, stackConfigSchema } from "./config";
-import type { Problem } from "./configProblems";
-
-/** Azure's limits on one DPS (see DESIGN.md). */
-export const LIMITS = { hubs: 50, caCertificates: 25, enrollmentGroups: 100 } as const;
-
-/**
- * Stands in for a `secure:` value that cannot be decrypted (the offline plan has no stack passphrase or KMS).
- * Checks that need the plain value (URL shape) skip it; everything else treats it as present.
- */
-export const SECRET_PLACEHOLDER = "[secret]";
-
-type ParsedConfig = z.infer<typeof stackConfigSchema>;
+import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
+import type { Problem } from "./problems";
+import type { CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
 
 /** DPS names: 3–64 letters, digits and hyphens. */
 const DPS_NAME = /^[A-Za-z0-9-]{3,64}$/;

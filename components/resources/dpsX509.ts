@@ -2,14 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
-import type { CaEntryConfig, StackConfig } from "./config";
+import type { CaEntryConfig, StackConfig } from "../config";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
 export interface DpsX509Args {
-  /** The checked config of a platform stack (components/config.ts). */
+  /** The checked config of a platform stack (components/config/). */
   readonly config: StackConfig;
 }
 

@@ -2,17 +2,17 @@
  * `npm run bench`: prints JSON figures. Speed goals live here, not in timed tests.
  * - plan: the offline plan's wall time (the whole command, as a reviewer runs it) on the dev stack and on a stack at
  *   DPS's limits, and how its cost grows with the number of enrollment groups.
- * - certs: signing throughput, native vs forge vs an openssl command loop (cli/bench-certs.ts).
+ * - certs: signing throughput, native vs forge vs an openssl command loop (cli/bench/certs.ts).
  * - enrollmentGroups: 100 groups against the local DPS service server with and without injected 429s
- *   (cli/bench-enrollment.ts).
+ *   (cli/bench/enrollment.ts).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { largeStackFile } from "./bench/largeStack";
+import { largeStackFile } from "./largeStack";
 
-const PROJECT_ROOT = path.resolve(__dirname, "..");
+const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 /** Wall time of one `plan --json` run in a fresh process, in ms. */
 function timePlan(args: string[]): { ms: number; resourcesDeclared: number } {
@@ -78,8 +78,8 @@ async function main() {
   const figures = {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
     plan: benchPlan(),
-    certs: await optional("bench-certs", "benchCerts"),
-    enrollmentGroups: await optional("bench-enrollment", "benchEnrollmentGroups"),
+    certs: await optional("certs", "benchCerts"),
+    enrollmentGroups: await optional("enrollment", "benchEnrollmentGroups"),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }

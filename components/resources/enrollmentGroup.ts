@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ENROLLMENT_GROUP_PROVIDER_VERSION, enrollmentGroupProvider } from "./providers/enrollmentGroup";
-import type { EnrollmentGroupSpec } from "./enrollmentGroupRequest";
+import { ENROLLMENT_GROUP_PROVIDER_VERSION, enrollmentGroupProvider } from "../providers/enrollmentGroup";
+import type { EnrollmentGroupSpec } from "../requests/enrollmentGroupRequest";
 
 export interface EnrollmentGroupArgs {
   /** The enrollment group id: 1–128 letters, digits and `- . _ :`, no special character first or last. Changing it replaces the group. */

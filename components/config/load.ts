@@ -1,0 +1,157 @@
+/**
+ * Reading and checking a stack's config: `parseStackConfig` is pure (tested without Pulumi); `loadStackConfig` reads
+ * the running stack's config. Every problem is collected before anything is declared.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { checkCertificateAuthorities, crossCheckConfig, intermediateEntries } from "./checks";
+import { Problem, formatProblems, problemsFromZod } from "./problems";
+import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
+
+/** The raw values of a stack's config: the `dps-x509:*` keys (namespace stripped) and the Azure location. */
+export interface RawStackConfig {
+  values: Record<string, unknown>;
+  location?: string;
+}
+
+export type ParseResult<C = AnyStackConfig> = { ok: true; config: C } | { ok: false; problems: Problem[] };
+
+/** Parses and checks a stack's config. Pure: every problem is returned, nothing is thrown. */
+export function parseStackConfig(raw: RawStackConfig): ParseResult {
+  return isTenantConfig(raw) ? parseTenantStackConfig(raw) : parsePlatformStackConfig(raw);
+}
+
+/** A stack is a tenant's when it names a platform. */
+export function isTenantConfig(raw: RawStackConfig): boolean {
+  return raw.values.platform !== undefined;
+}
+
+export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<StackConfig> {
+  const parsed = stackConfigSchema.safeParse(raw.values);
+  const problems: Problem[] = [];
+  if (!raw.location) {
+    problems.push({ path: "azure-native:location", value: undefined, message: "is not set; every stack needs an Azure region, e.g. `pulumi config set azure-native:location westeurope`" });
+  }
+  if (!parsed.success) {
+    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path))] };
+  }
+  const config = resolveDefaults(parsed.data, raw.location ?? "");
+  problems.push(...crossCheckConfig(parsed.data, config));
+  return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantStackConfig> {
+  const parsed = tenantStackConfigSchema.safeParse(raw.values);
+  if (!parsed.success) {
+    return { ok: false, problems: problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema)) };
+  }
+  const config: TenantStackConfig = { role: "tenant", ...parsed.data };
+  const problems = checkCertificateAuthorities(intermediateEntries(config.ca.intermediates));
+  return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/** `<tenant>-<name>` unless the name already starts so: two tenants' names cannot collide. */
+export function tenantPrefixed(tenant: string, value: string): string {
+  return value.toLowerCase().startsWith(`${tenant}-`) ? value : `${tenant}-${value}`;
+}
+
+/** The keys the schema allows at a path (for "unknown key" messages). */
+export function allowedKeysAt(segments: ReadonlyArray<PropertyKey>, root: z.core.$ZodType = stackConfigSchema): string[] {
+  let schema: z.core.$ZodType = root;
+  for (const segment of [...segments, undefined]) {
+    // Look through wrappers (default, optional) to the object or array beneath.
+    let def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; element?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType> };
+    while (def.innerType) {
+      schema = def.innerType;
+      def = schema._zod.def as typeof def;
+    }
+    if (segment === undefined) return def.shape ? Object.keys(def.shape) : [];
+    if (def.type === "array" && def.element) schema = def.element;
+    else if (def.shape && typeof segment === "string" && def.shape[segment]) schema = def.shape[segment];
+    else return [];
+  }
+  return [];
+}
+
+function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
+  const hubs = parsed.hubs.map((hub) => ({ ...hub, location: hub.location ?? location }));
+  return {
+    role: "platform",
+    resourceGroupName: parsed.resourceGroupName,
+    location,
+    dps: parsed.dps,
+    hubs,
+    ca: parsed.ca,
+    enrollmentGroups: parsed.enrollmentGroups.map((group) => ({
+      ...group,
+      allocationPolicy: group.allocationPolicy ?? parsed.dps.allocationPolicy,
+      iotHubs: group.iotHubs ?? hubs.map((hub) => hub.name),
+    })),
+    armEndpoint: parsed.armEndpoint,
+    exportIntermediateKeys: parsed.exportIntermediateKeys,
+    tenantSigning: parsed.tenantSigning,
+    tenants: parsed.tenants,
+    smokeTest: parsed.smokeTest,
+  };
+}
+
+/**
+ * A bad stack config. It extends Error with the plain list of problems; `index.ts` turns it into a `pulumi.RunError`
+ * so that Pulumi prints the message without a stack trace.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`the stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${formatProblems(problems)}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses and checks, throwing a ConfigError with every problem. */
+export function requireStackConfig(raw: RawStackConfig): AnyStackConfig {
+  const result = parseStackConfig(raw);
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.config;
+}
+
+/** Keys whose value is a plain string even when it looks like JSON (`"123"` stays a string). */
+const STRING_KEYS = new Set(["resourceGroupName", "armEndpoint"]);
+
+/**
+ * Picks this program's keys out of a stack's whole config (full keys such as `dps-x509:hubs` to raw strings, the way
+ * Pulumi stores them, structured values as JSON): `pulumi.runtime.allConfig()` when running, the YAML file in the
+ * offline plan. Every `dps-x509:*` key is kept, so a misspelt one is reported rather than ignored. Raw strings, not
+ * `config.getObject`, so a key holding a nested secret reads without a warning: the program marks the secret fields
+ * itself (webhook URLs, private keys).
+ */
+export function readRawStackConfig(allConfig: Record<string, string>): RawStackConfig {
+  const values: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, text] of Object.entries(allConfig)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    values[key] = STRING_KEYS.has(key) ? text : parseConfigValue(text);
+  }
+  return { values, location: allConfig["azure-native:location"] };
+}
+
+/** Pulumi stores a structured value as JSON text and a plain string as itself. */
+function parseConfigValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The running stack's config, checked. A bad config becomes a `pulumi.RunError`: Pulumi prints its message (every
+ * problem) and no stack trace, and nothing has been declared yet.
+ */
+export function loadStackConfig(): AnyStackConfig {
+  try {
+    return requireStackConfig(readRawStackConfig(pulumi.runtime.allConfig()));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
