@@ -1,15 +1,22 @@
 /**
  * `npm run plan -- --stack <name> [--json]` or `npm run plan -- --config <file> [--json]`: what `pulumi up` would
  * declare for a stack, evaluated offline under Pulumi's runtime mocks. For reviewers without cloud credentials.
+ * `--against <git ref>` shows instead what changes compared with the same stack file at that ref (cli/plan/against.ts).
+ * Exit codes: 0 planned, 1 a config problem (every one listed) or a failure, 2 usage.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { formatProblems } from "../components/config/problems";
 import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/requests/enrollmentGroupRequest";
+import { exitCodeOf, firstSentence, readJsonFile, UsageError } from "./cliArgs";
+import { planAtRef } from "./plan/against";
+import { diffPlans } from "./plan/diff";
 import { evaluatePlan } from "./plan/evaluate";
+import { diffJson, diffText } from "./plan/renderDiff";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";
+import { secretConfigChanges } from "./plan/secretConfig";
 import { readStackFile } from "./plan/stackFile";
 
 export interface Io {
@@ -17,7 +24,18 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-const USAGE = "usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [--platform-outputs <file.json>] [--json]";
+export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.yaml>) [--platform-outputs <file.json>] [--against <git ref>] [--json]
+
+  --stack <name>               plan Pulumi.<name>.yaml (in the current folder, else the project's)
+  --config <file.yaml>         plan this stack file; the plan is labelled by the file
+  --platform-outputs <file>    a tenant stack's platform outputs (\`pulumi stack output --json\` of the platform)
+  --against <git ref>          show what changes compared with the same stack at that ref (e.g. origin/main):
+                               resources added, removed, replaced, updated, field by field
+  --json                       print JSON instead of a tree
+  --help                       this text
+
+Exit codes: 0 planned, 1 config problems (all listed) or a failure, 2 usage.
+`;
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /** The stack file for `--stack <name>`: in the current folder, else in the project's. */
@@ -27,57 +45,108 @@ function stackFilePath(stack: string): string {
   return fs.existsSync(inCwd) ? inCwd : path.join(PROJECT_ROOT, fileName);
 }
 
+/** The stack name a file stands for: `Pulumi.<stack>.yaml` → `<stack>`, `x.yaml` → `x`. */
+export function stackNameOfFile(file: string): string {
+  const base = path.basename(file);
+  return /^Pulumi\.(.+)\.ya?ml$/.exec(base)?.[1] ?? base.replace(/\.ya?ml$/i, "");
+}
+
 /** Adds to each enrollment group the body it would PUT, built by the same code the provider uses. */
 function withRequests(resource: RecordedResource): PlannedResource {
-  const { urn: _urn, ...planned } = resource;
-  if (!resource.type.endsWith(":EnrollmentGroup")) return planned;
-  return { ...planned, request: enrollmentGroupRequestBody(resource.inputs as unknown as EnrollmentGroupSpec) };
+  if (!resource.type.endsWith(":EnrollmentGroup")) return resource;
+  return { ...resource, request: enrollmentGroupRequestBody(resource.inputs as unknown as EnrollmentGroupSpec) };
 }
 
 /** A JSON object from a file, e.g. `pulumi stack output --json > platform.json`. */
-function readJsonObject(file: string): Record<string, unknown> {
-  if (!fs.existsSync(file)) throw new Error(`no file at ${file}`);
-  const value: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`${file} must hold a JSON object of stack outputs`);
+function readJsonObject(file: string, flag: string): Record<string, unknown> {
+  const value = readJsonFile(file, flag);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`${flag} ${file} must hold a JSON object of stack outputs`);
   return value as Record<string, unknown>;
 }
 
-export async function runPlan(argv: string[], io: Io): Promise<number> {
-  let options: { stack?: string; config?: string; json?: boolean; "platform-outputs"?: string };
+interface Options {
+  stack?: string;
+  config?: string;
+  json?: boolean;
+  help?: boolean;
+  against?: string;
+  "platform-outputs"?: string;
+}
+
+function options(argv: string[]): Options {
+  let values: Options;
   try {
-    options = parseArgs({
+    values = parseArgs({
       args: argv,
-      options: { stack: { type: "string" }, config: { type: "string" }, json: { type: "boolean" }, "platform-outputs": { type: "string" } },
-    }).values;
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        config: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        against: { type: "string" },
+        "platform-outputs": { type: "string" },
+      },
+    }).values as Options;
   } catch (err) {
-    io.stderr(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+    throw new UsageError(firstSentence((err as Error).message));
   }
-  if (!options.stack === !options.config) {
-    io.stderr(`give exactly one of --stack and --config\n${USAGE}\n`);
-    return 2;
+  if (values.help) return values;
+  if (!values.stack === !values.config) throw new UsageError("give exactly one of --stack and --config");
+  if (values.against === "") throw new UsageError("--against needs a git ref");
+  return values;
+}
+
+export async function runPlan(argv: string[], io: Io): Promise<number> {
+  let o: Options;
+  try {
+    o = options(argv);
+  } catch (err) {
+    io.stderr(`plan: ${(err as Error).message}\n${USAGE}`);
+    return exitCodeOf(err);
   }
-  const file = options.config ? path.resolve(options.config) : stackFilePath(options.stack!);
-  const stack = options.stack ?? path.basename(file).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
+  if (o.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const file = o.config ? path.resolve(o.config) : stackFilePath(o.stack!);
+  const label = o.config ?? path.relative(process.cwd(), file) ?? file;
+  const stack = o.stack ?? stackNameOfFile(file);
   let stackFile;
   let platformOutputs: Record<string, unknown> | undefined;
   try {
     stackFile = readStackFile(file);
-    if (options["platform-outputs"]) platformOutputs = readJsonObject(options["platform-outputs"]);
+    if (o["platform-outputs"]) platformOutputs = readJsonObject(o["platform-outputs"], "--platform-outputs");
   } catch (err) {
-    io.stderr(`${(err as Error).message}\n`);
+    io.stderr(`plan: ${(err as Error).message}\n`);
     return 1;
   }
   const result = await evaluatePlan(stackFile, stack, { platformOutputs });
   if (!result.ok) {
-    io.stderr(`${path.basename(file)}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
+    io.stderr(`${label}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
     return 1;
   }
-  // Sorted by name: registration order depends on when inputs resolve, and a plan should print the same every time.
-  const resources = result.resources.map(withRequests).sort((a, b) => a.name.localeCompare(b.name));
-  const plan: Plan = { stack, resources, outputs: result.outputs };
-  io.stdout(`${options.json ? planJson(plan) : planTree(plan)}\n`);
-  return 0;
+  // Sorted by name, then URN: registration order depends on when inputs resolve, and a plan should print the same every time.
+  const resources = result.resources.map(withRequests).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
+  const plan: Plan = { stack, file: label, resources, outputs: result.outputs };
+  if (o.against === undefined) {
+    io.stdout(`${o.json ? planJson(plan) : planTree(plan)}\n`);
+    return 0;
+  }
+  try {
+    const before = planAtRef(o.against, file, PROJECT_ROOT, { platformOutputs: o["platform-outputs"] });
+    const diff = await diffPlans(before.plan, plan, {
+      ref: `${o.against}${before.stackFileText === undefined ? " (where the stack file does not exist)" : ""}`,
+      stack,
+      secretConfig: secretConfigChanges(before.stackFileText, fs.readFileSync(file, "utf8")),
+    });
+    io.stdout(`${o.json ? diffJson(diff) : diffText(diff)}\n`);
+    return 0;
+  } catch (err) {
+    io.stderr(`plan --against ${o.against}: ${(err as Error).message}\n${err instanceof UsageError ? USAGE : ""}`);
+    return exitCodeOf(err);
+  }
 }
 
 if (require.main === module) {

@@ -23,11 +23,15 @@ export interface RecordedResource {
   name: string;
   /** The parent's name, or null at the top. */
   parent: string | null;
+  /** The parent's URN, or null at the top: names alone may collide (a CA `x`'s upload `x-cert` and a CA `x-cert`). */
+  parentUrn: string | null;
   /** Names of the resources this one depends on (explicit dependsOn and through its inputs). */
   dependsOn: string[];
   /** The inputs as registered, with SECRET_MARKER and UNKNOWN_MARKER in place of secrets and unknowns. */
   inputs: Record<string, unknown>;
   urn: string;
+  /** Set for a resource the program reads rather than manages (a tenant's platform StackReference). */
+  read?: true;
 }
 
 /**
@@ -51,27 +55,45 @@ function nameFromUrn(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-/** Wraps the current monitor's registerResource; call after `pulumi.runtime.setMocks`. */
+/** Wraps the current monitor's registerResource and readResource; call after `pulumi.runtime.setMocks`. */
 export function recordRegistrations(): RecordedResource[] {
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: any, callback: (err: unknown, response: any) => void): void;
+  type Request = {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+    getObject?(): { toJavaScript(): unknown } | undefined;
+    getProperties?(): { toJavaScript(): unknown } | undefined;
   };
+  type Call = (req: Request, callback: (err: unknown, response: any) => void) => void;
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Call; readResource: Call };
   const recorded: RecordedResource[] = [];
+  const record = (req: Request, response: { getUrn(): string }, inputsOf: unknown, read: boolean) => {
+    const inputs = (readable(inputsOf) ?? {}) as Record<string, unknown>;
+    for (const key of PLUMBING_INPUTS) delete inputs[key];
+    recorded.push({
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent() ? nameFromUrn(req.getParent()) : null,
+      parentUrn: req.getParent() || null,
+      dependsOn: [...new Set<string>(req.getDependenciesList().map(nameFromUrn))],
+      inputs,
+      urn: response.getUrn(),
+      ...(read ? { read: true as const } : {}),
+    });
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     register(req, (err, response) => {
-      if (!err && response) {
-        const inputs = readable(req.getObject().toJavaScript()) as Record<string, unknown>;
-        for (const key of PLUMBING_INPUTS) delete inputs[key];
-        recorded.push({
-          type: req.getType(),
-          name: req.getName(),
-          parent: req.getParent() ? nameFromUrn(req.getParent()) : null,
-          dependsOn: [...new Set<string>(req.getDependenciesList().map(nameFromUrn))],
-          inputs,
-          urn: response.getUrn(),
-        });
-      }
+      if (!err && response) record(req, response, req.getObject?.()?.toJavaScript(), false);
+      callback(err, response);
+    });
+  };
+  // A StackReference is read, not registered: without this a tenant's plan would not show its platform.
+  const readResource = monitor.readResource.bind(monitor);
+  monitor.readResource = (req, callback) => {
+    readResource(req, (err, response) => {
+      if (!err && response) record(req, response, req.getProperties?.()?.toJavaScript(), true);
       callback(err, response);
     });
   };

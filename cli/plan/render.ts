@@ -5,6 +5,11 @@ export interface PlannedResource {
   type: string;
   name: string;
   parent: string | null;
+  /** URNs: the tree is built from them, since names may collide. */
+  urn: string;
+  parentUrn: string | null;
+  /** A resource the program reads (a tenant's platform StackReference), not one it manages. */
+  read?: true;
   dependsOn: string[];
   inputs: Record<string, unknown>;
   /** For an enrollment group: the exact JSON body it would PUT to the DPS service API. */
@@ -13,12 +18,14 @@ export interface PlannedResource {
 
 export interface Plan {
   stack: string;
+  /** The stack file the plan was made from, as given (`Pulumi.dev.yaml`, `x.yaml`). */
+  file: string;
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
 }
 
 export function planJson(plan: Plan): string {
-  return JSON.stringify({ stack: plan.stack, resources: plan.resources, outputs: plan.outputs }, null, 2);
+  return JSON.stringify({ stack: plan.stack, file: plan.file, resources: plan.resources, outputs: plan.outputs }, null, 2);
 }
 
 /** Longer values are cut in the tree (the JSON has them whole). */
@@ -43,19 +50,28 @@ function countByType(resources: RecordedResource[] | PlannedResource[]): string 
   return [...counts].map(([type, count]) => `${count} ${type}`).join(", ");
 }
 
+/** `stack "dev" (Pulumi.dev.yaml)`, or the file alone when its name is not `Pulumi.<stack>.yaml`. */
+export function planLabel(plan: Pick<Plan, "stack" | "file">): string {
+  const base = plan.file.split(/[\\/]/).pop() ?? plan.file;
+  return base === `Pulumi.${plan.stack}.yaml` ? `stack "${plan.stack}" (${plan.file})` : `${plan.file} (as stack "${plan.stack}")`;
+}
+
 export function planTree(plan: Plan): string {
-  const lines: string[] = [`Plan for stack "${plan.stack}": ${plan.resources.length} resources (${countByType(plan.resources)})`, ""];
+  const lines: string[] = [`Plan for ${planLabel(plan)}: ${plan.resources.length} resources (${countByType(plan.resources)})`, ""];
+  // Keyed by URN: two resources may share a name (a CA "x" has an upload "…-x-cert"; a CA "x-cert" is "…-x-cert").
   const children = new Map<string | null, PlannedResource[]>();
+  const urns = new Set(plan.resources.map((resource) => resource.urn));
   for (const resource of plan.resources) {
-    const siblings = children.get(resource.parent) ?? [];
+    const parent = resource.parentUrn && urns.has(resource.parentUrn) ? resource.parentUrn : null;
+    const siblings = children.get(parent) ?? [];
     siblings.push(resource);
-    children.set(resource.parent, siblings);
+    children.set(parent, siblings);
   }
   const walk = (resource: PlannedResource, prefix: string, isLast: boolean, isRoot: boolean) => {
     const branch = isRoot ? "" : isLast ? "└─ " : "├─ ";
-    lines.push(`${prefix}${branch}${resource.name}  (${resource.type})`);
+    lines.push(`${prefix}${branch}${resource.name}  (${resource.type}${resource.read ? ", read only" : ""})`);
     const inner = isRoot ? prefix : prefix + (isLast ? "   " : "│  ");
-    const kids = children.get(resource.name) ?? [];
+    const kids = children.get(resource.urn) ?? [];
     const detailPrefix = inner + (kids.length ? "│     " : "      ");
     for (const [key, value] of Object.entries(resource.inputs)) {
       if (value === undefined) continue;

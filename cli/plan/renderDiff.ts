@@ -1,0 +1,63 @@
+/** Prints a plan diff for a pull request's reviewer: what is added, removed, replaced and updated, field by field. */
+import { hasChanges, type FieldChange, type PlanDiff } from "./diff";
+
+const MAX_VALUE_LENGTH = 160;
+
+function show(value: unknown): string {
+  if (typeof value === "string" && value.startsWith("-----BEGIN")) return `${value.split("\n")[0]}…`;
+  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? "undefined";
+  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
+}
+
+function fieldLine(change: FieldChange): string {
+  if (!("old" in change)) return `+ ${change.field}: ${show(change.new)}`;
+  if (!("new" in change)) return `- ${change.field}: ${show(change.old)}`;
+  return `~ ${change.field}: ${show(change.old)} → ${show(change.new)}`;
+}
+
+export function diffJson(diff: PlanDiff): string {
+  return JSON.stringify(diff, null, 2);
+}
+
+export function diffText(diff: PlanDiff): string {
+  const lines: string[] = [`Changes to stack "${diff.stack}" against ${diff.ref}:`];
+  if (!hasChanges(diff)) {
+    lines.push("", "no change: the same resources with the same inputs and outputs.");
+    return lines.join("\n");
+  }
+  const counts = [
+    `${diff.added.length} to add`,
+    `${diff.removed.length} to remove`,
+    `${diff.replaced.length} to replace`,
+    `${diff.updated.length} to update`,
+  ];
+  if (diff.affected.length) counts.push(`${diff.affected.length} affected by a replacement`);
+  lines.push(counts.join(", "));
+  const section = (title: string, items: string[]) => {
+    if (items.length) lines.push("", title, ...items);
+  };
+  section("Added:", diff.added.map((r) => `  + ${r.name}  (${r.type})`));
+  section("Removed:", diff.removed.map((r) => `  - ${r.name}  (${r.type})`));
+  section(
+    "Replaced (created anew, then the old one deleted):",
+    diff.replaced.flatMap((r) => [`  ± ${r.name}  (${r.type}), because of: ${r.replaces!.join(", ")}`, ...r.fields.map((f) => `      ${fieldLine(f)}`)]),
+  );
+  section(
+    "Updated in place:",
+    diff.updated.flatMap((r) => [
+      `  ~ ${r.name}  (${r.type})`,
+      ...r.fields.map((f) => `      ${fieldLine(f)}`),
+      ...(r.refusedByAzure?.length ? [`      ! Azure refuses to change ${r.refusedByAzure.join(", ")} of an existing resource: \`pulumi up\` will fail here`] : []),
+    ]),
+  );
+  section("Affected (inputs from a replaced or new resource, known after up):", diff.affected.map((r) => `  ~ ${r.name}  (${r.type}), from ${r.because.join(", ")}`));
+  section("Stack outputs:", diff.outputs.map((f) => `  ${fieldLine(f)}`));
+  const s = diff.secretConfig;
+  section("Secret config values ([secret]: compared by ciphertext, never shown):", [
+    ...s.added.map((key) => `  + ${key}: a secret was added`),
+    ...s.removed.map((key) => `  - ${key}: a secret was removed`),
+    ...s.changed.map((key) => `  ~ ${key}: a secret changed (or was encrypted again)`),
+  ]);
+  lines.push("", "Notes:", ...diff.notes.map((note) => `  - ${note}`));
+  return lines.join("\n");
+}
