@@ -1,13 +1,13 @@
 /**
  * `npm run ca -- <command>`: offline CA tools.
  *
- *   ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size N] [--device <id> ...]
- *   ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file>
+ *   ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size N] [--device <id> ...] [--force]
+ *   ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file> [--force]
  *   ca inspect <file>
  *
  * Errors print one line on stderr (no stack trace) and exit 1 (2 for usage errors).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "fs";
 import { join } from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import {
@@ -23,6 +23,8 @@ import {
   RsaKeySize,
 } from "../certs";
 import { pemDecodeAll, pemEncode } from "../certs/der";
+import { UsageError } from "./cliArgs";
+import { assertWritable, KEY_FILE_MODE, PUBLIC_FILE_MODE, writeFileSafely } from "./ca/safeWrite";
 
 /** Where runCa writes. `process` fits. */
 export interface CaIo {
@@ -34,14 +36,23 @@ const ROOT_VALIDITY_DAYS = 3650;
 const INTERMEDIATE_VALIDITY_DAYS = 1825;
 const DEVICE_VALIDITY_DAYS = 365;
 
-export const USAGE = `usage:
-  ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size 2048|3072|4096] [--device <id> ...]
-  ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file>
+/** The stacks' default (`ca.*.keySize`), so a chain made here is what a stack would make. */
+export const DEFAULT_CA_KEY_SIZE: RsaKeySize = 4096;
+
+export const USAGE = `usage: npm run ca -- <command> [options]
+
+  ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size 2048|3072|4096] [--device <id> ...] [--force]
+      a root, an intermediate and, per --device, a device certificate (CN = the registration id, RSA-2048,
+      one year), its key and its full chain. --key-size is the CAs' (default ${DEFAULT_CA_KEY_SIZE}, as the stacks').
+      Keys are written mode 0600; nothing existing is replaced unless --force. Every file written is listed.
+  ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file> [--force]
+      the proof-of-possession certificate: CN = DPS's verification code, signed by the CA's key
   ca inspect <file>
+      subject, issuer, validity, key size, key ids and thumbprints of each certificate in a PEM file
+
+Exit codes: 0 done, 1 a problem with the files, 2 usage.
 `;
 
-/** A problem in how the command was called (exit 2). */
-class UsageError extends Error {}
 
 function readInput(path: string, flag: string): string {
   if (!existsSync(path)) throw new Error(`${flag} ${path}: no such file`);
@@ -49,13 +60,11 @@ function readInput(path: string, flag: string): string {
   return readFileSync(path, "utf8");
 }
 
-function writeKey(path: string, pem: string): void {
-  writeFileSync(path, pem, { mode: 0o600 });
-  chmodSync(path, 0o600); // the mode above applies only when the file is new
-}
+/** The CA's files in a chain folder: device ids may not produce these names. */
+const CA_FILES = ["root.pem", "root.key.pem", "intermediate.pem", "intermediate.key.pem"];
 
-function writePublic(path: string, pem: string): void {
-  writeFileSync(path, pem, { mode: 0o644 });
+function deviceFiles(id: string): string[] {
+  return [`${id}.pem`, `${id}.key.pem`, `${id}.fullchain.pem`];
 }
 
 function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>, positionals = 0) {
@@ -76,7 +85,7 @@ function required(values: Record<string, unknown>, name: string): string {
 }
 
 function keySizeOption(value: unknown): RsaKeySize {
-  if (value === undefined) return 2048;
+  if (value === undefined) return DEFAULT_CA_KEY_SIZE;
   const n = Number(value);
   if (!RSA_KEY_SIZES.includes(n as RsaKeySize)) throw new UsageError(`--key-size must be one of ${RSA_KEY_SIZES.join(", ")}; got ${value}`);
   return n as RsaKeySize;
@@ -89,17 +98,29 @@ async function chain(args: string[], io: CaIo): Promise<number> {
     "intermediate-cn": { type: "string" },
     "key-size": { type: "string" },
     device: { type: "string", multiple: true },
+    force: { type: "boolean" },
   });
   const out = required(values, "out");
   const keySize = keySizeOption(values["key-size"]);
+  const force = values.force === true;
   const devices = (values.device as string[] | undefined) ?? [];
+  // Every file name, compared without case (registration ids are case-insensitive, and so are some file systems).
+  const owners = new Map<string, string>(CA_FILES.map((name) => [name.toLowerCase(), `the CA file ${name}`]));
   const seen = new Set<string>();
   for (const id of devices) {
     assertRegistrationId(id, "--device");
-    if (id === "root" || id === "intermediate") throw new UsageError(`--device ${id} would overwrite ${id}.pem; pick another id`);
-    if (seen.has(id)) throw new UsageError(`--device ${id} is given twice`);
-    seen.add(id);
+    if (seen.has(id.toLowerCase())) throw new UsageError(`--device ${id} is given twice`);
+    seen.add(id.toLowerCase());
+    for (const name of deviceFiles(id)) {
+      const owner = owners.get(name.toLowerCase());
+      if (owner) throw new UsageError(`--device ${id} would write ${name}, which is ${owner}; pick another id`);
+      owners.set(name.toLowerCase(), `device ${id}`);
+    }
   }
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new Error(`--out ${out} is not a folder`);
+  const targets = [...CA_FILES, ...devices.flatMap(deviceFiles)].map((name) => join(out, name));
+  assertWritable(targets, force);
+
   const root = createRootCa({ commonName: (values["root-cn"] as string) ?? "DPS X.509 Root CA", keySize, validityDays: ROOT_VALIDITY_DAYS });
   const intermediate = createIntermediateCa({
     issuer: root,
@@ -107,19 +128,22 @@ async function chain(args: string[], io: CaIo): Promise<number> {
     keySize,
     validityDays: INTERMEDIATE_VALIDITY_DAYS,
   });
-  mkdirSync(out, { recursive: true });
-  writePublic(join(out, "root.pem"), root.certificatePem);
-  writeKey(join(out, "root.key.pem"), root.privateKeyPem);
-  writePublic(join(out, "intermediate.pem"), intermediate.certificatePem);
-  writeKey(join(out, "intermediate.key.pem"), intermediate.privateKeyPem);
-  io.stdout.write(`root          ${describeCertificate(root.certificatePem).sha1Thumbprint}  ${join(out, "root.pem")}\n`);
-  io.stdout.write(`intermediate  ${describeCertificate(intermediate.certificatePem).sha1Thumbprint}  ${join(out, "intermediate.pem")}\n`);
+  mkdirSync(out, { recursive: true, mode: 0o700 });
+  const write = (name: string, pem: string, what: string, mode = PUBLIC_FILE_MODE) => {
+    const target = join(out, name);
+    writeFileSafely(target, pem, mode, force);
+    const thumbprint = what.endsWith("certificate") ? `  SHA-1 ${describeCertificate(pem).sha1Thumbprint}` : "";
+    io.stdout.write(`wrote ${target}  (${what}, mode ${mode.toString(8).padStart(4, "0")})${thumbprint}\n`);
+  };
+  write("root.pem", root.certificatePem, "root certificate");
+  write("root.key.pem", root.privateKeyPem, "root private key", KEY_FILE_MODE);
+  write("intermediate.pem", intermediate.certificatePem, "intermediate certificate");
+  write("intermediate.key.pem", intermediate.privateKeyPem, "intermediate private key", KEY_FILE_MODE);
   for (const id of devices) {
     const device = createDeviceCertificate({ issuer: intermediate, registrationId: id, validityDays: DEVICE_VALIDITY_DAYS });
-    writePublic(join(out, `${id}.pem`), device.certificatePem);
-    writeKey(join(out, `${id}.key.pem`), device.privateKeyPem);
-    writePublic(join(out, `${id}.fullchain.pem`), device.fullChainPem);
-    io.stdout.write(`device        ${describeCertificate(device.certificatePem).sha1Thumbprint}  ${join(out, `${id}.pem`)}\n`);
+    write(`${id}.pem`, device.certificatePem, `device ${id} certificate`);
+    write(`${id}.key.pem`, device.privateKeyPem, `device ${id} private key`, KEY_FILE_MODE);
+    write(`${id}.fullchain.pem`, device.fullChainPem, `device ${id} full chain`);
   }
   return 0;
 }
@@ -130,12 +154,14 @@ async function verificationCert(args: string[], io: CaIo): Promise<number> {
     "ca-key": { type: "string" },
     code: { type: "string" },
     out: { type: "string" },
+    force: { type: "boolean" },
   });
   const certPath = required(values, "ca-cert");
   const keyPath = required(values, "ca-key");
   const code = required(values, "code");
   const outPath = required(values, "out");
   assertVerificationCode(code, "--code");
+  assertWritable([outPath], values.force === true);
   const certificatePem = readInput(certPath, "--ca-cert");
   const privateKeyPem = readInput(keyPath, "--ca-key");
   const flag = { certificatePem: `--ca-cert ${certPath}`, privateKeyPem: `--ca-key ${keyPath}`, issuerCertificatePem: "issuer" };
@@ -145,7 +171,7 @@ async function verificationCert(args: string[], io: CaIo): Promise<number> {
     throw new Error(p.message === "private key does not match the certificate's public key" ? `--ca-key ${keyPath} does not match --ca-cert ${certPath}` : `${flag[p.property]}: ${p.message}`);
   }
   const { certificatePem: verification } = createVerificationCertificate({ issuer: { certificatePem, privateKeyPem }, code });
-  writePublic(outPath, verification);
+  writeFileSafely(outPath, verification, PUBLIC_FILE_MODE, values.force === true);
   const d = describeCertificate(verification);
   io.stdout.write(`wrote ${outPath}: subject ${d.subject}, issuer ${d.issuer}, valid until ${d.notAfter}\n`);
   return 0;
@@ -198,7 +224,7 @@ const COMMANDS: Record<string, (args: string[], io: CaIo) => Promise<number>> = 
 /** Runs one `ca` command; returns the exit code. Never throws. */
 export async function runCa(argv: string[], io: CaIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === "help" || command === "--help" || command === "-h") {
+  if (command === "help" || command === "--help" || command === "-h" || rest.includes("--help") || rest.includes("-h")) {
     io.stdout.write(USAGE);
     return 0;
   }
