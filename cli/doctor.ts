@@ -5,10 +5,10 @@
  * configured allocation policy and hubs. Prints a table and the fix for each failure; exits 1 if any check fails.
  *
  *   npm run doctor -- --stack dev
- *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string <cs>]
+ *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string-file <file>|-]
  *
  * Reads: `Pulumi.<stack>.yaml` (or --config), the stack outputs (`pulumi stack output --json`) for
- * thumbprints, hub host names and names; ARM with DefaultAzureCredential; the DPS service API with --connection-string,
+ * thumbprints, hub host names and names; ARM with DefaultAzureCredential; the DPS service API with --connection-string-file,
  * DPS_CONNECTION_STRING, or DefaultAzureCredential (stacks do not export the DPS key). Writes nothing.
  * Exit codes: 0 all checks pass, 1 a check failed (or the config is invalid), 2 usage.
  */
@@ -24,6 +24,7 @@ import { expectationsFromConfig } from "./doctor/expectations";
 import { gatherLiveFacts } from "./doctor/gather";
 import { formatReport } from "./doctor/render";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
+import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError } from "./cliArgs";
 
 export interface DoctorIo {
   stdout(text: string): void;
@@ -37,6 +38,8 @@ export interface DoctorIo {
   /** For the DPS service API without a connection string (default DefaultAzureCredential). */
   readonly credential?: TokenCredential;
   readonly now?: () => Date;
+  /** stdin, for `--connection-string-file -` (default: the process's). */
+  readStdin?(): Promise<string>;
 }
 
 export const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulumi.x.yaml>) [options]
@@ -47,12 +50,17 @@ export const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulum
   --resource-group <name>     its resource group (default: the stack output, else the config's resourceGroupName)
   --subscription <id>         its subscription (default: the stack output subscriptionId, else AZURE_SUBSCRIPTION_ID)
   --arm-endpoint <url>        ARM endpoint (default: the config's armEndpoint, else https://management.azure.com)
-  --connection-string <cs>    DPS service connection string (or DPS_CONNECTION_STRING; without one,
-                              DefaultAzureCredential with the "Device Provisioning Service Data Reader" role)
+  --connection-string-file <file>
+                              read the DPS service connection string from a file, or - for stdin (or set
+                              DPS_CONNECTION_STRING; without one, DefaultAzureCredential with the
+                              "Device Provisioning Service Data Reader" role)
+  --connection-string <cs>    the same on the command line (visible in shell history and ps: prefer the file)
   --json                      print the checks as JSON
-`;
+  --help                      this text
 
-class UsageError extends Error {}
+Signs in to ARM with DefaultAzureCredential: \`az login\`, or AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+Exit codes: 0 all checks pass, 1 a check failed (or the config is invalid, or not signed in), 2 usage.
+`;
 
 function options(argv: string[]) {
   try {
@@ -68,12 +76,13 @@ function options(argv: string[]) {
         subscription: { type: "string" },
         "arm-endpoint": { type: "string" },
         "connection-string": { type: "string" },
+        "connection-string-file": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
   } catch (e) {
-    throw new UsageError((e as Error).message.split(/\. |\n/)[0]);
+    throw new UsageError(firstSentence((e as Error).message));
   }
 }
 
@@ -101,16 +110,36 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   if (!dpsName) throw new UsageError("which DPS? pass --dps-name (a tenant stack's config does not name it)");
   if (!resourceGroupName) throw new UsageError("which resource group? pass --resource-group (a tenant stack's config does not name it)");
   if (!subscriptionId) throw new UsageError("which subscription? pass --subscription or set AZURE_SUBSCRIPTION_ID");
-  const connectionString = o["connection-string"] ?? env.DPS_CONNECTION_STRING;
+  const connectionString = await readSecretOption(
+    "--connection-string",
+    { inline: o["connection-string"], file: o["connection-string-file"], env: env.DPS_CONNECTION_STRING },
+    io.readStdin,
+  );
   if (connectionString) secrets.push(connectionString);
+  if (o["connection-string"] !== undefined) io.stderr(inlineSecretWarning("--connection-string"));
   const serviceHostName =
     /(?:^|;)\s*HostName\s*=\s*([^;]+)/i.exec(connectionString ?? "")?.[1]?.trim() ?? stringOutput(outputs, "serviceHostName") ?? `${dpsName}.azure-devices-provisioning.net`;
 
   const expected = expectationsFromConfig(config, outputs, dpsName);
+  let notSignedIn = false;
   const live = await gatherLiveFacts(
-    { subscriptionId, resourceGroupName, dpsName, armEndpoint: o["arm-endpoint"] ?? config.armEndpoint, serviceHostName, connectionString, credential: io.credential },
+    {
+      subscriptionId,
+      resourceGroupName,
+      dpsName,
+      armEndpoint: o["arm-endpoint"] ?? config.armEndpoint,
+      serviceHostName,
+      connectionString,
+      credential: io.credential,
+      onSignInError: () => (notSignedIn = true),
+    },
     expected.groups.map((g) => g.enrollmentId),
   );
+  // Without a sign-in every check fails for the same reason: say it once, and how to fix it.
+  if (notSignedIn) {
+    io.stderr(`doctor: ${SIGN_IN_HINT}${connectionString ? "" : "; for the DPS service API, also --connection-string-file"}\n`);
+    return 1;
+  }
   const results = runChecks(expected, live, io.now?.() ?? new Date());
   const target = `DPS ${dpsName} (resource group ${resourceGroupName}) against ${o.stack ? `stack ${o.stack}` : path}`;
   io.stdout(o.json ? `${JSON.stringify({ target, results }, null, 2)}\n` : formatReport(results, target));

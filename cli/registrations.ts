@@ -3,10 +3,10 @@
  * update), like `az iot dps enrollment-group registration list`.
  *
  *   npm run registrations -- --stack <name> --group <enrollment id> [--json] [--page-size <n>]
- *   npm run registrations -- --connection-string "<...>" --group <id>
+ *   npm run registrations -- --connection-string-file dps.cs --group <id>      (or - for stdin)
  *   npm run registrations -- --dps-host <dps>.azure-devices-provisioning.net --group <id>   (DefaultAzureCredential)
  *
- * Credentials, first found: --connection-string, the DPS_CONNECTION_STRING environment variable, else
+ * Credentials, first found: --connection-string-file (or --connection-string), the DPS_CONNECTION_STRING environment variable, else
  * DefaultAzureCredential (Azure RBAC on the DPS, e.g. "Device Provisioning Service Data Reader") with the host from
  * --dps-host or from the stack's `serviceHostName` output (`pulumi stack output --json --stack <name>`). Stacks do
  * not export the DPS key: tenants can read a platform's outputs. The connection string is never printed.
@@ -14,6 +14,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { createDpsServiceClient, DpsRecord, redact } from "../components/azure/dpsServiceClient";
 import { enrollmentIdRule, isValidEnrollmentId } from "../components/requests/enrollmentGroupRequest";
+import { inlineSecretWarning, isSignInError, readSecretOption, SIGN_IN_HINT, UsageError } from "./cliArgs";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 
 export interface RegistrationsIo {
@@ -25,7 +26,12 @@ export interface RegistrationsIo {
   stackOutputs?(stack: string): Promise<string>;
   /** For --dps-host (default DefaultAzureCredential). */
   readonly credential?: TokenCredential;
+  /** stdin, for `--connection-string-file -` (default: the process's). */
+  readStdin?(): Promise<string>;
 }
+
+/** The DPS data plane's token audience (Entra ID). */
+const DPS_TOKEN_SCOPE = "https://azure-devices-provisioning.net/.default";
 
 /** The stack output that names the DPS service host. */
 export const STACK_OUTPUT_KEY = "serviceHostName";
@@ -34,16 +40,22 @@ const usage = `usage: npm run registrations -- --group <enrollment id> (--stack 
 
   --group <id>                 the enrollment group whose device registrations to list
   --stack <name>               read the DPS host from the stack output "${STACK_OUTPUT_KEY}" (DefaultAzureCredential)
-  --connection-string <cs>     the DPS provisioningserviceowner connection string (or set DPS_CONNECTION_STRING)
+  --connection-string-file <f> read the DPS connection string from a file, or - for stdin (keeps it out of
+                               shell history and ps); or set DPS_CONNECTION_STRING
+  --connection-string <cs>     the same on the command line (visible in history and ps: prefer the file)
   --dps-host <host>            <dps>.azure-devices-provisioning.net, signing in with DefaultAzureCredential
   --page-size <n>              registrations per request (default 100)
   --json                       print the registration states as JSON
+  --help                       this text
+
+Exit codes: 0 listed, 1 failed (Azure refused, not signed in), 2 usage.
 `;
 
 interface Options {
   group?: string;
   stack?: string;
   connectionString?: string;
+  connectionStringFile?: string;
   dpsHost?: string;
   pageSize: number;
   json: boolean;
@@ -64,6 +76,11 @@ function parseArgs(argv: string[]): Options {
       case "--group": o.group = take(); break;
       case "--stack": o.stack = take(); break;
       case "--connection-string": o.connectionString = take(); break;
+      case "--connection-string-file": {
+        // "-" is a value here (stdin), not a flag.
+        o.connectionStringFile = inline !== undefined ? inline : argv[i + 1] === "-" ? argv[++i] : take();
+        break;
+      }
       case "--dps-host": o.dpsHost = take(); break;
       case "--page-size": {
         const n = Number(take());
@@ -118,12 +135,19 @@ export async function runRegistrations(argv: string[], io: RegistrationsIo): Pro
     io.stderr(`--group ${JSON.stringify(opts.group)} is not an enrollment group id: ${enrollmentIdRule}\n`);
     return 2;
   }
+  let connectionString: string | undefined;
   try {
-    let connectionString = opts.connectionString ?? env.DPS_CONNECTION_STRING;
+    connectionString = await readSecretOption("--connection-string", { inline: opts.connectionString, file: opts.connectionStringFile, env: env.DPS_CONNECTION_STRING }, io.readStdin);
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${err instanceof UsageError ? usage : ""}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+  if (opts.connectionString !== undefined) io.stderr(inlineSecretWarning("--connection-string"));
+  try {
     let host = opts.dpsHost;
     if (!connectionString && !host) {
       if (!opts.stack) {
-        io.stderr(`say where the DPS is: --stack, --connection-string (or DPS_CONNECTION_STRING) or --dps-host\n${usage}`);
+        io.stderr(`say where the DPS is: --stack, --connection-string-file (or DPS_CONNECTION_STRING) or --dps-host\n${usage}`);
         return 2;
       }
       const outputs = await readStackOutputs(opts.stack, io.stackOutputs);
@@ -140,11 +164,21 @@ export async function runRegistrations(argv: string[], io: RegistrationsIo): Pro
       host = hostName ?? host;
     }
     if (!host) throw new Error("the DPS connection string has no HostName");
-    const client = createDpsServiceClient({ serviceHostName: host, connectionString, credential: io.credential });
+    let credential = io.credential;
+    if (!connectionString) {
+      // The DPS client reports a missing sign-in as a failed call; ask for a token first to say how to sign in.
+      credential ??= new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+      await credential.getToken(DPS_TOKEN_SCOPE);
+    }
+    const client = createDpsServiceClient({ serviceHostName: host, connectionString, credential });
     const items = await client.listGroupRegistrations(opts.group, opts.pageSize);
     io.stdout(opts.json ? `${JSON.stringify(items, null, 2)}\n` : formatRegistrations(opts.group, items));
     return 0;
   } catch (err) {
+    if (isSignInError(err)) {
+      io.stderr(`registrations: ${SIGN_IN_HINT}; or pass --connection-string-file\n`);
+      return 1;
+    }
     const e = err as { statusCode?: number; message?: string };
     const hint = e.statusCode === 404 ? ` (is "${opts.group}" an enrollment group of this DPS?)` : "";
     io.stderr(`${redact(String(e.message ?? err), secrets)}${hint}\n`);

@@ -5,6 +5,7 @@
  * - certs: signing throughput, native vs forge vs an openssl command loop (cli/bench/certs.ts).
  * - enrollmentGroups: 100 groups against the local DPS service server with and without injected 429s
  *   (cli/bench/enrollment.ts).
+ * Progress goes to stderr, so stdout stays one JSON document. `--help` for the options.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -13,6 +14,25 @@ import * as path from "path";
 import { largeStackFile } from "./largeStack";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
+
+const SECTIONS = ["plan", "certs", "enrollmentGroups"] as const;
+type Section = (typeof SECTIONS)[number];
+
+export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
+
+Prints the benchmark figures as JSON on stdout; progress goes to stderr.
+  --only <section>   run one section (repeatable); default all
+  --runs <n>         plan runs per figure, the best kept (default 3)
+  --help             this text
+
+Exit codes: 0 done, 1 a benchmark failed, 2 usage.
+`;
+
+const started = Date.now();
+/** One line of progress on stderr, with the time since start. */
+function progress(message: string): void {
+  process.stderr.write(`bench [${((Date.now() - started) / 1000).toFixed(1)} s] ${message}\n`);
+}
 
 /** Wall time of one `plan --json` run in a fresh process, in ms. */
 function timePlan(args: string[]): { ms: number; resourcesDeclared: number } {
@@ -28,12 +48,15 @@ function timePlan(args: string[]): { ms: number; resourcesDeclared: number } {
 }
 
 /** Best of a few runs: the figure least disturbed by the machine. */
-function bestOf(runs: number, args: string[]) {
-  const results = Array.from({ length: runs }, () => timePlan(args));
+function bestOf(runs: number, args: string[], what: string) {
+  const results = Array.from({ length: runs }, (_, i) => {
+    progress(`plan: ${what}, run ${i + 1} of ${runs}`);
+    return timePlan(args);
+  });
   return results.reduce((best, r) => (r.ms < best.ms ? r : best));
 }
 
-function benchPlan() {
+function benchPlan(runs: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-x509-bench-"));
   try {
     const stackAt = (groups: number) => {
@@ -41,8 +64,8 @@ function benchPlan() {
       fs.writeFileSync(file, largeStackFile({ groups, hubs: 50, cas: 25 }));
       return file;
     };
-    const dev = bestOf(3, ["--stack", "dev"]);
-    const byGroups = [0, 25, 50, 100].map((groups) => ({ ...bestOf(3, ["--config", stackAt(groups)]), groups }));
+    const dev = bestOf(runs, ["--stack", "dev"], "dev stack");
+    const byGroups = [0, 25, 50, 100].map((groups) => ({ ...bestOf(runs, ["--config", stackAt(groups)], `${groups} groups, 50 hubs, 25 CAs`), groups }));
     const largest = byGroups[byGroups.length - 1];
     // Cost per group over the first and the second half of the range: linear growth keeps them close.
     const perGroupLow = (byGroups[2].ms - byGroups[0].ms) / 50;
@@ -74,17 +97,57 @@ async function optional(modulePath: string, exportName: string): Promise<unknown
   return module[exportName]();
 }
 
-async function main() {
-  const figures = {
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
-    plan: benchPlan(),
-    certs: await optional("certs", "benchCerts"),
-    enrollmentGroups: await optional("enrollment", "benchEnrollmentGroups"),
-  };
-  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+function options(argv: string[]): { only: Section[]; runs: number; help: boolean } {
+  const { parseArgs } = require("util") as typeof import("util");
+  let values: { only?: string[]; runs?: string; help?: boolean };
+  try {
+    values = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { only: { type: "string", multiple: true }, runs: { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
+  } catch (err) {
+    throw new Error((err as Error).message.split(/\. |\n/)[0]);
+  }
+  const only = (values.only ?? [...SECTIONS]) as Section[];
+  for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`--only ${section}: not a section (${SECTIONS.join(", ")})`);
+  const runs = values.runs === undefined ? 3 : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error("--runs must be a whole number from 1 to 20");
+  return { only, runs, help: values.help === true };
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
-  process.exitCode = 1;
-});
+async function section<T>(name: Section, only: Section[], run: () => T | Promise<T>): Promise<T | { skipped: string } | undefined> {
+  if (!only.includes(name)) return undefined;
+  progress(`${name}: starting`);
+  const result = await run();
+  progress(`${name}: done`);
+  return result;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let o: ReturnType<typeof options>;
+  try {
+    o = options(argv);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const figures = {
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+    plan: await section("plan", o.only, () => benchPlan(o.runs)),
+    certs: await section("certs", o.only, () => optional("certs", "benchCerts")),
+    enrollmentGroups: await section("enrollmentGroups", o.only, () => optional("enrollment", "benchEnrollmentGroups")),
+  };
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

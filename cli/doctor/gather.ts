@@ -9,6 +9,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { createDpsClient } from "../../components/azure/armClient";
 import { createDpsServiceClient, redact } from "../../components/azure/dpsServiceClient";
+import { isSignInError } from "../cliArgs";
 import type { LiveCertificate, LiveFacts, Read } from "./checks";
 
 export interface DoctorTarget {
@@ -22,6 +23,8 @@ export interface DoctorTarget {
   /** A DPS connection string; absent: `credential` or DefaultAzureCredential. */
   readonly connectionString?: string;
   readonly credential?: TokenCredential;
+  /** Told when a read failed because no Azure sign-in was found (not because Azure refused). */
+  readonly onSignInError?: () => void;
 }
 
 /** ARM's RestError (or any error) as one line: status, code, message. */
@@ -32,10 +35,11 @@ function armError(err: unknown): string {
   return head ? `${head}: ${message}` : message;
 }
 
-async function read<T>(what: () => Promise<T>, describe: (err: unknown) => string): Promise<Read<T>> {
+async function read<T>(what: () => Promise<T>, describe: (err: unknown) => string, onSignInError?: () => void): Promise<Read<T>> {
   try {
     return { ok: true, value: await what() };
   } catch (err) {
+    if (isSignInError(err)) onSignInError?.();
     return { ok: false, error: describe(err) };
   }
 }
@@ -52,11 +56,11 @@ export async function gatherLiveFacts(target: DoctorTarget, groupIds: readonly s
       expiry: c.properties?.expiry,
       subject: c.properties?.subject,
     }));
-  }, armError);
+  }, armError, target.onSignInError);
   const linkedHubs = read<string[]>(async () => {
     const dps = await arm.iotDpsResource.get(target.dpsName, target.resourceGroupName);
     return (dps.properties.iotHubs ?? []).map((hub) => String(hub.name ?? hub.connectionString.match(/HostName=([^;]+)/i)?.[1] ?? ""));
-  }, armError);
+  }, armError, target.onSignInError);
   const groups = (async () => {
     let client: ReturnType<typeof createDpsServiceClient>;
     try {
