@@ -9,10 +9,21 @@ function show(value: unknown): string {
   return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
 }
 
+/** Two long strings from a little before where they first differ, so that the change is what shows. */
+function showPair(a: unknown, b: unknown): [string, string] {
+  if (typeof a !== "string" || typeof b !== "string" || a.startsWith("-----BEGIN") || Math.max(a.length, b.length) <= MAX_VALUE_LENGTH) return [show(a), show(b)];
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const start = Math.max(0, i - 40);
+  const window = (text: string) => `${start ? "…" : ""}${text.slice(start, start + MAX_VALUE_LENGTH)}${start + MAX_VALUE_LENGTH < text.length ? "…" : ""}`;
+  return [JSON.stringify(window(a)), JSON.stringify(window(b))];
+}
+
 function fieldLine(change: FieldChange): string {
   if (!("old" in change)) return `+ ${change.field}: ${show(change.new)}`;
   if (!("new" in change)) return `- ${change.field}: ${show(change.old)}`;
-  return `~ ${change.field}: ${show(change.old)} → ${show(change.new)}`;
+  const [old, now] = showPair(change.old, change.new);
+  return `~ ${change.field}: ${old} → ${now}`;
 }
 
 export function diffJson(diff: PlanDiff): string {
