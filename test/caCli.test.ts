@@ -2,7 +2,7 @@
  * `npm run ca`: each command and each error, in-process through runCa; one run as a real process.
  */
 import { spawnSync } from "child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "fs";
 import { join, resolve } from "path";
 import { runCa, USAGE } from "../cli/ca";
 import { opensslOk, opensslRsaKeyId, scratch, verifyChain, x509Dates, x509Field, x509SubjectCn } from "./support/openssl";
@@ -59,7 +59,16 @@ describe("ca chain", () => {
       expect(opensslOk(["rsa", "-noout", "-modulus"], { input: read(`${n}.key.pem`) })).toBe(opensslOk(["x509", "-noout", "-modulus"], { input: read(`${n}.pem`) }));
     }
     for (const n of ["dev-1", "dev_2"]) expect(existsSync(file(`${n}.fullchain.pem`))).toBe(true);
-    expect(chainResult.stdout.split("\n").filter(Boolean)).toHaveLength(4);
+    // Every file written is listed, and only those.
+    const listed = chainResult.stdout.split("\n").filter(Boolean).map((line) => /^wrote (\S+)/.exec(line)![1]);
+    expect(listed.sort()).toEqual(readdirSync(out).map((name) => join(out, name)).sort());
+    expect(listed).toHaveLength(4 + 2 * 3);
+  });
+
+  test("the CAs' key size defaults to the stacks' (4096); devices stay RSA-2048", () => {
+    expect(opensslOk(["x509", "-noout", "-text"], { input: read("root.pem") })).toContain("Public-Key: (4096 bit)");
+    expect(opensslOk(["x509", "-noout", "-text"], { input: read("intermediate.pem") })).toContain("Public-Key: (4096 bit)");
+    expect(opensslOk(["x509", "-noout", "-text"], { input: read("dev-1.pem") })).toContain("Public-Key: (2048 bit)");
   });
 
   test("the chain verifies strictly, with the names asked for", () => {
@@ -72,14 +81,55 @@ describe("ca chain", () => {
     expect(x509SubjectCn(read("intermediate.pem"))).toBe("CLI Intermediate");
   });
 
-  test("--key-size sets the CA key size; keys are rewritten 0600 even over an existing file", async () => {
+  test("--key-size sets the CA key size", async () => {
     const dir = join(s.dir, "big");
-    mkdirSync(dir);
-    writeFileSync(join(dir, "root.key.pem"), "old", { mode: 0o644 });
     const r = await ca("chain", "--out", dir, "--key-size", "3072");
     expect(r.code).toBe(0);
     expect(opensslOk(["x509", "-noout", "-text"], { input: readFileSync(join(dir, "root.pem")) })).toContain("Public-Key: (3072 bit)");
-    expect(statSync(join(dir, "root.key.pem")).mode & 0o777).toBe(0o600);
+  });
+
+  test("an existing file is never overwritten without --force, and nothing is written then", async () => {
+    const dir = join(s.dir, "existing");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "intermediate.key.pem"), "someone's key", { mode: 0o600 });
+    const r = await ca("chain", "--out", dir, "--key-size", "2048", "--device", "d1");
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /intermediate\.key\.pem exists; pass --force to replace it \(nothing was written\)/);
+    expect(readdirSync(dir)).toEqual(["intermediate.key.pem"]);
+    expect(readFileSync(join(dir, "intermediate.key.pem"), "utf8")).toBe("someone's key");
+    const forced = await ca("chain", "--out", dir, "--key-size", "2048", "--force");
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(dir, "intermediate.key.pem"), "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(statSync(join(dir, "intermediate.key.pem")).mode & 0o777).toBe(0o600);
+  });
+
+  test("a symlink at a target is refused, and with --force replaced, never written through", async () => {
+    const dir = join(s.dir, "symlinked");
+    mkdirSync(dir);
+    const victim = join(s.dir, "victim.txt");
+    writeFileSync(victim, "untouched");
+    symlinkSync(victim, join(dir, "root.key.pem"));
+    symlinkSync(join(s.dir, "dangling-target"), join(dir, "root.pem"));
+    const refused = await ca("chain", "--out", dir, "--key-size", "2048");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/root\.pem exists/);
+    const forced = await ca("chain", "--out", dir, "--key-size", "2048", "--force");
+    expect(forced.code).toBe(0);
+    expect(readFileSync(victim, "utf8")).toBe("untouched");
+    expect(existsSync(join(s.dir, "dangling-target"))).toBe(false);
+    expect(lstatSync(join(dir, "root.key.pem")).isSymbolicLink()).toBe(false);
+    expect(lstatSync(join(dir, "root.key.pem")).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("keys are 0600 even under umask 000 (created with that mode, never widened)", () => {
+    const dir = join(s.dir, "umask");
+    const repo = resolve(__dirname, "..");
+    const r = spawnSync("sh", ["-c", `umask 000 && exec "${process.execPath}" -r ts-node/register/transpile-only cli/ca.ts chain --out "${dir}" --key-size 2048 --device d1`], { cwd: repo, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    for (const name of ["root.key.pem", "intermediate.key.pem", "d1.key.pem"]) expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, "root.pem")).mode & 0o777).toBe(0o644);
   });
 
   test("errors: missing --out, bad key size, bad device id, clashing id, unknown option", async () => {
@@ -88,7 +138,11 @@ describe("ca chain", () => {
       [["chain", "--out", out, "--key-size", "1024"], /^ca chain: --key-size must be one of 2048, 3072, 4096; got 1024/],
       [["chain", "--out", out, "--device", "has space"], /^ca chain: --device "has space" may use only/],
       [["chain", "--out", out, "--device", "x".repeat(65)], /^ca chain: --device must be 1 to 64 characters/],
-      [["chain", "--out", out, "--device", "root"], /would overwrite root\.pem/],
+      [["chain", "--out", out, "--device", "root"], /--device root would write root\.pem, which is the CA file root\.pem/],
+      [["chain", "--out", out, "--device", "root.key"], /--device root\.key would write root\.key\.pem, which is the CA file root\.key\.pem/],
+      [["chain", "--out", out, "--device", "Intermediate"], /would write Intermediate\.pem, which is the CA file intermediate\.pem/],
+      [["chain", "--out", out, "--device", "a", "--device", "a.key"], /--device a\.key would write a\.key\.pem, which is device a/],
+      [["chain", "--out", out, "--device", "a", "--device", "A"], /--device A is given twice/],
       [["chain", "--out", out, "--device", "a", "--device", "a"], /--device a is given twice/],
       [["chain", "--out", out, "--bogus"], /^ca chain: Unknown option '--bogus'/],
     ];
@@ -154,7 +208,7 @@ describe("ca inspect", () => {
     expect(field("issuer")).toBe("CN=CLI Root");
     expect(field("not before")).toBe(x509Dates(pem).notBefore.toISOString());
     expect(field("not after")).toBe(x509Dates(pem).notAfter.toISOString());
-    expect(field("key size")).toBe("2048");
+    expect(field("key size")).toBe(/Public-Key: \((\d+) bit\)/.exec(opensslOk(["x509", "-noout", "-text"], { input: pem }))![1]);
     expect(field("CA")).toBe("yes, path length 0");
     expect(field("subject key id")).toBe(opensslRsaKeyId(pem));
     expect(field("authority key id")).toBe(opensslRsaKeyId(read("root.pem")));
