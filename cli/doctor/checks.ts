@@ -101,7 +101,7 @@ function caChecks(expected: Expectations, certificates: Read<readonly LiveCertif
     rows.push(
       live.isVerified
         ? row(`CA ${ca.name}: verified`, "pass", "verified")
-        : row(`CA ${ca.name}: verified`, "fail", "uploaded but not verified: devices it signed are refused", `\`pulumi up\` proves possession again (README, Proof of possession); after a change in the portal, \`pulumi refresh\` first.`),
+        : row(`CA ${ca.name}: verified`, "fail", "uploaded but not verified: devices it signed are refused", `\`pulumi up\` proves possession again (docs/ca-and-proof-of-possession.md); after a change in the portal, \`pulumi refresh\` first.`),
     );
     if (!ca.thumbprint || !live.thumbprint) {
       rows.push(row(`CA ${ca.name}: thumbprint`, "skip", expected.haveOutputs ? "no thumbprint to compare" : "no stack outputs read (give --stack to compare)"));
