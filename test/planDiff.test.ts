@@ -106,3 +106,13 @@ test("secure config values are compared by ciphertext, nested paths named", () =
   expect(changes).toEqual({ added: ["dps-x509:token"], removed: [], changed: ["dps-x509:enrollmentGroups[0].webhookUrl"] });
   expect(secretConfigChanges(undefined, file("v1:aa", "v1:bb")).added).toHaveLength(2);
 });
+
+test("against a plan from before read resources were recorded, a StackReference is not an addition", async () => {
+  const ref = { type: "pulumi:pulumi:StackReference", name: "platform", inputs: { name: "o/p/s" } };
+  const legacy = planOf([{ type: HUB, name: "hub", inputs: { resourceName: "a" }, urn: null }]);
+  const now: PlanJson = planOf([{ type: HUB, name: "hub", inputs: { resourceName: "a" } }, ref]);
+  now.resources[1].read = true;
+  expect((await diffPlans(legacy, now, { ref: "r", stack: "s", secretConfig: none })).added).toEqual([]);
+  // Between two plans that both record them, a new reference is an addition.
+  expect((await diffPlans(planOf([{ type: HUB, name: "hub", inputs: { resourceName: "a" } }]), now, { ref: "r", stack: "s", secretConfig: none })).added.map((r) => r.name)).toEqual(["platform"]);
+});

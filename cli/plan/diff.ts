@@ -115,7 +115,9 @@ export async function diffPlans(before: PlanJson, after: PlanJson, context: { re
       "replacement is decided from inputs (the providers' rules), not from state: drift and date-based renewals show only in `pulumi preview`",
     ],
   };
-  for (const [key, resource] of now) if (!old.has(key)) diff.added.push(brief(resource));
+  // Plans from before URNs did not record read resources (a tenant's StackReference): not an addition.
+  const legacy = !byUrn && !before.resources.some((resource) => resource.read);
+  for (const [key, resource] of now) if (!old.has(key) && !(legacy && resource.read)) diff.added.push(brief(resource));
   for (const [key, resource] of old) if (!now.has(key)) diff.removed.push(brief(resource));
   for (const [key, resource] of now) {
     const previous = old.get(key);
