@@ -5,7 +5,6 @@
  * forces a replacement. This is an approximation of `pulumi preview`: it compares inputs, not state, so drift and
  * renewals due by date (`renewBeforeDays`) are not seen. docs/operations.md says what else it cannot see.
  */
-import { enrollmentGroupProvider, UNKNOWN } from "../../components/providers/enrollmentGroup";
 import { IDENTITY_KEYS } from "../../components/azure/dpsCertificates";
 import { UNKNOWN_MARKER } from "./record";
 
@@ -39,10 +38,10 @@ function caseOnlyChange(a: unknown, b: unknown): boolean {
 }
 
 /** The plan's marker for an unknown back to Pulumi's sentinel, which the providers' diffs recognise. */
-function withSentinels(value: unknown): unknown {
-  if (value === UNKNOWN_MARKER) return UNKNOWN;
-  if (Array.isArray(value)) return value.map(withSentinels);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSentinels(v)]));
+function withSentinels(value: unknown, unknown: string): unknown {
+  if (value === UNKNOWN_MARKER) return unknown;
+  if (Array.isArray(value)) return value.map((item) => withSentinels(item, unknown));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSentinels(v, unknown)]));
   return value;
 }
 
@@ -59,7 +58,9 @@ export interface ReplacementVerdict {
 export async function replacementOf(type: string, changedKeys: readonly string[], olds: Record<string, unknown>, news: Record<string, unknown>): Promise<ReplacementVerdict> {
   const refusedByAzure = (AZURE_REFUSES[type] ?? []).filter((key) => changedKeys.includes(key));
   if (type === "pulumi-nodejs:dynamic/dps-x509:EnrollmentGroup") {
-    const result = await enrollmentGroupProvider.diff!("plan", withSentinels(olds), withSentinels(news));
+    // Loaded here, not at the top: the plan loads the program's modules only once its mocks are in place.
+    const { enrollmentGroupProvider, UNKNOWN } = await import("../../components/providers/enrollmentGroup");
+    const result = await enrollmentGroupProvider.diff!("plan", withSentinels(olds, UNKNOWN), withSentinels(news, UNKNOWN));
     return { replaces: result.replaces ?? [], refusedByAzure, decidedBy: "provider diff" };
   }
   const keys = REPLACE_KEYS[type] ?? [];
