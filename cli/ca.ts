@@ -8,7 +8,7 @@
  * Errors print one line on stderr (no stack trace) and exit 1 (2 for usage errors).
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from "fs";
-import { join } from "path";
+import { dirname, join } from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import {
   assertRegistrationId,
@@ -161,6 +161,7 @@ async function verificationCert(args: string[], io: CaIo): Promise<number> {
   const code = required(values, "code");
   const outPath = required(values, "out");
   assertVerificationCode(code, "--code");
+  if (!existsSync(dirname(outPath)) || !statSync(dirname(outPath)).isDirectory()) throw new Error(`--out ${outPath}: no folder ${dirname(outPath)}`);
   assertWritable([outPath], values.force === true);
   const certificatePem = readInput(certPath, "--ca-cert");
   const privateKeyPem = readInput(keyPath, "--ca-key");

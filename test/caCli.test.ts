@@ -155,6 +155,22 @@ describe("ca chain", () => {
 });
 
 describe("ca verification-cert", () => {
+  test("an existing --out is kept unless --force; a missing folder is named", async () => {
+    const target = join(s.dir, "verification-existing.pem");
+    writeFileSync(target, "old");
+    const args = ["verification-cert", "--ca-cert", file("root.pem"), "--ca-key", file("root.key.pem"), "--code", "ABCDEF", "--out", target];
+    const refused = await ca(...args);
+    expect(refused.code).toBe(1);
+    expectOneLineError(refused.stderr, /verification-existing\.pem exists; pass --force/);
+    expect(readFileSync(target, "utf8")).toBe("old");
+    expect((await ca(...args, "--force")).code).toBe(0);
+    expect(x509SubjectCn(readFileSync(target, "utf8"))).toBe("ABCDEF");
+    const noFolder = await ca("verification-cert", "--ca-cert", file("root.pem"), "--ca-key", file("root.key.pem"), "--code", "ABCDEF", "--out", join(s.dir, "absent-dir", "v.pem"));
+    expect(noFolder.code).toBe(1);
+    expectOneLineError(noFolder.stderr, /no folder .*absent-dir/);
+  });
+
+
   test("writes CN=<code> signed by the CA; it verifies against that CA only", async () => {
     const target = join(s.dir, "verification.pem");
     const r = await ca("verification-cert", "--ca-cert", file("root.pem"), "--ca-key", file("root.key.pem"), "--code", "ABCDEF0123456789", "--out", target);
