@@ -1,6 +1,6 @@
 /**
- * Manners every command-line tool shares: exit 2 for a usage error and 1 for a config or runtime problem, `--help`,
- * JSON files named in their parse errors, secrets read from a file or stdin instead of the command line, and one
+ * Manners every command-line tool shares: exit 2 for a usage error and 1 for a config or runtime problem, JSON
+ * files named in their parse errors, secrets read from a file or stdin instead of the command line, and one
  * line on how to sign in when Azure credentials are missing.
  */
 import * as fs from "fs";
@@ -8,18 +8,9 @@ import * as fs from "fs";
 /** A problem in how the command was called: exit 2, with the usage. */
 export class UsageError extends Error {}
 
-export const EXIT_OK = 0;
-export const EXIT_PROBLEM = 1;
-export const EXIT_USAGE = 2;
-
-/** The exit code for an error thrown by a command. */
+/** The exit code for an error thrown by a command: 2 for a usage error, else 1. */
 export function exitCodeOf(err: unknown): number {
-  return err instanceof UsageError ? EXIT_USAGE : EXIT_PROBLEM;
-}
-
-/** True when argv asks for help (`--help`, `-h`, or `help` as the only argument). */
-export function wantsHelp(argv: readonly string[]): boolean {
-  return argv.includes("--help") || argv.includes("-h") || (argv.length === 1 && argv[0] === "help");
+  return err instanceof UsageError ? 2 : 1;
 }
 
 /** util.parseArgs messages are one line but long; the first sentence says it. */

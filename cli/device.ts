@@ -14,6 +14,7 @@ import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice
 import { explainRefusal, formatRefusal } from "./device/explain";
 import { registerX509Device } from "./device/register";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
+import { UsageError } from "./cliArgs";
 
 export const DEFAULT_GLOBAL_ENDPOINT = "global.azure-devices-provisioning.net";
 
@@ -52,8 +53,6 @@ or issued now from an intermediate (RSA-2048, valid one day, sent with the inter
   --json                      print the outcome as JSON
 `;
 
-/** A problem in how the command was called (exit 2). */
-class UsageError extends Error {}
 
 interface RegisterOptions {
   idScope: string;

@@ -82,7 +82,7 @@ function row(check: string, status: CheckStatus, detail: string, fix?: string): 
 }
 
 const ARM_FIX = "Sign in with an identity that can read the DPS (`az login`; Reader on its resource group) and check --subscription, --resource-group and --dps-name.";
-const SERVICE_FIX = "Give a DPS connection string (--connection-string, DPS_CONNECTION_STRING) or sign in with an identity that has the \"Device Provisioning Service Data Reader\" role on the DPS.";
+const SERVICE_FIX = "Give a DPS connection string (--connection-string-file <file> or - for stdin, or DPS_CONNECTION_STRING) or sign in with an identity that has the \"Device Provisioning Service Data Reader\" role on the DPS.";
 
 function caChecks(expected: Expectations, certificates: Read<readonly LiveCertificate[]>): CheckResult[] {
   const rows: CheckResult[] = [];
