@@ -136,7 +136,7 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
     expected.groups.map((g) => g.enrollmentId),
   );
   // Without a sign-in the ARM rows fail for the same reason: say once, up front, how to fix it.
-  if (notSignedIn) io.stderr(`doctor: ${SIGN_IN_HINT}${connectionString ? "" : "; for the DPS service API, or --connection-string-file"}\n`);
+  if (notSignedIn) io.stderr(`doctor: ${SIGN_IN_HINT}${connectionString ? "" : "; the DPS service API also takes --connection-string-file"}\n`);
   const results = runChecks(expected, live, io.now?.() ?? new Date());
   const target = `DPS ${dpsName} (resource group ${resourceGroupName}) against ${o.stack ? `stack ${o.stack}` : path}`;
   io.stdout(o.json ? `${JSON.stringify({ target, results }, null, 2)}\n` : formatReport(results, target));
