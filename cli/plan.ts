@@ -136,10 +136,12 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   }
   try {
     const before = planAtRef(o.against, file, PROJECT_ROOT, { platformOutputs: o["platform-outputs"] });
+    const stackFileText = fs.readFileSync(file, "utf8");
     const diff = await diffPlans(before.plan, plan, {
       ref: `${o.against}${before.stackFileText === undefined ? " (where the stack file does not exist)" : ""}`,
       stack,
-      secretConfig: secretConfigChanges(before.stackFileText, fs.readFileSync(file, "utf8")),
+      secretConfig: secretConfigChanges(before.stackFileText, stackFileText),
+      stackFileText,
     });
     io.stdout(`${o.json ? diffJson(diff) : diffText(diff)}\n`);
     return 0;

@@ -132,6 +132,12 @@ describe("a change to config and code", () => {
     }
   });
 
+  test("the changed secret also shows on the group it feeds, still as [secret]", () => {
+    const group = diff.updated.find((r: any) => r.name === "dps-x509-group-webhook-group");
+    expect(group.fields).toContainEqual({ field: "customAllocation.webhookUrl", old: "[secret]", new: "[secret]", secretChanged: true, configKey: "dps-x509:enrollmentGroups[1].webhookUrl" });
+    expect(text).toContain('~ customAllocation.webhookUrl: "[secret]" → "[secret]"  (a secret changed, or was encrypted again: dps-x509:enrollmentGroups[1].webhookUrl)');
+  });
+
   test("the ref's own program was evaluated: the code change shows in the outputs", () => {
     expect(diff.outputs).toContainEqual({ field: "idScope", old: "0ne00000000", new: "0ne00000001" });
   });

@@ -116,3 +116,20 @@ test("against a plan from before read resources were recorded, a StackReference 
   // Between two plans that both record them, a new reference is an addition.
   expect((await diffPlans(planOf([{ type: HUB, name: "hub", inputs: { resourceName: "a" } }]), now, { ref: "r", stack: "s", secretConfig: none })).added.map((r) => r.name)).toEqual(["platform"]);
 });
+
+test("a changed secure value is placed on the resource it feeds: a tenant's prefixed CA, its brought key", async () => {
+  const CA = "pulumi-nodejs:dynamic/dps-x509:CaCertificate";
+  const stackFile = `config:\n  dps-x509:ca:\n    intermediates:\n      - name: intermediate-ca\n        privateKeyPem:\n          secure: v1:new\n  dps-x509:token:\n    secure: v1:new\n`;
+  const inputs = { commonName: "A", providedCertificatePem: "-----BEGIN CERTIFICATE-----", providedPrivateKeyPem: "[secret]" };
+  const before = planOf([{ type: CA, name: "dps-x509-ca-customer-a-intermediate-ca", inputs }]);
+  const after = planOf([{ type: CA, name: "dps-x509-ca-customer-a-intermediate-ca", inputs }]);
+  const secretConfig = { added: [], removed: [], changed: ["dps-x509:ca.intermediates[0].privateKeyPem", "dps-x509:token"] };
+  const diff = await diffPlans(before, after, { ref: "r", stack: "s", secretConfig, stackFileText: stackFile });
+  expect(diff.updated).toHaveLength(1);
+  expect(diff.updated[0].fields).toEqual([
+    { field: "providedPrivateKeyPem", old: "[secret]", new: "[secret]", secretChanged: true, configKey: "dps-x509:ca.intermediates[0].privateKeyPem" },
+  ]);
+  // A whole key made secret cannot be placed: it stays a config-level change only.
+  expect(diffText(diff)).toContain("~ dps-x509:token: a secret changed");
+  expect(JSON.stringify(diff)).not.toContain("v1:new");
+});

@@ -8,6 +8,7 @@
 import { SECRET_MARKER, UNKNOWN_MARKER } from "./record";
 import { replacementOf } from "./replacement";
 import type { SecretConfigChanges } from "./secretConfig";
+import { attributeSecretChanges } from "./secretAttribution";
 
 /** The part of a plan's JSON the diff reads (`npm run plan -- --json`, any version). */
 export interface PlanJson {
@@ -18,6 +19,10 @@ export interface PlanJson {
 export interface FieldChange {
   /** Dotted path into the inputs (`properties.iotHubs[0].connectionString`). */
   field: string;
+  /** A secret on both sides whose config value changed: the values stay "[secret]"; this says it changed. */
+  secretChanged?: true;
+  /** For `secretChanged`: the config key it comes from. */
+  configKey?: string;
   /** Absent when the field is new. */
   old?: unknown;
   /** Absent when the field is gone. */
@@ -95,7 +100,11 @@ function brief(resource: Resource) {
   return { type: resource.type, name: resource.name, ...(resource.urn ? { urn: resource.urn } : {}) };
 }
 
-export async function diffPlans(before: PlanJson, after: PlanJson, context: { ref: string; stack: string; secretConfig: SecretConfigChanges }): Promise<PlanDiff> {
+export async function diffPlans(
+  before: PlanJson,
+  after: PlanJson,
+  context: { ref: string; stack: string; secretConfig: SecretConfigChanges; stackFileText?: string },
+): Promise<PlanDiff> {
   const byUrn = [...before.resources, ...after.resources].every((resource) => typeof resource.urn === "string");
   const old = new Map(before.resources.map((resource) => [keyOf(resource, byUrn), resource]));
   const now = new Map(after.resources.map((resource) => [keyOf(resource, byUrn), resource]));
@@ -134,6 +143,15 @@ export async function diffPlans(before: PlanJson, after: PlanJson, context: { re
     };
     if (verdict.replaces.length) diff.replaced.push({ ...change, replaces: verdict.replaces });
     else diff.updated.push(change);
+  }
+  // A changed secure config value, on the resource it feeds (both sides print "[secret]").
+  for (const attribution of attributeSecretChanges(context.secretConfig.changed, context.stackFileText, after.resources)) {
+    const key = keyOf({ type: attribution.type, name: attribution.name, urn: attribution.urn }, byUrn);
+    if (!old.has(key)) continue;
+    const field: FieldChange = { field: attribution.field, old: SECRET_MARKER, new: SECRET_MARKER, secretChanged: true, configKey: attribution.configKey };
+    const listed = [...diff.replaced, ...diff.updated].find((r) => keyOf(r, byUrn) === key);
+    if (listed) listed.fields.push(field);
+    else diff.updated.push({ type: attribution.type, name: attribution.name, ...(attribution.urn ? { urn: attribution.urn } : {}), fields: [field], decidedBy: "secret config" });
   }
   // A replaced (or added) resource's outputs are new: whatever depends on it is affected even where its inputs
   // read "(known after up)" on both sides.

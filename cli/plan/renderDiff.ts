@@ -22,6 +22,7 @@ function showPair(a: unknown, b: unknown): [string, string] {
 function fieldLine(change: FieldChange): string {
   if (!("old" in change)) return `+ ${change.field}: ${show(change.new)}`;
   if (!("new" in change)) return `- ${change.field}: ${show(change.old)}`;
+  if (change.secretChanged) return `~ ${change.field}: ${show(change.old)} → ${show(change.new)}  (a secret changed, or was encrypted again: ${change.configKey})`;
   const [old, now] = showPair(change.old, change.new);
   return `~ ${change.field}: ${old} → ${now}`;
 }
