@@ -7,6 +7,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { formatProblems } from "../components/config/problems";
 import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/requests/enrollmentGroupRequest";
+import { dayTwoReport } from "./plan/dayTwo";
 import { evaluatePlan } from "./plan/evaluate";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";
@@ -75,7 +76,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   }
   // Sorted by name: registration order depends on when inputs resolve, and a plan should print the same every time.
   const resources = result.resources.map(withRequests).sort((a, b) => a.name.localeCompare(b.name));
-  const plan: Plan = { stack, resources, outputs: result.outputs };
+  const plan: Plan = { stack, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   io.stdout(`${options.json ? planJson(plan) : planTree(plan)}\n`);
   return 0;
 }

@@ -28,6 +28,8 @@ export interface RecordedResource {
   /** The inputs as registered, with SECRET_MARKER and UNKNOWN_MARKER in place of secrets and unknowns. */
   inputs: Record<string, unknown>;
   urn: string;
+  /** The ARM id given in the `import` option (an adopted resource). */
+  importId?: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export function recordRegistrations(): RecordedResource[] {
           dependsOn: [...new Set<string>(req.getDependenciesList().map(nameFromUrn))],
           inputs,
           urn: response.getUrn(),
+          ...(req.getImportid() ? { importId: req.getImportid() } : {}),
         });
       }
       callback(err, response);

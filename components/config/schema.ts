@@ -42,11 +42,11 @@ const rotationSchema = z.strictObject({
 const dpsSchema = z.strictObject({
   /** DPS resource name: 3–64 letters, digits and hyphens (checked in configChecks). */
   name,
-  /** Import the existing DPS (Pulumi's `import` option) instead of creating it. */
-  adopt,
   sku: z.enum(["S1"]).default("S1"),
   capacity: positiveInt.default(1),
   allocationPolicy: z.enum(dpsAllocationPolicies).default("hashed"),
+  /** Import the existing DPS (Pulumi's `import` option) instead of creating it. */
+  adopt,
 });
 
 const hubSchema = z.strictObject({
