@@ -1,7 +1,8 @@
 /**
  * `npm run doctor -- --stack <name>`: checks a live DPS against the stack, the tutorial's checklist after a
  * deployment. Each CA certificate with upload: true present, verified and the stack's own (thumbprint); none
- * expiring within 30 days; each hub linked; each group present, enabled as configured, naming verified CAs, with the
+ * expiring within its CA's renewBeforeDays (90 days when unset), and the stack's CAs not on the DPS by the output
+ * `caNotAfter`; each hub linked; each group present, enabled as configured, naming verified CAs, with the
  * configured allocation policy and hubs. Prints a table and the fix for each failure; exits 1 if any check fails.
  *
  *   npm run doctor -- --stack dev
