@@ -80,6 +80,7 @@ async function main() {
     plan: benchPlan(),
     certs: await optional("certs", "benchCerts"),
     enrollmentGroups: await optional("enrollment", "benchEnrollmentGroups"),
+    rotationPlan: await optional("rotation", "benchRotationPlan"),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }
