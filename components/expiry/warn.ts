@@ -18,7 +18,7 @@ export function warnExpiringCas(entries: readonly DeclaredCa[], ca: CertificateA
     const onDps = verified.get(entry.name)?.certificate.expiry;
     pulumi.all([issued.notAfter, onDps ?? ""]).apply(([notAfter, dpsExpiry]) => {
       const own = known(notAfter)
-        ? expiryFinding({ subject: `CA ${entry.name}`, notAfter, renewBeforeDays: entry.renewBeforeDays, configPath: entry.configPath.replace(/\.rotation$/, "") })
+        ? expiryFinding({ subject: `CA ${entry.name}`, notAfter, renewBeforeDays: entry.renewBeforeDays, configPath: entry.configPath ? entry.configPath.replace(/\.rotation$/, "") : undefined })
         : undefined;
       if (own) pulumi.log.warn(own.message, issued.resource);
       // The DPS's copy, when it is another certificate than the stack's (a different date).
