@@ -99,6 +99,7 @@ test("adoption: the resource group, hub and DPS are imported by their ARM ids; t
   expect(byName(resources, "dps-x509-provisioning-hub-day-two-hub").importId).toBe(`${rg}/providers/Microsoft.Devices/IotHubs/day-two-hub`);
   expect(byName(resources, "dps-x509-cert-tutorial-root-cert").inputs).toMatchObject({ adopt: true });
   expect(byName(resources, "dps-x509-group-tutorial-group").inputs).toMatchObject({ adopt: true });
+  expect(JSON.stringify(resources)).not.toContain("PRIVATE KEY"); // the brought key stays a secret
   // Without adopt nothing is imported.
   const fresh = await declared({ ca: { root: { name: "r", commonName: "R" } } });
   expect(fresh.resources.filter((r) => r.importId !== undefined)).toEqual([]);
@@ -152,4 +153,19 @@ describe("the plan's day-two report", () => {
     expect(report.adoption[1]).toMatch(/^DPS day-two-dps: imported from \/subscriptions\/.*\/provisioningServices\/day-two-dps; `pulumi preview`/);
     expect(report.adoption).toHaveLength(2);
   });
+});
+
+test("a brought CA rotating to a brought CA: the new key is a secret in the graph, the new certificate is uploaded", async () => {
+  const root = createRootCa({ commonName: "Brought root", keySize: 2048, validityDays: 400 });
+  const next = createRootCa({ commonName: "Brought root 2", keySize: 2048, validityDays: 800 });
+  const { resources } = await declared({
+    ca: {
+      root: {
+        name: "brought-root", commonName: "Brought root", certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem,
+        rotation: { step: "stage", name: "brought-root-2", certificatePem: next.certificatePem, privateKeyPem: next.privateKeyPem },
+      },
+    },
+  });
+  expect(byName(resources, "dps-x509-ca-brought-root-2").inputs).toMatchObject({ providedCertificatePem: next.certificatePem, providedPrivateKeyPem: "[secret]" });
+  expect(JSON.stringify(resources)).not.toContain("PRIVATE KEY");
 });
