@@ -46,7 +46,7 @@ export const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulum
   --config <file>             the stack file to check against (outputs only with --stack)
   --dps-name <name>           the DPS (default: the stack output dpsName, else the config's dps.name)
   --resource-group <name>     its resource group (default: the stack output, else the config's resourceGroupName)
-  --subscription <id>         its subscription (default: the stack output subscriptionId, else AZURE_SUBSCRIPTION_ID)
+  --subscription <id>         its subscription (default: the stack output subscriptionId, else azure-native:subscriptionId, else AZURE_SUBSCRIPTION_ID)
   --arm-endpoint <url>        ARM endpoint (default: the config's armEndpoint, else https://management.azure.com)
   --connection-string <cs>    DPS service connection string (or DPS_CONNECTION_STRING; without one,
                               DefaultAzureCredential with the "Device Provisioning Service Data Reader" role)
@@ -98,7 +98,7 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
 
   const dpsName = o["dps-name"] ?? stringOutput(outputs, "dpsName") ?? platform?.dps.name;
   const resourceGroupName = o["resource-group"] ?? stringOutput(outputs, "resourceGroupName") ?? platform?.resourceGroupName;
-  const subscriptionId = o.subscription ?? stringOutput(outputs, "subscriptionId") ?? env.AZURE_SUBSCRIPTION_ID;
+  const subscriptionId = o.subscription ?? stringOutput(outputs, "subscriptionId") ?? platform?.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID;
   if (!dpsName) throw new UsageError("which DPS? pass --dps-name (a tenant stack's config does not name it)");
   if (!resourceGroupName) throw new UsageError("which resource group? pass --resource-group (a tenant stack's config does not name it)");
   if (!subscriptionId) throw new UsageError("which subscription? pass --subscription or set AZURE_SUBSCRIPTION_ID");
