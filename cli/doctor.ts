@@ -14,7 +14,7 @@
  * Exit codes: 0 all checks pass, 1 a check failed (or the config is invalid), 2 usage.
  */
 import type { TokenCredential } from "@azure/identity";
-import { join } from "path";
+import { join, resolve } from "path";
 import { parseArgs } from "util";
 import { readStackFile } from "./plan/stackFile";
 import { parseStackConfig, readRawStackConfig } from "../components/config";
@@ -86,7 +86,7 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   }
   if (!o.stack && !o.config) throw new UsageError("say which stack: --stack <name> or --config <Pulumi.x.yaml>");
   const env = io.env ?? process.env;
-  const path = o.config ?? join(io.cwd ?? process.cwd(), `Pulumi.${o.stack}.yaml`);
+  const path = o.config ? resolve(io.cwd ?? process.cwd(), o.config) : join(io.cwd ?? process.cwd(), `Pulumi.${o.stack}.yaml`);
   const parsed = parseStackConfig(readRawStackConfig(readStackFile(path).allConfig));
   if (!parsed.ok) {
     io.stderr(`${path}: the stack config has ${parsed.problems.length} problem(s):\n${formatProblems(parsed.problems)}\n`);

@@ -68,7 +68,7 @@ test("each difference adopting would overwrite, and the CA within its 90-day win
   service.resetRequests();
   arm.requests.clear();
   const out: string[] = [];
-  const code = await runDoctor(["--config", join(dir, "Pulumi.tutorial.yaml")], {
+  const code = await runDoctor(["--config", "Pulumi.tutorial.yaml"], {
     stdout: (t) => out.push(t),
     stderr: (t) => out.push(t),
     env: { DPS_CONNECTION_STRING: service.connectionString() },
