@@ -173,3 +173,12 @@ describe("config checks of the day-two keys", () => {
     expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(["ca.intermediates[0].rotation"]);
   });
 });
+
+test("adopting a group that already holds exactly the stack's values writes nothing", async () => {
+  await groups.create(groupInputs("already-right"));
+  const etag = service.group("already-right")!.etag;
+  service.resetRequests();
+  const { outs } = await groups.create(groupInputs("already-right", { adopt: true }));
+  expect(service.requests.map((r) => r.method)).toEqual(["GET"]);
+  expect(outs).toMatchObject({ etag, adoptedChanges: [] });
+});

@@ -5,18 +5,21 @@
  * Loaded by the providers at run time, like the rest of components/; holds no credential.
  */
 import type { DpsRecord, DpsServiceClient, DpsServiceError } from "../azure/dpsServiceClient";
-import { changedEnrollmentGroupFields, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
+import { canonicalJson, changedEnrollmentGroupFields, enrollmentGroupRequestBody, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
 
 /**
  * Adoption: read the group; if it exists, PUT the stack's body with its etag (the service's contract for an update:
- * without If-Match an existing group is refused with 409). Returns undefined when there is no group to adopt. A 412
+ * without If-Match an existing group is refused with 409), unless it already holds exactly that body (no write).
+ * Returns undefined when there is no group to adopt. A 412
  * (someone changed it between our read and our write) reads once more and tries again.
  */
 export async function adoptEnrollmentGroup(client: DpsServiceClient, spec: EnrollmentGroupSpec, body: DpsRecord): Promise<{ record: DpsRecord; changed: string[] } | undefined> {
   for (let attempt = 0; ; attempt++) {
     const existing = await client.getEnrollmentGroup(spec.enrollmentId);
     if (!existing) return undefined;
-    const changed = changedEnrollmentGroupFields(specFromEnrollmentGroupRecord(existing), spec);
+    const current = specFromEnrollmentGroupRecord(existing);
+    if (canonicalJson(enrollmentGroupRequestBody(current)) === canonicalJson(body)) return { record: existing, changed: [] };
+    const changed = changedEnrollmentGroupFields(current, spec);
     try {
       return { record: await client.putEnrollmentGroup(body, String(existing.etag)), changed };
     } catch (err) {
