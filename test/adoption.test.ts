@@ -159,6 +159,12 @@ describe("config checks of the day-two keys", () => {
     ]);
   });
 
+  test("rotation: the root of a platform with tenants does not rotate (their intermediates would be re-issued in place)", () => {
+    const rootRotating = { root: { name: "root", commonName: "Root", rotation: { step: "stage", name: "root-2" } } };
+    expect(problems({ ca: rootRotating, tenants: [{ name: "acme" }] })).toEqual([expect.stringMatching(/^ca\.root\.rotation: cannot rotate the root of a platform with tenants \(acme\) yet/)]);
+    expect(problems({ ca: rootRotating })).toEqual([]);
+  });
+
   test("rotation: a group of a rotating CA has no secondaryCaName of its own; groups may name the new CA", () => {
     const rotating = { ...ca, intermediates: [{ name: "line", commonName: "Line", rotation: { step: "stage", name: "line-2" } }] };
     expect(problems({ ca: rotating, enrollmentGroups: [{ enrollmentId: "g", caName: "line", secondaryCaName: "root" }] })).toEqual([

@@ -67,6 +67,13 @@ function checkRotations(config: StackConfig, entries: EntryAt[]): Problem[] {
         });
       }
     });
+    if (config.tenants.length > 0) {
+      problems.push({
+        path: "ca.root.rotation",
+        value: rootRotation.step,
+        message: `cannot rotate the root of a platform with tenants (${config.tenants.map((t) => t.name).join(", ")}) yet: their intermediates are signed by it, read from the output rootCaCertificatePem, and would be re-issued in place under the new root on their next up, stranding their devices; rotate the intermediates instead`,
+      });
+    }
     const rootBroughtWithoutKey = rootRotation.certificatePem !== undefined && rootRotation.privateKeyPem === undefined;
     config.ca.intermediates.forEach((entry, i) => {
       if (rootBroughtWithoutKey && entry.rotation && entry.rotation.certificatePem === undefined) {
