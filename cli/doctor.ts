@@ -1,7 +1,8 @@
 /**
  * `npm run doctor -- --stack <name>`: checks a live DPS against the stack, the tutorial's checklist after a
  * deployment. Each CA certificate with upload: true present, verified and the stack's own (thumbprint); none
- * expiring within 30 days; each hub linked; each group present, enabled as configured, naming verified CAs, with the
+ * expiring within its CA's renewBeforeDays (90 days when unset), and the stack's CAs not on the DPS by the output
+ * `caNotAfter`; each hub linked; each group present, enabled as configured, naming verified CAs, with the
  * configured allocation policy and hubs. Prints a table and the fix for each failure; exits 1 if any check fails.
  *
  *   npm run doctor -- --stack dev
@@ -13,7 +14,7 @@
  * Exit codes: 0 all checks pass, 1 a check failed (or the config is invalid), 2 usage.
  */
 import type { TokenCredential } from "@azure/identity";
-import { join } from "path";
+import { join, resolve } from "path";
 import { parseArgs } from "util";
 import { readStackFile } from "./plan/stackFile";
 import { parseStackConfig, readRawStackConfig } from "../components/config";
@@ -48,7 +49,7 @@ export const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulum
   --config <file>             the stack file to check against (outputs only with --stack)
   --dps-name <name>           the DPS (default: the stack output dpsName, else the config's dps.name)
   --resource-group <name>     its resource group (default: the stack output, else the config's resourceGroupName)
-  --subscription <id>         its subscription (default: the stack output subscriptionId, else AZURE_SUBSCRIPTION_ID)
+  --subscription <id>         its subscription (default: the stack output subscriptionId, else azure-native:subscriptionId, else AZURE_SUBSCRIPTION_ID)
   --arm-endpoint <url>        ARM endpoint (default: the config's armEndpoint, else https://management.azure.com)
   --connection-string-file <file>
                               read the DPS service connection string from a file, or - for stdin (or set
@@ -94,7 +95,7 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   }
   if (!o.stack && !o.config) throw new UsageError("say which stack: --stack <name> or --config <Pulumi.x.yaml>");
   const env = io.env ?? process.env;
-  const path = o.config ?? join(io.cwd ?? process.cwd(), `Pulumi.${o.stack}.yaml`);
+  const path = o.config ? resolve(io.cwd ?? process.cwd(), o.config) : join(io.cwd ?? process.cwd(), `Pulumi.${o.stack}.yaml`);
   const parsed = parseStackConfig(readRawStackConfig(readStackFile(path).allConfig));
   if (!parsed.ok) {
     io.stderr(`${path}: the stack config has ${parsed.problems.length} problem(s):\n${formatProblems(parsed.problems)}\n`);
@@ -106,7 +107,7 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
 
   const dpsName = o["dps-name"] ?? stringOutput(outputs, "dpsName") ?? platform?.dps.name;
   const resourceGroupName = o["resource-group"] ?? stringOutput(outputs, "resourceGroupName") ?? platform?.resourceGroupName;
-  const subscriptionId = o.subscription ?? stringOutput(outputs, "subscriptionId") ?? env.AZURE_SUBSCRIPTION_ID;
+  const subscriptionId = o.subscription ?? stringOutput(outputs, "subscriptionId") ?? platform?.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID;
   if (!dpsName) throw new UsageError("which DPS? pass --dps-name (a tenant stack's config does not name it)");
   if (!resourceGroupName) throw new UsageError("which resource group? pass --resource-group (a tenant stack's config does not name it)");
   if (!subscriptionId) throw new UsageError("which subscription? pass --subscription or set AZURE_SUBSCRIPTION_ID");

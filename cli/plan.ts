@@ -12,6 +12,7 @@ import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../compone
 import { exitCodeOf, firstSentence, readJsonFile, UsageError } from "./cliArgs";
 import { planAtRef } from "./plan/against";
 import { diffPlans } from "./plan/diff";
+import { dayTwoReport } from "./plan/dayTwo";
 import { evaluatePlan } from "./plan/evaluate";
 import { diffJson, diffText } from "./plan/renderDiff";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
@@ -129,7 +130,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   }
   // Sorted by name, then URN: registration order depends on when inputs resolve, and a plan should print the same every time.
   const resources = result.resources.map(withRequests).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
-  const plan: Plan = { stack, file: label, resources, outputs: result.outputs };
+  const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
     io.stdout(`${o.json ? planJson(plan) : planTree(plan)}\n`);
     return 0;

@@ -203,7 +203,7 @@ test("a set-up broken by hand: each failure named, with its fix, and exit 1", as
   ]);
   expect(stdout).toContain(`DPS holds ${thumbprint(impostor.certificatePem)}, the stack has ${thumbprint(root.certificatePem)}`);
   expect(row(stdout, "FAIL", "group line-1: enabled")).toContain("disabled in the DPS, enabled in the stack");
-  expect(row(stdout, "FAIL", "CA old-by-hand: expiry")).toMatch(/expires on \d{4}-\d\d-\d\d, in 1[12] days \(less than 30\)/);
+  expect(row(stdout, "FAIL", "CA old-by-hand: expiry")).toMatch(/expires on \d{4}-\d\d-\d\d, in 1[12] days \(within 90 days, no renewBeforeDays set\)/);
   expect(stdout).toContain("9 of");
   // One fix per failure, after the table.
   expect(stdout.slice(stdout.indexOf("To fix:")).match(/\n {4}fix: /g)).toHaveLength(9);

@@ -69,13 +69,32 @@ test("a missing, an unverified and a replaced CA each fail with their own fix", 
   expect(rowOf(gone, "group line-1: CA references").detail).toContain("line-ca is not a certificate of the DPS");
 });
 
-test("expiry: within 30 days fails (with the config key to renew it), past fails, a hand-uploaded certificate is checked too", () => {
-  const results = runChecks(expected, { ...healthy(), certificates: { ok: true, value: [cert("root-ca", { expiry: days(29.5) }), cert("line-ca", { expiry: days(-2) }), cert("by-hand", { expiry: days(10), thumbprint: "DD" })] } }, NOW);
-  expect(rowOf(results, "CA root-ca: expiry")).toMatchObject({ status: "fail", detail: "expires on 2027-03-31, in 29 days (less than 30)" });
-  expect(rowOf(results, "CA root-ca: expiry").fix).toContain("set ca.root.renewBeforeDays above 29");
+test("expiry: within 90 days (no renewBeforeDays) fails, with the config key to rotate it; past fails; a hand-uploaded certificate is checked too", () => {
+  const results = runChecks(expected, { ...healthy(), certificates: { ok: true, value: [cert("root-ca", { expiry: days(89.5) }), cert("line-ca", { expiry: days(-2) }), cert("by-hand", { expiry: days(10), thumbprint: "DD" })] } }, NOW);
+  expect(rowOf(results, "CA root-ca: expiry")).toMatchObject({ status: "fail", detail: "expires on 2027-05-30, in 89 days (within 90 days, no renewBeforeDays set)" });
+  expect(rowOf(results, "CA root-ca: expiry").fix).toContain("set ca.root.rotation to { step: stage, name: <a new certificate name> }");
   expect(rowOf(results, "CA line-ca: expiry")).toMatchObject({ status: "fail", detail: "expired on 2027-02-27" });
   expect(rowOf(results, "CA by-hand: expiry")).toMatchObject({ status: "fail", fix: expect.stringContaining("not in this stack's config") });
-  expect(rowOf(runChecks(expected, { ...healthy(), certificates: { ok: true, value: [cert("root-ca", { expiry: days(31) }), cert("line-ca")] } }, NOW), "CA root-ca: expiry").status).toBe("pass");
+  expect(rowOf(runChecks(expected, { ...healthy(), certificates: { ok: true, value: [cert("root-ca", { expiry: days(91) }), cert("line-ca")] } }, NOW), "CA root-ca: expiry").status).toBe("pass");
+});
+
+test("expiry: a CA's renewBeforeDays is its window; a CA not on the DPS is checked from the stack output caNotAfter", () => {
+  const withWindows: Expectations = {
+    ...expected,
+    cas: [{ ...expected.cas[0], renewBeforeDays: 20 }, expected.cas[1]],
+    stackCas: [
+      { name: "root-ca", configPath: "ca.root", renewBeforeDays: 20, notAfter: days(30).toISOString() },
+      { name: "offline-root", configPath: "ca.root", notAfter: days(60).toISOString() },
+      { name: "far-off", configPath: "ca.intermediates[1]", notAfter: days(365).toISOString() },
+    ],
+  };
+  const results = runChecks(withWindows, { ...healthy(), certificates: { ok: true, value: [cert("root-ca", { expiry: days(30) }), cert("line-ca")] } }, NOW);
+  expect(rowOf(results, "CA root-ca: expiry")).toMatchObject({ status: "pass", detail: "expires on 2027-03-31, in 30 days" });
+  expect(results.some((r) => r.check === "CA root-ca: expiry (stack)")).toBe(false); // on the DPS: checked there
+  expect(rowOf(results, "CA offline-root: expiry (stack)")).toMatchObject({ status: "fail", detail: "expires on 2027-04-30, in 60 days (within 90 days, no renewBeforeDays set)" });
+  expect(rowOf(results, "CA far-off: expiry (stack)").status).toBe("pass");
+  const tighter = runChecks({ ...withWindows, cas: [{ ...expected.cas[0], renewBeforeDays: 40 }, expected.cas[1]] }, { ...healthy(), certificates: { ok: true, value: [cert("root-ca", { expiry: days(30) }), cert("line-ca")] } }, NOW);
+  expect(rowOf(tighter, "CA root-ca: expiry")).toMatchObject({ status: "fail", detail: "expires on 2027-03-31, in 30 days (within renewBeforeDays 40)" });
 });
 
 test("an unlinked hub fails, naming what is linked", () => {

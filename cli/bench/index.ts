@@ -15,7 +15,7 @@ import { largeStackFile } from "./largeStack";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
-const SECTIONS = ["plan", "certs", "enrollmentGroups"] as const;
+const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
@@ -137,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
     plan: await section("plan", o.only, () => benchPlan(o.runs)),
     certs: await section("certs", o.only, () => optional("certs", "benchCerts")),
     enrollmentGroups: await section("enrollmentGroups", o.only, () => optional("enrollment", "benchEnrollmentGroups")),
+    rotationPlan: await section("rotationPlan", o.only, () => optional("rotation", "benchRotationPlan")),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   return 0;

@@ -4,6 +4,8 @@
  * failure with its fix. No I/O, so every rule is unit-tested without servers.
  */
 
+import { DEFAULT_RENEW_BEFORE_DAYS, expiryFinding } from "../../components/expiry/expiring";
+
 export type CheckStatus = "pass" | "fail" | "skip";
 
 export interface CheckResult {
@@ -23,6 +25,17 @@ export interface ExpectedCa {
   readonly thumbprint?: string;
   /** Where the CA is in the config, for fixes: `ca.root` or `ca.intermediates[0]`. */
   readonly configPath: string;
+  /** The CA's `renewBeforeDays`: its expiry window (90 days when unset). */
+  readonly renewBeforeDays?: number;
+}
+
+/** A CA of the stack (uploaded or not) with its notAfter from the stack output `caNotAfter`. */
+export interface StackCa {
+  readonly name: string;
+  readonly configPath: string;
+  readonly renewBeforeDays?: number;
+  /** ISO 8601, from the outputs; absent when they were not read. */
+  readonly notAfter?: string;
 }
 
 export interface ExpectedGroup {
@@ -46,6 +59,8 @@ export interface Expectations {
   readonly linkedHubHostNames: readonly string[];
   /** Whether `thumbprint`s came from the stack outputs (else the thumbprint checks are skipped). */
   readonly haveOutputs: boolean;
+  /** Every CA of the stack with its notAfter: those not on the DPS are checked for expiry from the outputs. */
+  readonly stackCas?: readonly StackCa[];
 }
 
 export interface LiveCertificate {
@@ -69,8 +84,8 @@ export interface LiveFacts {
   readonly groups: Readonly<Record<string, Read<Record<string, any> | undefined>>>;
 }
 
-/** Certificates expiring within this many days fail the check. */
-export const EXPIRY_WARNING_DAYS = 30;
+/** Certificates expiring within their CA's renewBeforeDays, or within this many days when unset, fail the check. */
+export const EXPIRY_WARNING_DAYS = DEFAULT_RENEW_BEFORE_DAYS;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const sameHex = (a: string, b: string) => a.replace(/[:\s]/g, "").toUpperCase() === b.replace(/[:\s]/g, "").toUpperCase();
@@ -121,22 +136,33 @@ function caChecks(expected: Expectations, certificates: Read<readonly LiveCertif
   return rows;
 }
 
-/** Every certificate in the DPS (configured or not: a group may name one uploaded by hand). */
+/**
+ * Every certificate in the DPS (configured or not: a group may name one uploaded by hand), within its CA's
+ * renewBeforeDays (90 days when unset); then the stack's CAs that are not on the DPS, from the output `caNotAfter`.
+ */
 function expiryChecks(certificates: Read<readonly LiveCertificate[]>, expected: Expectations, now: Date): CheckResult[] {
-  if (!certificates.ok) return [];
-  return certificates.value
-    .filter((c) => c.expiry !== undefined)
-    .map((c) => {
-      const days = Math.floor((c.expiry!.getTime() - now.getTime()) / DAY_MS);
-      const when = c.expiry!.toISOString().slice(0, 10);
-      const configured = expected.cas.find((ca) => ca.name.toLowerCase() === c.name.toLowerCase());
-      const renew = configured
-        ? `Renew it: set ${configured.configPath}.renewBeforeDays above ${Math.max(days, 0)} and \`pulumi up\` (a new certificate is issued, uploaded and verified); issue devices from the new one.`
-        : "Renew it and upload the new certificate (it is not in this stack's config).";
-      if (days < 0) return row(`CA ${c.name}: expiry`, "fail", `expired on ${when}`, renew);
-      if (days < EXPIRY_WARNING_DAYS) return row(`CA ${c.name}: expiry`, "fail", `expires on ${when}, in ${days} day${days === 1 ? "" : "s"} (less than ${EXPIRY_WARNING_DAYS})`, renew);
-      return row(`CA ${c.name}: expiry`, "pass", `expires on ${when}, in ${days} days`);
-    });
+  const onDps = certificates.ok ? certificates.value.filter((c) => c.expiry !== undefined) : [];
+  const rows = onDps.map((c) => {
+    const configured = expected.cas.find((ca) => ca.name.toLowerCase() === c.name.toLowerCase());
+    return expiryRow(`CA ${c.name}: expiry`, c.expiry!, configured?.renewBeforeDays, configured?.configPath, now);
+  });
+  for (const ca of expected.stackCas ?? []) {
+    if (!ca.notAfter || onDps.some((c) => c.name.toLowerCase() === ca.name.toLowerCase())) continue;
+    rows.push(expiryRow(`CA ${ca.name}: expiry (stack)`, new Date(ca.notAfter), ca.renewBeforeDays, ca.configPath, now));
+  }
+  return rows;
+}
+
+function expiryRow(check: string, notAfter: Date, renewBeforeDays: number | undefined, configPath: string | undefined, now: Date): CheckResult {
+  const when = notAfter.toISOString().slice(0, 10);
+  const finding = expiryFinding({ subject: check, notAfter, renewBeforeDays }, now);
+  if (!finding) return row(check, "pass", `expires on ${when}, in ${Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS)} days`);
+  const renew = configPath
+    ? `Rotate it without stranding devices: set ${configPath}.rotation to { step: stage, name: <a new certificate name> } and \`pulumi up\`, then promote and retire (docs/day-two.md).`
+    : "Renew it and upload the new certificate (it is not in this stack's config).";
+  const window = renewBeforeDays !== undefined ? `renewBeforeDays ${renewBeforeDays}` : `${finding.windowDays} days, no renewBeforeDays set`;
+  const detail = finding.expired ? `expired on ${when}` : `expires on ${when}, in ${finding.daysLeft} day${finding.daysLeft === 1 ? "" : "s"} (within ${window})`;
+  return row(check, "fail", detail, renew);
 }
 
 function hubChecks(expected: Expectations, linkedHubs: Read<readonly string[]>): CheckResult[] {

@@ -3,7 +3,7 @@
  * stay unknown) and returns what it declares. No cloud call, no credentials.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type Problem } from "../../components/config";
+import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
 import { AzureLikeMocks } from "./mocks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
 import type { StackFileConfig } from "./stackFile";
@@ -11,7 +11,7 @@ import type { StackFileConfig } from "./stackFile";
 const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
 
 export type PlanResult =
-  | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown> }
+  | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown>; config: AnyStackConfig }
   | { ok: false; problems: Problem[] };
 
 export interface PlanOptions {
@@ -43,7 +43,7 @@ export async function evaluatePlan(stackFile: StackFileConfig, stackName: string
     throw err;
   }
   await settings.waitForRPCs();
-  return { ok: true, resources, outputs: await resolveOutputs(outputs) };
+  return { ok: true, resources, outputs: await resolveOutputs(outputs), config: parsed.config };
 }
 
 /** Resolves stack outputs for display: secrets and unknowns as markers. */

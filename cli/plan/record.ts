@@ -32,6 +32,8 @@ export interface RecordedResource {
   urn: string;
   /** Set for a resource the program reads rather than manages (a tenant's platform StackReference). */
   read?: true;
+  /** The ARM id given in the `import` option (an adopted resource). */
+  importId?: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export function recordRegistrations(): RecordedResource[] {
     getDependenciesList(): string[];
     getObject?(): { toJavaScript(): unknown } | undefined;
     getProperties?(): { toJavaScript(): unknown } | undefined;
+    getImportid?(): string;
   };
   type Call = (req: Request, callback: (err: unknown, response: any) => void) => void;
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Call; readResource: Call };
@@ -80,6 +83,7 @@ export function recordRegistrations(): RecordedResource[] {
       inputs,
       urn: response.getUrn(),
       ...(read ? { read: true as const } : {}),
+      ...(req.getImportid?.() ? { importId: req.getImportid?.() } : {}),
     });
   };
   const register = monitor.registerResource.bind(monitor);

@@ -1,5 +1,6 @@
 /** Prints a plan: a tree of resources with their key inputs, or JSON for machines and tests. */
 import type { RecordedResource } from "./record";
+import { dayTwoLines, type DayTwoReport } from "./dayTwo";
 
 export interface PlannedResource {
   type: string;
@@ -14,6 +15,8 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
   /** For an enrollment group: the exact JSON body it would PUT to the DPS service API. */
   request?: unknown;
+  /** An adopted resource: the ARM id Pulumi imports it from. */
+  importId?: string;
 }
 
 export interface Plan {
@@ -22,10 +25,12 @@ export interface Plan {
   file: string;
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
+  /** Rotation, expiry and adoption (cli/plan/dayTwo.ts); platform stacks. */
+  dayTwo?: DayTwoReport;
 }
 
 export function planJson(plan: Plan): string {
-  return JSON.stringify({ stack: plan.stack, file: plan.file, resources: plan.resources, outputs: plan.outputs }, null, 2);
+  return JSON.stringify({ stack: plan.stack, file: plan.file, resources: plan.resources, outputs: plan.outputs, ...(plan.dayTwo ? { dayTwo: plan.dayTwo } : {}) }, null, 2);
 }
 
 /** Longer values are cut in the tree (the JSON has them whole). */
@@ -69,7 +74,7 @@ export function planTree(plan: Plan): string {
   }
   const walk = (resource: PlannedResource, prefix: string, isLast: boolean, isRoot: boolean) => {
     const branch = isRoot ? "" : isLast ? "└─ " : "├─ ";
-    lines.push(`${prefix}${branch}${resource.name}  (${resource.type}${resource.read ? ", read only" : ""})`);
+    lines.push(`${prefix}${branch}${resource.name}  (${resource.type}${resource.read ? ", read only" : ""})${resource.importId ? `  adopt: import ${resource.importId}` : ""}`);
     const inner = isRoot ? prefix : prefix + (isLast ? "   " : "│  ");
     const kids = children.get(resource.urn) ?? [];
     const detailPrefix = inner + (kids.length ? "│     " : "      ");
@@ -87,5 +92,6 @@ export function planTree(plan: Plan): string {
   for (const root of children.get(null) ?? []) walk(root, "", true, true);
   lines.push("", "Outputs:");
   for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${short(value)}`);
+  if (plan.dayTwo) lines.push(...dayTwoLines(plan.dayTwo));
   return lines.join("\n");
 }

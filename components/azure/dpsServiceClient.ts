@@ -28,11 +28,12 @@ export interface DpsServiceClient {
   getEnrollmentGroup(id: string): Promise<DpsRecord | undefined>;
   /** PUT; with `etag`, sent as If-Match (412 when the group changed since). Without, the service answers 409 if it exists. */
   putEnrollmentGroup(body: DpsRecord, etag?: string): Promise<DpsRecord>;
-  /** False when there was nothing to delete (404). */
-  deleteEnrollmentGroup(id: string): Promise<boolean>;
+  /** False when there was nothing to delete (404). With `etag`, sent as If-Match (412 when the group changed since). */
+  deleteEnrollmentGroup(id: string, etag?: string): Promise<boolean>;
   getIndividualEnrollment(id: string): Promise<DpsRecord | undefined>;
   putIndividualEnrollment(body: DpsRecord, etag?: string): Promise<DpsRecord>;
-  deleteIndividualEnrollment(id: string): Promise<boolean>;
+  /** As deleteEnrollmentGroup. */
+  deleteIndividualEnrollment(id: string, etag?: string): Promise<boolean>;
   /** All device registration states of a group, page after page (continuation token passed explicitly). */
   listGroupRegistrations(groupId: string, pageSize?: number): Promise<DpsRecord[]>;
 }
@@ -222,14 +223,15 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
       notFoundAs(call("GET enrollment group", id, async () => (await sdk.getEnrollmentGroup(id)).responseBody as DpsRecord), undefined),
     putEnrollmentGroup: (body, etag) =>
       call("PUT enrollment group", String(body.enrollmentGroupId), async () => (await sdk.createOrUpdateEnrollmentGroup(withEtag(body, etag))).responseBody as DpsRecord),
-    deleteEnrollmentGroup: (id) =>
-      notFoundAs(call("DELETE enrollment group", id, async () => { await sdk.deleteEnrollmentGroup(id); return true; }), false),
+    // The SDK's delete(id, etag) sends the etag as If-Match (provisioningserviceclient.js, _delete).
+    deleteEnrollmentGroup: (id, etag) =>
+      notFoundAs(call("DELETE enrollment group", id, async () => { await (etag ? sdk.deleteEnrollmentGroup(id, etag) : sdk.deleteEnrollmentGroup(id)); return true; }), false),
     getIndividualEnrollment: (id) =>
       notFoundAs(call("GET individual enrollment", id, async () => (await sdk.getIndividualEnrollment(id)).responseBody as DpsRecord), undefined),
     putIndividualEnrollment: (body, etag) =>
       call("PUT individual enrollment", String(body.registrationId), async () => (await sdk.createOrUpdateIndividualEnrollment(withEtag(body, etag))).responseBody as DpsRecord),
-    deleteIndividualEnrollment: (id) =>
-      notFoundAs(call("DELETE individual enrollment", id, async () => { await sdk.deleteIndividualEnrollment(id); return true; }), false),
+    deleteIndividualEnrollment: (id, etag) =>
+      notFoundAs(call("DELETE individual enrollment", id, async () => { await (etag ? sdk.deleteIndividualEnrollment(id, etag) : sdk.deleteIndividualEnrollment(id)); return true; }), false),
     async listGroupRegistrations(groupId, pageSize) {
       const query = sdk.createEnrollmentGroupDeviceRegistrationStateQuery({ query: "*" }, groupId, pageSize);
       const items: DpsRecord[] = [];

@@ -2,6 +2,7 @@
  * Cross-checks of a stack config that has the right shape: names against Azure's rules, references between keys,
  * and the rules of the `az` extension. Each rule has its own message naming what is allowed.
  */
+import { checkDayTwo, rotationNames } from "./dayTwoChecks";
 import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
 import type { Problem } from "./problems";
 import type { CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
@@ -29,11 +30,12 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig): Pro
     ...checkEnrollmentGroups({
       groups: config.enrollmentGroups,
       givenHubs: parsed.enrollmentGroups.map((group) => group.iotHubs),
-      uploadedCas: uploadedCaNames(entries),
+      uploadedCas: [...uploadedCaNames(entries), ...rotationNames(entries)],
       hubNames: config.hubs.map((hub) => hub.name),
     }),
     ...checkSmokeTest(config.smokeTest, config.enrollmentGroups, entries),
     ...checkTenantReservations(config),
+    ...checkDayTwo(config),
   ];
 }
 

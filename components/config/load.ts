@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkCertificateAuthorities, crossCheckConfig, intermediateEntries } from "./checks";
+import { checkTenantDayTwo } from "./dayTwoChecks";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
@@ -12,6 +13,8 @@ import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStac
 export interface RawStackConfig {
   values: Record<string, unknown>;
   location?: string;
+  /** `azure-native:subscriptionId`, when set (adoption builds ARM ids from it). */
+  subscriptionId?: string;
 }
 
 export type ParseResult<C = AnyStackConfig> = { ok: true; config: C } | { ok: false; problems: Problem[] };
@@ -35,7 +38,7 @@ export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<Stack
   if (!parsed.success) {
     return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path))] };
   }
-  const config = resolveDefaults(parsed.data, raw.location ?? "");
+  const config = { ...resolveDefaults(parsed.data, raw.location ?? ""), adoptExisting: parsed.data.adoptExisting, subscriptionId: raw.subscriptionId };
   problems.push(...crossCheckConfig(parsed.data, config));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
@@ -46,7 +49,7 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
     return { ok: false, problems: problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema)) };
   }
   const config: TenantStackConfig = { role: "tenant", ...parsed.data };
-  const problems = checkCertificateAuthorities(intermediateEntries(config.ca.intermediates));
+  const problems = [...checkCertificateAuthorities(intermediateEntries(config.ca.intermediates)), ...checkTenantDayTwo(config.ca.intermediates)];
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -131,7 +134,7 @@ export function readRawStackConfig(allConfig: Record<string, string>): RawStackC
     const key = fullKey.slice(prefix.length);
     values[key] = STRING_KEYS.has(key) ? text : parseConfigValue(text);
   }
-  return { values, location: allConfig["azure-native:location"] };
+  return { values, location: allConfig["azure-native:location"], subscriptionId: allConfig["azure-native:subscriptionId"] };
 }
 
 /** Pulumi stores a structured value as JSON text and a plain string as itself. */

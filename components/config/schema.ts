@@ -19,12 +19,34 @@ export const dpsAllocationPolicies = ["hashed", "geoLatency", "static"] as const
 export const groupAllocationPolicies = ["hashed", "geoLatency", "static", "custom"] as const;
 export const reprovisionPolicies = ["reprovisionandmigratedata", "reprovisionandresetdata", "never"] as const;
 
+/** Take over a resource that already exists in Azure (made by hand, e.g. with the tutorial's `az` commands). */
+const adopt = z.boolean().optional();
+
+/** CA rotation in three explicit steps, one `pulumi up` each (docs/day-two.md). */
+export const rotationSteps = ["stage", "promote", "retire"] as const;
+const rotationSchema = z.strictObject({
+  /** stage: new CA uploaded, verified, secondary in the groups; promote: primary; retire: the old CA removed. */
+  step: z.enum(rotationSteps),
+  /** The new CA's DPS certificate name (a new name: the old certificate stays until retire). */
+  name,
+  /** Subject CN of the new CA; default the current one's. */
+  commonName: z.string().min(1).max(64).optional(),
+  keySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).optional(),
+  validityDays: positiveInt.max(36500).optional(),
+  /** A brought CA rotates to a brought certificate (PEM) ... */
+  certificatePem: z.string().min(1).optional(),
+  /** ... and its private key, from secret config. */
+  privateKeyPem: z.string().min(1).optional(),
+});
+
 const dpsSchema = z.strictObject({
   /** DPS resource name: 3–64 letters, digits and hyphens (checked in configChecks). */
   name,
   sku: z.enum(["S1"]).default("S1"),
   capacity: positiveInt.default(1),
   allocationPolicy: z.enum(dpsAllocationPolicies).default("hashed"),
+  /** Import the existing DPS (Pulumi's `import` option) instead of creating it. */
+  adopt,
 });
 
 const hubSchema = z.strictObject({
@@ -35,6 +57,8 @@ const hubSchema = z.strictObject({
   capacity: positiveInt.default(1),
   allocationWeight: z.number().int().min(0).max(1000).optional(),
   applyAllocationPolicy: z.boolean().default(true),
+  /** Import the existing hub (Pulumi's `import` option) instead of creating it. */
+  adopt,
 });
 
 function caEntrySchema(defaultValidityDays: number) {
@@ -53,6 +77,10 @@ function caEntrySchema(defaultValidityDays: number) {
     certificatePem: z.string().min(1).optional(),
     /** Bring your own CA: its private key (PEM), from secret config. */
     privateKeyPem: z.string().min(1).optional(),
+    /** Rotate this CA to a new one, step by step (docs/day-two.md). */
+    rotation: rotationSchema.optional(),
+    /** Take over the certificate already on the DPS under this name (same thumbprint; bring certificatePem and its key). */
+    adopt,
   });
 }
 
@@ -95,6 +123,8 @@ const enrollmentGroupSchema = z.strictObject({
   edgeEnabled: z.boolean().default(false),
   /** Devices of this group to block, each by a disabled individual enrollment. */
   revokedDevices: z.array(revokedDeviceSchema).default([]),
+  /** Take over the group already in the DPS: read it and PUT the stack's values with its etag. */
+  adopt,
 });
 
 /** After `pulumi up`, register a throwaway device through a group, to prove that devices can provision. */
@@ -131,6 +161,8 @@ export const stackConfigSchema = z.strictObject({
   /** The tenants this DPS serves and what each may use; a tenant stack not listed here is refused. */
   tenants: z.array(tenantReservationSchema).default([]),
   smokeTest: smokeTestSchema.optional(),
+  /** Adopt every resource of the stack that already exists (resource group, hubs, DPS, CA certificates, groups). */
+  adoptExisting: z.boolean().optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -150,6 +182,8 @@ export const tenantStackConfigSchema = z.strictObject({
 export type ParsedConfig = z.infer<typeof stackConfigSchema>;
 export type DpsConfig = ParsedConfig["dps"];
 export type CaEntryConfig = ParsedConfig["ca"]["root"];
+export type RotationConfig = NonNullable<CaEntryConfig["rotation"]>;
+export type RotationStep = RotationConfig["step"];
 export type TenantReservation = ParsedConfig["tenants"][number];
 export type SmokeTestConfig = NonNullable<ParsedConfig["smokeTest"]>;
 /** An enrollment group as written in config, before defaults that depend on the rest of the stack. */
@@ -179,6 +213,10 @@ export interface StackConfig {
   readonly tenantSigning: boolean;
   readonly tenants: TenantReservation[];
   readonly smokeTest?: SmokeTestConfig;
+  /** Adopt whatever already exists (docs/day-two.md). */
+  readonly adoptExisting?: boolean;
+  /** `azure-native:subscriptionId`: the ARM ids of adopted hubs, DPS and resource group need it. */
+  readonly subscriptionId?: string;
 }
 
 /**

@@ -15,6 +15,8 @@ function certificateOutputs(certificates: Record<string, IssuedCa>) {
   return {
     caCertificates: Object.fromEntries(Object.entries(certificates).map(([caName, ca]) => [caName, ca.certificatePem])),
     caThumbprints: Object.fromEntries(Object.entries(certificates).map(([caName, ca]) => [caName, ca.thumbprint])),
+    /** Each CA's notAfter (ISO 8601): what `npm run doctor` and a calendar check read. */
+    caNotAfter: Object.fromEntries(Object.entries(certificates).map(([caName, ca]) => [caName, ca.notAfter])),
   };
 }
 
@@ -25,7 +27,8 @@ function intermediateKeys(certificates: Record<string, IssuedCa>, names: string[
 export function platformStackOutputs(stack: DpsX509) {
   const config = stack.config;
   const certificates = stack.ca.certificates;
-  const root = certificates[config.ca.root.name];
+  // During a root rotation, "the" root is the primary one: the old until promote, the new from then on.
+  const root = certificates[stack.rotated.primaryRootName];
   const uploadedCaNames = [...stack.verifiedCas.keys()];
   // Typed against what tenants parse, so the two sides cannot drift apart.
   const facts: { [K in keyof PlatformFacts]: pulumi.Input<PlatformFacts[K]> } = {
@@ -51,7 +54,7 @@ export function platformStackOutputs(stack: DpsX509) {
     ...certificateOutputs(certificates),
     [ROOT_CERTIFICATE_OUTPUT]: root.certificatePem,
     ...(config.tenantSigning ? { [ROOT_KEY_OUTPUT]: pulumi.secret(root.privateKeyPem) } : {}),
-    ...(config.exportIntermediateKeys ? intermediateKeys(certificates, config.ca.intermediates.map((entry) => entry.name)) : {}),
+    ...(config.exportIntermediateKeys ? intermediateKeys(certificates, stack.rotated.intermediates.map((entry) => entry.name)) : {}),
   };
 }
 

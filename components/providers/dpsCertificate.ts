@@ -68,6 +68,8 @@ export interface DpsCertificateUploadInputs {
   isVerified: boolean;
   armEndpoint?: string;
   providerVersion: string;
+  /** `adopt: true` in config: taking over the certificate already there is the intent (docs/day-two.md). */
+  adopt?: boolean;
 }
 
 export interface DpsCertificateUploadOutputs extends Omit<DpsCertificateUploadInputs, "isVerified"> {
@@ -171,12 +173,7 @@ async function uploadOnce(client: IotDpsClient, inputs: DpsCertificateUploadInpu
   const current = await getOrUndefined(client, inputs);
   if (current) {
     const held = normalizeThumbprint(current.properties?.thumbprint ?? "");
-    if (mode === "create" && held !== wanted) {
-      throw new Error(
-        `${where(inputs)} already exists and is not managed by this stack: it holds the certificate with thumbprint ` +
-          `${held || "(none)"}, this stack uploads ${wanted}. Nothing was changed; delete it from the DPS, or give this CA another name`,
-      );
-    }
+    if (mode === "create" && held !== wanted) throw existingCertificateError(inputs, held, wanted);
     // Adoption on create, or an update with nothing left to do: no write.
     if (held === wanted && (!inputs.isVerified || current.properties?.isVerified === true)) return current;
     if (!current.etag) throw new Error(`${where(inputs)}: Azure returned the certificate without an etag; cannot update it`);
@@ -194,6 +191,24 @@ async function uploadOnce(client: IotDpsClient, inputs: DpsCertificateUploadInpu
     if (httpStatus(e) === 412) throw e;
     throw describeFailure(inputs, current ? "update" : "upload", e);
   }
+}
+
+/**
+ * A certificate of this name holds another certificate. Adoption matches by thumbprint: the stack must bring the
+ * very certificate the DPS holds (and its key), never overwrite it.
+ */
+function existingCertificateError(inputs: DpsCertificateUploadInputs, held: string, wanted: string): Error {
+  const facts = `it holds the certificate with thumbprint ${held || "(none)"}, this stack's has ${wanted}. Nothing was changed`;
+  if (inputs.adopt) {
+    return new Error(
+      `${where(inputs)} cannot be adopted: ${facts}. Adoption takes over the same certificate (matched by thumbprint): bring the ` +
+        `certificate the DPS holds as this CA's certificatePem and its key as a secret privateKeyPem, or give this CA another name`,
+    );
+  }
+  return new Error(
+    `${where(inputs)} already exists and is not managed by this stack: ${facts}; to take it over, bring that certificate ` +
+      `(certificatePem, and privateKeyPem as a secret) with adopt: true on the CA; or delete it from the DPS, or give this CA another name`,
+  );
 }
 
 /** One GET (etag) → DELETE with If-Match. Already gone at either step: done. */
@@ -272,6 +287,8 @@ function describeFailure(p: { certificateName: string; dpsName: string }, step: 
 export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
   /** Ask Azure to mark it verified on upload (`onUpload`); false leaves verification to proof of possession. */
   readonly isVerified: pulumi.Input<boolean>;
+  /** Taking over a certificate already on the DPS (same thumbprint) is intended. */
+  readonly adopt?: pulumi.Input<boolean>;
 }
 
 /** One CA certificate uploaded to DPS (see `dpsCertificateProvider`). */

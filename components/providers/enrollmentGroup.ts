@@ -9,12 +9,16 @@
  * - read: GET, mapped back to the spec, so `pulumi refresh` shows drift and the next `up` puts it back.
  * - update: PUT with If-Match of the stored etag; on 412 the group is read again and the error names the
  *   fields that changed underneath instead of overwriting them. Credentials-only changes send nothing.
- * - delete: DELETE; 404 means done.
+ * - create with `adopt`: GET; an existing group is taken over by a PUT of the stack's values with its etag, and
+ *   `adoptedChanges` lists what that changed. Without `adopt`, an existing group is refused, saying how to adopt it.
+ * - delete: DELETE with If-Match of the last known etag; 404 means done; 412 (changed since the last refresh) is
+ *   never a silent delete: the error says so and points to `pulumi refresh`.
  *
  * Conventions (DESIGN.md): npm modules are required inside the methods, no credential is captured (the
  * connection string is an input, a secret, or DefaultAzureCredential is used), `providerVersion` is an input.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { adoptEnrollmentGroup, deleteWithEtag } from "./enrollmentCare";
 import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 import {
   canonicalJson,
@@ -32,10 +36,14 @@ export interface EnrollmentGroupProviderInputs extends EnrollmentGroupSpec {
   serviceHostName: string;
   connectionString?: string;
   providerVersion: string;
+  /** Take over an existing group of this id (docs/day-two.md). */
+  adopt?: boolean;
 }
 
 export interface EnrollmentGroupProviderOutputs extends EnrollmentGroupProviderInputs {
   etag: string;
+  /** Set when the group was adopted: the fields the stack's PUT changed. */
+  adoptedChanges?: string[];
   createdDateTimeUtc?: string;
   lastUpdatedDateTimeUtc?: string;
 }
@@ -120,6 +128,12 @@ async function create(inputs: EnrollmentGroupProviderInputs): Promise<pulumi.dyn
   const client = clientFor(inputs);
   const spec = specOf(inputs);
   const body = enrollmentGroupRequestBody(spec);
+  if (inputs.adopt === true) {
+    const adopted = await adoptEnrollmentGroup(client, spec, body);
+    if (adopted) {
+      return { id: String(adopted.record.enrollmentGroupId ?? spec.enrollmentId), outs: { ...outputsFrom(inputs, adopted.record), adoptedChanges: adopted.changed } };
+    }
+  }
   let record: DpsRecord;
   try {
     record = await client.putEnrollmentGroup(body);
@@ -132,7 +146,8 @@ async function create(inputs: EnrollmentGroupProviderInputs): Promise<pulumi.dyn
     } else {
       throw new Error(`Enrollment group "${spec.enrollmentId}" already exists in ${client.hostName} and is not managed by this stack`
         + (existing ? ` (it differs in: ${changedEnrollmentGroupFields(specFromEnrollmentGroupRecord(existing), spec).join(", ") || "nothing"})` : "")
-        + `. Delete it, choose another enrollmentId, or import it. (${e.message})`);
+        + `. To take it over with the stack's values, set adopt: true on this group in the stack config (or adoptExisting: true on the stack); `
+        + `or delete it, or choose another enrollmentId. (${e.message})`);
     }
   }
   return { id: String(record.enrollmentGroupId ?? spec.enrollmentId), outs: outputsFrom(inputs, record) };
@@ -181,7 +196,8 @@ async function update(id: string, olds: EnrollmentGroupProviderOutputs, news: En
 }
 
 async function del(id: string, props: EnrollmentGroupProviderOutputs): Promise<void> {
-  await clientFor(props).deleteEnrollmentGroup(id); // false (404): already gone, which is what was asked
+  const client = clientFor(props);
+  await deleteWithEtag(`Enrollment group "${id}"`, client.hostName, () => client.deleteEnrollmentGroup(id, props.etag || undefined));
 }
 
 export const enrollmentGroupProvider: pulumi.dynamic.ResourceProvider = { check, diff, create, read, update, delete: del };

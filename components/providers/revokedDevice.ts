@@ -8,6 +8,7 @@
  * SHA-256 thumbprint and on provisioningStatus. Same conventions as the enrollment group provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { deleteWithEtag } from "./enrollmentCare";
 import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 import { enrollmentIdRule, isValidEnrollmentId } from "../requests/enrollmentGroupRequest";
 
@@ -186,7 +187,8 @@ async function update(id: string, olds: RevokedDeviceProviderOutputs, news: Revo
 }
 
 async function del(id: string, props: RevokedDeviceProviderOutputs): Promise<void> {
-  await clientFor(props).deleteIndividualEnrollment(id);
+  const client = clientFor(props);
+  await deleteWithEtag(`The individual enrollment "${id}" (a revoked device)`, client.hostName, () => client.deleteIndividualEnrollment(id, props.etag || undefined));
 }
 
 export const revokedDeviceProvider: pulumi.dynamic.ResourceProvider = { check, diff, create, read, update, delete: del };

@@ -22,6 +22,8 @@ export interface CaEntryArgs {
   readonly certificatePem?: string;
   /** The brought CA's private key PEM (a secret); without it the CA cannot sign. */
   readonly privateKeyPem?: pulumi.Input<string>;
+  /** An intermediate: the name of the root that signs it (`root` or one of `additionalRoots`); default `root`. */
+  readonly issuerName?: string;
 }
 
 /** A root CA declared elsewhere. */
@@ -40,6 +42,8 @@ export interface CertificateAuthorityArgs {
   readonly externalRoot?: ExternalRoot;
   /** Intermediate CAs, signed by the root (path length 0). */
   readonly intermediates: CaEntryArgs[];
+  /** More roots, declared like `root`: the new root during a root rotation's overlap (components/rotation/). */
+  readonly additionalRoots?: CaEntryArgs[];
 }
 
 /** A CA as the rest of the program sees it. */
@@ -52,6 +56,8 @@ export interface IssuedCa {
   privateKeyPem: pulumi.Output<string | undefined>;
   /** SHA-1 thumbprint, upper-case hex (as Azure shows it). */
   thumbprint: pulumi.Output<string>;
+  /** The certificate's notAfter, ISO 8601. */
+  notAfter: pulumi.Output<string>;
   /** The CaCertificate resource (to depend on). */
   resource: pulumi.Resource;
   /** Whether the CA's private key is known (generated, or brought with its key). */
@@ -63,7 +69,11 @@ export function certificateAuthorityArgsProblems(args: CertificateAuthorityArgs)
   const problems: string[] = [];
   const seen = new Map<string, string>();
   if ((args.root === undefined) === (args.externalRoot === undefined)) problems.push("ca: give either a root or an external root");
-  const entries: [string, CaEntryArgs][] = [...(args.root ? [["ca.root", args.root] as [string, CaEntryArgs]] : []), ...args.intermediates.map((e, i): [string, CaEntryArgs] => [`ca.intermediates[${i}]`, e])];
+  const entries: [string, CaEntryArgs][] = [
+    ...(args.root ? [["ca.root", args.root] as [string, CaEntryArgs]] : []),
+    ...(args.additionalRoots ?? []).map((e): [string, CaEntryArgs] => ["ca.root.rotation", e]),
+    ...args.intermediates.map((e, i): [string, CaEntryArgs] => [`ca.intermediates[${i}]`, e]),
+  ];
   for (const [key, entry] of entries) {
     if (!entry || typeof entry.name !== "string" || entry.name === "") {
       problems.push(`${key}.name must be a non-empty string`);
@@ -76,11 +86,14 @@ export function certificateAuthorityArgsProblems(args: CertificateAuthorityArgs)
       problems.push(`${key}.privateKeyPem is set without ${key}.certificatePem`);
     }
   }
-  const rootBroughtWithoutKey = args.root
-    ? args.root.certificatePem !== undefined && args.root.privateKeyPem === undefined
-    : args.externalRoot?.privateKeyPem === undefined;
+  const broughtWithoutKey = (root: CaEntryArgs) => root.certificatePem !== undefined && root.privateKeyPem === undefined;
+  const rootsByName = new Map([args.root, ...(args.additionalRoots ?? [])].filter((r): r is CaEntryArgs => r !== undefined).map((r) => [r.name, r]));
   args.intermediates.forEach((entry, i) => {
-    if (rootBroughtWithoutKey && entry && entry.certificatePem === undefined) {
+    if (!entry) return;
+    const issuer = entry.issuerName !== undefined ? rootsByName.get(entry.issuerName) : args.root;
+    if (entry.issuerName !== undefined && !issuer) problems.push(`ca.intermediates[${i}] ("${entry.name}") names issuer "${entry.issuerName}", which is not a root here`);
+    const rootBroughtWithoutKey = issuer ? broughtWithoutKey(issuer) : args.externalRoot?.privateKeyPem === undefined;
+    if (rootBroughtWithoutKey && entry.certificatePem === undefined) {
       problems.push(
         `ca.intermediates[${i}] ("${entry.name}") must be generated, but the brought root ca.root has no private key to sign it: ` +
           `set ca.root.privateKeyPem, or bring this intermediate too (ca.intermediates[${i}].certificatePem and .privateKeyPem)`,
@@ -107,14 +120,16 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       certificatePem: resource.certificatePem,
       privateKeyPem: pulumi.secret(resource.privateKeyPem),
       thumbprint: resource.thumbprint,
+      notAfter: resource.notAfter,
       resource,
       hasPrivateKey,
     });
 
     this.certificates = {};
-    let issuer: { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined> };
-    if (args.root) {
-      const rootEntry = args.root;
+    type Issuer = { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined> };
+    const roots = new Map<string, Issuer>();
+    let issuer: Issuer | undefined;
+    for (const rootEntry of [args.root, ...(args.additionalRoots ?? [])].filter((r): r is CaEntryArgs => r !== undefined)) {
       const root = new CaCertificate(
         `${name}-${rootEntry.name}`,
         {
@@ -132,13 +147,16 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       );
       const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined;
       this.certificates[rootEntry.name] = issued(rootEntry, root, rootHasKey);
-      issuer = { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem };
-    } else {
+      roots.set(rootEntry.name, { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem });
+      issuer ??= roots.get(rootEntry.name);
+    }
+    if (!issuer) {
       issuer = { certificatePem: args.externalRoot!.certificatePem, privateKeyPem: args.externalRoot!.privateKeyPem };
     }
 
     for (const entry of args.intermediates) {
       const brought = entry.certificatePem !== undefined;
+      const signer = entry.issuerName !== undefined ? roots.get(entry.issuerName)! : issuer;
       const intermediate = new CaCertificate(
         `${name}-${entry.name}`,
         {
@@ -147,9 +165,9 @@ export class CertificateAuthority extends pulumi.ComponentResource {
           keySize: entry.keySize,
           validityDays: entry.validityDays,
           renewBeforeDays: entry.renewBeforeDays,
-          issuerCertificatePem: issuer.certificatePem,
+          issuerCertificatePem: signer.certificatePem,
           // Only a generated intermediate needs the root's key to be signed.
-          issuerPrivateKeyPem: brought ? undefined : pulumi.secret(issuer.privateKeyPem),
+          issuerPrivateKeyPem: brought ? undefined : pulumi.secret(signer.privateKeyPem),
           providedCertificatePem: entry.certificatePem,
           providedPrivateKeyPem: secretOrUndefined(entry.privateKeyPem),
           providerVersion: CA_PROVIDER_VERSION,

@@ -10,6 +10,7 @@ import { EnrollmentGroup } from "./enrollmentGroup";
 import { RevokedDevice } from "./revokedDevice";
 import { SmokeTest } from "./smokeTest";
 import { VerifiedCaCertificate } from "./verifiedCaCertificate";
+import { adopts } from "../adoption/importIds";
 
 /** The DPS the certificates go to (ARM). */
 export interface DpsTarget {
@@ -34,6 +35,7 @@ export function declareVerifiedCas(
   ca: CertificateAuthority,
   target: DpsTarget,
   dependsOn: pulumi.Input<pulumi.Resource>[],
+  adoptExisting?: boolean,
 ): Map<string, VerifiedCaCertificate> {
   const verified = new Map<string, VerifiedCaCertificate>();
   for (const entry of entries.filter((candidate) => candidate.upload)) {
@@ -51,6 +53,7 @@ export function declareVerifiedCas(
           privateKeyPem: issued.privateKeyPem,
           verification: entry.verification,
           armEndpoint: target.armEndpoint,
+          ...(adopts(adoptExisting, entry.adopt) ? { adopt: true } : {}),
         },
         { parent, dependsOn },
       ),
@@ -74,6 +77,8 @@ export function declareEnrollmentGroups(
     hubHostName: (hubName: string) => pulumi.Input<string>;
     service: DpsService;
     dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Stack-level `adoptExisting`. */
+    adoptExisting?: boolean;
   },
 ): EnrollmentSet {
   const declared = new Map<string, EnrollmentGroup>();
@@ -100,6 +105,7 @@ export function declareEnrollmentGroups(
           initialTwin: group.initialTwin,
           reprovisionPolicy: group.reprovisionPolicy,
           edgeEnabled: group.edgeEnabled,
+          ...(adopts(context.adoptExisting, group.adopt) ? { adopt: true } : {}),
           ...context.service,
         },
         { parent, dependsOn: [...verifications, ...context.dependsOn] },

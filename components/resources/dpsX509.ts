@@ -3,6 +3,9 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
 import type { CaEntryConfig, StackConfig } from "../config";
+import { importIds } from "../adoption/importIds";
+import { warnExpiringCas } from "../expiry/warn";
+import { applyRotation, declaredCas, type DeclaredCa, type RotatedStack } from "../rotation/apply";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
 import type { SmokeTest } from "./smokeTest";
@@ -30,27 +33,35 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly enrollments: EnrollmentSet;
   /** Present when `smokeTest` is configured. */
   readonly smokeTest?: SmokeTest;
+  /** The CAs and group references of the rotations' current steps (components/rotation/). */
+  readonly rotated: RotatedStack;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
     const config = (this.config = args.config);
+    const rotated = (this.rotated = applyRotation(config));
+    const adopted = importIds(config);
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
       { resourceGroupName: config.resourceGroupName, location: config.location },
-      { parent: this },
+      { parent: this, import: adopted.resourceGroup },
     );
     const resourceGroupName = this.resourceGroup.name;
 
     this.ca = new CertificateAuthority(
       `${name}-ca`,
-      { root: caEntryArgs(config.ca.root), intermediates: config.ca.intermediates.map(caEntryArgs) },
+      {
+        root: caEntryArgs(rotated.roots[0]),
+        additionalRoots: rotated.roots.slice(1).map(caEntryArgs),
+        intermediates: rotated.intermediates.map(caEntryArgs),
+      },
       { parent: this },
     );
 
     this.provisioning = new ProvisioningService(
       `${name}-provisioning`,
-      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs },
+      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted },
       { parent: this },
     );
 
@@ -59,20 +70,23 @@ export class DpsX509 extends pulumi.ComponentResource {
     this.verifiedCas = declareVerifiedCas(
       this,
       name,
-      [config.ca.root, ...config.ca.intermediates],
+      declaredCas(rotated),
       this.ca,
       { subscriptionId: this.subscriptionId, resourceGroupName, dpsName: this.provisioning.dpsName, armEndpoint: config.armEndpoint },
       dependsOnDps,
+      config.adoptExisting,
     );
+    warnExpiringCas(declaredCas(rotated), this.ca, this.verifiedCas);
     const hubHostName = (hubName: string) => this.provisioning.hubs.get(hubName)!.hostName;
-    this.enrollments = declareEnrollmentGroups(this, name, config.enrollmentGroups, {
+    this.enrollments = declareEnrollmentGroups(this, name, rotated.groups, {
       verifiedCas: this.verifiedCas,
       hubHostName,
       service: { serviceHostName: this.provisioning.serviceHostName, connectionString: this.provisioning.serviceConnectionString },
       dependsOn: dependsOnDps,
+      adoptExisting: config.adoptExisting,
     });
     this.smokeTest = declareSmokeTest(this, name, config.smokeTest, {
-      groups: config.enrollmentGroups,
+      groups: rotated.groups,
       enrollments: this.enrollments,
       ca: this.ca,
       idScope: this.provisioning.idScope,
@@ -88,7 +102,7 @@ export class DpsX509 extends pulumi.ComponentResource {
 }
 
 /** A CA entry of the config as the CertificateAuthority takes it; a brought private key is always a secret. */
-export function caEntryArgs(entry: CaEntryConfig): CaEntryArgs {
+export function caEntryArgs(entry: CaEntryConfig | DeclaredCa): CaEntryArgs {
   return {
     name: entry.name,
     commonName: entry.commonName,
@@ -97,5 +111,6 @@ export function caEntryArgs(entry: CaEntryConfig): CaEntryArgs {
     renewBeforeDays: entry.renewBeforeDays,
     certificatePem: entry.certificatePem,
     privateKeyPem: entry.privateKeyPem === undefined ? undefined : pulumi.secret(entry.privateKeyPem),
+    ...("issuerName" in entry && entry.issuerName !== undefined ? { issuerName: entry.issuerName } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface EnrollmentGroupArgs {
   readonly serviceHostName: pulumi.Input<string>;
   /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
   readonly connectionString?: pulumi.Input<string>;
+  /** Take over a group of this id that already exists: read it and PUT these values with its etag. */
+  readonly adopt?: boolean;
 }
 
 /** A DPS X.509 CA enrollment group, managed through the DPS service API. */
@@ -44,6 +46,8 @@ export class EnrollmentGroup extends pulumi.dynamic.Resource {
   public readonly serviceHostName!: pulumi.Output<string>;
   public readonly connectionString!: pulumi.Output<string | undefined>;
   public readonly providerVersion!: pulumi.Output<string>;
+  /** When adopted: the fields the stack changed in the group it took over (empty: it already matched). */
+  public readonly adoptedChanges!: pulumi.Output<string[] | undefined>;
   /** The service's etag of the group as last written or read. */
   public readonly etag!: pulumi.Output<string>;
   public readonly createdDateTimeUtc!: pulumi.Output<string>;
@@ -64,6 +68,8 @@ export class EnrollmentGroup extends pulumi.dynamic.Resource {
       serviceHostName: args.serviceHostName,
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
       providerVersion: ENROLLMENT_GROUP_PROVIDER_VERSION,
+      ...(args.adopt ? { adopt: true } : {}),
+      adoptedChanges: undefined,
       etag: undefined,
       createdDateTimeUtc: undefined,
       lastUpdatedDateTimeUtc: undefined,

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as deviceprovisioningservices from "@pulumi/azure-native/deviceprovisioningservices";
 import * as iothub from "@pulumi/azure-native/iothub";
 import type { DpsConfig, HubConfig } from "../config";
+import type { ImportIds } from "../adoption/importIds";
 
 /** The DPS-level allocation policy in ARM's casing (enrollment groups use camelCase instead). */
 const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
@@ -20,6 +21,8 @@ export interface ProvisioningServiceArgs {
   readonly dps: DpsConfig;
   /** The IoT hubs to create and link, in config order. */
   readonly hubs: HubConfig[];
+  /** ARM ids of a DPS and hubs that already exist, to adopt them (Pulumi's `import` option). */
+  readonly importIds?: ImportIds;
 }
 
 /** One IoT hub, as the rest of the program sees it. */
@@ -56,7 +59,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
   constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:dps:ProvisioningService", name, {}, opts);
 
-    this.hubs = new Map(args.hubs.map((hub) => [hub.name, this.declareHub(name, hub, args.resourceGroupName)]));
+    this.hubs = new Map(args.hubs.map((hub) => [hub.name, this.declareHub(name, hub, args.resourceGroupName, args.importIds?.hubs[hub.name])]));
 
     this.dps = new deviceprovisioningservices.IotDpsResource(
       `${name}-dps`,
@@ -70,7 +73,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
           iotHubs: args.hubs.map((hub) => this.hubLink(hub, args.resourceGroupName)),
         },
       },
-      { parent: this },
+      { parent: this, import: args.importIds?.dps },
     );
 
     // The `properties` input holds secret connection strings, so Pulumi marks all of `properties` secret in the
@@ -97,7 +100,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
     });
   }
 
-  private declareHub(name: string, hub: HubConfig, resourceGroupName: pulumi.Input<string>): LinkedHub {
+  private declareHub(name: string, hub: HubConfig, resourceGroupName: pulumi.Input<string>, importId?: string): LinkedHub {
     const resource = new iothub.IotHubResource(
       `${name}-hub-${hub.name}`,
       {
@@ -106,7 +109,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
         location: hub.location,
         sku: { name: hub.sku, capacity: hub.capacity },
       },
-      { parent: this },
+      { parent: this, import: importId },
     );
     return { name: hub.name, hostName: resource.properties.hostName, resource };
   }

@@ -5,6 +5,7 @@ import { caEntryArgs } from "./dpsX509";
 import type { SmokeTest } from "./smokeTest";
 import type { ResolvedTenant } from "../tenant/resolveTenant";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
+import { warnExpiringCas } from "../expiry/warn";
 
 export interface TenantStackArgs {
   /** The tenant's config, resolved and checked against the platform's outputs. */
@@ -49,6 +50,8 @@ export class TenantStack extends pulumi.ComponentResource {
       { subscriptionId: facts.subscriptionId, resourceGroupName: facts.resourceGroupName, dpsName: facts.dpsName, armEndpoint: tenant.armEndpoint },
       [],
     );
+    // No config path: a tenant rotates by hand (docs/day-two.md), so the warning suggests no rotation key.
+    warnExpiringCas(tenant.intermediates.map((entry) => ({ ...entry, configPath: "" })), this.ca, this.verifiedCas);
     const hubHostName = (hubName: string) => facts.hubHostNames[hubName];
     // No DPS key: a tenant writes its groups with its own Azure identity (DPS data-plane RBAC).
     this.enrollments = declareEnrollmentGroups(this, name, tenant.enrollmentGroups, {

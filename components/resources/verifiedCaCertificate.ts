@@ -28,6 +28,8 @@ export interface VerifiedCaCertificateArgs {
   readonly verification: "proofOfPossession" | "onUpload";
   /** ARM endpoint for the upload and verification calls; default https://management.azure.com. */
   readonly armEndpoint?: string;
+  /** Take over the certificate already on the DPS under this name (it must hold the same thumbprint). */
+  readonly adopt?: boolean;
 }
 
 /** Pure validation of the arguments; throws an Error naming the component, the field, the value and what is allowed. */
@@ -78,6 +80,7 @@ export class VerifiedCaCertificate extends pulumi.ComponentResource {
         ...target,
         // false for proofOfPossession: the upload then leaves isVerified out (CaVerification proves it).
         isVerified: args.verification === "onUpload",
+        ...(args.adopt ? { adopt: true } : {}),
       },
       { parent: this },
     );
