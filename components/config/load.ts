@@ -4,7 +4,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { checkRegions } from "./azureRules";
+import { checkCaChain } from "./caRules";
 import { checkCertificateAuthorities, crossCheckConfig, intermediateEntries } from "./checks";
+import { MAX_CONFIG_DEPTH, tooDeepAt } from "./nesting";
+import { checkSecretsInClear } from "./secretsInClear";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
@@ -12,6 +16,13 @@ import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStac
 export interface RawStackConfig {
   values: Record<string, unknown>;
   location?: string;
+  /**
+   * Full keys whose values Pulumi decrypted for the running program (a `secure:` value at the top or nested): the
+   * secrets-in-clear check cannot judge inside them. Empty in the offline plan, which decrypts nothing.
+   */
+  decryptedKeys?: string[];
+  /** The time the CA lifetimes are judged at (default: now). */
+  now?: Date;
 }
 
 export type ParseResult<C = AnyStackConfig> = { ok: true; config: C } | { ok: false; problems: Problem[] };
@@ -26,27 +37,46 @@ export function isTenantConfig(raw: RawStackConfig): boolean {
   return raw.values.platform !== undefined;
 }
 
+/** Problems found before the schema: secrets in clear, and values nested too deep to check safely. */
+function preSchemaProblems(raw: RawStackConfig): { problems: Problem[]; tooDeep: boolean } {
+  const problems = checkSecretsInClear(raw.values, new Set(raw.decryptedKeys ?? []));
+  let tooDeep = false;
+  for (const [key, value] of Object.entries(raw.values)) {
+    const at = tooDeepAt(value);
+    if (at === undefined) continue;
+    tooDeep = true;
+    problems.push({ path: at ? `${key}${at.startsWith("[") ? "" : "."}${at}` : key, value: "{…}", message: `nests deeper than ${MAX_CONFIG_DEPTH} levels; nothing in this program's config goes that deep (an initial twin allows 10 levels below desired)` });
+  }
+  return { problems, tooDeep };
+}
+
 export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<StackConfig> {
-  const parsed = stackConfigSchema.safeParse(raw.values);
-  const problems: Problem[] = [];
+  const { problems, tooDeep } = preSchemaProblems(raw);
   if (!raw.location) {
     problems.push({ path: "azure-native:location", value: undefined, message: "is not set; every stack needs an Azure region, e.g. `pulumi config set azure-native:location westeurope`" });
+  } else {
+    problems.push(...checkRegions(raw.location, []));
   }
+  if (tooDeep) return { ok: false, problems };
+  const parsed = stackConfigSchema.safeParse(raw.values);
   if (!parsed.success) {
     return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path))] };
   }
   const config = resolveDefaults(parsed.data, raw.location ?? "");
-  problems.push(...crossCheckConfig(parsed.data, config));
+  problems.push(...crossCheckConfig(parsed.data, config, raw.now));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
 export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantStackConfig> {
+  const { problems, tooDeep } = preSchemaProblems(raw);
+  if (tooDeep) return { ok: false, problems };
   const parsed = tenantStackConfigSchema.safeParse(raw.values);
   if (!parsed.success) {
-    return { ok: false, problems: problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema)) };
+    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema))] };
   }
   const config: TenantStackConfig = { role: "tenant", ...parsed.data };
-  const problems = checkCertificateAuthorities(intermediateEntries(config.ca.intermediates));
+  const entries = intermediateEntries(config.ca.intermediates);
+  problems.push(...checkCertificateAuthorities(entries), ...checkCaChain({ intermediates: entries, now: raw.now ?? new Date() }));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -114,7 +144,7 @@ export function requireStackConfig(raw: RawStackConfig): AnyStackConfig {
 }
 
 /** Keys whose value is a plain string even when it looks like JSON (`"123"` stays a string). */
-const STRING_KEYS = new Set(["resourceGroupName", "armEndpoint"]);
+const STRING_KEYS = new Set(["resourceGroupName", "armEndpoint", "platform", "tenant"]);
 
 /**
  * Picks this program's keys out of a stack's whole config (full keys such as `dps-x509:hubs` to raw strings, the way
@@ -123,7 +153,7 @@ const STRING_KEYS = new Set(["resourceGroupName", "armEndpoint"]);
  * `config.getObject`, so a key holding a nested secret reads without a warning: the program marks the secret fields
  * itself (webhook URLs, private keys).
  */
-export function readRawStackConfig(allConfig: Record<string, string>): RawStackConfig {
+export function readRawStackConfig(allConfig: Record<string, string>, decryptedKeys: string[] = []): RawStackConfig {
   const values: Record<string, unknown> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
   for (const [fullKey, text] of Object.entries(allConfig)) {
@@ -131,7 +161,13 @@ export function readRawStackConfig(allConfig: Record<string, string>): RawStackC
     const key = fullKey.slice(prefix.length);
     values[key] = STRING_KEYS.has(key) ? text : parseConfigValue(text);
   }
-  return { values, location: allConfig["azure-native:location"] };
+  return { values, location: allConfig["azure-native:location"], decryptedKeys };
+}
+
+/** Whether Pulumi marked a config key secret (`PULUMI_CONFIG_SECRET_KEYS`; internal to the SDK, but stable). */
+function isConfigSecret(key: string): boolean {
+  const runtimeConfig: { isConfigSecret?: (key: string) => boolean } = require("@pulumi/pulumi/runtime/config");
+  return runtimeConfig.isConfigSecret?.(key) ?? false;
 }
 
 /** Pulumi stores a structured value as JSON text and a plain string as itself. */
@@ -149,7 +185,8 @@ function parseConfigValue(text: string): unknown {
  */
 export function loadStackConfig(): AnyStackConfig {
   try {
-    return requireStackConfig(readRawStackConfig(pulumi.runtime.allConfig()));
+    const allConfig = pulumi.runtime.allConfig();
+    return requireStackConfig(readRawStackConfig(allConfig, Object.keys(allConfig).filter(isConfigSecret)));
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
