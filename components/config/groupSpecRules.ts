@@ -36,8 +36,12 @@ export function specOfGroup(group: EnrollmentGroupConfig, hubHostName: (hub: str
 export function checkGroupSpecs(groups: EnrollmentGroupConfig[], already: Problem[], hubHostName: (hub: string) => string = (hub) => `${hub}.azure-devices.net`): Problem[] {
   const reported = new Set(already.map((problem) => problem.path));
   const problems: Problem[] = [];
+  const hubProblems = already.some((problem) => problem.path.startsWith("hubs"));
   groups.forEach((group, i) => {
+    // A group the config rules already refused: its remaining spec problems would repeat them in other words.
+    if (already.some((problem) => problem.path.startsWith(`enrollmentGroups[${i}].`))) return;
     for (const problem of enrollmentGroupSpecProblems(specOfGroup(group, hubHostName) as never, (value) => value === SECRET_PLACEHOLDER)) {
+      if (hubProblems && problem.property.startsWith("iotHubHostNames")) continue;
       const path = `enrollmentGroups[${i}].${configKey(problem.property)}`;
       const parent = path.replace(/\[\d+\]$/, "");
       if (reported.has(path) || reported.has(parent) || [...reported].some((p) => p.startsWith(`${path}.`) || p.startsWith(`${path}[`))) continue;

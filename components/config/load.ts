@@ -161,7 +161,7 @@ export function readRawStackConfig(allConfig: Record<string, string>, decryptedK
     const key = fullKey.slice(prefix.length);
     values[key] = STRING_KEYS.has(key) ? text : parseConfigValue(text);
   }
-  return { values, location: allConfig["azure-native:location"], decryptedKeys };
+  return { values, location: allConfig["azure-native:location"], ...(decryptedKeys.length ? { decryptedKeys } : {}) };
 }
 
 /** Whether Pulumi marked a config key secret (`PULUMI_CONFIG_SECRET_KEYS`; internal to the SDK, but stable). */

@@ -133,7 +133,7 @@ function wrongType(expected: string, input: unknown): string {
     case "int":
       return `must be ${article(expected)} (${got})`;
     case "boolean":
-      return `must be true or false (${got})`;
+      return `must be true or false (a boolean; ${got})`;
     case "array":
       return `must be a list (${got})`;
     case "object":
