@@ -45,9 +45,10 @@ export interface LifecycleInput {
  */
 export function lifecycleProblems(o: LifecycleInput): LifecycleProblem[] {
   const problems: LifecycleProblem[] = [];
-  const wanted = o.now.getTime() + o.validityDays * LIFECYCLE_DAY_MS;
-  if (o.issuerNotAfter && wanted > o.issuerNotAfter.getTime()) {
-    const left = wholeDaysBetween(o.now, o.issuerNotAfter);
+  // Judged in whole days, the issuer's remaining time rounded up: an intermediate made seconds after its root, with
+  // the root's validityDays, fits (it loses those seconds, as every certificate capped by its issuer does).
+  const left = o.issuerNotAfter ? Math.ceil((o.issuerNotAfter.getTime() - o.now.getTime()) / LIFECYCLE_DAY_MS) : Infinity;
+  if (o.issuerNotAfter && o.validityDays > left) {
     problems.push({
       property: "validityDays",
       message:

@@ -10,6 +10,7 @@ import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../compone
 import { evaluatePlan } from "./plan/evaluate";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";
+import { withRevokedThumbprints } from "./plan/revokedThumbprints";
 import { readStackFile } from "./plan/stackFile";
 
 export interface Io {
@@ -74,7 +75,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     return 1;
   }
   // Sorted by name: registration order depends on when inputs resolve, and a plan should print the same every time.
-  const resources = result.resources.map(withRequests).sort((a, b) => a.name.localeCompare(b.name));
+  const resources = result.resources.map(withRequests).map(withRevokedThumbprints).sort((a, b) => a.name.localeCompare(b.name));
   const plan: Plan = { stack, resources, outputs: result.outputs };
   io.stdout(`${options.json ? planJson(plan) : planTree(plan)}\n`);
   return 0;
