@@ -65,7 +65,7 @@ function toConfigJson(value: unknown): string {
 function keyPathToLine(text: string, line: number): string {
   const stack: Array<{ indent: number; key: string }> = [];
   for (const source of text.split("\n").slice(0, line)) {
-    const match = /^(\s*)(?:- )?([^\s#:][^:]*?):(?:\s|$)/.exec(source);
+    const match = /^(\s*)(?:- )?([^\s#].*?)\s*:(?:\s|$)/.exec(source);
     if (!match) continue;
     const indent = match[1].length;
     while (stack.length && stack[stack.length - 1].indent >= indent) stack.pop();
@@ -81,14 +81,14 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
   if (duplicate) {
     const line = duplicate.linePos?.[0];
     const source = line ? text.split("\n")[line.line - 1] ?? "" : "";
-    const key = /^\s*(?:- )?("[^"]*"|'[^']*'|[^:#]+?)\s*:/.exec(source.slice(Math.max((line?.col ?? 1) - 1, 0)))?.[1] ?? source.trim();
+    const key = /^\s*(?:- )?("[^"]*"|'[^']*'|[^#]+?)\s*:(?:\s|$)/.exec(source.slice(Math.max((line?.col ?? 1) - 1, 0)))?.[1] ?? source.trim();
     throw new StackFileError(`${fileName}${line ? `: line ${line.line}` : ""}: duplicate key ${JSON.stringify(key.replace(/^["']|["']$/g, ""))}: a key may appear once in a map (YAML would keep only one of the values)`);
   }
   const error = parsed.errors[0];
   if (error) {
     const line = error.linePos?.[0];
     if (/Maximum call stack size exceeded/.test(error.message)) {
-      throw new StackFileError(`${fileName}${line ? `: line ${line.line}` : ""}: the value under ${JSON.stringify(keyPathToLine(text, line?.line ?? 0) || "(top)")} nests too deep to read; nothing in a stack file needs more than ${MAX_CONFIG_DEPTH} levels`);
+      throw new StackFileError(`${fileName}${line ? `: line ${line.line}` : ""}: the value under ${JSON.stringify(keyPathToLine(text, line?.line ?? 0).replace(/^config\.?/, "") || "(top)")} nests too deep to read; nothing in a stack file needs more than ${MAX_CONFIG_DEPTH} levels`);
     }
     throw new StackFileError(`${fileName} is not valid YAML: ${error.message.split("\n")[0]}`);
   }
