@@ -24,7 +24,7 @@ export {
 } from "./profiles";
 export { describeCertificate, formatName } from "./describe";
 export type { CertificateDescription } from "./describe";
-export { checkBroughtCa, checkBroughtCaDetailed } from "./checks";
+export { checkBroughtCa, checkBroughtCaDetailed, privateKeyProblem } from "./checks";
 export type { BroughtCa, BroughtCaProblem } from "./checks";
 export { loadIssuer } from "./issuer";
 export type { IssuerContext } from "./issuer";
