@@ -109,11 +109,24 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The few known regions closest to a name (by edit distance of the canonical forms), closest first. */
+/** The name's words in every order, joined (`europe-west1` → `europewest1`, `west1europe`): other clouds' order. */
+function wordOrders(name: string): string[] {
+  const words = name.toLowerCase().split(/[\s_-]+/).filter(Boolean).slice(0, 4);
+  if (words.length < 2) return [canonicalRegionName(name)];
+  const orders: string[] = [];
+  const permute = (rest: string[], done: string[]) => {
+    if (!rest.length) orders.push(done.join(""));
+    rest.forEach((word, i) => permute([...rest.slice(0, i), ...rest.slice(i + 1)], [...done, word]));
+  };
+  permute(words, []);
+  return orders;
+}
+
+/** The few known regions closest to a name (by edit distance of the canonical forms, words in any order), closest first. */
 export function closestRegions(name: string, count = 3): string[] {
-  const wanted = canonicalRegionName(name);
+  const candidates = wordOrders(name);
   return [...AZURE_REGIONS]
-    .map((region) => ({ region, distance: editDistance(wanted, region) }))
+    .map((region) => ({ region, distance: Math.min(...candidates.map((candidate) => editDistance(candidate, region))) }))
     .sort((a, b) => a.distance - b.distance || a.region.localeCompare(b.region))
     .slice(0, count)
     .map(({ region }) => region);

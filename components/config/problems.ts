@@ -90,6 +90,10 @@ function list(values: ReadonlyArray<unknown>): string {
   return values.map((value) => JSON.stringify(value)).join(", ");
 }
 
+function isSafeIntegerBound(issue: core.$ZodIssue): boolean {
+  return (issue.code === "too_big" || issue.code === "too_small") && Math.abs(Number((issue as { maximum?: unknown; minimum?: unknown }).maximum ?? (issue as { minimum?: unknown }).minimum)) >= Number.MAX_SAFE_INTEGER;
+}
+
 /** Says what was expected, in the user's terms, for one zod issue. */
 function explain(issue: core.$ZodIssue, present: boolean, input: unknown): string {
   switch (issue.code) {
@@ -106,6 +110,7 @@ function explain(issue: core.$ZodIssue, present: boolean, input: unknown): strin
           ? `must not be empty`
           : `must be at least ${issue.minimum}`;
     case "too_big":
+      if (isSafeIntegerBound(issue)) return "is out of range: far too large for a whole number";
       return issue.origin === "array"
         ? `allows at most ${issue.maximum} items (Azure's limit per DPS)`
         : issue.origin === "string"
@@ -166,7 +171,10 @@ export function problemsFromZod(
   allowedKeysAt: (segments: ReadonlyArray<PropertyKey>) => string[],
 ): Problem[] {
   const problems: Problem[] = [];
+  const samePath = (a: core.$ZodIssue, b: core.$ZodIssue) => formatPath(a.path) === formatPath(b.path);
   for (const issue of issues) {
+    // zod reports a huge whole number twice (past the safe integers, and past our maximum): keep our maximum.
+    if (isSafeIntegerBound(issue) && issues.some((other) => other !== issue && samePath(other, issue))) continue;
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const segments = [...issue.path, key];
