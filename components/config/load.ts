@@ -60,7 +60,13 @@ export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<Stack
   if (tooDeep) return { ok: false, problems };
   const parsed = stackConfigSchema.safeParse(raw.values);
   if (!parsed.success) {
-    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path))] };
+    const schemaProblems = problemsFromZod(parsed.error.issues, raw.values, (path) => platformKeysAt(path, raw.values)).map((problem) =>
+      // `tenant` without `platform`: a tenant stack that forgot which platform it is on.
+      problem.path === "tenant" && problem.message.startsWith("is not a known key")
+        ? { ...problem, message: "makes this a tenant stack only together with platform: <org>/<project>/<stack> (the platform stack it runs on)" }
+        : problem,
+    );
+    return { ok: false, problems: [...problems, ...schemaProblems] };
   }
   const config = resolveDefaults(parsed.data, raw.location ?? "");
   problems.push(...crossCheckConfig(parsed.data, config, raw.now));
@@ -83,6 +89,16 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
 /** `<tenant>-<name>` unless the name already starts so: two tenants' names cannot collide. */
 export function tenantPrefixed(tenant: string, value: string): string {
   return value.toLowerCase().startsWith(`${tenant}-`) ? value : `${tenant}-${value}`;
+}
+
+/** Keys only a stack that serves tenants uses: a stack without tenants is not told about them. */
+const TENANT_KEYS = new Set(["tenants", "tenantSigning"]);
+
+/** The keys offered at a path of a platform stack: tenant keys only to a stack that uses them. */
+function platformKeysAt(segments: ReadonlyArray<PropertyKey>, values: Record<string, unknown>): string[] {
+  const keys = allowedKeysAt(segments);
+  const servesTenants = Object.keys(values).some((key) => TENANT_KEYS.has(key));
+  return segments.length || servesTenants ? keys : keys.filter((key) => !TENANT_KEYS.has(key));
 }
 
 /** The keys the schema allows at a path (for "unknown key" messages). */

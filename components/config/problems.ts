@@ -3,6 +3,7 @@
  * Secret fields (private keys, webhook URLs) never have their value printed.
  */
 import type { core } from "zod";
+import { SECRET_PLACEHOLDER } from "./limits";
 import { redactSecretQueryValues } from "./redact";
 
 export interface Problem {
@@ -130,6 +131,9 @@ function wrongType(expected: string, input: unknown): string {
   if (typeof input === "number" && !Number.isFinite(input)) {
     return `is out of range: must be a finite number${expected === "int" ? " (a whole number)" : ""}, got ${String(input)}`;
   }
+  if (input === SECRET_PLACEHOLDER && (expected === "object" || expected === "record" || expected === "array")) {
+    return `is a secret as a whole, which the offline plan cannot read; keep the structure in clear and make only its secret fields secret (\`pulumi config set --secret --path '<key>.<field>' …\`)`;
+  }
   const got = input === null ? "it has no value" : `got ${kindOf(input)}`;
   switch (expected) {
     case "string":
@@ -161,6 +165,7 @@ function kindOf(input: unknown): string {
 function article(expected: string): string {
   if (expected === "int") return "a whole number";
   if (expected === "array") return "a list";
+  if (expected === "object" || expected === "record") return "a map";
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
