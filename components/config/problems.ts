@@ -56,7 +56,7 @@ function showJson(value: unknown): string {
 export function describeValue(path: string, value: unknown): string {
   if (value === undefined) return "(missing)";
   const field = lastField(path);
-  if (SECRET_FIELDS.has(field)) return "[secret]";
+  if (SECRET_FIELDS.has(field) || value === SECRET_PLACEHOLDER) return "[secret]";
   if (PEM_FIELDS.has(field) && typeof value === "string") return `"${escapeInvisible(value.split("\n")[0])}…"`;
   const text = redactSecretQueryValues(escapeInvisible(showJson(value)));
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
