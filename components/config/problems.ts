@@ -112,6 +112,9 @@ function explain(issue: core.$ZodIssue, present: boolean, input: unknown): strin
           : `must be at least ${issue.minimum}`;
     case "too_big":
       if (isSafeIntegerBound(issue)) return "is out of range: far too large for a whole number";
+      if (issue.origin === "array" && formatPath(issue.path) === "hubs") {
+        return `allows at most ${issue.maximum} IoT hubs: a subscription holds at most ${issue.maximum}, and a DPS links at most ${issue.maximum}`;
+      }
       return issue.origin === "array"
         ? `allows at most ${issue.maximum} items (Azure's limit per DPS)`
         : issue.origin === "string"
