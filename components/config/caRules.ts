@@ -2,6 +2,8 @@
  * The CA chain, checked at plan time with the same functions the CA provider runs at check and create (certs/):
  * common names, distinct subjects, lifetimes against the issuer and renewal windows (certs/lifecycle.ts), and for a
  * brought CA every check of certs/checks.ts (key matches, is a CA, not expired, chains to its issuer).
+ * Sources: RFC 5280 §4.1.2.5 (a certificate's validity; verifiers stop at the issuer's notAfter), §6.1 and RFC 4158
+ * (path building matches an issuer by subject name, so equal subjects look self-issued), X.520 ub-common-name (64).
  */
 import { X509Certificate } from "crypto";
 import { assertCommonName, checkBroughtCaDetailed, lifecycleProblems, parseCertificatePem } from "../../certs";
