@@ -25,6 +25,21 @@ function load(pem: string): { parsed: ParsedCertificate; x509: X509Certificate }
   return { parsed, x509: new X509Certificate(parsed.der) };
 }
 
+/**
+ * Whether a private key belongs to a certificate: undefined when it does, else why not (never echoing the key). The
+ * brought-CA checks and the proof of possession (components/providers/caVerification.ts) both use it.
+ */
+export function privateKeyProblem(certificate: X509Certificate | string, privateKeyPem: string): string | undefined {
+  let key;
+  try {
+    key = loadPrivateKey(privateKeyPem);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const x509 = typeof certificate === "string" ? new X509Certificate(certificate) : certificate;
+  return x509.checkPrivateKey(key) ? undefined : "private key does not match the certificate's public key";
+}
+
 /** The problems with a brought CA, each tagged with the input it concerns; empty when it is fine. */
 export function checkBroughtCaDetailed(o: BroughtCa): BroughtCaProblem[] {
   const problems: BroughtCaProblem[] = [];
@@ -51,14 +66,8 @@ export function checkBroughtCaDetailed(o: BroughtCa): BroughtCaProblem[] {
     problems.push({ property: "certificatePem", message: `certificate expired (notAfter ${parsed.notAfter.toISOString()})` });
   }
   if (o.privateKeyPem !== undefined && o.privateKeyPem !== "") {
-    try {
-      const key = loadPrivateKey(o.privateKeyPem);
-      if (!x509.checkPrivateKey(key)) {
-        problems.push({ property: "privateKeyPem", message: "private key does not match the certificate's public key" });
-      }
-    } catch (e) {
-      problems.push({ property: "privateKeyPem", message: (e as Error).message });
-    }
+    const keyProblem = privateKeyProblem(x509, o.privateKeyPem);
+    if (keyProblem) problems.push({ property: "privateKeyPem", message: keyProblem });
   }
   if (o.issuerCertificatePem !== undefined && o.issuerCertificatePem !== "") {
     let issuer: ReturnType<typeof load> | undefined;

@@ -24,7 +24,7 @@ export {
 } from "./profiles";
 export { describeCertificate, formatName } from "./describe";
 export type { CertificateDescription } from "./describe";
-export { checkBroughtCa, checkBroughtCaDetailed } from "./checks";
+export { checkBroughtCa, checkBroughtCaDetailed, privateKeyProblem } from "./checks";
 export type { BroughtCa, BroughtCaProblem } from "./checks";
 export { loadIssuer } from "./issuer";
 export type { IssuerContext } from "./issuer";
@@ -33,3 +33,6 @@ export type { SubjectKey } from "./sign";
 export { generateRsaKeyPair, RSA_KEY_SIZES } from "./keys";
 export { assertCommonName, assertRegistrationId, assertVerificationCode, MAX_COMMON_NAME } from "./names";
 export { CLOCK_SKEW_MS, MAX_VALIDITY_DAYS } from "./validity";
+export { lifecycleProblems, plannedNotAfter, renewalDue, renewalHelps, wholeDaysBetween, LIFECYCLE_DAY_MS } from "./lifecycle";
+export type { LifecycleInput, LifecycleProblem } from "./lifecycle";
+export { parseCertificatePem } from "./parse";

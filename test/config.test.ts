@@ -12,6 +12,14 @@ import {
 } from "../components/config";
 import { formatProblem } from "../components/config/problems";
 import { readStackFile } from "../cli/plan/stackFile";
+import { createIntermediateCa, createRootCa } from "../certs";
+
+/** A real chain to bring (RSA-2048 to stay quick), made once. */
+const brought = (() => {
+  const root = createRootCa({ commonName: "Brought Root", keySize: 2048, validityDays: 3650 });
+  const intermediate = createIntermediateCa({ issuer: root, commonName: "Brought Intermediate", keySize: 2048, validityDays: 20 });
+  return { root, intermediate };
+})();
 
 const ROOT = path.resolve(__dirname, "..");
 const EXAMPLE_STACKS = ["dev", "multiregion", "platform", "tenant-customer-a", "tenant-customer-b"];
@@ -188,16 +196,19 @@ describe("cross-checks", () => {
   });
 
   test("webhookUrl and apiVersion without custom allocation are refused", () => {
-    const problems = problemsAfter((v) => Object.assign(v.enrollmentGroups[0], { webhookUrl: "https://fn.example/api/alloc?code=abc", apiVersion: "2021-10-01" }));
+    const problems = problemsAfter((v) => Object.assign(v.enrollmentGroups[0], { webhookUrl: "https://fn.example/api/alloc", apiVersion: "2021-10-01" }));
     expect(problems.map((p) => p.path)).toEqual(["enrollmentGroups[0].webhookUrl", "enrollmentGroups[0].apiVersion"]);
     expect(problems[0].message).toContain("only used with allocationPolicy custom");
   });
 
   test("a webhook URL is never printed: it carries a function key", () => {
     const problems = problemsAfter((v) => Object.assign(v.enrollmentGroups[0], { allocationPolicy: "custom", webhookUrl: "http://fn.example/api?code=SECRETCODE", apiVersion: "2021-10-01" }));
-    expect(problems.map((p) => p.path)).toEqual(["enrollmentGroups[0].webhookUrl"]);
-    expect(formatProblem(problems[0])).not.toContain("SECRETCODE");
-    expect(formatProblem(problems[0])).toContain("[secret]");
+    // Refused as written in clear (it carries code=) and as not https; neither message shows the key.
+    expect(problems.map((p) => p.path)).toEqual(["enrollmentGroups[0].webhookUrl", "enrollmentGroups[0].webhookUrl"]);
+    for (const problem of problems) {
+      expect(formatProblem(problem)).not.toContain("SECRETCODE");
+      expect(formatProblem(problem)).toContain("[secret]");
+    }
   });
 
   test.each([["-starts-with-dash"], ["ends-with-dot."], ["has space"], ["a".repeat(129)], ["slash/inside"]])("enrollment id %j is refused", (id) => {
@@ -230,7 +241,7 @@ describe("cross-checks", () => {
   });
 
   test("a brought CA without its key cannot be proved", () => {
-    const problems = problemsAfter((v) => (v.ca.root.certificatePem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"));
+    const problems = problemsAfter((v) => (v.ca.root.certificatePem = brought.root.certificatePem));
     expect(problems.map((p) => p.path)).toEqual(["ca.root.privateKeyPem", "ca.intermediates[0]"]);
     expect(problems[0].message).toContain("proof of possession");
     expect(problems[1].message).toContain("nothing can sign it");
@@ -238,16 +249,18 @@ describe("cross-checks", () => {
 
   test("a brought root without its key is fine with onUpload and brought intermediates", () => {
     const values = validValues();
-    Object.assign(values.ca.root, { certificatePem: "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n", verification: "onUpload" });
-    Object.assign(values.ca.intermediates[0], { certificatePem: "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n", privateKeyPem: "-----BEGIN PRIVATE KEY-----\nC\n-----END PRIVATE KEY-----\n" });
-    const result = parseStackConfig({ values, location: "westeurope" });
+    Object.assign(values.ca.root, { certificatePem: brought.root.certificatePem, verification: "onUpload" });
+    Object.assign(values.ca.intermediates[0], { certificatePem: brought.intermediate.certificatePem, privateKeyPem: brought.intermediate.privateKeyPem });
+    // As the running program reads it: Pulumi decrypted the key's `secure:` value inside dps-x509:ca.
+    const result = parseStackConfig({ values, location: "westeurope", decryptedKeys: ["dps-x509:ca"] });
     expect(result.ok ? [] : result.problems).toEqual([]);
   });
 
   test("a private key is never printed", () => {
     const problems = problemsAfter((v) => (v.ca.intermediates[0].privateKeyPem = "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----"));
-    expect(problems.map((p) => p.path)).toEqual(["ca.intermediates[0].privateKeyPem"]);
-    expect(formatProblem(problems[0])).not.toContain("TOPSECRET");
+    // Refused twice: written in clear, and given without its certificate; neither message shows it.
+    expect(problems.map((p) => p.path)).toEqual(["ca.intermediates[0].privateKeyPem", "ca.intermediates[0].privateKeyPem"]);
+    for (const problem of problems) expect(formatProblem(problem)).not.toContain("TOPSECRET");
   });
 
   test.each([
@@ -291,7 +304,8 @@ describe("smoke test", () => {
 
   test("needs the key of the group's CA", () => {
     const problems = problemsAfter((v) => {
-      Object.assign(v.ca.intermediates[0], { certificatePem: "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n", verification: "onUpload" });
+      Object.assign(v.ca.root, { certificatePem: brought.root.certificatePem, privateKeyPem: "[secret]" });
+      Object.assign(v.ca.intermediates[0], { certificatePem: brought.intermediate.certificatePem, verification: "onUpload" });
       v.smokeTest = { registrationId: "smoke-device" };
     });
     expect(problems).toEqual([expect.objectContaining({ path: "smokeTest", message: expect.stringContaining("int-ca was brought without its private key") })]);

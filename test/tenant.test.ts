@@ -57,7 +57,7 @@ describe("resolving a tenant against its platform", () => {
   test("a group may not name the platform's CA", () => {
     const problems = problemsOf({ ...oneCa, enrollmentGroups: [{ enrollmentId: "devices", caName: "provider-root-ca" }] });
     expect(problems).toEqual([
-      { path: "enrollmentGroups[0].caName", value: "provider-root-ca", message: expect.stringMatching(/CA of the platform .* may only use its own: customer-a-intermediate-ca/) },
+      { path: "enrollmentGroups[0].caName", value: "provider-root-ca", message: expect.stringMatching(/CA of the platform .* may only use its own CAs: customer-a-intermediate-ca/) },
     ]);
   });
 

@@ -7,6 +7,7 @@
  *
  * npm packages are required inside the functions: this module is serialized into dynamic providers.
  */
+import { redactSecretQueryValues } from "../config/redact";
 import type { TokenCredential } from "@azure/identity";
 import { httpStatusOf, isRetryableStatus, RetryOptions, withRetry } from "./retry";
 
@@ -71,13 +72,13 @@ export function parseDpsConnectionString(connectionString: string): DpsConnectio
   return { hostName: parts.get("hostname")!, sharedAccessKeyName: parts.get("sharedaccesskeyname")!, sharedAccessKey: parts.get("sharedaccesskey")! };
 }
 
-/** Removes secrets from a message: the given values, SAS tokens and signatures, connection-string keys. */
+/** Removes secrets from a message: the given values, SAS tokens and signatures, connection-string keys, webhook keys (`code=`). */
 export function redact(message: string, secrets: readonly (string | undefined)[] = []): string {
   let out = String(message);
   for (const s of secrets) {
     if (s && s.length >= 4) out = out.split(s).join("***");
   }
-  return out
+  return redactSecretQueryValues(out)
     .replace(/SharedAccessSignature\s+[^\s"',]+/gi, "SharedAccessSignature ***")
     .replace(/\bsig=[^&\s"',]+/gi, "sig=***")
     .replace(/(SharedAccessKey\s*=\s*)[^;\s"',]+/gi, "$1***")

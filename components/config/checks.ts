@@ -3,30 +3,39 @@
  * and the rules of the `az` extension. Each rule has its own message naming what is allowed.
  */
 import { checkDayTwo, rotationNames } from "./dayTwoChecks";
+import { revokedDeviceProblems } from "../../certs/deviceCertificate";
+import { checkHubSkus, checkRegions, isDpsApiVersion, webhookUrlProblem } from "./azureRules";
+import { checkCaChain } from "./caRules";
+import { checkGroupSpecs } from "./groupSpecRules";
 import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
 import type { Problem } from "./problems";
+import { checkTwinCollection } from "./twinRules";
 import type { CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
 
-/** DPS names: 3–64 letters, digits and hyphens. */
-const DPS_NAME = /^[A-Za-z0-9-]{3,64}$/;
-/** IoT hub names: 3–50 letters, digits and hyphens, not ending in a hyphen. */
-const HUB_NAME = /^[A-Za-z0-9-]{2,49}[A-Za-z0-9]$/;
+/**
+ * DPS names: 3–64 letters, digits and hyphens, starting and ending with a letter or digit; IoT hub names the same
+ * with 3–50. Source: "Naming rules and restrictions for Azure resources", Microsoft.Devices
+ * (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftdevices).
+ */
+const DPS_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{1,62}[A-Za-z0-9]$/;
+const HUB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]$/;
 /** Resource group names: 1–90 letters, digits, `_ - . ( )`, not ending in a period. */
 const RESOURCE_GROUP_NAME = /^[\w\-.()]{0,89}[\w\-()]$/;
 /** Enrollment and registration ids: 1–128 letters, digits and `- . _ :`, with no special character first or last. */
 const ENROLLMENT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,126}[A-Za-z0-9])?$/;
 /** DPS certificate names: letters, digits, `- . _`. */
 const CERTIFICATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Twin property names Azure reserves. */
-const RESERVED_TWIN_KEYS = new Set(["version", "count", "metadata"]);
 
 const ID_RULE = "1–128 letters, digits and - . _ :, starting and ending with a letter or digit";
 
-export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig): Problem[] {
+export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig, now: Date = new Date()): Problem[] {
   const entries = caEntries(config);
-  return [
+  const problems = [
     ...checkAzureNames(config),
+    ...checkRegions(undefined, parsed.hubs),
+    ...checkHubSkus(config.hubs),
     ...checkCertificateAuthorities(entries, config.ca.root),
+    ...checkCaChain({ root: entries[0], intermediates: entries.slice(1), now }),
     ...checkEnrollmentGroups({
       groups: config.enrollmentGroups,
       givenHubs: parsed.enrollmentGroups.map((group) => group.iotHubs),
@@ -37,6 +46,7 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig): Pro
     ...checkTenantReservations(config),
     ...checkDayTwo(config),
   ];
+  return [...problems, ...checkGroupSpecs(config.enrollmentGroups, problems)];
 }
 
 function checkAzureNames(config: StackConfig): Problem[] {
@@ -45,11 +55,11 @@ function checkAzureNames(config: StackConfig): Problem[] {
     problems.push({ path: "resourceGroupName", value: config.resourceGroupName, message: "allowed: 1–90 letters, digits, _ - . ( ), not ending in a period" });
   }
   if (!DPS_NAME.test(config.dps.name)) {
-    problems.push({ path: "dps.name", value: config.dps.name, message: "allowed: 3–64 letters, digits and hyphens" });
+    problems.push({ path: "dps.name", value: config.dps.name, message: "allowed: 3–64 letters, digits and hyphens, starting and ending with a letter or digit" });
   }
   config.hubs.forEach((hub, i) => {
     if (!HUB_NAME.test(hub.name)) {
-      problems.push({ path: `hubs[${i}].name`, value: hub.name, message: "allowed: 3–50 letters, digits and hyphens, not ending in a hyphen" });
+      problems.push({ path: `hubs[${i}].name`, value: hub.name, message: "allowed: 3–50 letters, digits and hyphens, starting and ending with a letter or digit" });
     }
   });
   problems.push(...duplicates(config.hubs.map((hub) => hub.name), (i) => `hubs[${i}].name`, "hub name"));
@@ -149,11 +159,17 @@ export function checkEnrollmentGroups({ groups, givenHubs: givenHubLists, upload
     });
     problems.push(...duplicates(givenHubs, (j) => `${path}.iotHubs[${j}]`, "hub"));
     problems.push(...checkAllocation(path, group, givenHubLists[i] !== undefined));
-    problems.push(...checkTwin(`${path}.initialTwin.tags`, group.initialTwin?.tags));
-    problems.push(...checkTwin(`${path}.initialTwin.properties.desired`, group.initialTwin?.properties?.desired));
+    problems.push(...checkTwinCollection(`${path}.initialTwin.tags`, group.initialTwin?.tags, "tags"));
+    problems.push(...checkTwinCollection(`${path}.initialTwin.properties.desired`, group.initialTwin?.properties?.desired, "desired"));
     group.revokedDevices.forEach((device, j) => {
+      const at = `${path}.revokedDevices[${j}]`;
       if (!ENROLLMENT_ID.test(device.registrationId) || device.registrationId.length > 64) {
-        problems.push({ path: `${path}.revokedDevices[${j}].registrationId`, value: device.registrationId, message: `allowed: ${ID_RULE}, at most 64 (a certificate CN)` });
+        problems.push({ path: `${at}.registrationId`, value: device.registrationId, message: `allowed: ${ID_RULE}, at most 64 (a certificate CN)` });
+      } else if (device.certificatePem !== SECRET_PLACEHOLDER) {
+        // The revoked-device provider's own check (certs/deviceCertificate.ts).
+        for (const problem of revokedDeviceProblems(device.registrationId, device.certificatePem)) {
+          problems.push({ path: `${at}.${problem.property}`, value: problem.property === "registrationId" ? device.registrationId : device.certificatePem, message: problem.reason.replace(/^"[^"]*" /, "") });
+        }
       }
     });
   });
@@ -176,6 +192,8 @@ function checkCaReference(path: string, caName: string, uploadedCas: string[]): 
 export function checkTenantReservations(config: StackConfig): Problem[] {
   const problems: Problem[] = [];
   const tenants = config.tenants;
+  // A stack that serves no tenants gets no message about tenants (its own limits are checked elsewhere).
+  if (!tenants.length) return problems;
   problems.push(...duplicates(tenants.map((tenant) => tenant.name), (i) => `tenants[${i}].name`, "tenant name"));
   tenants.forEach((tenant, i) => {
     tenants.forEach((other, j) => {
@@ -242,33 +260,16 @@ function checkAllocation(path: string, group: EnrollmentGroupConfig, hubsGiven: 
         problems.push({ path: `${path}.${field}`, value: undefined, message: "is required with allocationPolicy custom (the Azure Function that allocates, and its API version)" });
       }
     }
-    const url = group.webhookUrl;
-    if (url !== undefined && url !== SECRET_PLACEHOLDER && !/^https:\/\/[^\s/]+/.test(url)) {
-      problems.push({ path: `${path}.webhookUrl`, value: url, message: "must be an https:// URL" });
+    const urlProblem = group.webhookUrl === undefined ? undefined : webhookUrlProblem(group.webhookUrl);
+    if (urlProblem) problems.push({ path: `${path}.webhookUrl`, value: group.webhookUrl, message: urlProblem });
+    if (group.apiVersion !== undefined && !isDpsApiVersion(group.apiVersion)) {
+      problems.push({ path: `${path}.apiVersion`, value: group.apiVersion, message: "must be a DPS service API version: YYYY-MM-DD, optionally with -preview (e.g. 2021-10-01)" });
     }
   } else {
     for (const field of ["webhookUrl", "apiVersion"] as const) {
       if (group[field] !== undefined) {
         problems.push({ path: `${path}.${field}`, value: group[field], message: `is only used with allocationPolicy custom, not ${group.allocationPolicy}` });
       }
-    }
-  }
-  return problems;
-}
-
-/** Twin property names: not reserved, no `$` first, no `.` or space (Azure's rules for twin keys). */
-function checkTwin(path: string, properties: Record<string, unknown> | undefined): Problem[] {
-  if (properties === undefined) return [];
-  const problems: Problem[] = [];
-  for (const [key, value] of Object.entries(properties)) {
-    const keyPath = `${path}.${key}`;
-    if (RESERVED_TWIN_KEYS.has(key) || key.startsWith("$")) {
-      problems.push({ path: keyPath, value: key, message: "is a twin property name Azure reserves (version, count, metadata, or starting with $)" });
-    } else if (/[.\s]/.test(key)) {
-      problems.push({ path: keyPath, value: key, message: "twin property names may not contain a period or white space" });
-    }
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      problems.push(...checkTwin(keyPath, value as Record<string, unknown>));
     }
   }
   return problems;

@@ -4,8 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { checkRegions } from "./azureRules";
+import { checkCaChain } from "./caRules";
 import { checkCertificateAuthorities, crossCheckConfig, intermediateEntries } from "./checks";
 import { checkTenantDayTwo } from "./dayTwoChecks";
+import { MAX_CONFIG_DEPTH, tooDeepAt } from "./nesting";
+import { checkSecretsInClear } from "./secretsInClear";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
@@ -15,6 +19,13 @@ export interface RawStackConfig {
   location?: string;
   /** `azure-native:subscriptionId`, when set (adoption builds ARM ids from it). */
   subscriptionId?: string;
+  /**
+   * Full keys whose values Pulumi decrypted for the running program (a `secure:` value at the top or nested): the
+   * secrets-in-clear check cannot judge inside them. Empty in the offline plan, which decrypts nothing.
+   */
+  decryptedKeys?: string[];
+  /** The time the CA lifetimes are judged at (default: now). */
+  now?: Date;
 }
 
 export type ParseResult<C = AnyStackConfig> = { ok: true; config: C } | { ok: false; problems: Problem[] };
@@ -29,33 +40,68 @@ export function isTenantConfig(raw: RawStackConfig): boolean {
   return raw.values.platform !== undefined;
 }
 
+/** Problems found before the schema: secrets in clear, and values nested too deep to check safely. */
+function preSchemaProblems(raw: RawStackConfig): { problems: Problem[]; tooDeep: boolean } {
+  const problems = checkSecretsInClear(raw.values, new Set(raw.decryptedKeys ?? []));
+  let tooDeep = false;
+  for (const [key, value] of Object.entries(raw.values)) {
+    const at = tooDeepAt(value);
+    if (at === undefined) continue;
+    tooDeep = true;
+    problems.push({ path: at ? `${key}${at.startsWith("[") ? "" : "."}${at}` : key, value: "{…}", message: `nests deeper than ${MAX_CONFIG_DEPTH} levels; nothing in this program's config goes that deep (an initial twin allows 10 levels below desired)` });
+  }
+  return { problems, tooDeep };
+}
+
 export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<StackConfig> {
-  const parsed = stackConfigSchema.safeParse(raw.values);
-  const problems: Problem[] = [];
+  const { problems, tooDeep } = preSchemaProblems(raw);
   if (!raw.location) {
     problems.push({ path: "azure-native:location", value: undefined, message: "is not set; every stack needs an Azure region, e.g. `pulumi config set azure-native:location westeurope`" });
+  } else {
+    problems.push(...checkRegions(raw.location, []));
   }
+  if (tooDeep) return { ok: false, problems };
+  const parsed = stackConfigSchema.safeParse(raw.values);
   if (!parsed.success) {
-    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path))] };
+    const schemaProblems = problemsFromZod(parsed.error.issues, raw.values, (path) => platformKeysAt(path, raw.values)).map((problem) =>
+      // `tenant` without `platform`: a tenant stack that forgot which platform it is on.
+      problem.path === "tenant" && problem.message.startsWith("is not a known key")
+        ? { ...problem, message: "makes this a tenant stack only together with platform: <org>/<project>/<stack> (the platform stack it runs on)" }
+        : problem,
+    );
+    return { ok: false, problems: [...problems, ...schemaProblems] };
   }
   const config = { ...resolveDefaults(parsed.data, raw.location ?? ""), adoptExisting: parsed.data.adoptExisting, subscriptionId: raw.subscriptionId };
-  problems.push(...crossCheckConfig(parsed.data, config));
+  problems.push(...crossCheckConfig(parsed.data, config, raw.now));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
 export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantStackConfig> {
+  const { problems, tooDeep } = preSchemaProblems(raw);
+  if (tooDeep) return { ok: false, problems };
   const parsed = tenantStackConfigSchema.safeParse(raw.values);
   if (!parsed.success) {
-    return { ok: false, problems: problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema)) };
+    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema))] };
   }
   const config: TenantStackConfig = { role: "tenant", ...parsed.data };
-  const problems = [...checkCertificateAuthorities(intermediateEntries(config.ca.intermediates)), ...checkTenantDayTwo(config.ca.intermediates)];
+  const entries = intermediateEntries(config.ca.intermediates);
+  problems.push(...checkCertificateAuthorities(entries), ...checkCaChain({ intermediates: entries, now: raw.now ?? new Date() }), ...checkTenantDayTwo(config.ca.intermediates));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
 /** `<tenant>-<name>` unless the name already starts so: two tenants' names cannot collide. */
 export function tenantPrefixed(tenant: string, value: string): string {
   return value.toLowerCase().startsWith(`${tenant}-`) ? value : `${tenant}-${value}`;
+}
+
+/** Keys only a stack that serves tenants uses: a stack without tenants is not told about them. */
+const TENANT_KEYS = new Set(["tenants", "tenantSigning"]);
+
+/** The keys offered at a path of a platform stack: tenant keys only to a stack that uses them. */
+function platformKeysAt(segments: ReadonlyArray<PropertyKey>, values: Record<string, unknown>): string[] {
+  const keys = allowedKeysAt(segments);
+  const servesTenants = Object.keys(values).some((key) => TENANT_KEYS.has(key));
+  return segments.length || servesTenants ? keys : keys.filter((key) => !TENANT_KEYS.has(key));
 }
 
 /** The keys the schema allows at a path (for "unknown key" messages). */
@@ -117,7 +163,7 @@ export function requireStackConfig(raw: RawStackConfig): AnyStackConfig {
 }
 
 /** Keys whose value is a plain string even when it looks like JSON (`"123"` stays a string). */
-const STRING_KEYS = new Set(["resourceGroupName", "armEndpoint"]);
+const STRING_KEYS = new Set(["resourceGroupName", "armEndpoint", "platform", "tenant"]);
 
 /**
  * Picks this program's keys out of a stack's whole config (full keys such as `dps-x509:hubs` to raw strings, the way
@@ -126,7 +172,7 @@ const STRING_KEYS = new Set(["resourceGroupName", "armEndpoint"]);
  * `config.getObject`, so a key holding a nested secret reads without a warning: the program marks the secret fields
  * itself (webhook URLs, private keys).
  */
-export function readRawStackConfig(allConfig: Record<string, string>): RawStackConfig {
+export function readRawStackConfig(allConfig: Record<string, string>, decryptedKeys: string[] = []): RawStackConfig {
   const values: Record<string, unknown> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
   for (const [fullKey, text] of Object.entries(allConfig)) {
@@ -134,7 +180,13 @@ export function readRawStackConfig(allConfig: Record<string, string>): RawStackC
     const key = fullKey.slice(prefix.length);
     values[key] = STRING_KEYS.has(key) ? text : parseConfigValue(text);
   }
-  return { values, location: allConfig["azure-native:location"], subscriptionId: allConfig["azure-native:subscriptionId"] };
+  return { values, location: allConfig["azure-native:location"], subscriptionId: allConfig["azure-native:subscriptionId"], ...(decryptedKeys.length ? { decryptedKeys } : {}) };
+}
+
+/** Whether Pulumi marked a config key secret (`PULUMI_CONFIG_SECRET_KEYS`; internal to the SDK, but stable). */
+function isConfigSecret(key: string): boolean {
+  const runtimeConfig: { isConfigSecret?: (key: string) => boolean } = require("@pulumi/pulumi/runtime/config");
+  return runtimeConfig.isConfigSecret?.(key) ?? false;
 }
 
 /** Pulumi stores a structured value as JSON text and a plain string as itself. */
@@ -152,7 +204,8 @@ function parseConfigValue(text: string): unknown {
  */
 export function loadStackConfig(): AnyStackConfig {
   try {
-    return requireStackConfig(readRawStackConfig(pulumi.runtime.allConfig()));
+    const allConfig = pulumi.runtime.allConfig();
+    return requireStackConfig(readRawStackConfig(allConfig, Object.keys(allConfig).filter(isConfigSecret)));
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;

@@ -3,6 +3,7 @@
  * Parsing and cross-checking live in load.ts and checks.ts.
  */
 import { z } from "zod";
+import { MAX_VALIDITY_DAYS } from "../../certs/validity";
 import { LIMITS } from "./limits";
 
 /** The config namespace: the Pulumi project name. */
@@ -68,7 +69,7 @@ function caEntrySchema(defaultValidityDays: number) {
     /** Subject CN of a generated certificate; for a brought certificate, informational. */
     commonName: z.string().min(1).max(64),
     keySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(4096),
-    validityDays: positiveInt.max(36500).default(defaultValidityDays),
+    validityDays: positiveInt.max(MAX_VALIDITY_DAYS).default(defaultValidityDays),
     upload: z.boolean().default(true),
     verification: z.enum(["proofOfPossession", "onUpload"]).default("proofOfPossession"),
     /** Replace the certificate when it is this close to expiry (shown as a replacement in the preview). */

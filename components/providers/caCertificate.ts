@@ -32,6 +32,10 @@ import {
   assertCommonName,
   RSA_KEY_SIZES,
   MAX_VALIDITY_DAYS,
+  lifecycleProblems,
+  parseCertificatePem,
+  renewalDue,
+  renewalHelps,
 } from "../../certs";
 
 /** Bump when the provider's behaviour changes, so the change is rolled out (an in-place update). */
@@ -80,7 +84,6 @@ export interface CaCertificateOutputs {
 /** Inputs whose change means a new certificate (and key). */
 const REPLACE_ON_CHANGE = ["role", "commonName", "keySize", "validityDays", "pathLength", "issuerCertificatePem", "providedCertificatePem"] as const;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
@@ -128,8 +131,11 @@ export function caInputFailures(news: Partial<CaCertificateInputs>, now?: Date):
   if (renew !== undefined && !isUnknown(renew)) {
     if (!(typeof renew === "number" && Number.isInteger(renew) && renew >= 0)) {
       fail("renewBeforeDays", `renewBeforeDays must be a whole number of days, 0 or more; got ${JSON.stringify(renew)}`);
-    } else if (typeof days === "number" && renew >= days) {
-      fail("renewBeforeDays", `renewBeforeDays (${renew}) must be less than validityDays (${days}), or every run would renew`);
+    } else if (typeof days === "number" && Number.isInteger(days)) {
+      // The rule the plan runs too (certs/lifecycle.ts): against the validity the certificate really gets.
+      for (const problem of lifecycleProblems({ validityDays: days, renewBeforeDays: renew, now: now ?? new Date() })) {
+        if (problem.property === "renewBeforeDays") fail("renewBeforeDays", `renewBeforeDays ${problem.message}`);
+      }
     }
   }
   if (!isSet(news.providerVersion)) fail("providerVersion", "providerVersion must be set");
@@ -213,6 +219,16 @@ function issue(inputs: CaCertificateInputs): CaCertificateOutputs {
   return toOutputs(inputs, ca.certificatePem, ca.privateKeyPem);
 }
 
+/** The notAfter of a known, parsable certificate PEM (an issuer's); undefined otherwise. */
+function notAfterOf(pem: unknown): Date | undefined {
+  if (!isSet(pem) || isUnknown(pem)) return undefined;
+  try {
+    return parseCertificatePem(pem).notAfter;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Which inputs force a new certificate, and whether the certificate is due for renewal at `now`. */
 export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, now: Date = new Date()): pulumi.dynamic.DiffResult {
   const replaces: string[] = [];
@@ -236,9 +252,12 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
   }
   const renew = news.renewBeforeDays;
   if (replaces.length === 0 && typeof renew === "number" && isSet(olds.notAfter)) {
-    const dueAt = new Date(olds.notAfter).getTime() - renew * DAY_MS;
-    if (now.getTime() >= dueAt) {
-      if (isSet(olds.providedCertificatePem)) {
+    if (renewalDue(new Date(olds.notAfter), renew, now)) {
+      const issuerNotAfter = notAfterOf(news.issuerCertificatePem);
+      if (!isSet(olds.providedCertificatePem) && !renewalHelps({ validityDays: news.validityDays, renewBeforeDays: renew, issuerNotAfter, now })) {
+        // A new certificate would be capped by its issuer and due at once: replacing would churn on every `up`.
+        console.error(`dps-x509: CA "${olds.commonName}" expires ${olds.notAfter}, within renewBeforeDays=${renew}, but its issuer expires ${issuerNotAfter?.toISOString()}: a renewed certificate could not last longer; renew the issuer`);
+      } else if (isSet(olds.providedCertificatePem)) {
         // A brought CA cannot be renewed here: say so, do not churn.
         console.error(`dps-x509: brought CA "${olds.commonName}" expires ${olds.notAfter} (within renewBeforeDays=${renew}); bring a renewed certificate`);
       } else {
@@ -258,8 +277,17 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
 
 /** The provider object (tests call its methods directly). */
 export const caCertificateProvider: pulumi.dynamic.ResourceProvider<CaCertificateInputs, CaCertificateOutputs> = {
-  async check(_olds, news) {
-    return { inputs: news, failures: caInputFailures(news) };
+  async check(olds, news) {
+    const failures = caInputFailures(news);
+    // A certificate about to be made must not outlive its issuer (checked against the issuer's real notAfter; an
+    // existing one keeps what it got).
+    const isNew = Object.keys(olds ?? {}).length === 0;
+    const issuerNotAfter = news.role === "intermediate" && !isSet(news.providedCertificatePem) ? notAfterOf(news.issuerCertificatePem) : undefined;
+    if (isNew && issuerNotAfter && typeof news.validityDays === "number" && failures.length === 0) {
+      const problems = lifecycleProblems({ validityDays: news.validityDays, renewBeforeDays: news.renewBeforeDays, issuerNotAfter, now: new Date() });
+      for (const problem of problems) failures.push({ property: problem.property, reason: `${problem.property} ${problem.message}` });
+    }
+    return { inputs: news, failures };
   },
 
   async diff(_id, olds, news) {

@@ -22,6 +22,7 @@
  * No credential is captured: the ARM client builds `DefaultAzureCredential` inside each method, and the CA
  * key arrives as a secret input.
  */
+import { privateKeyProblem } from "../../certs/checks";
 import * as pulumi from "@pulumi/pulumi";
 import type { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
@@ -236,16 +237,12 @@ function keyProblem(certificatePem: string, privateKeyPem: string): { property: 
   } catch {
     return { property: "certificatePem", reason: "certificatePem is not a PEM X.509 certificate" };
   }
-  let key: import("crypto").KeyObject;
-  try {
-    key = crypto.createPrivateKey(privateKeyPem);
-  } catch {
-    return { property: "caPrivateKeyPem", reason: "caPrivateKeyPem is not a PEM private key" };
-  }
-  if (!cert.checkPrivateKey(key)) {
-    return { property: "caPrivateKeyPem", reason: "the private key given does not match the certificate (proof of possession needs the CA's own key)" };
-  }
-  return undefined;
+  // The same check the plan runs on a brought CA (certs/checks.ts).
+  const problem = privateKeyProblem(cert, privateKeyPem);
+  if (problem === undefined) return undefined;
+  return /does not match/.test(problem)
+    ? { property: "caPrivateKeyPem", reason: "the private key given does not match the certificate (proof of possession needs the CA's own key)" }
+    : { property: "caPrivateKeyPem", reason: "caPrivateKeyPem is not a PEM private key" };
 }
 
 /** `certificateName` names the already uploaded DPS certificate. */

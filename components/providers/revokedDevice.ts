@@ -11,6 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { deleteWithEtag } from "./enrollmentCare";
 import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 import { enrollmentIdRule, isValidEnrollmentId } from "../requests/enrollmentGroupRequest";
+import { revokedDeviceProblems } from "../../certs/deviceCertificate";
 
 export const REVOKED_DEVICE_PROVIDER_VERSION = "1";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -79,14 +80,10 @@ async function check(olds: RevokedDeviceProviderInputs, news: RevokedDeviceProvi
     failures.push({ property: "registrationId", reason: `${JSON.stringify(news.registrationId)} is not a valid registration id: ${enrollmentIdRule}` });
   }
   if (known(news.certificatePem)) {
-    let facts: ReturnType<typeof certificateFacts> | undefined;
-    try {
-      facts = certificateFacts(String(news.certificatePem ?? ""));
-    } catch {
-      failures.push({ property: "certificatePem", reason: "is not a PEM X.509 certificate (-----BEGIN CERTIFICATE----- ...)" });
-    }
-    if (facts && known(news.registrationId) && typeof news.registrationId === "string" && (facts.commonName ?? "").toLowerCase() !== news.registrationId.toLowerCase()) {
-      failures.push({ property: "registrationId", reason: `${JSON.stringify(news.registrationId)} must be the certificate's common name (${JSON.stringify(facts.commonName ?? "")}): DPS identifies an X.509 device by its CN` });
+    // The same rule the plan runs (certs/deviceCertificate.ts).
+    const registrationId = known(news.registrationId) && typeof news.registrationId === "string" ? news.registrationId : undefined;
+    for (const problem of revokedDeviceProblems(registrationId ?? "", String(news.certificatePem ?? ""))) {
+      if (problem.property === "certificatePem" || registrationId !== undefined) failures.push({ property: problem.property, reason: problem.reason });
     }
   }
   const host = news.serviceHostName;

@@ -23,6 +23,8 @@ export const platformFactsSchema = z.object({
   caNames: z.array(z.string()),
   enrollmentGroupIds: z.array(z.string()),
   tenantSigning: z.boolean(),
+  /** The platform root's certificate (public), to check brought tenant intermediates against before declaring. */
+  rootCaCertificatePem: z.string().optional(),
   capacity: z.object({
     limits: usage,
     used: usage,

@@ -4,7 +4,9 @@
  */
 import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig, TenantStackConfig } from "../config";
 import { tenantPrefixed } from "../config";
+import { checkCaChain } from "../config/caRules";
 import { checkEnrollmentGroups, checkSmokeTest, intermediateEntries, uploadedCaNames } from "../config/checks";
+import { checkGroupSpecs } from "../config/groupSpecRules";
 import type { Problem } from "../config/problems";
 import type { PlatformFacts } from "./platformOutputs";
 
@@ -45,18 +47,23 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
     ...checkSigning(config, facts),
     ...checkIsolation(config, intermediates, enrollmentGroups, facts),
   ];
-  // Reference checks only once the names are the tenant's: otherwise they would repeat the isolation messages.
-  if (!problems.length) {
-    problems.push(
-      ...checkEnrollmentGroups({
-        groups: enrollmentGroups,
-        givenHubs: config.enrollmentGroups.map((group) => group.iotHubs),
-        uploadedCas: uploadedCaNames(intermediateEntries(intermediates)),
-        hubNames,
-      }),
-      ...checkSmokeTest(smokeTest, enrollmentGroups, intermediateEntries(intermediates)),
-    );
-  }
+  // Every problem at once: the reference checks too, except at a key the isolation check already refused.
+  const refused = new Set(problems.map((problem) => problem.path));
+  const references = [
+    ...checkEnrollmentGroups({
+      groups: enrollmentGroups,
+      givenHubs: config.enrollmentGroups.map((group) => group.iotHubs),
+      uploadedCas: uploadedCaNames(intermediateEntries(intermediates)),
+      hubNames,
+    }),
+    ...checkSmokeTest(smokeTest, enrollmentGroups, intermediateEntries(intermediates)),
+    // The brought intermediates against the platform's root, and lifetimes against its expiry (as the CA provider checks).
+    ...checkCaChain({ intermediates: intermediateEntries(intermediates), externalRootPem: facts.rootCaCertificatePem, now: new Date() }).filter(
+      (problem) => /\.(certificatePem|privateKeyPem|validityDays|renewBeforeDays)$/.test(problem.path) || problem.path.startsWith("ca.root"),
+    ),
+  ].filter((problem) => !refused.has(problem.path));
+  problems.push(...references);
+  problems.push(...checkGroupSpecs(enrollmentGroups, problems, (hub) => facts.hubHostNames[hub] ?? `${hub}.azure-devices.net`));
   problems.push(...checkCapacity(config, intermediates, enrollmentGroups, facts));
   if (problems.length) return { ok: false, problems };
   return {
@@ -109,16 +116,20 @@ function ownerOf(value: string, config: TenantStackConfig, platformNames: string
 function checkIsolation(config: TenantStackConfig, intermediates: CaEntryConfig[], groups: EnrollmentGroupConfig[], facts: PlatformFacts): Problem[] {
   const problems: Problem[] = [];
   const ownCas = intermediates.map((entry) => entry.name);
-  const refuse = (path: string, written: string, resolved: string, platformNames: string[], what: string) => {
+  // What to offer instead depends on the key: a CA reference may name the tenant's own CAs; a name or id of its own
+  // must simply be another one (it gets the tenant's prefix).
+  const ownNameHint = (what: string) => `choose another ${what}: a tenant's ${what}s get its prefix "${config.tenant}-"`;
+  const refuse = (path: string, written: string, resolved: string, platformNames: string[], what: string, hint: string) => {
     const owner = ownerOf(written, config, platformNames, facts) ?? ownerOf(resolved, config, platformNames, facts);
-    if (owner) problems.push({ path, value: written, message: `is a ${what} of ${owner} on the shared DPS; a tenant stack may only use its own: ${ownCas.join(", ")}` });
+    if (owner) problems.push({ path, value: written, message: `is a ${what} of ${owner} on the shared DPS; ${hint}` });
   };
-  config.ca.intermediates.forEach((entry, i) => refuse(`ca.intermediates[${i}].name`, entry.name, intermediates[i].name, facts.caNames, "CA"));
+  const caReferenceHint = `a tenant stack may only use its own CAs: ${ownCas.join(", ")}`;
+  config.ca.intermediates.forEach((entry, i) => refuse(`ca.intermediates[${i}].name`, entry.name, intermediates[i].name, facts.caNames, "CA", ownNameHint("CA name")));
   config.enrollmentGroups.forEach((group, i) => {
-    refuse(`enrollmentGroups[${i}].enrollmentId`, group.enrollmentId, groups[i].enrollmentId, facts.enrollmentGroupIds, "group");
-    refuse(`enrollmentGroups[${i}].caName`, group.caName, groups[i].caName, facts.caNames, "CA");
+    refuse(`enrollmentGroups[${i}].enrollmentId`, group.enrollmentId, groups[i].enrollmentId, facts.enrollmentGroupIds, "group", ownNameHint("enrollment id"));
+    refuse(`enrollmentGroups[${i}].caName`, group.caName, groups[i].caName, facts.caNames, "CA", caReferenceHint);
     if (group.secondaryCaName !== undefined) {
-      refuse(`enrollmentGroups[${i}].secondaryCaName`, group.secondaryCaName, groups[i].secondaryCaName!, facts.caNames, "CA");
+      refuse(`enrollmentGroups[${i}].secondaryCaName`, group.secondaryCaName, groups[i].secondaryCaName!, facts.caNames, "CA", caReferenceHint);
     }
   });
   return problems;

@@ -1,0 +1,274 @@
+/**
+ * The plan and preview share one set of checks. Every check the dynamic providers run in `check` or `create` is
+ * listed here (the list is read from their sources, so a new provider check fails this test until it is listed),
+ * and for each one either
+ * - the stack file can break it: then the provider really refuses such inputs, and the plan refuses the stack file
+ *   that leads to them, before anything is declared; or
+ * - only the program sets it: then the inputs the program really declares for the example stacks pass every
+ *   provider's check.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { createDeviceCertificate, createIntermediateCa, createRootCa } from "../certs";
+import { evaluatePlan } from "../cli/plan/evaluate";
+import { readStackFile } from "../cli/plan/stackFile";
+import { parseStackConfig, type Problem } from "../components/config";
+import { caCertificateProvider, CA_PROVIDER_VERSION } from "../components/providers/caCertificate";
+import { caVerificationProvider } from "../components/providers/caVerification";
+import { dpsCertificateProvider } from "../components/providers/dpsCertificate";
+import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
+import { revokedDeviceProvider } from "../components/providers/revokedDevice";
+
+const ROOT = path.resolve(__dirname, "..");
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+type Provider = { check?: (olds: any, news: any) => Promise<{ failures?: Array<{ property: string; reason: string }> }> };
+const providers: Record<string, Provider> = {
+  CaCertificate: caCertificateProvider as Provider,
+  DpsCertificateUpload: dpsCertificateProvider as Provider,
+  CaVerification: caVerificationProvider as Provider,
+  EnrollmentGroup: enrollmentGroupProvider as Provider,
+  RevokedDevice: revokedDeviceProvider as Provider,
+};
+const sources: Record<string, string[]> = {
+  CaCertificate: ["components/providers/caCertificate.ts"],
+  DpsCertificateUpload: ["components/providers/dpsCertificate.ts"],
+  CaVerification: ["components/providers/caVerification.ts"],
+  EnrollmentGroup: ["components/providers/enrollmentGroup.ts", "components/requests/enrollmentGroupRequest.ts"],
+  RevokedDevice: ["components/providers/revokedDevice.ts", "certs/deviceCertificate.ts"],
+};
+
+/** The input properties a provider's check can refuse, read from its source (and the rule modules it calls). */
+function checkedProperties(provider: string): Set<string> {
+  const found = new Set<string>();
+  for (const file of sources[provider]) {
+    for (const line of fs.readFileSync(path.join(ROOT, file), "utf8").split("\n")) {
+      for (const m of line.matchAll(/(?:fail|add|enumCheck)\(\s*[`"]([A-Za-z.]+)/g)) found.add(m[1]);
+      if (/fail\(|add\(|failures\.push|return \[\{|return \{ property/.test(line)) for (const m of line.matchAll(/property: "([A-Za-z.]+)"/g)) found.add(m[1]);
+      const required = /requiredStringFailures\(news, \[([^\]]*)\]/.exec(line);
+      if (required) {
+        for (const m of required[1].matchAll(/"(\w+)"/g)) found.add(m[1]);
+        if (required[1].includes("IDENTITY_KEYS")) ["subscriptionId", "resourceGroupName", "dpsName", "certificateName"].forEach((key) => found.add(key));
+      }
+      if (/const property = \{/.test(line)) for (const m of line.matchAll(/: "(\w+)"/g)) found.add(m[1]);
+      const loop = /for \(const key of \[([^\]]*)\]/.exec(line);
+      if (loop) for (const m of loop[1].matchAll(/"(\w+)"/g)) found.add(m[1]);
+    }
+  }
+  return found;
+}
+
+// A real chain and device, for the brought-CA and revoked-device rows.
+const root = createRootCa({ commonName: "Cover Root", keySize: 2048, validityDays: 3650 });
+const other = createRootCa({ commonName: "Other Root", keySize: 2048, validityDays: 3650 });
+const intermediate = createIntermediateCa({ issuer: root, commonName: "Cover Intermediate", keySize: 2048, validityDays: 1000 });
+const device = createDeviceCertificate({ issuer: intermediate, registrationId: "device-1", keySize: 2048 });
+
+function validValues(): Record<string, any> {
+  return {
+    resourceGroupName: "iot-rg",
+    dps: { name: "my-dps" },
+    hubs: [{ name: "hub-one" }],
+    ca: { root: { name: "root-ca", commonName: "Root" }, intermediates: [{ name: "int-ca", commonName: "Intermediate" }] },
+    enrollmentGroups: [{ enrollmentId: "group-1", caName: "int-ca" }],
+  };
+}
+
+/** The plan's problems for the stack after `mutate` (as the running program reads it: decrypted secrets). */
+function planProblems(mutate: (values: Record<string, any>) => void): Problem[] {
+  const values = validValues();
+  mutate(values);
+  const result = parseStackConfig({ values, location: "westeurope", decryptedKeys: ["dps-x509:ca", "dps-x509:enrollmentGroups"] });
+  return result.ok ? [] : result.problems;
+}
+
+const caBase = { role: "root", commonName: "Root", keySize: 2048, validityDays: 365, pathLength: 1, providerVersion: CA_PROVIDER_VERSION };
+const caIntermediate = { ...caBase, role: "intermediate", pathLength: undefined, commonName: "Intermediate", issuerCertificatePem: root.certificatePem, issuerPrivateKeyPem: root.privateKeyPem };
+const dpsTarget = { subscriptionId: "sub", resourceGroupName: "rg", dpsName: "dps", certificateName: "root-ca", certificatePem: root.certificatePem, providerVersion: "1" };
+const groupBase = {
+  enrollmentId: "group-1",
+  primaryCaName: "int-ca",
+  provisioningStatus: "enabled",
+  allocationPolicy: "hashed",
+  iotHubHostNames: ["hub-one.azure-devices.net"],
+  reprovisionPolicy: "reprovisionandmigratedata",
+  edgeEnabled: false,
+  serviceHostName: "my-dps.azure-devices-provisioning.net",
+  providerVersion: "1",
+};
+const revokedBase = { registrationId: "device-1", certificatePem: device.certificatePem, serviceHostName: "my-dps.azure-devices-provisioning.net", providerVersion: "1" };
+
+interface FileRow {
+  /** Inputs the provider refuses, as the program would build them from the broken stack file. */
+  inputs: Record<string, unknown>;
+  /** The same mistake in the stack file. */
+  mutate: (values: Record<string, any>) => void;
+  /** Where the plan reports it. */
+  planPath: RegExp;
+}
+type Row = FileRow | { program: string };
+
+/** Every provider check: how a stack file can break it, or why only the program sets it. */
+const table: Record<string, Record<string, Row>> = {
+  CaCertificate: {
+    role: { program: "set by the CA component: root or intermediate" },
+    commonName: { inputs: { ...caBase, commonName: " Root" }, mutate: (v) => (v.ca.root.commonName = " Root"), planPath: /^ca\.root\.commonName$/ },
+    keySize: { inputs: { ...caBase, keySize: 1024 }, mutate: (v) => (v.ca.root.keySize = 1024), planPath: /^ca\.root\.keySize$/ },
+    validityDays: { inputs: { ...caIntermediate, validityDays: 36500 }, mutate: (v) => (v.ca.intermediates[0].validityDays = 36500), planPath: /^ca\.intermediates\[0\]\.validityDays$/ },
+    pathLength: { program: "set by the CA component (1 for the root), not a config key" },
+    renewBeforeDays: { inputs: { ...caBase, renewBeforeDays: 365 }, mutate: (v) => (v.ca.root.renewBeforeDays = 3650), planPath: /^ca\.root\.renewBeforeDays$/ },
+    providerVersion: { program: "the program's constant" },
+    providedCertificatePem: {
+      inputs: { ...caBase, providedCertificatePem: device.certificatePem },
+      mutate: (v) => Object.assign(v.ca.root, { certificatePem: device.certificatePem, verification: "onUpload" }),
+      planPath: /^ca\.root\.certificatePem$/,
+    },
+    providedPrivateKeyPem: {
+      inputs: { ...caBase, providedCertificatePem: root.certificatePem, providedPrivateKeyPem: other.privateKeyPem },
+      mutate: (v) => Object.assign(v.ca.root, { certificatePem: root.certificatePem, privateKeyPem: other.privateKeyPem }),
+      planPath: /^ca\.root\.privateKeyPem$/,
+    },
+    // A brought intermediate is checked against its issuer: an issuer that does not parse.
+    issuerCertificatePem: {
+      inputs: { ...caIntermediate, issuerPrivateKeyPem: undefined, issuerCertificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", providedCertificatePem: intermediate.certificatePem },
+      mutate: (v) => {
+        Object.assign(v.ca.root, { certificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", verification: "onUpload" });
+        Object.assign(v.ca.intermediates[0], { certificatePem: intermediate.certificatePem, verification: "onUpload" });
+      },
+      planPath: /^ca\.root\.certificatePem$/,
+    },
+    // ... and one its issuer did not sign (reported on the intermediate's certificate).
+    "providedCertificatePem (chain)": {
+      inputs: { ...caIntermediate, issuerPrivateKeyPem: undefined, issuerCertificatePem: other.certificatePem, providedCertificatePem: intermediate.certificatePem },
+      mutate: (v) => {
+        Object.assign(v.ca.root, { certificatePem: other.certificatePem, verification: "onUpload" });
+        Object.assign(v.ca.intermediates[0], { certificatePem: intermediate.certificatePem, verification: "onUpload" });
+      },
+      planPath: /^ca\.intermediates\[0\]\.certificatePem$/,
+    },
+    issuerPrivateKeyPem: {
+      inputs: { ...caIntermediate, issuerPrivateKeyPem: undefined },
+      mutate: (v) => Object.assign(v.ca.root, { certificatePem: root.certificatePem, verification: "onUpload" }),
+      planPath: /^ca\.intermediates\[0\]$/,
+    },
+  },
+  DpsCertificateUpload: {
+    subscriptionId: { program: "read from Azure (getClientConfig), or the platform's outputs" },
+    resourceGroupName: { inputs: { ...dpsTarget, resourceGroupName: "" }, mutate: (v) => (v.resourceGroupName = ""), planPath: /^resourceGroupName$/ },
+    dpsName: { inputs: { ...dpsTarget, dpsName: "" }, mutate: (v) => (v.dps.name = ""), planPath: /^dps\.name$/ },
+    certificateName: { inputs: { ...dpsTarget, certificateName: "x".repeat(257) }, mutate: (v) => (v.ca.root.name = "x".repeat(257)), planPath: /^ca\.root\.name$/ },
+    certificatePem: {
+      inputs: { ...dpsTarget, certificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
+      mutate: (v) => Object.assign(v.ca.root, { certificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", verification: "onUpload" }),
+      planPath: /^ca\.root\.certificatePem$/,
+    },
+    isVerified: { program: "derived from verification (a schema enum): always true or false" },
+    armEndpoint: { inputs: { ...dpsTarget, armEndpoint: 42 }, mutate: (v) => (v.armEndpoint = 42), planPath: /^armEndpoint$/ },
+    providerVersion: { program: "the program's constant" },
+  },
+  CaVerification: {
+    subscriptionId: { program: "read from Azure (getClientConfig), or the platform's outputs" },
+    resourceGroupName: { inputs: { ...dpsTarget, caPrivateKeyPem: root.privateKeyPem, resourceGroupName: "" }, mutate: (v) => (v.resourceGroupName = ""), planPath: /^resourceGroupName$/ },
+    dpsName: { inputs: { ...dpsTarget, caPrivateKeyPem: root.privateKeyPem, dpsName: "" }, mutate: (v) => (v.dps.name = ""), planPath: /^dps\.name$/ },
+    certificateName: { inputs: { ...dpsTarget, caPrivateKeyPem: root.privateKeyPem, certificateName: "" }, mutate: (v) => (v.ca.root.name = ""), planPath: /^ca\.root\.name$/ },
+    certificatePem: {
+      inputs: { ...dpsTarget, caPrivateKeyPem: root.privateKeyPem, certificatePem: "not a pem" },
+      mutate: (v) => Object.assign(v.ca.root, { certificatePem: "not a pem", privateKeyPem: root.privateKeyPem }),
+      planPath: /^ca\.root\.certificatePem$/,
+    },
+    caPrivateKeyPem: {
+      inputs: { ...dpsTarget, caPrivateKeyPem: other.privateKeyPem },
+      mutate: (v) => Object.assign(v.ca.root, { certificatePem: root.certificatePem, privateKeyPem: other.privateKeyPem }),
+      planPath: /^ca\.root\.privateKeyPem$/,
+    },
+  },
+  EnrollmentGroup: {
+    enrollmentId: { inputs: { ...groupBase, enrollmentId: "-bad" }, mutate: (v) => (v.enrollmentGroups[0].enrollmentId = "-bad"), planPath: /^enrollmentGroups\[0\]\.enrollmentId$/ },
+    primaryCaName: { inputs: { ...groupBase, primaryCaName: "" }, mutate: (v) => (v.enrollmentGroups[0].caName = ""), planPath: /^enrollmentGroups\[0\]\.caName$/ },
+    secondaryCaName: { inputs: { ...groupBase, secondaryCaName: " " }, mutate: (v) => (v.enrollmentGroups[0].secondaryCaName = " "), planPath: /^enrollmentGroups\[0\]\.secondaryCaName$/ },
+    provisioningStatus: { inputs: { ...groupBase, provisioningStatus: "Enabled" }, mutate: (v) => (v.enrollmentGroups[0].provisioningStatus = "Enabled"), planPath: /^enrollmentGroups\[0\]\.provisioningStatus$/ },
+    allocationPolicy: { inputs: { ...groupBase, allocationPolicy: "Hashed" }, mutate: (v) => (v.enrollmentGroups[0].allocationPolicy = "Hashed"), planPath: /^enrollmentGroups\[0\]\.allocationPolicy$/ },
+    reprovisionPolicy: { inputs: { ...groupBase, reprovisionPolicy: "always" }, mutate: (v) => (v.enrollmentGroups[0].reprovisionPolicy = "always"), planPath: /^enrollmentGroups\[0\]\.reprovisionPolicy$/ },
+    edgeEnabled: { inputs: { ...groupBase, edgeEnabled: "yes" }, mutate: (v) => (v.enrollmentGroups[0].edgeEnabled = "yes"), planPath: /^enrollmentGroups\[0\]\.edgeEnabled$/ },
+    iotHubHostNames: {
+      inputs: { ...groupBase, allocationPolicy: "static", iotHubHostNames: ["a.azure-devices.net", "b.azure-devices.net"] },
+      mutate: (v) => {
+        v.hubs.push({ name: "hub-two" });
+        Object.assign(v.enrollmentGroups[0], { allocationPolicy: "static", iotHubs: ["hub-one", "hub-two"] });
+      },
+      planPath: /^enrollmentGroups\[0\]\.iotHubs$/,
+    },
+    customAllocation: { inputs: { ...groupBase, allocationPolicy: "custom" }, mutate: (v) => (v.enrollmentGroups[0].allocationPolicy = "custom"), planPath: /^enrollmentGroups\[0\]\.(webhookUrl|apiVersion)$/ },
+    "customAllocation.webhookUrl": {
+      inputs: { ...groupBase, allocationPolicy: "custom", customAllocation: { webhookUrl: "http://alloc.example.net/api", apiVersion: "2021-10-01" } },
+      mutate: (v) => Object.assign(v.enrollmentGroups[0], { allocationPolicy: "custom", webhookUrl: "http://alloc.example.net/api", apiVersion: "2021-10-01" }),
+      planPath: /^enrollmentGroups\[0\]\.webhookUrl$/,
+    },
+    "customAllocation.apiVersion": {
+      inputs: { ...groupBase, allocationPolicy: "custom", customAllocation: { webhookUrl: "https://alloc.example.net/api", apiVersion: "v1" } },
+      mutate: (v) => Object.assign(v.enrollmentGroups[0], { allocationPolicy: "custom", webhookUrl: "https://alloc.example.net/api", apiVersion: "v1" }),
+      planPath: /^enrollmentGroups\[0\]\.apiVersion$/,
+    },
+    initialTwin: { inputs: { ...groupBase, initialTwin: { tags: {}, reported: {} } }, mutate: (v) => (v.enrollmentGroups[0].initialTwin = { tags: {}, reported: {} }), planPath: /^enrollmentGroups\[0\]\.initialTwin\.reported$/ },
+    "initialTwin.tags": { inputs: { ...groupBase, initialTwin: { tags: [1] } }, mutate: (v) => (v.enrollmentGroups[0].initialTwin = { tags: [1] }), planPath: /^enrollmentGroups\[0\]\.initialTwin\.tags$/ },
+    "initialTwin.properties": { inputs: { ...groupBase, initialTwin: { properties: 5 } }, mutate: (v) => (v.enrollmentGroups[0].initialTwin = { properties: 5 }), planPath: /^enrollmentGroups\[0\]\.initialTwin\.properties$/ },
+    "initialTwin.properties.desired": {
+      inputs: { ...groupBase, initialTwin: { properties: { desired: "x" } } },
+      mutate: (v) => (v.enrollmentGroups[0].initialTwin = { properties: { desired: "x" } }),
+      planPath: /^enrollmentGroups\[0\]\.initialTwin\.properties\.desired$/,
+    },
+    serviceHostName: { program: "the DPS's host name, from Azure (or the platform's outputs)" },
+    connectionString: { program: "built from the DPS's key, read from Azure" },
+    providerVersion: { program: "the program's constant" },
+  },
+  RevokedDevice: {
+    registrationId: {
+      inputs: { ...revokedBase, registrationId: "device-2" },
+      mutate: (v) => (v.enrollmentGroups[0].revokedDevices = [{ registrationId: "device-2", certificatePem: device.certificatePem }]),
+      planPath: /^enrollmentGroups\[0\]\.revokedDevices\[0\]\.registrationId$/,
+    },
+    certificatePem: {
+      inputs: { ...revokedBase, certificatePem: "not a certificate" },
+      mutate: (v) => (v.enrollmentGroups[0].revokedDevices = [{ registrationId: "device-1", certificatePem: "not a certificate" }]),
+      planPath: /^enrollmentGroups\[0\]\.revokedDevices\[0\]\.certificatePem$/,
+    },
+    serviceHostName: { program: "the DPS's host name, from Azure (or the platform's outputs)" },
+    connectionString: { program: "built from the DPS's key, read from Azure" },
+  },
+};
+
+describe.each(Object.keys(table))("%s", (provider) => {
+  test("every check its provider runs is listed here", () => {
+    const listed = Object.keys(table[provider]);
+    const missing = [...checkedProperties(provider)].filter((property) => !listed.includes(property));
+    expect(missing).toEqual([]);
+  });
+
+  const fileRows = Object.entries(table[provider]).filter((entry): entry is [string, FileRow] => "inputs" in entry[1]);
+  test.each(fileRows)("%s: the provider refuses it, and so does the plan", async (property, row) => {
+    const inputs = Object.fromEntries(Object.entries(row.inputs).filter(([, value]) => value !== undefined));
+    const { failures = [] } = await providers[provider].check!({}, inputs);
+    expect(failures.map((failure) => failure.property)).toContain(property.split(" ")[0]);
+    const problems = planProblems(row.mutate);
+    expect(problems.map((problem) => problem.path)).toEqual(expect.arrayContaining([expect.stringMatching(row.planPath)]));
+  });
+});
+
+describe("what only the program sets passes every provider check, for the example stacks", () => {
+  /** The recorded inputs as a provider's check sees them: secrets and unknowns as Pulumi's unknown value. */
+  const asCheckInputs = (inputs: Record<string, unknown>): Record<string, unknown> =>
+    JSON.parse(JSON.stringify(inputs), (_key, value) => (value === "[secret]" || value === "(known after up)" ? UNKNOWN : value));
+
+  test.each(["dev", "multiregion", "platform"])("Pulumi.%s.yaml", async (stack) => {
+    const result = await evaluatePlan(readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`)), stack);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const dynamic = result.resources.filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic/dps-x509:"));
+    expect(dynamic.length).toBeGreaterThan(0);
+    for (const resource of dynamic) {
+      const kind = resource.type.slice(resource.type.lastIndexOf(":") + 1);
+      const provider = providers[kind];
+      if (!provider?.check) continue;
+      const { failures = [] } = await provider.check({}, asCheckInputs(resource.inputs));
+      expect({ resource: resource.name, failures }).toEqual({ resource: resource.name, failures: [] });
+    }
+  });
+});
