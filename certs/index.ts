@@ -33,3 +33,16 @@ export type { SubjectKey } from "./sign";
 export { generateRsaKeyPair, RSA_KEY_SIZES } from "./keys";
 export { assertCommonName, assertRegistrationId, assertVerificationCode, MAX_COMMON_NAME } from "./names";
 export { CLOCK_SKEW_MS, MAX_VALIDITY_DAYS } from "./validity";
+export { keyObjectSigner, digestSigner, signWith } from "./signer";
+export type { Signer } from "./signer";
+export {
+  loadSignerIssuer,
+  signRootCa,
+  signIntermediateCa,
+  signVerificationCertificate,
+  signDeviceCertificate,
+  assertSubjectKeySize,
+} from "./signerProfiles";
+export type { SignerIssuer } from "./signerProfiles";
+export { createCsr, parseCsr } from "./csr";
+export type { ParsedCsr } from "./csr";
