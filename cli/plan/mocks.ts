@@ -44,6 +44,10 @@ const azureOutputs: Record<string, (inputs: State) => State> = {
       state: "Active",
     },
   }),
+  "azure-native:keyvault:Vault": (inputs) => ({
+    name: inputs.vaultName,
+    properties: { ...(inputs.properties as State), vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/` },
+  }),
   // The CA upload (dynamic provider, components/providers/dpsCertificate.ts): what its create reports.
   "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload": (inputs) => ({
     name: inputs.certificateName,

@@ -19,11 +19,13 @@ import { digestSigner, type Signer } from "../../certs/signer";
 import { httpStatusOf, withRetry } from "./retry";
 
 /** The tag a key made (or imported) by dps-x509 carries: the CA it belongs to. */
-export const CA_KEY_TAG = "dps-x509-ca";
+const CA_KEY_TAG = "dps-x509-ca";
 /** Key Vault's public DNS suffix (Azure public cloud). */
-export const KEY_VAULT_DNS_SUFFIX = "vault.azure.net";
+const KEY_VAULT_DNS_SUFFIX = "vault.azure.net";
 /** Bounds of our retry around each Key Vault call. */
-export const KEY_VAULT_RETRY = { maxAttempts: 5, baseDelayMs: 500, maxTotalWaitMs: 60_000 } as const;
+const KEY_VAULT_RETRY = { maxAttempts: 5, baseDelayMs: 500, maxTotalWaitMs: 60_000 } as const;
+
+export { CA_KEY_TAG, KEY_VAULT_DNS_SUFFIX, KEY_VAULT_RETRY };
 
 /** Test-only seam, like armClient's: a fake credential (and short retry waits). Production code never calls it. */
 export interface KeyVaultTestOverrides {

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkCertificateAuthorities, crossCheckConfig, intermediateEntries } from "./checks";
+import { checkKeyStores } from "./keyStoreChecks";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
@@ -46,7 +47,10 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
     return { ok: false, problems: problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema)) };
   }
   const config: TenantStackConfig = { role: "tenant", ...parsed.data };
-  const problems = checkCertificateAuthorities(intermediateEntries(config.ca.intermediates));
+  const problems = [
+    ...checkCertificateAuthorities(intermediateEntries(config.ca.intermediates)),
+    ...checkKeyStores(intermediateEntries(config.ca.intermediates), config.keyVault, "tenant"),
+  ];
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -92,6 +96,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     tenantSigning: parsed.tenantSigning,
     tenants: parsed.tenants,
     smokeTest: parsed.smokeTest,
+    keyVault: parsed.keyVault,
   };
 }
 

@@ -33,6 +33,7 @@ import {
   RSA_KEY_SIZES,
   MAX_VALIDITY_DAYS,
 } from "../../certs";
+import { existingCaVaultKey, issueCaWithSigners, type KeyStore } from "./caSigning";
 
 /** Bump when the provider's behaviour changes, so the change is rolled out (an in-place update). */
 export const CA_PROVIDER_VERSION = "1";
@@ -52,6 +53,15 @@ export interface CaCertificateInputs {
   issuerPrivateKeyPem?: string;
   providedCertificatePem?: string;
   providedPrivateKeyPem?: string;
+  /** Where the CA's key lives (default state); with keyVault, `vaultUrl`, `keyName` and `hsm` name the key. */
+  keyStore?: KeyStore;
+  /** The CA's name in config: a vault key made for it is tagged with it. */
+  caName?: string;
+  vaultUrl?: string;
+  keyName?: string;
+  hsm?: boolean;
+  /** The issuer's Key Vault key id (intermediates whose root's key is in a vault), instead of issuerPrivateKeyPem. */
+  issuerKeyId?: string;
   providerVersion: string;
 }
 
@@ -66,6 +76,11 @@ export interface CaCertificateOutputs {
   issuerCertificatePem?: string;
   providedCertificatePem?: string;
   providerVersion: string;
+  keyStore?: KeyStore;
+  vaultUrl?: string;
+  keyName?: string;
+  /** The Key Vault key id with its version (keyStore keyVault): all state holds of the key. */
+  keyId?: string;
   certificatePem: string;
   /** PKCS#8 PEM; secret (additionalSecretOutputs); absent for a brought CA without its key. */
   privateKeyPem?: string;
@@ -146,7 +161,13 @@ export function caInputFailures(news: Partial<CaCertificateInputs>, now?: Date):
     fail("providedPrivateKeyPem", "providedPrivateKeyPem is set without providedCertificatePem");
   } else if (news.role === "intermediate") {
     if (!isSet(news.issuerCertificatePem)) fail("issuerCertificatePem", "a generated intermediate needs its issuer's certificate");
-    if (!isSet(news.issuerPrivateKeyPem)) fail("issuerPrivateKeyPem", "a generated intermediate needs its issuer's private key (the root was brought without one?)");
+    if (!isSet(news.issuerPrivateKeyPem) && !isSet(news.issuerKeyId)) fail("issuerPrivateKeyPem", "a generated intermediate needs its issuer's private key or Key Vault key id (the root was brought without one?)");
+  }
+  if (news.keyStore !== undefined && news.keyStore !== "state" && news.keyStore !== "keyVault") fail("keyStore", `keyStore must be "state" or "keyVault"; got ${JSON.stringify(news.keyStore)}`);
+  if (news.keyStore === "keyVault") {
+    if (!isSet(news.vaultUrl)) fail("vaultUrl", "keyStore keyVault needs the vault's URL");
+    if (!isSet(news.keyName)) fail("keyName", "keyStore keyVault needs the key's name");
+    if (isSet(news.providedPrivateKeyPem)) fail("providedPrivateKeyPem", "keyStore keyVault: the key is in the vault; give no private key");
   }
   return failures;
 }
@@ -171,6 +192,7 @@ function toOutputs(inputs: CaCertificateInputs, certificatePem: string, privateK
   if (isSet(inputs.issuerCertificatePem)) outs.issuerCertificatePem = normalizePem(inputs.issuerCertificatePem);
   if (isSet(inputs.providedCertificatePem)) outs.providedCertificatePem = normalizePem(inputs.providedCertificatePem);
   if (privateKeyPem !== undefined) outs.privateKeyPem = privateKeyPem;
+  if (inputs.keyStore === "keyVault") Object.assign(outs, { keyStore: inputs.keyStore, vaultUrl: inputs.vaultUrl, keyName: inputs.keyName });
   return outs;
 }
 
@@ -188,10 +210,37 @@ function sameKey(newPem: string, statePem: string | undefined): boolean {
   }
 }
 
+/** The vault key the inputs name, when the CA's key is in a vault. */
+function vaultKeyRef(inputs: CaCertificateInputs) {
+  return inputs.keyStore === "keyVault" ? { vaultUrl: inputs.vaultUrl!, keyName: inputs.keyName!, hsm: inputs.hsm === true } : undefined;
+}
+
 /** Makes (or imports) the certificate. Throws with the failures' text, never with key material. */
-function issue(inputs: CaCertificateInputs): CaCertificateOutputs {
+async function issue(inputs: CaCertificateInputs): Promise<CaCertificateOutputs> {
   const failures = caInputFailures(inputs);
   if (failures.length) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
+  const vaultKey = vaultKeyRef(inputs);
+  if (isSet(inputs.providedCertificatePem) && vaultKey) {
+    // A brought certificate whose key was imported into the vault: find that key, never make one.
+    const pem = normalizePem(inputs.providedCertificatePem)! + "\n";
+    const key = await existingCaVaultKey(vaultKey, new (require("crypto") as typeof import("crypto")).X509Certificate(pem).publicKey, inputs.caName ?? inputs.commonName);
+    return { ...toOutputs(inputs, pem, undefined), keyId: key.keyId };
+  }
+  if (!isSet(inputs.providedCertificatePem) && (vaultKey || isSet(inputs.issuerKeyId))) {
+    const issued = await issueCaWithSigners({
+      role: inputs.role,
+      caName: inputs.caName ?? inputs.commonName,
+      commonName: inputs.commonName,
+      keySize: inputs.keySize,
+      validityDays: inputs.validityDays,
+      pathLength: effectivePathLength(inputs),
+      vaultKey,
+      issuerCertificatePem: inputs.issuerCertificatePem,
+      issuerPrivateKeyPem: inputs.issuerPrivateKeyPem,
+      issuerKeyId: inputs.issuerKeyId,
+    });
+    return { ...toOutputs(inputs, issued.certificatePem, issued.privateKeyPem), ...(issued.keyId ? { keyId: issued.keyId } : {}) };
+  }
   if (isSet(inputs.providedCertificatePem)) {
     const key = isSet(inputs.providedPrivateKeyPem) ? toPkcs8(inputs.providedPrivateKeyPem) : undefined;
     return toOutputs(inputs, normalizePem(inputs.providedCertificatePem)! + "\n", key);
@@ -226,8 +275,10 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
   for (const key of REPLACE_ON_CHANGE) {
     if (oldComparable[key] !== newComparable[key]) replaces.push(key);
   }
-  // A brought key: compare the new one with the one in state (the state keeps it as PKCS#8).
-  if (isSet(news.providedCertificatePem) || isSet(olds.providedCertificatePem)) {
+  replaces.push(...keyStoreReplaces(olds, news));
+  // A brought key: compare the new one with the one in state (the state keeps it as PKCS#8). A key moving into
+  // the vault is not a new key (update checks the vault holds this very key).
+  if ((isSet(news.providedCertificatePem) || isSet(olds.providedCertificatePem)) && news.keyStore !== "keyVault") {
     const newKey = news.providedPrivateKeyPem;
     if (isUnknown(newKey)) replaces.push("providedPrivateKeyPem");
     else if (isSet(newKey) !== isSet(olds.privateKeyPem) || (isSet(newKey) && !sameKey(newKey, olds.privateKeyPem))) {
@@ -247,13 +298,31 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
       }
     }
   }
-  const inPlace = olds.renewBeforeDays !== renew || olds.providerVersion !== news.providerVersion;
+  const inPlace = olds.renewBeforeDays !== renew || olds.providerVersion !== news.providerVersion || (olds.keyStore ?? "state") !== (news.keyStore ?? "state");
   return {
     changes: replaces.length > 0 || inPlace,
     replaces,
     deleteBeforeReplace: false,
-    stables: replaces.length ? [] : ["certificatePem", "privateKeyPem", "thumbprint", "sha256Thumbprint", "notAfter", "subjectKeyId"],
+    stables: replaces.length ? [] : ["certificatePem", "thumbprint", "sha256Thumbprint", "notAfter", "subjectKeyId"],
   };
+}
+
+/**
+ * state → keyVault is an update (the key was imported: same key, same certificate). keyVault → state, or another
+ * vault or key name, is a new key: a replacement, shown in the plan.
+ */
+function keyStoreReplaces(olds: CaCertificateOutputs, news: CaCertificateInputs): string[] {
+  if (olds.keyStore !== "keyVault") return [];
+  if (news.keyStore !== "keyVault") return ["keyStore"];
+  return (["vaultUrl", "keyName"] as const).filter((key) => olds[key] !== news[key]);
+}
+
+/** The update that moves a CA's key from state to the vault: the vault must hold this certificate's key. */
+async function moveKeyToVault(olds: CaCertificateOutputs, news: CaCertificateInputs): Promise<CaCertificateOutputs> {
+  const crypto = require("crypto") as typeof import("crypto");
+  const key = await existingCaVaultKey(vaultKeyRef(news)!, new crypto.X509Certificate(olds.certificatePem).publicKey, news.caName ?? olds.commonName);
+  const { privateKeyPem: _dropped, ...kept } = olds;
+  return { ...kept, keyStore: "keyVault", vaultUrl: news.vaultUrl, keyName: news.keyName, keyId: key.keyId };
 }
 
 /** The provider object (tests call its methods directly). */
@@ -267,7 +336,7 @@ export const caCertificateProvider: pulumi.dynamic.ResourceProvider<CaCertificat
   },
 
   async create(inputs) {
-    const outs = issue(inputs);
+    const outs = await issue(inputs);
     return { id: outs.sha256Thumbprint, outs };
   },
 
@@ -283,7 +352,8 @@ export const caCertificateProvider: pulumi.dynamic.ResourceProvider<CaCertificat
 
   async update(_id, olds, news) {
     // Only in-place changes reach here (renewBeforeDays, providerVersion): the certificate and key stay.
-    const outs: CaCertificateOutputs = { ...olds, providerVersion: news.providerVersion };
+    const moving = olds.keyStore !== "keyVault" && news.keyStore === "keyVault";
+    const outs: CaCertificateOutputs = { ...(moving ? await moveKeyToVault(olds, news) : olds), providerVersion: news.providerVersion };
     if (news.renewBeforeDays === undefined) delete outs.renewBeforeDays;
     else outs.renewBeforeDays = news.renewBeforeDays;
     return { outs };
@@ -318,6 +388,15 @@ export interface CaCertificateArgs {
   readonly providedPrivateKeyPem?: pulumi.Input<string | undefined>;
   /** Provider version; a change rolls out new provider code without replacing anything. */
   readonly providerVersion?: pulumi.Input<string>;
+  /** Where the CA's key lives; keyVault: `vaultUrl`, `keyName`, `hsm` name the key (state then holds its id). */
+  readonly keyStore?: KeyStore;
+  /** The CA's name in config (tags its vault key). */
+  readonly caName?: string;
+  readonly vaultUrl?: pulumi.Input<string>;
+  readonly keyName?: string;
+  readonly hsm?: boolean;
+  /** The issuer's Key Vault key id (its root's key is in a vault). */
+  readonly issuerKeyId?: pulumi.Input<string | undefined>;
 }
 
 /** One CA certificate, generated once or brought; its private key output is a secret. */
@@ -334,6 +413,8 @@ export class CaCertificate extends pulumi.dynamic.Resource {
   public readonly notAfter!: pulumi.Output<string>;
   /** Subject key identifier, upper-case hex. */
   public readonly subjectKeyId!: pulumi.Output<string>;
+  /** The Key Vault key id with its version (keyStore keyVault); undefined for a key in state. */
+  public readonly keyId!: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: CaCertificateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -348,6 +429,7 @@ export class CaCertificate extends pulumi.dynamic.Resource {
         sha256Thumbprint: undefined,
         notAfter: undefined,
         subjectKeyId: undefined,
+        keyId: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "privateKeyPem"] },
       "dps-x509",

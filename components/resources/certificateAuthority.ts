@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ROOT_PATH_LENGTH } from "../../certs";
 import { CaCertificate, CA_PROVIDER_VERSION } from "../providers/caCertificate";
+import { caKeyName } from "../azure/keyVault";
 
 /** One CA of the config (`ca.root` or `ca.intermediates[i]`). */
 export interface CaEntryArgs {
@@ -22,6 +23,18 @@ export interface CaEntryArgs {
   readonly certificatePem?: string;
   /** The brought CA's private key PEM (a secret); without it the CA cannot sign. */
   readonly privateKeyPem?: pulumi.Input<string>;
+  /** Where the key lives: state (default) or the component's `keyVault`. */
+  readonly keyStore?: "state" | "keyVault";
+}
+
+/** The vault of the CAs with `keyStore: keyVault`. */
+export interface CaKeyVaultArgs {
+  /** `https://<name>.vault.azure.net` (an output when this stack creates the vault: keys are made after it). */
+  readonly vaultUrl: pulumi.Input<string>;
+  /** RSA-HSM keys (premium vault) or RSA. */
+  readonly hsm: boolean;
+  /** What key operations wait for (the vault, its role assignments). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** A root CA declared elsewhere. */
@@ -40,6 +53,8 @@ export interface CertificateAuthorityArgs {
   readonly externalRoot?: ExternalRoot;
   /** Intermediate CAs, signed by the root (path length 0). */
   readonly intermediates: CaEntryArgs[];
+  /** The vault holding the keys of entries with `keyStore: keyVault`. */
+  readonly keyVault?: CaKeyVaultArgs;
 }
 
 /** A CA as the rest of the program sees it. */
@@ -54,8 +69,10 @@ export interface IssuedCa {
   thumbprint: pulumi.Output<string>;
   /** The CaCertificate resource (to depend on). */
   resource: pulumi.Resource;
-  /** Whether the CA's private key is known (generated, or brought with its key). */
+  /** Whether the CA can sign (its key generated, brought, or in the vault). */
   hasPrivateKey: boolean;
+  /** The Key Vault key id with its version (keyStore keyVault), else undefined. */
+  keyId: pulumi.Output<string | undefined>;
 }
 
 /** Problems with the arguments, each naming its config key; empty when fine. Pure: no Pulumi calls. */
@@ -75,9 +92,10 @@ export function certificateAuthorityArgsProblems(args: CertificateAuthorityArgs)
     if (entry.privateKeyPem !== undefined && entry.certificatePem === undefined) {
       problems.push(`${key}.privateKeyPem is set without ${key}.certificatePem`);
     }
+    if (entry.keyStore === "keyVault" && !args.keyVault) problems.push(`${key}.keyStore is keyVault, but no keyVault was given`);
   }
   const rootBroughtWithoutKey = args.root
-    ? args.root.certificatePem !== undefined && args.root.privateKeyPem === undefined
+    ? args.root.certificatePem !== undefined && args.root.privateKeyPem === undefined && args.root.keyStore !== "keyVault"
     : args.externalRoot?.privateKeyPem === undefined;
   args.intermediates.forEach((entry, i) => {
     if (rootBroughtWithoutKey && entry && entry.certificatePem === undefined) {
@@ -102,6 +120,12 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     super("dps-x509:ca:CertificateAuthority", name, {}, opts);
 
     const secretOrUndefined = (value: pulumi.Input<string> | undefined) => (value === undefined ? undefined : pulumi.secret(value));
+    const vaultInputs = (entry: CaEntryArgs) =>
+      entry.keyStore === "keyVault"
+        ? { keyStore: "keyVault" as const, caName: entry.name, vaultUrl: args.keyVault!.vaultUrl, keyName: caKeyName(entry.name), hsm: args.keyVault!.hsm }
+        : {};
+    const vaultOptions = (entry: CaEntryArgs, issuerInVault: boolean) =>
+      entry.keyStore === "keyVault" || issuerInVault ? { dependsOn: args.keyVault?.dependsOn ?? [] } : {};
     const issued = (entry: CaEntryArgs, resource: CaCertificate, hasPrivateKey: boolean): IssuedCa => ({
       name: entry.name,
       certificatePem: resource.certificatePem,
@@ -109,10 +133,11 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       thumbprint: resource.thumbprint,
       resource,
       hasPrivateKey,
+      keyId: resource.keyId,
     });
 
     this.certificates = {};
-    let issuer: { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined> };
+    let issuer: { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined>; keyId?: pulumi.Input<string | undefined>; inVault?: boolean };
     if (args.root) {
       const rootEntry = args.root;
       const root = new CaCertificate(
@@ -127,12 +152,15 @@ export class CertificateAuthority extends pulumi.ComponentResource {
           providedCertificatePem: rootEntry.certificatePem,
           providedPrivateKeyPem: secretOrUndefined(rootEntry.privateKeyPem),
           providerVersion: CA_PROVIDER_VERSION,
+          ...vaultInputs(rootEntry),
         },
-        { parent: this },
+        { parent: this, ...vaultOptions(rootEntry, false) },
       );
-      const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined;
+      const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined || rootEntry.keyStore === "keyVault";
       this.certificates[rootEntry.name] = issued(rootEntry, root, rootHasKey);
-      issuer = { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem };
+      issuer = rootEntry.keyStore === "keyVault"
+        ? { certificatePem: root.certificatePem, privateKeyPem: undefined, keyId: root.keyId, inVault: true }
+        : { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem };
     } else {
       issuer = { certificatePem: args.externalRoot!.certificatePem, privateKeyPem: args.externalRoot!.privateKeyPem };
     }
@@ -149,14 +177,16 @@ export class CertificateAuthority extends pulumi.ComponentResource {
           renewBeforeDays: entry.renewBeforeDays,
           issuerCertificatePem: issuer.certificatePem,
           // Only a generated intermediate needs the root's key to be signed.
-          issuerPrivateKeyPem: brought ? undefined : pulumi.secret(issuer.privateKeyPem),
+          issuerPrivateKeyPem: brought || issuer.inVault ? undefined : pulumi.secret(issuer.privateKeyPem),
+          issuerKeyId: brought ? undefined : issuer.keyId,
           providedCertificatePem: entry.certificatePem,
           providedPrivateKeyPem: secretOrUndefined(entry.privateKeyPem),
           providerVersion: CA_PROVIDER_VERSION,
+          ...vaultInputs(entry),
         },
-        { parent: this },
+        { parent: this, ...vaultOptions(entry, issuer.inVault === true && !brought) },
       );
-      this.certificates[entry.name] = issued(entry, intermediate, !brought || entry.privateKeyPem !== undefined);
+      this.certificates[entry.name] = issued(entry, intermediate, !brought || entry.privateKeyPem !== undefined || entry.keyStore === "keyVault");
     }
 
     this.registerOutputs({

@@ -2,9 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
-import type { CaEntryConfig, StackConfig } from "../config";
+import type { CaEntryConfig, KeyVaultConfig, StackConfig } from "../config";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
+import { CaKeyVault } from "./caKeyVault";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
@@ -22,6 +23,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly config: StackConfig;
   readonly resourceGroup: resources.ResourceGroup;
   readonly ca: CertificateAuthority;
+  /** The vault of CA keys, when `keyVault` is configured. */
+  readonly keyVault?: CaKeyVault;
   readonly provisioning: ProvisioningService;
   /** The subscription of the deployment (and of the DPS). */
   readonly subscriptionId: pulumi.Output<string>;
@@ -42,9 +45,10 @@ export class DpsX509 extends pulumi.ComponentResource {
     );
     const resourceGroupName = this.resourceGroup.name;
 
+    this.keyVault = declareCaKeyVault(this, name, config.keyVault, { resourceGroupName, location: config.location });
     this.ca = new CertificateAuthority(
       `${name}-ca`,
-      { root: caEntryArgs(config.ca.root), intermediates: config.ca.intermediates.map(caEntryArgs) },
+      { root: caEntryArgs(config.ca.root), intermediates: config.ca.intermediates.map(caEntryArgs), keyVault: this.keyVault?.forCertificateAuthority },
       { parent: this },
     );
 
@@ -97,5 +101,17 @@ export function caEntryArgs(entry: CaEntryConfig): CaEntryArgs {
     renewBeforeDays: entry.renewBeforeDays,
     certificatePem: entry.certificatePem,
     privateKeyPem: entry.privateKeyPem === undefined ? undefined : pulumi.secret(entry.privateKeyPem),
+    keyStore: entry.keyStore,
   };
+}
+
+/** The vault of CA keys, when the config names one. */
+export function declareCaKeyVault(
+  parent: pulumi.Resource,
+  name: string,
+  config: KeyVaultConfig | undefined,
+  where: { resourceGroupName?: pulumi.Input<string>; location: string },
+): CaKeyVault | undefined {
+  if (!config) return undefined;
+  return new CaKeyVault(`${name}-keyvault`, { config, ...where }, { parent });
 }
