@@ -17,7 +17,7 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-const USAGE = "usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [--platform-outputs <file.json>] [--json]";
+const USAGE = "usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [--platform-outputs <file.json>] [--tenant-outputs <org/project/stack>=<file.json> ...] [--json]";
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /** The stack file for `--stack <name>`: in the current folder, else in the project's. */
@@ -43,11 +43,11 @@ function readJsonObject(file: string): Record<string, unknown> {
 }
 
 export async function runPlan(argv: string[], io: Io): Promise<number> {
-  let options: { stack?: string; config?: string; json?: boolean; "platform-outputs"?: string };
+  let options: { stack?: string; config?: string; json?: boolean; "platform-outputs"?: string; "tenant-outputs"?: string[] };
   try {
     options = parseArgs({
       args: argv,
-      options: { stack: { type: "string" }, config: { type: "string" }, json: { type: "boolean" }, "platform-outputs": { type: "string" } },
+      options: { stack: { type: "string" }, config: { type: "string" }, json: { type: "boolean" }, "platform-outputs": { type: "string" }, "tenant-outputs": { type: "string", multiple: true } },
     }).values;
   } catch (err) {
     io.stderr(`${(err as Error).message}\n${USAGE}\n`);
@@ -61,14 +61,21 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   const stack = options.stack ?? path.basename(file).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
   let stackFile;
   let platformOutputs: Record<string, unknown> | undefined;
+  let stackOutputs: Record<string, Record<string, unknown>> | undefined;
   try {
     stackFile = readStackFile(file);
     if (options["platform-outputs"]) platformOutputs = readJsonObject(options["platform-outputs"]);
+    // A platform's plan reads its tenants' CSRs from their outputs: `--tenant-outputs my-org/dps-x509/customer-a=a.json`.
+    for (const pair of options["tenant-outputs"] ?? []) {
+      const at = pair.indexOf("=");
+      if (at < 1) throw new Error(`--tenant-outputs ${pair}: give <org>/<project>/<stack>=<file.json>`);
+      (stackOutputs ??= {})[pair.slice(0, at)] = readJsonObject(pair.slice(at + 1));
+    }
   } catch (err) {
     io.stderr(`${(err as Error).message}\n`);
     return 1;
   }
-  const result = await evaluatePlan(stackFile, stack, { platformOutputs });
+  const result = await evaluatePlan(stackFile, stack, { platformOutputs, stackOutputs });
   if (!result.ok) {
     io.stderr(`${path.basename(file)}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
     return 1;

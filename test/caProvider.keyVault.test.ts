@@ -121,7 +121,7 @@ test("proof of possession signed in Key Vault is accepted by the strict ARM serv
   expect((await caVerificationProvider.check!({} as never, inputs)).failures).toEqual([]);
   const signsBefore = kv.server.requests.filter((r) => r.route === "key.sign" && r.status === 200).length;
   const { outs } = await caVerificationProvider.create!(inputs);
-  expect(outs.isVerified).toBe(true);
+  expect(outs!.isVerified).toBe(true);
   expect(kv.server.requests.filter((r) => r.route === "key.sign" && r.status === 200).length).toBe(signsBefore + 1);
   const stored = arm.state.dps("sub", "rg", "dps").get("root-pop")!;
   expect(verifyChain({ root: root.certificatePem, leaf: stored.lastVerificationPem! }).code).toBe(0);

@@ -12,7 +12,7 @@ import { readStackFile } from "../cli/plan/stackFile";
 import { startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
 
 const ROOT = path.resolve(__dirname, "..");
-const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.json"), "utf8")) as Record<string, unknown>;
+const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.signed.json"), "utf8")) as Record<string, unknown>;
 
 const STACKS = ["dev", "multiregion", "tenant-customer-a", "tenant-customer-b"];
 

@@ -100,6 +100,11 @@ const SECRET_OUTPUT_TEXT = "[secret]";
 export interface AzureLikeMocksOptions {
   /** The outputs a StackReference (a tenant's platform) answers with; "[secret]" values count as secret outputs. */
   platformOutputs?: Record<string, unknown>;
+  /**
+   * Outputs of other stacks by their `<org>/<project>/<stack>` name (a platform's tenants); a stack named by neither
+   * this nor `platformOutputs` answers with no outputs, as a tenant stack that has not run `up` yet.
+   */
+  stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 export class AzureLikeMocks implements pulumi.runtime.Mocks {
@@ -114,7 +119,8 @@ export class AzureLikeMocks implements pulumi.runtime.Mocks {
   }
 
   private stackReference(name: string, inputs: State): { id: string; state: State } {
-    const outputs = this.options.platformOutputs;
+    const stackName = String(inputs.name ?? name);
+    const outputs = this.options.stackOutputs?.[stackName] ?? this.options.platformOutputs ?? (this.options.stackOutputs ? {} : undefined);
     if (!outputs) throw new Error(`the mocks have no outputs for the stack reference ${String(inputs.name ?? name)}`);
     const secretOutputNames = Object.keys(outputs).filter((key) => outputs[key] === SECRET_OUTPUT_TEXT);
     return { id: String(inputs.name ?? name), state: { ...inputs, outputs, secretOutputNames } };

@@ -46,10 +46,13 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
   if (!parsed.success) {
     return { ok: false, problems: problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema)) };
   }
-  const config: TenantStackConfig = { role: "tenant", ...parsed.data };
+  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location };
   const problems = [
     ...checkCertificateAuthorities(intermediateEntries(config.ca.intermediates)),
     ...checkKeyStores(intermediateEntries(config.ca.intermediates), config.keyVault, "tenant"),
+    ...(config.keyVault?.create && !raw.location
+      ? [{ path: "azure-native:location", value: undefined, message: "is needed to create the tenant's vault (keyVault.create: true): the region it goes in" }]
+      : []),
   ];
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }

@@ -221,6 +221,8 @@ export interface TenantStackConfig {
   readonly exportIntermediateKeys: boolean;
   readonly smokeTest?: SmokeTestConfig;
   readonly keyVault?: KeyVaultConfig;
+  /** `azure-native:location`, if set: where a vault the tenant creates goes. */
+  readonly location?: string;
 }
 
 export type AnyStackConfig = StackConfig | TenantStackConfig;

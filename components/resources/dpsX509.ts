@@ -6,12 +6,16 @@ import type { CaEntryConfig, KeyVaultConfig, StackConfig } from "../config";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
 import { CaKeyVault } from "./caKeyVault";
+import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
+import type { TenantCsrs } from "../tenant/tenantCsrs";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
 export interface DpsX509Args {
   /** The checked config of a platform stack (components/config/). */
   readonly config: StackConfig;
+  /** The listed tenants' CSRs, read and checked before anything is declared (components/tenant/tenantCsrs.ts). */
+  readonly tenantCsrs?: TenantCsrs[];
 }
 
 /**
@@ -33,6 +37,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly enrollments: EnrollmentSet;
   /** Present when `smokeTest` is configured. */
   readonly smokeTest?: SmokeTest;
+  /** The tenants' intermediates signed from their CSRs, by tenant then CA name. */
+  readonly tenantCertificates: TenantCertificates;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
@@ -83,6 +89,8 @@ export class DpsX509 extends pulumi.ComponentResource {
       globalEndpoint: this.provisioning.globalDeviceEndpoint,
       hubHostName,
     });
+
+    this.tenantCertificates = declareTenantCertificates(this, name, args.tenantCsrs ?? [], this.ca.certificates[config.ca.root.name], config.ca.root.keyStore === "keyVault");
 
     this.registerOutputs({
       idScope: this.provisioning.idScope,
