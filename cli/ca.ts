@@ -3,6 +3,8 @@
  *
  *   ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size N] [--device <id> ...]
  *   ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file>
+ *   ca verification-cert --ca-cert <file> --ca-key-id <Key Vault key id> --code <code> --out <file>
+ *   ca import-key --vault <name> --ca-name <name> --key <file> [--sku premium|standard]
  *   ca inspect <file>
  *
  * Errors print one line on stderr (no stack trace) and exit 1 (2 for usage errors).
@@ -23,6 +25,7 @@ import {
   RsaKeySize,
 } from "../certs";
 import { pemDecodeAll, pemEncode } from "../certs/der";
+import { importKeyCommand, vaultVerificationCert } from "./ca/keyVault";
 
 /** Where runCa writes. `process` fits. */
 export interface CaIo {
@@ -37,6 +40,8 @@ const DEVICE_VALIDITY_DAYS = 365;
 export const USAGE = `usage:
   ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size 2048|3072|4096] [--device <id> ...]
   ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file>
+  ca verification-cert --ca-cert <file> --ca-key-id <Key Vault key id> --code <code> --out <file>
+  ca import-key --vault <name> --ca-name <name> --key <file> [--sku premium|standard]
   ca inspect <file>
 `;
 
@@ -128,10 +133,17 @@ async function verificationCert(args: string[], io: CaIo): Promise<number> {
   const { values } = parse(args, {
     "ca-cert": { type: "string" },
     "ca-key": { type: "string" },
+    "ca-key-id": { type: "string" },
     code: { type: "string" },
     out: { type: "string" },
   });
   const certPath = required(values, "ca-cert");
+  if (values["ca-key-id"] !== undefined) {
+    if (values["ca-key"] !== undefined) throw new UsageError("give --ca-key or --ca-key-id, not both");
+    const certificatePem = readInput(certPath, "--ca-cert");
+    await vaultVerificationCert({ certificatePem, keyId: required(values, "ca-key-id"), code: required(values, "code"), out: required(values, "out") }, io);
+    return 0;
+  }
   const keyPath = required(values, "ca-key");
   const code = required(values, "code");
   const outPath = required(values, "out");
@@ -189,9 +201,18 @@ async function inspect(args: string[], io: CaIo): Promise<number> {
   return 0;
 }
 
+async function importKey(args: string[], io: CaIo): Promise<number> {
+  const { values } = parse(args, { vault: { type: "string" }, "ca-name": { type: "string" }, key: { type: "string" }, sku: { type: "string" } });
+  const keyFile = required(values, "key");
+  readInput(keyFile, "--key");
+  await importKeyCommand({ vault: required(values, "vault"), caName: required(values, "ca-name"), keyFile, sku: values.sku as string | undefined }, io);
+  return 0;
+}
+
 const COMMANDS: Record<string, (args: string[], io: CaIo) => Promise<number>> = {
   chain,
   "verification-cert": verificationCert,
+  "import-key": importKey,
   inspect,
 };
 

@@ -73,6 +73,8 @@ export interface IssuedCa {
   hasPrivateKey: boolean;
   /** The Key Vault key id with its version (keyStore keyVault), else undefined. */
   keyId: pulumi.Output<string | undefined>;
+  /** Whether the key is in the vault (then `privateKeyPem` is undefined and `keyId` names it). */
+  inVault: boolean;
 }
 
 /** Problems with the arguments, each naming its config key; empty when fine. Pure: no Pulumi calls. */
@@ -134,6 +136,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       resource,
       hasPrivateKey,
       keyId: resource.keyId,
+      inVault: entry.keyStore === "keyVault",
     });
 
     this.certificates = {};

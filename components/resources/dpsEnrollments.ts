@@ -148,7 +148,9 @@ export function declareSmokeTest(
       idScope: context.idScope,
       globalEndpoint: context.globalEndpoint,
       issuerCertificatePem: issuer.certificatePem,
-      issuerPrivateKeyPem: issuer.privateKeyPem as pulumi.Output<string>,
+      ...(issuer.inVault
+        ? { issuerKeyId: issuer.keyId as pulumi.Output<string> }
+        : { issuerPrivateKeyPem: issuer.privateKeyPem as pulumi.Output<string> }),
       triggers: [groupResource.etag, issuer.thumbprint],
       expectedHubHostNames: group.iotHubs.map(context.hubHostName),
     },
