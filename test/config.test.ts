@@ -14,7 +14,7 @@ import { formatProblem } from "../components/config/problems";
 import { readStackFile } from "../cli/plan/stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
-const EXAMPLE_STACKS = ["dev", "multiregion", "platform", "tenant-customer-a", "tenant-customer-b"];
+const EXAMPLE_STACKS = ["dev", "multiregion", "platform", "tenant-customer-a", "tenant-customer-b", "keyvault"];
 
 /** A small valid stack, to break one rule at a time. */
 function validValues(): Record<string, any> {
