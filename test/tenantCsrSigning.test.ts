@@ -57,7 +57,7 @@ test("tenant key in state, platform root in state: the CSR verifies, the signed 
   const failures = (await caCertificateProvider.check!({} as never, {
     role: "intermediate", commonName: "x", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION,
     issuerCertificatePem: root.certificatePem, providedCertificatePem: signed.certificatePem, providedPrivateKeyPem: other.privateKeyPem,
-  })).failures;
+  })).failures ?? [];
   expect(failures.map((f) => f.property)).toContain("providedPrivateKeyPem");
 });
 
@@ -84,9 +84,9 @@ test("the platform refuses a tampered CSR, and a CA name without the tenant's pr
   const csr = await request("customer-a-t", "state");
   const root = createRootCa({ commonName: "R", keySize: 2048, validityDays: 10 });
   const tampered = csr.csrPem.replace(/^(-----BEGIN CERTIFICATE REQUEST-----\n.{60})(.)/m, (_m, a, c) => a + (c === "A" ? "B" : "A"));
-  const failures = (await tenantCertificateProvider.check!({} as never, signInputs(tampered, root, "customer-a-t"))).failures;
+  const failures = (await tenantCertificateProvider.check!({} as never, signInputs(tampered, root, "customer-a-t"))).failures ?? [];
   expect(failures.map((f) => f.property)).toEqual(["csrPem"]);
-  const named = (await tenantCertificateProvider.check!({} as never, signInputs(csr.csrPem, root, "customer-b-t"))).failures;
+  const named = (await tenantCertificateProvider.check!({} as never, signInputs(csr.csrPem, root, "customer-b-t"))).failures ?? [];
   expect(named.map((f) => f.property)).toEqual(["caName"]);
   await expect(tenantCertificateProvider.create!(signInputs(csr.csrPem, root, "customer-b-t"))).rejects.toThrow(/must start with "customer-a-"/);
 });

@@ -5,6 +5,8 @@
  * - certs: signing throughput, native vs forge vs an openssl command loop (cli/bench/certs.ts).
  * - enrollmentGroups: 100 groups against the local DPS service server with and without injected 429s
  *   (cli/bench/enrollment.ts).
+ * - keyVault: proof of possession with the CA key in Key Vault vs in state, against the local ARM and Key Vault
+ *   servers: requests per CA and time (cli/bench/keyVault.ts).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -80,6 +82,7 @@ async function main() {
     plan: benchPlan(),
     certs: await optional("certs", "benchCerts"),
     enrollmentGroups: await optional("enrollment", "benchEnrollmentGroups"),
+    keyVault: await optional("keyVault", "benchKeyVault"),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }
