@@ -5,7 +5,7 @@
 import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
 import type { Problem } from "./problems";
 import type { CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
-import { caKeyAvailable, checkKeyStores, checkTenantSigning } from "./keyStoreChecks";
+import { caKeyAvailable, checkKeyStores, checkTenantSigning, checkTenantSigningRoot } from "./keyStoreChecks";
 
 /** DPS names: 3–64 letters, digits and hyphens. */
 const DPS_NAME = /^[A-Za-z0-9-]{3,64}$/;
@@ -37,6 +37,7 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig): Pro
     ...checkTenantReservations(config),
     ...checkKeyStores(entries, config.keyVault, "platform"),
     ...checkTenantSigning(config.tenantSigning),
+    ...checkTenantSigningRoot(config.ca.root, config.tenants),
   ];
 }
 

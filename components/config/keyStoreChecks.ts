@@ -44,3 +44,14 @@ export function checkTenantSigning(tenantSigning: boolean): Problem[] {
     message: "is no longer supported: it exported the root's private key to every tenant. Remove it; list each tenant under tenants with its stack (tenants[i].stack) or its CSRs (tenants[i].csrs), and the platform signs the tenants' CSRs instead (docs/key-vault.md, \"Tenants\")",
   }];
 }
+
+/** A platform that signs its tenants' CSRs needs a root that can sign: generated, brought with its key, or in the vault. */
+export function checkTenantSigningRoot(root: CaEntryConfig, tenants: Array<{ stack?: string; csrs?: Record<string, string> }>): Problem[] {
+  const signs = tenants.findIndex((tenant) => tenant.stack !== undefined || tenant.csrs !== undefined);
+  if (signs < 0 || caKeyAvailable(root)) return [];
+  return [{
+    path: `tenants[${signs}]`,
+    value: undefined,
+    message: "asks the platform to sign tenant CSRs, but ca.root was brought without its key: give ca.root.privateKeyPem (secret) or keep the root's key in Key Vault (keyStore: keyVault)",
+  }];
+}
