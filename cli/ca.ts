@@ -212,8 +212,8 @@ async function importKey(args: string[], io: CaIo): Promise<number> {
 const COMMANDS: Record<string, (args: string[], io: CaIo) => Promise<number>> = {
   chain,
   "verification-cert": verificationCert,
-  "import-key": importKey,
   inspect,
+  "import-key": importKey,
 };
 
 /** Runs one `ca` command; returns the exit code. Never throws. */
