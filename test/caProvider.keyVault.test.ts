@@ -138,3 +138,23 @@ test("proof of possession with a vault key that is not the CA's fails before any
   ).rejects.toThrow(/does not belong to Key Vault key/);
   expect(arm.requests.count()).toBe(armBefore);
 });
+
+test("after a move, the CAs it signed and its proof of possession are updated (not replaced) so state drops the PEM inputs", async () => {
+  const stateRoot = await create({ role: "root", commonName: "Signer Root", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION });
+  const interInputs: CaCertificateInputs = { role: "intermediate", commonName: "Signed Inter", keySize: 2048, validityDays: 100, issuerCertificatePem: stateRoot.certificatePem, issuerPrivateKeyPem: stateRoot.privateKeyPem, providerVersion: CA_PROVIDER_VERSION };
+  const inter = await create(interInputs);
+  const keyIdAfterMove = "https://pki-vault.vault.azure.net/keys/dps-x509-signer-root/0123456789abcdef0123456789abcdef";
+  const movedInputs = { ...interInputs, issuerPrivateKeyPem: undefined, issuerKeyId: keyIdAfterMove };
+  const diff = caDiff(inter, movedInputs);
+  expect(diff).toMatchObject({ changes: true, replaces: [] });
+  const updated = (await provider.update!("id", inter, movedInputs)).outs as CaCertificateOutputs;
+  expect(updated.certificatePem).toBe(inter.certificatePem);
+  expect(updated.issuerKeyId).toBe(keyIdAfterMove);
+  expect(caDiff(updated, movedInputs).changes).toBe(false);
+
+  const target = { subscriptionId: "s", resourceGroupName: "r", dpsName: "d", certificateName: "c", certificatePem: stateRoot.certificatePem, providerVersion: CA_VERIFICATION_PROVIDER_VERSION };
+  const olds = { ...target, isVerified: true, thumbprint: "", etag: "e3" };
+  const popDiff = await caVerificationProvider.diff!("id", olds, { ...target, caKeyId: keyIdAfterMove });
+  expect(popDiff).toMatchObject({ changes: true, replaces: [] });
+  expect((await caVerificationProvider.diff!("id", { ...olds, caKeyId: keyIdAfterMove }, { ...target, caKeyId: keyIdAfterMove })).changes).toBe(false);
+});

@@ -81,6 +81,8 @@ export interface CaCertificateOutputs {
   keyName?: string;
   /** The Key Vault key id with its version (keyStore keyVault): all state holds of the key. */
   keyId?: string;
+  /** The issuer's Key Vault key id, when its key is in a vault. */
+  issuerKeyId?: string;
   certificatePem: string;
   /** PKCS#8 PEM; secret (additionalSecretOutputs); absent for a brought CA without its key. */
   privateKeyPem?: string;
@@ -193,6 +195,7 @@ function toOutputs(inputs: CaCertificateInputs, certificatePem: string, privateK
   if (isSet(inputs.providedCertificatePem)) outs.providedCertificatePem = normalizePem(inputs.providedCertificatePem);
   if (privateKeyPem !== undefined) outs.privateKeyPem = privateKeyPem;
   if (inputs.keyStore === "keyVault") Object.assign(outs, { keyStore: inputs.keyStore, vaultUrl: inputs.vaultUrl, keyName: inputs.keyName });
+  if (isSet(inputs.issuerKeyId)) outs.issuerKeyId = inputs.issuerKeyId;
   return outs;
 }
 
@@ -298,7 +301,12 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
       }
     }
   }
-  const inPlace = olds.renewBeforeDays !== renew || olds.providerVersion !== news.providerVersion || (olds.keyStore ?? "state") !== (news.keyStore ?? "state");
+  // The issuer's key moving into Key Vault (key id instead of PEM) is an update: state stops holding the PEM input.
+  const inPlace =
+    olds.renewBeforeDays !== renew ||
+    olds.providerVersion !== news.providerVersion ||
+    (olds.keyStore ?? "state") !== (news.keyStore ?? "state") ||
+    (olds.issuerKeyId ?? "") !== (news.issuerKeyId ?? "");
   return {
     changes: replaces.length > 0 || inPlace,
     replaces,
@@ -354,6 +362,8 @@ export const caCertificateProvider: pulumi.dynamic.ResourceProvider<CaCertificat
     // Only in-place changes reach here (renewBeforeDays, providerVersion): the certificate and key stay.
     const moving = olds.keyStore !== "keyVault" && news.keyStore === "keyVault";
     const outs: CaCertificateOutputs = { ...(moving ? await moveKeyToVault(olds, news) : olds), providerVersion: news.providerVersion };
+    if (isSet(news.issuerKeyId)) outs.issuerKeyId = news.issuerKeyId;
+    else delete outs.issuerKeyId;
     if (news.renewBeforeDays === undefined) delete outs.renewBeforeDays;
     else outs.renewBeforeDays = news.renewBeforeDays;
     return { outs };

@@ -98,8 +98,11 @@ export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificat
     if (olds.thumbprint && wanted && normalizeThumbprint(olds.thumbprint) !== wanted && !replaces.includes("certificatePem")) {
       replaces.push("thumbprint");
     }
+    // A CA key moving into Key Vault (key id instead of PEM) is an update, so state stops holding the PEM input.
     const updated =
-      olds.providerVersion !== news.providerVersion || normalizeArmEndpoint(olds.armEndpoint) !== normalizeArmEndpoint(news.armEndpoint);
+      olds.providerVersion !== news.providerVersion ||
+      normalizeArmEndpoint(olds.armEndpoint) !== normalizeArmEndpoint(news.armEndpoint) ||
+      (olds.caKeyId ?? "") !== (news.caKeyId ?? "");
     return { changes: replaces.length > 0 || updated, replaces, deleteBeforeReplace: false };
   },
 
