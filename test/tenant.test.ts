@@ -226,3 +226,26 @@ describe("a tenant stack before its platform signed", () => {
     ]);
   });
 });
+
+describe("a tenant stack with its own Key Vault", () => {
+  test("its key is made in its vault, its CA and proof of possession use the key id; no key anywhere", async () => {
+    const allConfig = {
+      "azure-native:location": "westeurope",
+      "dps-x509:platform": "my-org/dps-x509/platform",
+      "dps-x509:tenant": "customer-a",
+      "dps-x509:keyVault": JSON.stringify({ name: "customer-a-kv", sku: "standard", create: true, resourceGroupName: "customer-a-rg" }),
+      "dps-x509:ca": JSON.stringify({ intermediates: [{ name: "intermediate-ca", commonName: "Customer A Intermediate CA", keyStore: "keyVault" }] }),
+      "dps-x509:enrollmentGroups": JSON.stringify([{ enrollmentId: "devices", caName: "intermediate-ca" }]),
+    };
+    const result = await evaluatePlan({ allConfig, secretKeys: [] }, "tenant-customer-a-kv", { platformOutputs: SIGNED_OUTPUTS });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const of = (suffix: string) => result.resources.filter((resource) => resource.type.endsWith(suffix));
+    expect(of("keyvault:Vault")[0].inputs).toMatchObject({ vaultName: "customer-a-kv", resourceGroupName: "customer-a-rg", properties: { sku: { name: "standard" }, enablePurgeProtection: true } });
+    expect(of(":CaKeyRequest")[0].inputs).toMatchObject({ keyStore: "keyVault", vaultUrl: "https://customer-a-kv.vault.azure.net", keyName: "dps-x509-customer-a-intermediate-ca", hsm: false });
+    const ca = of(":CaCertificate")[0];
+    expect(ca.inputs).toMatchObject({ keyStore: "keyVault", keyName: "dps-x509-customer-a-intermediate-ca" });
+    expect(ca.inputs.providedPrivateKeyPem).toBeUndefined();
+    expect(of(":CaVerification")[0].inputs.caPrivateKeyPem).toBeUndefined();
+    expect(JSON.stringify(result)).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  });
+});
