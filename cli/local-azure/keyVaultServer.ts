@@ -22,18 +22,19 @@
  * Test controls: `vault(name, { sku })` declares a vault; `assignRole(oid, role, vaultName?)`;
  * `inject({ status: 429 | 5xx, retryAfter?, count?, route? })`; `requests` (method, route, status, authorized, body).
  */
-import { createHmac, generateKeyPairSync, KeyObject, createPrivateKey, privateEncrypt, randomBytes, randomUUID, constants } from "crypto";
+import { generateKeyPairSync, KeyObject, createPrivateKey, privateEncrypt, randomUUID, constants } from "crypto";
 import * as https from "https";
 import type { IncomingMessage, ServerResponse } from "http";
 import type { AddressInfo } from "net";
 import { listenOnLoopback } from "./listen";
 import { readTestTls } from "./tls";
+import { HttpError, KeyVaultAuth, KEY_VAULT_AUDIENCE, type KeyVaultRole, type KeyVaultRoute } from "./keyVaultAuth";
+
+export { KEY_VAULT_AUDIENCE };
 
 export const KEY_VAULT_API_VERSIONS = ["2025-07-01"];
-export const KEY_VAULT_AUDIENCE = "https://vault.azure.net";
 export const KEY_VAULT_DNS_SUFFIX = "vault.azure.net";
-export type KeyVaultRole = "Key Vault Crypto Officer" | "Key Vault Crypto User";
-export type KeyVaultRoute = "key.create" | "key.import" | "key.get" | "key.sign" | "unknown";
+export type { KeyVaultRole, KeyVaultRoute };
 
 /** DigestInfo prefixes of RSASSA-PKCS1-v1_5 (RFC 8017 §9.2), by JOSE algorithm. */
 const DIGEST_INFO: Record<string, { prefix: Buffer; length: number }> = {
@@ -41,17 +42,6 @@ const DIGEST_INFO: Record<string, { prefix: Buffer; length: number }> = {
   RS384: { prefix: Buffer.from("3041300d060960864801650304020205000430", "hex"), length: 48 },
   RS512: { prefix: Buffer.from("3051300d060960864801650304020305000440", "hex"), length: 64 },
 };
-const ACTIONS: Record<Exclude<KeyVaultRoute, "unknown">, string> = {
-  "key.create": "Microsoft.KeyVault/vaults/keys/create/action",
-  "key.import": "Microsoft.KeyVault/vaults/keys/import/action",
-  "key.get": "Microsoft.KeyVault/vaults/keys/read",
-  "key.sign": "Microsoft.KeyVault/vaults/keys/sign/action",
-};
-const ROLE_ACTIONS: Record<KeyVaultRole, string[]> = {
-  "Key Vault Crypto Officer": Object.values(ACTIONS),
-  "Key Vault Crypto User": [ACTIONS["key.get"], ACTIONS["key.sign"]],
-};
-
 export interface KeyVaultRecordedRequest {
   readonly method: string;
   readonly path: string;
@@ -97,55 +87,16 @@ export interface KeyVaultServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly inner?: string) {
-    super(message);
-  }
-}
-
 const b64url = (buf: Buffer) => buf.toString("base64url");
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export async function startKeyVaultServer(options: { tenantId?: string } = {}): Promise<KeyVaultServer> {
   const tenantId = options.tenantId ?? "72f988bf-86f1-41af-91ab-2d7cd011db47";
-  const secret = randomBytes(32);
+  const auth = new KeyVaultAuth(tenantId);
   const vaults = new Map<string, Vault>();
-  const roles = new Map<string, Set<string>>(); // `${vault|*}/${oid}` → roles
   const requests: KeyVaultRecordedRequest[] = [];
   const faults: Array<{ status: number; retryAfter?: number; remaining: number; route?: KeyVaultRoute }> = [];
   const tls = readTestTls();
-
-  function issueToken(objectId: string, audience: string): string {
-    const header = b64url(Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })));
-    const payload = b64url(Buffer.from(JSON.stringify({ aud: audience, tid: tenantId, oid: objectId, iss: `https://sts.windows.net/${tenantId}/`, exp: nowSeconds() + 3600, nbf: nowSeconds() - 60 })));
-    const signature = b64url(createHmac("sha256", secret).update(`${header}.${payload}`).digest());
-    return `${header}.${payload}.${signature}`;
-  }
-
-  /** The caller's object id, or a 401 as Key Vault gives it. */
-  function authenticate(authorization: string | undefined): string {
-    const m = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(authorization ?? "");
-    if (!m) throw new HttpError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
-    const expected = b64url(createHmac("sha256", secret).update(`${m[1]}.${m[2]}`).digest());
-    if (expected !== m[3]) throw new HttpError(401, "Unauthorized", "AKV10032: Invalid issuer or signature.");
-    const claims = JSON.parse(Buffer.from(m[2], "base64url").toString()) as { aud?: string; tid?: string; oid?: string; exp?: number };
-    if (claims.aud !== KEY_VAULT_AUDIENCE) throw new HttpError(401, "Unauthorized", `AKV10022: Invalid audience. Expected ${KEY_VAULT_AUDIENCE}, found: ${claims.aud}.`);
-    if (claims.tid !== tenantId) throw new HttpError(401, "Unauthorized", `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${tenantId}/.`);
-    if (!claims.exp || claims.exp < nowSeconds()) throw new HttpError(401, "Unauthorized", "AKV10018: Token expired.");
-    if (!claims.oid) throw new HttpError(401, "Unauthorized", "AKV10020: Token has no object id.");
-    return claims.oid;
-  }
-
-  function authorize(vault: Vault, oid: string, route: Exclude<KeyVaultRoute, "unknown">): void {
-    const held = [...(roles.get(`*/${oid}`) ?? []), ...(roles.get(`${vault.name}/${oid}`) ?? [])];
-    if (held.some((role) => ROLE_ACTIONS[role as KeyVaultRole].includes(ACTIONS[route]))) return;
-    throw new HttpError(
-      403,
-      "Forbidden",
-      `Caller is not authorized to perform action on resource. If role assignments were recently changed, please wait several minutes for role assignments to become effective. Caller: oid=${oid};Action: '${ACTIONS[route]}';Resource: '/vaults/${vault.name}'`,
-      "ForbiddenByRbac",
-    );
-  }
 
   function bundle(vault: Vault, name: string, v: StoredVersion) {
     return {
@@ -257,9 +208,9 @@ export async function startKeyVaultServer(options: { tenantId?: string } = {}): 
       }
       let oid: string;
       try {
-        oid = authenticate(req.headers.authorization);
+        oid = auth.authenticate(req.headers.authorization);
       } catch (e) {
-        headers["www-authenticate"] = `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="${KEY_VAULT_AUDIENCE}"`;
+        headers["www-authenticate"] = auth.challenge();
         throw e;
       }
       // Throttling and server errors come to authenticated requests (the challenge is answered first).
@@ -270,7 +221,7 @@ export async function startKeyVaultServer(options: { tenantId?: string } = {}): 
         throw new HttpError(fault.status, fault.status === 429 ? "Throttled" : "InternalServerError", "Injected fault.");
       }
       if (route === "unknown") throw new HttpError(404, "NotFound", `No route ${method} ${url.pathname}.`);
-      authorize(vault, oid, route);
+      auth.authorize(vault.name, oid, route);
       if (text) {
         try {
           body = JSON.parse(text) as Record<string, unknown>;
@@ -308,14 +259,13 @@ export async function startKeyVaultServer(options: { tenantId?: string } = {}): 
       vaults.set(name.toLowerCase(), { name: name.toLowerCase(), sku: o.sku ?? "premium", keys: new Map() });
     },
     assignRole(objectId, role, vaultName) {
-      const key = `${vaultName?.toLowerCase() ?? "*"}/${objectId}`;
-      roles.set(key, new Set([...(roles.get(key) ?? []), role]));
+      auth.assignRole(objectId, role, vaultName);
     },
     credential(objectId) {
       return {
         async getToken(scopes: string | string[]) {
           const scope = Array.isArray(scopes) ? scopes[0] : scopes;
-          return { token: issueToken(objectId, scope.replace(/\/\.default$/, "")), expiresOnTimestamp: Date.now() + 3600_000 };
+          return { token: auth.issueToken(objectId, scope.replace(/\/\.default$/, "")), expiresOnTimestamp: Date.now() + 3600_000 };
         },
       };
     },

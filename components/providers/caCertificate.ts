@@ -33,7 +33,8 @@ import {
   RSA_KEY_SIZES,
   MAX_VALIDITY_DAYS,
 } from "../../certs";
-import { existingCaVaultKey, issueCaWithSigners, type KeyStore } from "./caSigning";
+import type { KeyStore } from "./caSigning";
+import { issueWithKeyStore, keyStoreFailures, keyStoreInPlace, keyStoreReplaces, moveKeyToVault } from "./caKeyStore";
 
 /** Bump when the provider's behaviour changes, so the change is rolled out (an in-place update). */
 export const CA_PROVIDER_VERSION = "1";
@@ -165,12 +166,7 @@ export function caInputFailures(news: Partial<CaCertificateInputs>, now?: Date):
     if (!isSet(news.issuerCertificatePem)) fail("issuerCertificatePem", "a generated intermediate needs its issuer's certificate");
     if (!isSet(news.issuerPrivateKeyPem) && !isSet(news.issuerKeyId)) fail("issuerPrivateKeyPem", "a generated intermediate needs its issuer's private key or Key Vault key id (the root was brought without one?)");
   }
-  if (news.keyStore !== undefined && news.keyStore !== "state" && news.keyStore !== "keyVault") fail("keyStore", `keyStore must be "state" or "keyVault"; got ${JSON.stringify(news.keyStore)}`);
-  if (news.keyStore === "keyVault") {
-    if (!isSet(news.vaultUrl)) fail("vaultUrl", "keyStore keyVault needs the vault's URL");
-    if (!isSet(news.keyName)) fail("keyName", "keyStore keyVault needs the key's name");
-    if (isSet(news.providedPrivateKeyPem)) fail("providedPrivateKeyPem", "keyStore keyVault: the key is in the vault; give no private key");
-  }
+  failures.push(...keyStoreFailures(news));
   return failures;
 }
 
@@ -213,37 +209,13 @@ function sameKey(newPem: string, statePem: string | undefined): boolean {
   }
 }
 
-/** The vault key the inputs name, when the CA's key is in a vault. */
-function vaultKeyRef(inputs: CaCertificateInputs) {
-  return inputs.keyStore === "keyVault" ? { vaultUrl: inputs.vaultUrl!, keyName: inputs.keyName!, hsm: inputs.hsm === true } : undefined;
-}
-
 /** Makes (or imports) the certificate. Throws with the failures' text, never with key material. */
 async function issue(inputs: CaCertificateInputs): Promise<CaCertificateOutputs> {
   const failures = caInputFailures(inputs);
   if (failures.length) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
-  const vaultKey = vaultKeyRef(inputs);
-  if (isSet(inputs.providedCertificatePem) && vaultKey) {
-    // A brought certificate whose key was imported into the vault: find that key, never make one.
-    const pem = normalizePem(inputs.providedCertificatePem)! + "\n";
-    const key = await existingCaVaultKey(vaultKey, new (require("crypto") as typeof import("crypto")).X509Certificate(pem).publicKey, inputs.caName ?? inputs.commonName);
-    return { ...toOutputs(inputs, pem, undefined), keyId: key.keyId };
-  }
-  if (!isSet(inputs.providedCertificatePem) && (vaultKey || isSet(inputs.issuerKeyId))) {
-    const issued = await issueCaWithSigners({
-      role: inputs.role,
-      caName: inputs.caName ?? inputs.commonName,
-      commonName: inputs.commonName,
-      keySize: inputs.keySize,
-      validityDays: inputs.validityDays,
-      pathLength: effectivePathLength(inputs),
-      vaultKey,
-      issuerCertificatePem: inputs.issuerCertificatePem,
-      issuerPrivateKeyPem: inputs.issuerPrivateKeyPem,
-      issuerKeyId: inputs.issuerKeyId,
-    });
-    return { ...toOutputs(inputs, issued.certificatePem, issued.privateKeyPem), ...(issued.keyId ? { keyId: issued.keyId } : {}) };
-  }
+  // A key in Key Vault (the CA's or its issuer's): issued through signers (components/providers/caKeyStore.ts).
+  const throughVault = await issueWithKeyStore(inputs, { toOutputs, pathLength: effectivePathLength(inputs), certificatePem: normalizePem(inputs.providedCertificatePem) });
+  if (throughVault) return throughVault;
   if (isSet(inputs.providedCertificatePem)) {
     const key = isSet(inputs.providedPrivateKeyPem) ? toPkcs8(inputs.providedPrivateKeyPem) : undefined;
     return toOutputs(inputs, normalizePem(inputs.providedCertificatePem)! + "\n", key);
@@ -301,36 +273,13 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
       }
     }
   }
-  // The issuer's key moving into Key Vault (key id instead of PEM) is an update: state stops holding the PEM input.
-  const inPlace =
-    olds.renewBeforeDays !== renew ||
-    olds.providerVersion !== news.providerVersion ||
-    (olds.keyStore ?? "state") !== (news.keyStore ?? "state") ||
-    (olds.issuerKeyId ?? "") !== (news.issuerKeyId ?? "");
+  const inPlace = olds.renewBeforeDays !== renew || olds.providerVersion !== news.providerVersion || keyStoreInPlace(olds, news);
   return {
     changes: replaces.length > 0 || inPlace,
     replaces,
     deleteBeforeReplace: false,
     stables: replaces.length ? [] : ["certificatePem", "thumbprint", "sha256Thumbprint", "notAfter", "subjectKeyId"],
   };
-}
-
-/**
- * state → keyVault is an update (the key was imported: same key, same certificate). keyVault → state, or another
- * vault or key name, is a new key: a replacement, shown in the plan.
- */
-function keyStoreReplaces(olds: CaCertificateOutputs, news: CaCertificateInputs): string[] {
-  if (olds.keyStore !== "keyVault") return [];
-  if (news.keyStore !== "keyVault") return ["keyStore"];
-  return (["vaultUrl", "keyName"] as const).filter((key) => olds[key] !== news[key]);
-}
-
-/** The update that moves a CA's key from state to the vault: the vault must hold this certificate's key. */
-async function moveKeyToVault(olds: CaCertificateOutputs, news: CaCertificateInputs): Promise<CaCertificateOutputs> {
-  const crypto = require("crypto") as typeof import("crypto");
-  const key = await existingCaVaultKey(vaultKeyRef(news)!, new crypto.X509Certificate(olds.certificatePem).publicKey, news.caName ?? olds.commonName);
-  const { privateKeyPem: _dropped, ...kept } = olds;
-  return { ...kept, keyStore: "keyVault", vaultUrl: news.vaultUrl, keyName: news.keyName, keyId: key.keyId };
 }
 
 /** The provider object (tests call its methods directly). */
