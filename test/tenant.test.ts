@@ -249,3 +249,11 @@ describe("a tenant stack with its own Key Vault", () => {
     expect(JSON.stringify(result)).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
   });
 });
+
+test("the offline plan's tree prints each line of what the stack waits for in full", async () => {
+  const { planTree } = await import("../cli/plan/render");
+  const waiting = ["CA customer-a-x: the platform has not signed its CSR yet; ".padEnd(300, "."), "group g: waits for CA customer-a-x"];
+  const tree = planTree({ stack: "s", resources: [], outputs: { waitingFor: waiting } });
+  expect(tree.split("\n")).toEqual(expect.arrayContaining([`    - ${waiting[0]}`, `    - ${waiting[1]}`]));
+  expect(planTree({ stack: "s", resources: [], outputs: { waitingFor: [] } })).toContain("waitingFor: (nothing)");
+});
