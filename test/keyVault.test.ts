@@ -176,3 +176,15 @@ test("the state path keeps its synchronous signer: an intermediate from a state 
   const inter = createIntermediateCa({ issuer: root, commonName: "Sync Inter", keySize: 2048, validityDays: 4 });
   expect(verifyChain({ root: root.certificatePem, leaf: inter.certificatePem }).code).toBe(0);
 });
+
+test("a role assigned moments ago (403 ForbiddenByRbac for a while) is waited for, bounded; a missing role fails naming the roles", async () => {
+  kv.server.requests.length = 0;
+  kv.server.inject({ status: 403, count: 2, route: "key.create" });
+  const key = await createVaultKey({ vaultUrl: STANDARD, name: "rbac-propagating", keySize: 2048, hsm: false, tags: {} });
+  expect(key.keyId).toContain("/keys/rbac-propagating/");
+  expect(kv.server.requests.filter((r) => r.route === "key.create").map((r) => r.status)).toEqual([401, 403, 403, 200]);
+  kv.signInAs("nobody-oid");
+  kv.server.requests.length = 0;
+  await expect(getVaultKey(STANDARD, "rbac-propagating")).rejects.toThrow(/HTTP 403.*Crypto Officer to create or import keys, Crypto User to sign/);
+  expect(kv.server.requests.filter((r) => r.status === 403)).toHaveLength(8);
+});

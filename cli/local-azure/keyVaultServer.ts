@@ -82,7 +82,8 @@ export interface KeyVaultServer {
   credential(objectId: string): { getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp: number }> };
   /** Public halves of a key's versions (for tests: never the private part, as the real service). */
   keyVersions(vaultName: string, keyName: string): Array<{ kid: string; kty: string; n: string; e: string; tags?: Record<string, string> }>;
-  inject(fault: { status: 429 | 500 | 503; retryAfter?: number; count?: number; route?: KeyVaultRoute }): void;
+  /** The next `count` authenticated requests (to `route`) get `status`; 403 as RBAC answers a role not yet in effect. */
+  inject(fault: { status: 403 | 429 | 500 | 503; retryAfter?: number; count?: number; route?: KeyVaultRoute }): void;
   readonly requests: KeyVaultRecordedRequest[];
   close(): Promise<void>;
 }
@@ -218,6 +219,7 @@ export async function startKeyVaultServer(options: { tenantId?: string } = {}): 
       if (fault) {
         fault.remaining -= 1;
         if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
+        if (fault.status === 403) throw new HttpError(403, "Forbidden", "Caller is not authorized to perform action on resource (injected: a role assignment not yet in effect).", "ForbiddenByRbac");
         throw new HttpError(fault.status, fault.status === 429 ? "Throttled" : "InternalServerError", "Injected fault.");
       }
       if (route === "unknown") throw new HttpError(404, "NotFound", `No route ${method} ${url.pathname}.`);

@@ -16,14 +16,17 @@ import type { KeyObject } from "crypto";
 import type { TokenCredential } from "@azure/identity";
 import type { KeyVaultKey } from "@azure/keyvault-keys";
 import { digestSigner, type Signer } from "../../certs/signer";
-import { httpStatusOf, withRetry } from "./retry";
+import { httpStatusOf, isRetryableStatus, withRetry } from "./retry";
 
 /** The tag a key made (or imported) by dps-x509 carries: the CA it belongs to. */
 const CA_KEY_TAG = "dps-x509-ca";
 /** Key Vault's public DNS suffix (Azure public cloud). */
 const KEY_VAULT_DNS_SUFFIX = "vault.azure.net";
-/** Bounds of our retry around each Key Vault call. */
-const KEY_VAULT_RETRY = { maxAttempts: 5, baseDelayMs: 500, maxTotalWaitMs: 60_000 } as const;
+/**
+ * Bounds of our retry around each Key Vault call. 429 and 5xx are retried; so is 403 ForbiddenByRbac, for a while:
+ * a role assigned in the same `up` (the vault's Crypto Officer) takes minutes to reach Key Vault.
+ */
+const KEY_VAULT_RETRY = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 30_000, maxTotalWaitMs: 120_000 } as const;
 
 export { CA_KEY_TAG, KEY_VAULT_DNS_SUFFIX, KEY_VAULT_RETRY };
 
@@ -86,8 +89,18 @@ function keyClient(vaultUrl: string) {
   return new sdk.KeyClient(vaultUrl, credential(), clientOptions(vaultUrl));
 }
 
+/** A 403 from Azure RBAC (not a firewall or a disabled key): the role may still be on its way. */
+function isForbiddenByRbac(e: unknown): boolean {
+  const details = (e as { details?: { error?: { innerError?: { code?: string } } } })?.details;
+  return httpStatusOf(e) === 403 && details?.error?.innerError?.code === "ForbiddenByRbac";
+}
+
 function retried<T>(call: () => Promise<T>): Promise<T> {
-  return withRetry(call, { ...KEY_VAULT_RETRY, baseDelayMs: testOverrides?.baseDelayMs ?? KEY_VAULT_RETRY.baseDelayMs });
+  return withRetry(call, {
+    ...KEY_VAULT_RETRY,
+    baseDelayMs: testOverrides?.baseDelayMs ?? KEY_VAULT_RETRY.baseDelayMs,
+    isRetryable: (e) => isRetryableStatus(httpStatusOf(e)) || isForbiddenByRbac(e),
+  });
 }
 
 /** Azure's error code and message, or the error's message; never a request body. */
@@ -100,7 +113,10 @@ export function keyVaultErrorText(e: unknown): string {
 
 function describe(what: string, e: unknown): Error {
   const status = httpStatusOf(e);
-  return new Error(`Key Vault ${what} failed${status ? ` (HTTP ${status})` : ""}: ${keyVaultErrorText(e)}`);
+  const hint = isForbiddenByRbac(e)
+    ? " (the identity running this needs Key Vault Crypto Officer to create or import keys, Crypto User to sign; a role assigned minutes ago may not have reached the vault yet: run again)"
+    : "";
+  return new Error(`Key Vault ${what} failed${status ? ` (HTTP ${status})` : ""}: ${keyVaultErrorText(e)}${hint}`);
 }
 
 function toVaultKey(key: KeyVaultKey, what: string): VaultKey {
