@@ -9,18 +9,19 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import type { KeyVaultConfig } from "../config";
 import { vaultUrlOf } from "../azure/keyVault";
-import type { CaKeyVaultArgs } from "./certificateAuthority";
+import type { CaKeyVaultRef } from "./certificateAuthority";
 
 /** Built-in role "Key Vault Crypto Officer": every action on keys (create, import, sign, ...). */
 export const KEY_VAULT_CRYPTO_OFFICER_ROLE_ID = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
 /** Built-in role "Key Vault Crypto User": get and sign (and other cryptographic operations), not create. */
 export const KEY_VAULT_CRYPTO_USER_ROLE_ID = "12338af0-0e69-4776-bea7-57ae8d297424";
 
-export interface CaKeyVaultResourceArgs {
+export interface CaKeyVaultArgs {
   /** The `keyVault` config. */
   readonly config: KeyVaultConfig;
   /** Where a created vault goes when the config names no resource group. */
   readonly resourceGroupName?: pulumi.Input<string>;
+  /** Azure region of a created vault. */
   readonly location: string;
 }
 
@@ -31,9 +32,9 @@ export class CaKeyVault extends pulumi.ComponentResource {
   readonly vault?: keyvault.Vault;
   readonly officerRole?: authorization.RoleAssignment;
   /** What the CertificateAuthority takes. */
-  readonly forCertificateAuthority: CaKeyVaultArgs;
+  readonly forCertificateAuthority: CaKeyVaultRef;
 
-  constructor(name: string, args: CaKeyVaultResourceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: CaKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:ca:CaKeyVault", name, {}, opts);
     const config = args.config;
     const dependsOn: pulumi.Resource[] = [];

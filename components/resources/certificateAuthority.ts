@@ -28,7 +28,7 @@ export interface CaEntryArgs {
 }
 
 /** The vault of the CAs with `keyStore: keyVault`. */
-export interface CaKeyVaultArgs {
+export interface CaKeyVaultRef {
   /** `https://<name>.vault.azure.net` (an output when this stack creates the vault: keys are made after it). */
   readonly vaultUrl: pulumi.Input<string>;
   /** RSA-HSM keys (premium vault) or RSA. */
@@ -54,7 +54,7 @@ export interface CertificateAuthorityArgs {
   /** Intermediate CAs, signed by the root (path length 0). */
   readonly intermediates: CaEntryArgs[];
   /** The vault holding the keys of entries with `keyStore: keyVault`. */
-  readonly keyVault?: CaKeyVaultArgs;
+  readonly keyVault?: CaKeyVaultRef;
 }
 
 /** A CA as the rest of the program sees it. */
