@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { runCa } from "../cli/ca";
+import { runDevice } from "../cli/device";
 import { issueThrowawayDeviceInVault } from "../cli/device/vaultIssuer";
 import { createIntermediateCa, createRootCa } from "../certs";
 import { verifyChain } from "./support/openssl";
@@ -64,4 +65,29 @@ test("verification-cert with a vault key that is not the certificate's fails wit
 test("--ca-key and --ca-key-id together are a usage error", async () => {
   const r = io();
   expect(await runCa(["verification-cert", "--ca-cert", "a", "--ca-key", "b", "--ca-key-id", "c", "--code", "ABC", "--out", "o"], r.io)).toBe(2);
+});
+
+test("device register --issuer-from-env with the smoke test's key id: the chain sent is signed in the vault, no key in the env", async () => {
+  const root = createRootCa({ commonName: "Env Root", keySize: 2048, validityDays: 30 });
+  const inter = createIntermediateCa({ issuer: root, commonName: "Env Inter", keySize: 2048, validityDays: 20 });
+  writeFileSync(join(dir, "env-inter.key.pem"), inter.privateKeyPem);
+  const imported = io();
+  expect(await runCa(["import-key", "--vault", "cli-vault", "--ca-name", "env-inter", "--key", join(dir, "env-inter.key.pem")], imported.io)).toBe(0);
+  const keyId = /as (https:\/\/\S+)/.exec(imported.out.join(""))![1];
+  const sent: string[] = [];
+  const out: string[] = [];
+  const signsBefore = kv.server.requests.filter((r) => r.route === "key.sign" && r.status === 200).length;
+  const code = await runDevice(["register", "--issuer-from-env", "--registration-id", "smoke-kv-1", "--id-scope", "0ne00000001"], {
+    stdout: (t) => out.push(t),
+    stderr: () => undefined,
+    env: { DPS_X509_ISSUER_CERT_PEM: inter.certificatePem, DPS_X509_ISSUER_KEY_ID: keyId },
+    registerDevice: async (request) => {
+      sent.push(request.chainPem);
+      return { registrationId: "smoke-kv-1", assignedHub: "hub.azure-devices.net", deviceId: "smoke-kv-1", status: "assigned", substatus: "initialAssignment" } as never;
+    },
+  });
+  expect(code).toBe(0);
+  const [leaf] = sent[0].split(/(?<=-----END CERTIFICATE-----\n)/);
+  expect(verifyChain({ root: root.certificatePem, intermediates: [inter.certificatePem], leaf, extra: ["-purpose", "sslclient"] }).code).toBe(0);
+  expect(kv.server.requests.filter((r) => r.route === "key.sign" && r.status === 200).length).toBe(signsBefore + 1);
 });
