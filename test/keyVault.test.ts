@@ -53,7 +53,7 @@ test("a non-exportable RSA-HSM key on a premium vault: its id has a version, no 
   expect(key.keyType).toBe("RSA-HSM");
   expect(key.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
   const create = kv.server.requests.filter((r) => r.route === "key.create" && r.status === 200).pop()!;
-  expect(create.body).toMatchObject({ kty: "RSA-HSM", key_size: 2048, key_ops: ["sign", "verify"], attributes: { exportable: false } });
+  expect(create.body).toMatchObject({ kty: "RSA-HSM", key_size: 2048, key_ops: ["sign", "verify"], attributes: { enabled: true, exportable: false } });
   for (const version of kv.server.keyVersions("ca-premium", "dps-x509-root-ca")) {
     expect(Object.keys(version).sort()).toEqual(["e", "key_ops", "kid", "kty", "n", "tags"]);
   }

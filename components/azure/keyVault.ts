@@ -145,7 +145,7 @@ export async function createVaultKey(o: { vaultUrl: string; name: string; keySiz
   const client = keyClient(o.vaultUrl);
   try {
     const key = await retried(() =>
-      client.createKey(o.name, o.hsm ? "RSA-HSM" : "RSA", { keySize: o.keySize, keyOps: ["sign", "verify"], exportable: false, tags: o.tags }),
+      client.createKey(o.name, o.hsm ? "RSA-HSM" : "RSA", { keySize: o.keySize, keyOps: ["sign", "verify"], enabled: true, exportable: false, tags: o.tags }),
     );
     return toVaultKey(key, `create key ${o.name}`);
   } catch (e) {
@@ -174,7 +174,7 @@ export async function importVaultKey(o: { vaultUrl: string; name: string; privat
       client.importKey(
         o.name,
         { kty: "RSA", keyOps: ["sign", "verify"], n: bytes(jwk.n), e: bytes(jwk.e), d: bytes(jwk.d), p: bytes(jwk.p), q: bytes(jwk.q), dp: bytes(jwk.dp), dq: bytes(jwk.dq), qi: bytes(jwk.qi) },
-        { hardwareProtected: o.hsm, exportable: false, tags: o.tags },
+        { hardwareProtected: o.hsm, enabled: true, exportable: false, tags: o.tags },
       ),
     );
     return toVaultKey(key, `import key ${o.name}`);
