@@ -36,3 +36,16 @@ export { CLOCK_SKEW_MS, MAX_VALIDITY_DAYS } from "./validity";
 export { lifecycleProblems, plannedNotAfter, renewalDue, renewalHelps, wholeDaysBetween, LIFECYCLE_DAY_MS } from "./lifecycle";
 export type { LifecycleInput, LifecycleProblem } from "./lifecycle";
 export { parseCertificatePem } from "./parse";
+export { keyObjectSigner, digestSigner, signWith } from "./signer";
+export type { Signer } from "./signer";
+export {
+  loadSignerIssuer,
+  signRootCa,
+  signIntermediateCa,
+  signVerificationCertificate,
+  signDeviceCertificate,
+  assertSubjectKeySize,
+} from "./signerProfiles";
+export type { SignerIssuer } from "./signerProfiles";
+export { createCsr, parseCsr } from "./csr";
+export type { ParsedCsr } from "./csr";

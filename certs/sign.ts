@@ -68,8 +68,8 @@ export function subjectKeyOf(publicKey: KeyObject): SubjectKey {
   return { forgeKey: forgePublicKey(publicKey), keyId: keyIdentifierFromSpki(spkiDer(publicKey)) };
 }
 
-/** Builds the TBSCertificate (forge), signs its DER natively, and assembles the Certificate. */
-export function signCertificate(t: CertificateTemplate, signer: SigningKey): { der: Buffer; pem: string } {
+/** Builds the TBSCertificate DER (forge) for `algorithm`, issued by `issuerName` (the subject's own name when absent). */
+export function buildTbsDer(t: CertificateTemplate, algorithm: SignatureAlgorithm, issuerName?: asn1.Asn1): Buffer {
   const cert = pki.createCertificate();
   cert.serialNumber = t.serialHex;
   cert.validity.notBefore = t.notBefore;
@@ -80,19 +80,23 @@ export function signCertificate(t: CertificateTemplate, signer: SigningKey): { d
   cert.setIssuer([]);
   cert.publicKey = t.subjectKey.forgeKey;
   cert.setExtensions(t.extensions);
-  cert.siginfo.algorithmOid = signer.algorithm.oid;
+  cert.siginfo.algorithmOid = algorithm.oid;
   const tbs = forgePki.getTBSCertificate(cert);
   const fields = tbs.value as asn1.Asn1[];
   // [0] version, [1] serial, [2] signature, [3] issuer, [4] validity, [5] subject, [6] SPKI, [7] extensions
-  fields[2] = signer.algorithm.node;
-  fields[3] = signer.issuerName ?? fields[5];
-  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), "binary");
-  const signature = cryptoSign(signer.algorithm.hash, tbsDer, signer.privateKey);
-  const der = derTlv(
-    TAG.SEQUENCE,
-    tbsDer,
-    signer.algorithm.der,
-    derTlv(TAG.BIT_STRING, Buffer.from([0x00]), signature),
-  );
+  fields[2] = algorithm.node;
+  fields[3] = issuerName ?? fields[5];
+  return Buffer.from(asn1.toDer(tbs).getBytes(), "binary");
+}
+
+/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }. */
+export function assembleCertificate(tbsDer: Buffer, algorithm: SignatureAlgorithm, signature: Buffer): { der: Buffer; pem: string } {
+  const der = derTlv(TAG.SEQUENCE, tbsDer, algorithm.der, derTlv(TAG.BIT_STRING, Buffer.from([0x00]), signature));
   return { der, pem: pemEncode("CERTIFICATE", der) };
+}
+
+/** Builds the TBSCertificate (forge), signs its DER natively, and assembles the Certificate. */
+export function signCertificate(t: CertificateTemplate, signer: SigningKey): { der: Buffer; pem: string } {
+  const tbsDer = buildTbsDer(t, signer.algorithm, signer.issuerName);
+  return assembleCertificate(tbsDer, signer.algorithm, cryptoSign(signer.algorithm.hash, tbsDer, signer.privateKey));
 }

@@ -3,6 +3,8 @@
  *
  *   ca chain --out <dir> [--root-cn X] [--intermediate-cn Y] [--key-size N] [--device <id> ...] [--force]
  *   ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file> [--force]
+ *   ca verification-cert --ca-cert <file> --ca-key-id <Key Vault key id> --code <code> --out <file> [--force]
+ *   ca import-key --vault <name> --ca-name <name> --key <file> [--sku premium|standard]
  *   ca inspect <file>
  *
  * Errors print one line on stderr (no stack trace) and exit 1 (2 for usage errors).
@@ -25,6 +27,7 @@ import {
 import { pemDecodeAll, pemEncode } from "../certs/der";
 import { UsageError } from "./cliArgs";
 import { assertWritable, KEY_FILE_MODE, PUBLIC_FILE_MODE, writeFileSafely } from "./ca/safeWrite";
+import { importKeyCommand, vaultVerificationCert } from "./ca/keyVault";
 
 /** Where runCa writes. `process` fits. */
 export interface CaIo {
@@ -47,6 +50,10 @@ export const USAGE = `usage: npm run ca -- <command> [options]
       Keys are written mode 0600; nothing existing is replaced unless --force. Every file written is listed.
   ca verification-cert --ca-cert <file> --ca-key <file> --code <code> --out <file> [--force]
       the proof-of-possession certificate: CN = DPS's verification code, signed by the CA's key
+  ca verification-cert --ca-cert <file> --ca-key-id <Key Vault key id> --code <code> --out <file> [--force]
+      the same, signed in Key Vault by the CA's key there (the key never leaves the vault)
+  ca import-key --vault <name> --ca-name <name> --key <file> [--sku premium|standard]
+      import a CA key kept in state into Key Vault, non-exportable (the move from keyStore: state to keyVault)
   ca inspect <file>
       subject, issuer, validity, key size, key ids and thumbprints of each certificate in a PEM file
 
@@ -152,11 +159,18 @@ async function verificationCert(args: string[], io: CaIo): Promise<number> {
   const { values } = parse(args, {
     "ca-cert": { type: "string" },
     "ca-key": { type: "string" },
+    "ca-key-id": { type: "string" },
     code: { type: "string" },
     out: { type: "string" },
     force: { type: "boolean" },
   });
   const certPath = required(values, "ca-cert");
+  if (values["ca-key-id"] !== undefined) {
+    if (values["ca-key"] !== undefined) throw new UsageError("give --ca-key or --ca-key-id, not both");
+    const certificatePem = readInput(certPath, "--ca-cert");
+    await vaultVerificationCert({ certificatePem, keyId: required(values, "ca-key-id"), code: required(values, "code"), out: required(values, "out") }, io);
+    return 0;
+  }
   const keyPath = required(values, "ca-key");
   const code = required(values, "code");
   const outPath = required(values, "out");
@@ -216,10 +230,19 @@ async function inspect(args: string[], io: CaIo): Promise<number> {
   return 0;
 }
 
+async function importKey(args: string[], io: CaIo): Promise<number> {
+  const { values } = parse(args, { vault: { type: "string" }, "ca-name": { type: "string" }, key: { type: "string" }, sku: { type: "string" } });
+  const keyFile = required(values, "key");
+  readInput(keyFile, "--key");
+  await importKeyCommand({ vault: required(values, "vault"), caName: required(values, "ca-name"), keyFile, sku: values.sku as string | undefined }, io);
+  return 0;
+}
+
 const COMMANDS: Record<string, (args: string[], io: CaIo) => Promise<number>> = {
   chain,
   "verification-cert": verificationCert,
   inspect,
+  "import-key": importKey,
 };
 
 /** Runs one `ca` command; returns the exit code. Never throws. */

@@ -9,7 +9,8 @@
  */
 import { readFileSync } from "fs";
 import { parseArgs } from "util";
-import { ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/resources/smokeTestCommand";
+import { ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "../components/resources/smokeTestCommand";
+import { issueThrowawayDeviceInVault } from "./device/vaultIssuer";
 import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice, loadDeviceCredentials } from "./device/credentials";
 import { explainRefusal, formatRefusal } from "./device/explain";
 import { registerX509Device } from "./device/register";
@@ -44,7 +45,9 @@ The device's certificate, from files:
   --registration-id <id>      optional: must be the certificate's CN, which is the default
 or issued now from an intermediate (RSA-2048, valid one day, sent with the intermediate):
   --issuer-cert <file> --issuer-key <file> --registration-id <id>
+  --issuer-cert <file> --issuer-key-id <Key Vault key id> --registration-id <id>   signed in Key Vault
   --issuer-from-env --registration-id <id>    the issuer from ${ISSUER_CERT_ENV} and ${ISSUER_KEY_ENV}
+                                              (or ${ISSUER_KEY_ID_ENV}, a Key Vault key id)
 
   --expect-hub <host>         fail unless the device lands on this hub (repeat for any of several)
   --attempts <n>              try up to n times (default 1): a CA verified or a group changed seconds ago
@@ -78,6 +81,7 @@ function parseRegisterArgs(args: string[]) {
         "registration-id": { type: "string" },
         "issuer-cert": { type: "string" },
         "issuer-key": { type: "string" },
+        "issuer-key-id": { type: "string" },
         "issuer-from-env": { type: "boolean" },
         "expect-hub": { type: "string", multiple: true },
         attempts: { type: "string" },
@@ -109,9 +113,9 @@ export function normalizeEndpoint(value: string): string {
 }
 
 /** The device's credentials from whichever source the flags name (exactly one). */
-function credentialsFrom(values: RegisterValues, env: Record<string, string | undefined>): DeviceCredentials {
+async function credentialsFrom(values: RegisterValues, env: Record<string, string | undefined>): Promise<DeviceCredentials> {
   const fromFiles = values.cert !== undefined || values.key !== undefined;
-  const fromIssuerFiles = values["issuer-cert"] !== undefined || values["issuer-key"] !== undefined;
+  const fromIssuerFiles = values["issuer-cert"] !== undefined || values["issuer-key"] !== undefined || values["issuer-key-id"] !== undefined;
   const fromEnv = values["issuer-from-env"] === true;
   const sources = [fromFiles, fromIssuerFiles, fromEnv].filter(Boolean).length;
   if (sources !== 1) throw new UsageError("give the device's certificate one way: --cert and --key, or --issuer-cert and --issuer-key, or --issuer-from-env");
@@ -128,7 +132,10 @@ function credentialsFrom(values: RegisterValues, env: Record<string, string | un
   }
   if (!registrationId) throw new UsageError("--registration-id is required to issue a device certificate");
   if (fromIssuerFiles) {
-    if (!values["issuer-cert"] || !values["issuer-key"]) throw new UsageError("--issuer-cert and --issuer-key go together");
+    if (values["issuer-cert"] && values["issuer-key-id"] && !values["issuer-key"]) {
+      return issueThrowawayDeviceInVault({ issuerCertificatePem: readInput(values["issuer-cert"], "--issuer-cert"), issuerKeyId: values["issuer-key-id"], registrationId });
+    }
+    if (!values["issuer-cert"] || !values["issuer-key"] || values["issuer-key-id"]) throw new UsageError("--issuer-cert goes with --issuer-key or --issuer-key-id (one of them)");
     return issueThrowawayDevice({
       issuerCertificatePem: readInput(values["issuer-cert"], "--issuer-cert"),
       issuerPrivateKeyPem: readInput(values["issuer-key"], "--issuer-key"),
@@ -137,6 +144,8 @@ function credentialsFrom(values: RegisterValues, env: Record<string, string | un
   }
   const certificatePem = env[ISSUER_CERT_ENV];
   const keyPem = env[ISSUER_KEY_ENV];
+  const keyId = env[ISSUER_KEY_ID_ENV];
+  if (certificatePem && keyId && !keyPem) return issueThrowawayDeviceInVault({ issuerCertificatePem: certificatePem, issuerKeyId: keyId, registrationId });
   if (!certificatePem || !keyPem) throw new UsageError(`--issuer-from-env needs ${ISSUER_CERT_ENV} and ${ISSUER_KEY_ENV} in the environment`);
   return issueThrowawayDevice({ issuerCertificatePem: certificatePem, issuerPrivateKeyPem: keyPem, registrationId });
 }
@@ -177,7 +186,7 @@ async function register(args: string[], io: DeviceIo): Promise<number> {
   }
   const env = io.env ?? process.env;
   const where = await whereTheDpsIs(values, io);
-  const credentials = credentialsFrom(values, env);
+  const credentials = await credentialsFrom(values, env);
   for (const warning of credentialWarnings(credentials)) io.stderr(`warning: ${warning}\n`);
   const context = { registrationId: credentials.registrationId, idScope: where.idScope, globalEndpoint: where.globalEndpoint, chain: chainFacts(credentials) };
   const registerOnce = io.registerDevice ?? registerX509Device;

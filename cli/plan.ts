@@ -26,11 +26,12 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.yaml>) [--platform-outputs <file.json>] [--against <git ref>] [--json]
+export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.yaml>) [--platform-outputs <file.json>] [--tenant-outputs <org/project/stack>=<file.json> ...] [--against <git ref>] [--json]
 
   --stack <name>               plan Pulumi.<name>.yaml (in the current folder, else the project's)
   --config <file.yaml>         plan this stack file; the plan is labelled by the file
   --platform-outputs <file>    a tenant stack's platform outputs (\`pulumi stack output --json\` of the platform)
+  --tenant-outputs <ref>=<file> a platform's plan: a listed tenant stack's outputs (its CSRs), repeatable
   --against <git ref>          show what changes compared with the same stack at that ref (e.g. origin/main):
                                resources added, removed, replaced, updated, field by field
   --json                       print JSON instead of a tree
@@ -73,6 +74,7 @@ interface Options {
   help?: boolean;
   against?: string;
   "platform-outputs"?: string;
+  "tenant-outputs"?: string[];
 }
 
 function options(argv: string[]): Options {
@@ -89,6 +91,7 @@ function options(argv: string[]): Options {
         help: { type: "boolean", short: "h" },
         against: { type: "string" },
         "platform-outputs": { type: "string" },
+        "tenant-outputs": { type: "string", multiple: true },
       },
     }).values as Options;
   } catch (err) {
@@ -117,14 +120,21 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   const stack = o.stack ?? stackNameOfFile(file);
   let stackFile;
   let platformOutputs: Record<string, unknown> | undefined;
+  let stackOutputs: Record<string, Record<string, unknown>> | undefined;
   try {
     stackFile = readStackFile(file);
     if (o["platform-outputs"]) platformOutputs = readJsonObject(o["platform-outputs"], "--platform-outputs");
+    // A platform's plan reads its tenants' CSRs from their outputs: `--tenant-outputs my-org/dps-x509/customer-a=a.json`.
+    for (const pair of o["tenant-outputs"] ?? []) {
+      const at = pair.indexOf("=");
+      if (at < 1) throw new UsageError(`--tenant-outputs ${pair}: give <org>/<project>/<stack>=<file.json>`);
+      (stackOutputs ??= {})[pair.slice(0, at)] = readJsonObject(pair.slice(at + 1), "--tenant-outputs");
+    }
   } catch (err) {
     io.stderr(`plan: ${(err as Error).message}\n`);
     return 1;
   }
-  const result = await evaluatePlan(stackFile, stack, { platformOutputs });
+  const result = await evaluatePlan(stackFile, stack, { platformOutputs, stackOutputs });
   if (!result.ok) {
     io.stderr(`${label}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
     return 1;

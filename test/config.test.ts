@@ -22,7 +22,7 @@ const brought = (() => {
 })();
 
 const ROOT = path.resolve(__dirname, "..");
-const EXAMPLE_STACKS = ["dev", "multiregion", "platform", "tenant-customer-a", "tenant-customer-b"];
+const EXAMPLE_STACKS = ["dev", "multiregion", "platform", "tenant-customer-a", "tenant-customer-b", "keyvault"];
 
 /** A small valid stack, to break one rule at a time. */
 function validValues(): Record<string, any> {

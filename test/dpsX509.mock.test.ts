@@ -115,13 +115,13 @@ describe("the dev stack (the tutorial's set-up)", () => {
     expect(outputs.serviceHostName).toBe("my-dps-x509.azure-devices-provisioning.net");
     expect(outputs.hubHostNames).toEqual({ "my-iot-hub-x509": "my-iot-hub-x509.azure-devices.net" });
     expect(outputs.intermediatePrivateKeys).toBe("[secret]");
-    // Tenants can read every platform output: no DPS key, and no root key unless the platform signs for tenants.
+    // Tenants can read every platform output: no DPS key, and never the root's key.
     expect(outputs).not.toHaveProperty("dpsConnectionString");
     expect(outputs).not.toHaveProperty("rootCaPrivateKeyPem");
     expect(outputs).toMatchObject({
       allocationPolicy: "hashed",
       caNames: ["my-root-ca", "my-intermediate-ca"],
-      tenantSigning: false,
+      tenantCertificates: {},
       capacity: { limits: { caCertificates: 25, enrollmentGroups: 100 }, used: { caCertificates: 2, enrollmentGroups: 1 }, tenants: {} },
     });
   });
@@ -175,12 +175,17 @@ describe("the multi-region stack", () => {
 });
 
 describe("the platform stack", () => {
-  test("signs for tenants: exports its root's key as a secret, with the tenants' reservations", async () => {
+  test("exports no root key; waits for its tenants' CSRs (their stacks have not run up), with their reservations", async () => {
     const { resources, outputs } = await declared("platform");
     expect(resources.filter((resource) => shortType(resource) === "EnrollmentGroup")).toHaveLength(0);
-    expect(outputs.rootCaPrivateKeyPem).toBe("[secret]");
+    expect(resources.filter((resource) => shortType(resource) === "TenantCertificate")).toHaveLength(0);
+    expect(outputs).not.toHaveProperty("rootCaPrivateKeyPem");
+    expect(outputs.waitingFor).toEqual([
+      expect.stringContaining("tenant customer-a: no CSR yet from my-org/dps-x509/tenant-customer-a; run `pulumi up` on that stack"),
+      expect.stringContaining("tenant customer-b: no CSR yet"),
+    ]);
     expect(outputs).toMatchObject({
-      tenantSigning: true,
+      tenantCertificates: {},
       caNames: ["provider-root-ca"],
       capacity: { used: { caCertificates: 1, enrollmentGroups: 0 }, tenants: { "customer-a": { caCertificates: 1, enrollmentGroups: 5 } } },
     });

@@ -12,9 +12,9 @@ import { readStackFile } from "../cli/plan/stackFile";
 import { startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
 
 const ROOT = path.resolve(__dirname, "..");
-const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.json"), "utf8")) as Record<string, unknown>;
+const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.signed.json"), "utf8")) as Record<string, unknown>;
 
-const STACKS = ["dev", "multiregion", "tenant-customer-a", "tenant-customer-b"];
+const STACKS = ["dev", "multiregion", "keyvault", "tenant-customer-a", "tenant-customer-b"];
 
 test.each(STACKS)("the groups of Pulumi.%s.yaml are accepted by the DPS service", async (stack) => {
   const plan = await evaluatePlan(readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`)), stack, { platformOutputs: PLATFORM_OUTPUTS });

@@ -89,8 +89,28 @@ describe("npm run plan", () => {
     expect(group.request).toMatchObject({ allocationPolicy: "custom", customAllocationDefinition: { webhookUrl: "[secret]", apiVersion: "2021-10-01" } });
   });
 
-  test("a tenant stack plans from a file of its platform's outputs", () => {
-    const { code, stdout, stderr } = plan("--stack", "tenant-customer-a", "--platform-outputs", "examples/platform-outputs.json", "--json");
+  test("tenant up, platform up, tenant up: each step's plan says what it waits for", () => {
+    // 1. The tenant, before the platform signed: a key and a CSR, nothing on the DPS yet.
+    const first = plan("--stack", "tenant-customer-a", "--platform-outputs", "examples/platform-outputs.json", "--json");
+    expect(first.code).toBe(0);
+    const firstPlan = JSON.parse(first.stdout) as PlannedJson & { outputs: Record<string, unknown> };
+    expect(firstPlan.resources.map((resource) => resource.type.slice(resource.type.lastIndexOf(":") + 1)).sort()).toEqual(["CaKeyRequest", "CertificateAuthority", "TenantStack"]);
+    expect(firstPlan.outputs.waitingFor).toEqual([
+      expect.stringContaining("CA customer-a-intermediate-ca: the platform my-org/dps-x509/platform has not signed its CSR yet; run `pulumi up` on the platform"),
+      "group customer-a-devices: waits for CA customer-a-intermediate-ca",
+    ]);
+    // 2. The platform, with the tenant's CSR in its outputs: one TenantCertificate; it waits for the other tenant.
+    const second = plan("--stack", "platform", "--tenant-outputs", "my-org/dps-x509/tenant-customer-a=examples/tenant-customer-a-outputs.json", "--json");
+    expect(second.stderr).toBe("");
+    const secondPlan = JSON.parse(second.stdout) as PlannedJson & { outputs: Record<string, unknown> };
+    const signing = secondPlan.resources.filter((resource) => resource.type.endsWith(":TenantCertificate"));
+    expect(signing.map((resource) => resource.inputs.caName)).toEqual(["customer-a-intermediate-ca"]);
+    expect(secondPlan.outputs.waitingFor).toEqual([expect.stringContaining("tenant customer-b: no CSR yet")]);
+    expect(second.stdout).not.toMatch(/PRIVATE KEY/);
+  });
+
+  test("a tenant stack plans from a file of its platform's outputs (once the platform signed)", () => {
+    const { code, stdout, stderr } = plan("--stack", "tenant-customer-a", "--platform-outputs", "examples/platform-outputs.signed.json", "--json");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const parsed = JSON.parse(stdout) as PlannedJson;

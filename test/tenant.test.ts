@@ -8,11 +8,13 @@ import { parseStackConfig, readRawStackConfig, type TenantStackConfig } from "..
 import { parsePlatformFacts, type PlatformFacts } from "../components/tenant/platformOutputs";
 import { resolveTenant } from "../components/tenant/resolveTenant";
 import { evaluatePlan } from "../cli/plan/evaluate";
-import type { RecordedResource } from "../cli/plan/record";
+import { UNKNOWN_MARKER, type RecordedResource } from "../cli/plan/record";
 import { readStackFile } from "../cli/plan/stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
 const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.json"), "utf8")) as Record<string, unknown>;
+/** The platform's outputs once it signed its tenants' CSRs. */
+const SIGNED_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.signed.json"), "utf8")) as Record<string, unknown>;
 
 function facts(changes: Partial<PlatformFacts> = {}): PlatformFacts {
   const parsed = parsePlatformFacts(PLATFORM_OUTPUTS, "my-org/dps-x509/platform");
@@ -84,9 +86,17 @@ describe("resolving a tenant against its platform", () => {
     expect(problems.ok ? [] : problems.problems).toEqual([{ path: "tenant", value: "customer-z", message: expect.stringContaining("it serves: customer-a, customer-b") }]);
   });
 
-  test("without tenantSigning, a tenant must bring its intermediates", () => {
-    const problems = problemsOf(oneCa, facts({ tenantSigning: false }));
-    expect(problems).toEqual([{ path: "ca.intermediates[0]", value: "intermediate-ca", message: expect.stringContaining("does not sign for tenants") }]);
+  test("a platform that lists no tenants refuses every tenant stack", () => {
+    const none = facts({ capacity: { ...facts().capacity, tenants: {} } });
+    for (const tenant of ["customer-a", "customer-b", "anyone"]) {
+      const result = resolveTenant({ ...tenantConfig(oneCa), tenant }, none);
+      expect(result.ok ? [] : result.problems).toEqual([{ path: "tenant", value: tenant, message: expect.stringContaining("it lists no tenants") }]);
+    }
+  });
+
+  test("a generated intermediate needs no root key: it is signed from the tenant's CSR", () => {
+    const result = resolveTenant(tenantConfig(oneCa), facts());
+    expect(result.ok ? [] : result.problems).toEqual([]);
   });
 });
 
@@ -159,20 +169,24 @@ describe("a tenant stack under the mocks", () => {
   let resources: RecordedResource[];
   let outputs: Record<string, unknown>;
   beforeAll(async () => {
-    const result = await evaluatePlan(readStackFile(path.join(ROOT, "Pulumi.tenant-customer-a.yaml")), "tenant-customer-a", { platformOutputs: PLATFORM_OUTPUTS });
+    const result = await evaluatePlan(readStackFile(path.join(ROOT, "Pulumi.tenant-customer-a.yaml")), "tenant-customer-a", { platformOutputs: SIGNED_OUTPUTS });
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     ({ resources, outputs } = result);
   });
 
-  test("declares only its own CA, upload, verification and group: no DPS, hub, resource group or root", () => {
+  test("declares only its own key request, CA, upload, verification and group: no DPS, hub, resource group or root", () => {
     // The platform's StackReference is read, not declared (the recorder marks it `read`).
     const declared = resources.filter((resource) => !resource.read);
     expect(resources.filter((resource) => resource.read).map((resource) => resource.type)).toEqual(["pulumi:pulumi:StackReference"]);
     const types = declared.map((resource) => resource.type.slice(resource.type.lastIndexOf(":") + 1)).sort();
-    expect(types).toEqual(["CaCertificate", "CaVerification", "CertificateAuthority", "DpsCertificateUpload", "EnrollmentGroup", "TenantStack", "VerifiedCaCertificate"]);
+    expect(types).toEqual(["CaCertificate", "CaKeyRequest", "CaVerification", "CertificateAuthority", "DpsCertificateUpload", "EnrollmentGroup", "TenantStack", "VerifiedCaCertificate"]);
     const ca = resources.find((resource) => resource.type.endsWith(":CaCertificate"))!;
-    expect(ca.inputs).toMatchObject({ role: "intermediate", issuerPrivateKeyPem: "[secret]" });
-    expect(ca.inputs.issuerCertificatePem).toBe(PLATFORM_OUTPUTS.rootCaCertificatePem);
+    // The certificate the platform signed from the tenant's CSR, with the tenant's own key: no root key here.
+    const signed = (SIGNED_OUTPUTS.tenantCertificates as Record<string, Record<string, string>>)["customer-a"]["customer-a-intermediate-ca"];
+    expect(ca.inputs).toMatchObject({ role: "intermediate", providedCertificatePem: signed });
+    expect(ca.inputs.issuerPrivateKeyPem).toBeUndefined();
+    expect(ca.inputs.issuerCertificatePem).toBe(SIGNED_OUTPUTS.rootCaCertificatePem);
+    expect(outputs.waitingFor).toEqual([]);
   });
 
   test("targets the platform's DPS, and its group waits for its own CA's verification", () => {
@@ -191,8 +205,58 @@ describe("a tenant stack under the mocks", () => {
     expect(group.inputs.connectionString).toBeUndefined();
   });
 
-  test("exports what its devices need, and no secret it was not asked for", () => {
+  test("exports what its devices need and its CSR, and no secret it was not asked for", () => {
     expect(outputs).toMatchObject({ tenant: "customer-a", idScope: "0ne00A1B2C3", enrollmentGroupIds: ["customer-a-devices"] });
     expect(outputs).not.toHaveProperty("intermediatePrivateKeys");
+    // The CSR is made on the first `up` (a new key): unknown in a plan.
+    expect(outputs.caCsrs).toBe(UNKNOWN_MARKER);
   });
+});
+
+describe("a tenant stack before its platform signed", () => {
+  test("declares its key and CSR only, and says it waits for the platform", async () => {
+    const result = await evaluatePlan(readStackFile(path.join(ROOT, "Pulumi.tenant-customer-b.yaml")), "tenant-customer-b", { platformOutputs: PLATFORM_OUTPUTS });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const types = result.resources.map((resource) => resource.type.slice(resource.type.lastIndexOf(":") + 1));
+    expect(types.filter((type) => type === "CaKeyRequest")).toHaveLength(2);
+    expect(types).not.toContain("DpsCertificateUpload");
+    expect(types).not.toContain("EnrollmentGroup");
+    expect(result.outputs.waitingFor).toEqual([
+      expect.stringContaining("CA customer-b-sensors-ca: the platform my-org/dps-x509/platform has not signed its CSR yet"),
+      expect.stringContaining("CA customer-b-gateways-ca"),
+      "group customer-b-sensors: waits for CA customer-b-sensors-ca",
+      "group customer-b-gateways: waits for CA customer-b-gateways-ca",
+    ]);
+  });
+});
+
+describe("a tenant stack with its own Key Vault", () => {
+  test("its key is made in its vault, its CA and proof of possession use the key id; no key anywhere", async () => {
+    const allConfig = {
+      "azure-native:location": "westeurope",
+      "dps-x509:platform": "my-org/dps-x509/platform",
+      "dps-x509:tenant": "customer-a",
+      "dps-x509:keyVault": JSON.stringify({ name: "customer-a-kv", sku: "standard", create: true, resourceGroupName: "customer-a-rg" }),
+      "dps-x509:ca": JSON.stringify({ intermediates: [{ name: "intermediate-ca", commonName: "Customer A Intermediate CA", keyStore: "keyVault" }] }),
+      "dps-x509:enrollmentGroups": JSON.stringify([{ enrollmentId: "devices", caName: "intermediate-ca" }]),
+    };
+    const result = await evaluatePlan({ allConfig, secretKeys: [] }, "tenant-customer-a-kv", { platformOutputs: SIGNED_OUTPUTS });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const of = (suffix: string) => result.resources.filter((resource) => resource.type.endsWith(suffix));
+    expect(of("keyvault:Vault")[0].inputs).toMatchObject({ vaultName: "customer-a-kv", resourceGroupName: "customer-a-rg", properties: { sku: { name: "standard" }, enablePurgeProtection: true } });
+    expect(of(":CaKeyRequest")[0].inputs).toMatchObject({ keyStore: "keyVault", vaultUrl: "https://customer-a-kv.vault.azure.net", keyName: "dps-x509-customer-a-intermediate-ca", hsm: false });
+    const ca = of(":CaCertificate")[0];
+    expect(ca.inputs).toMatchObject({ keyStore: "keyVault", keyName: "dps-x509-customer-a-intermediate-ca" });
+    expect(ca.inputs.providedPrivateKeyPem).toBeUndefined();
+    expect(of(":CaVerification")[0].inputs.caPrivateKeyPem).toBeUndefined();
+    expect(JSON.stringify(result)).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  });
+});
+
+test("the offline plan's tree prints each line of what the stack waits for in full", async () => {
+  const { planTree } = await import("../cli/plan/render");
+  const waiting = ["CA customer-a-x: the platform has not signed its CSR yet; ".padEnd(300, "."), "group g: waits for CA customer-a-x"];
+  const tree = planTree({ stack: "s", file: "Pulumi.s.yaml", resources: [], outputs: { waitingFor: waiting } });
+  expect(tree.split("\n")).toEqual(expect.arrayContaining([`    - ${waiting[0]}`, `    - ${waiting[1]}`]));
+  expect(planTree({ stack: "s", file: "Pulumi.s.yaml", resources: [], outputs: { waitingFor: [] } })).toContain("waitingFor: (nothing)");
 });

@@ -5,6 +5,8 @@
  * - certs: signing throughput, native vs forge vs an openssl command loop (cli/bench/certs.ts).
  * - enrollmentGroups: 100 groups against the local DPS service server with and without injected 429s
  *   (cli/bench/enrollment.ts).
+ * - keyVault: proof of possession with the CA key in Key Vault vs in state, against the local ARM and Key Vault
+ *   servers: requests per CA and time (cli/bench/keyVault.ts).
  * Progress goes to stderr, so stdout stays one JSON document. `--help` for the options.
  */
 import { spawnSync } from "child_process";
@@ -15,7 +17,7 @@ import { largeStackFile } from "./largeStack";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
-const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan"] as const;
+const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
@@ -138,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
     certs: await section("certs", o.only, () => optional("certs", "benchCerts")),
     enrollmentGroups: await section("enrollmentGroups", o.only, () => optional("enrollment", "benchEnrollmentGroups")),
     rotationPlan: await section("rotationPlan", o.only, () => optional("rotation", "benchRotationPlan")),
+    keyVault: await section("keyVault", o.only, () => optional("keyVault", "benchKeyVault")),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   return 0;

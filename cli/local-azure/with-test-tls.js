@@ -61,6 +61,7 @@ function writeTestTls(dir) {
       { type: 2, value: "*.azure-devices-provisioning.net" },
       { type: 2, value: "*.azure-devices.net" },
       { type: 2, value: "management.azure.com" },
+      { type: 2, value: "*.vault.azure.net" },
     ],
   });
   fs.writeFileSync(path.join(dir, "ca.pem"), caPem);

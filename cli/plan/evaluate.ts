@@ -17,6 +17,8 @@ export type PlanResult =
 export interface PlanOptions {
   /** A tenant stack's platform outputs (`pulumi stack output --json` of the platform), answering its StackReference. */
   platformOutputs?: Record<string, unknown>;
+  /** A platform's tenant stacks' outputs (`caCsrs`), by stack name; a tenant not given has sent no CSR yet. */
+  stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 export async function evaluatePlan(stackFile: StackFileConfig, stackName: string, options: PlanOptions = {}): Promise<PlanResult> {
@@ -29,7 +31,7 @@ export async function evaluatePlan(stackFile: StackFileConfig, stackName: string
     };
   }
 
-  await pulumi.runtime.setMocks(new AzureLikeMocks({ platformOutputs: options.platformOutputs }), CONFIG_NAMESPACE, stackName, true);
+  await pulumi.runtime.setMocks(new AzureLikeMocks({ platformOutputs: options.platformOutputs, stackOutputs: parsed.config.role === "platform" ? options.stackOutputs ?? {} : options.stackOutputs }), CONFIG_NAMESPACE, stackName, true);
   pulumi.runtime.setAllConfig(stackFile.allConfig, stackFile.secretKeys);
   const resources = recordRegistrations();
 

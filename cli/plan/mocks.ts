@@ -44,6 +44,10 @@ const azureOutputs: Record<string, (inputs: State) => State> = {
       state: "Active",
     },
   }),
+  "azure-native:keyvault:Vault": (inputs) => ({
+    name: inputs.vaultName,
+    properties: { ...(inputs.properties as State), vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/` },
+  }),
   // The CA upload (dynamic provider, components/providers/dpsCertificate.ts): what its create reports.
   "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload": (inputs) => ({
     name: inputs.certificateName,
@@ -96,6 +100,11 @@ const SECRET_OUTPUT_TEXT = "[secret]";
 export interface AzureLikeMocksOptions {
   /** The outputs a StackReference (a tenant's platform) answers with; "[secret]" values count as secret outputs. */
   platformOutputs?: Record<string, unknown>;
+  /**
+   * Outputs of other stacks by their `<org>/<project>/<stack>` name (a platform's tenants); a stack named by neither
+   * this nor `platformOutputs` answers with no outputs, as a tenant stack that has not run `up` yet.
+   */
+  stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 export class AzureLikeMocks implements pulumi.runtime.Mocks {
@@ -110,7 +119,8 @@ export class AzureLikeMocks implements pulumi.runtime.Mocks {
   }
 
   private stackReference(name: string, inputs: State): { id: string; state: State } {
-    const outputs = this.options.platformOutputs;
+    const stackName = String(inputs.name ?? name);
+    const outputs = this.options.stackOutputs?.[stackName] ?? this.options.platformOutputs ?? (this.options.stackOutputs ? {} : undefined);
     if (!outputs) throw new Error(`the mocks have no outputs for the stack reference ${String(inputs.name ?? name)}`);
     const secretOutputNames = Object.keys(outputs).filter((key) => outputs[key] === SECRET_OUTPUT_TEXT);
     return { id: String(inputs.name ?? name), state: { ...inputs, outputs, secretOutputNames } };

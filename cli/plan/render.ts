@@ -91,7 +91,15 @@ export function planTree(plan: Plan): string {
   };
   for (const root of children.get(null) ?? []) walk(root, "", true, true);
   lines.push("", "Outputs:");
-  for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${short(value)}`);
+  for (const [key, value] of Object.entries(plan.outputs)) {
+    // What the next step waits for (tenant CSRs, the platform's signature): each line in full.
+    if (key === "waitingFor" && Array.isArray(value)) {
+      lines.push(`  ${key}:${value.length ? "" : " (nothing)"}`);
+      for (const item of value) lines.push(`    - ${String(item)}`);
+      continue;
+    }
+    lines.push(`  ${key}: ${short(value)}`);
+  }
   if (plan.dayTwo) lines.push(...dayTwoLines(plan.dayTwo));
   return lines.join("\n");
 }

@@ -35,7 +35,8 @@ export interface RetryInfo {
   readonly error: unknown;
 }
 
-export const retryDefaults = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalWaitMs: 120_000 } as const;
+const retryDefaults = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalWaitMs: 120_000 } as const;
+export { retryDefaults };
 
 /** The HTTP status carried by an error from Azure's SDKs (`statusCode`, `status`, or `response.statusCode`). */
 export function httpStatusOf(error: unknown): number | undefined {

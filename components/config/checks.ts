@@ -11,6 +11,7 @@ import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
 import type { Problem } from "./problems";
 import { checkTwinCollection } from "./twinRules";
 import type { CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
+import { caKeyAvailable, checkKeyStores, checkTenantSigning, checkTenantSigningRoot } from "./keyStoreChecks";
 
 /**
  * DPS names: 3–64 letters, digits and hyphens, starting and ending with a letter or digit; IoT hub names the same
@@ -45,6 +46,9 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig, now:
     ...checkSmokeTest(config.smokeTest, config.enrollmentGroups, entries),
     ...checkTenantReservations(config),
     ...checkDayTwo(config),
+    ...checkKeyStores(entries, config.keyVault, "platform"),
+    ...checkTenantSigning(config.tenantSigning),
+    ...checkTenantSigningRoot(config.ca.root, config.tenants),
   ];
   return [...problems, ...checkGroupSpecs(config.enrollmentGroups, problems)];
 }
@@ -98,7 +102,7 @@ export function checkCertificateAuthorities(entries: CaEntryAt[], root?: CaEntry
     if (entry.privateKeyPem !== undefined && entry.certificatePem === undefined) {
       problems.push({ path: `${path}.privateKeyPem`, value: entry.privateKeyPem, message: "is given without certificatePem: bring both, or neither to generate the CA" });
     }
-    const keyAvailable = entry.certificatePem === undefined || entry.privateKeyPem !== undefined;
+    const keyAvailable = caKeyAvailable(entry);
     if (entry.upload && entry.verification === "proofOfPossession" && !keyAvailable) {
       problems.push({
         path: `${path}.privateKeyPem`,
@@ -107,7 +111,7 @@ export function checkCertificateAuthorities(entries: CaEntryAt[], root?: CaEntry
       });
     }
   }
-  if (root && root.certificatePem !== undefined && root.privateKeyPem === undefined) {
+  if (root && !caKeyAvailable(root)) {
     entries.forEach(({ path, entry }) => {
       if (entry !== root && entry.certificatePem === undefined) {
         problems.push({
@@ -239,7 +243,7 @@ export function checkSmokeTest(smokeTest: SmokeTestConfig | undefined, groups: E
     return problems;
   }
   const ca = entries.find(({ entry }) => entry.name === group.caName);
-  if (ca && ca.entry.certificatePem !== undefined && ca.entry.privateKeyPem === undefined) {
+  if (ca && !caKeyAvailable(ca.entry)) {
     problems.push({ path: "smokeTest", value: group.enrollmentId, message: `cannot issue a device certificate for group ${group.enrollmentId}: its CA ${ca.entry.name} was brought without its private key (${ca.path}.privateKeyPem)` });
   }
   return problems;

@@ -10,6 +10,7 @@ import { checkCertificateAuthorities, crossCheckConfig, intermediateEntries } fr
 import { checkTenantDayTwo } from "./dayTwoChecks";
 import { MAX_CONFIG_DEPTH, tooDeepAt } from "./nesting";
 import { checkSecretsInClear } from "./secretsInClear";
+import { checkKeyStores } from "./keyStoreChecks";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
@@ -83,9 +84,17 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
   if (!parsed.success) {
     return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema))] };
   }
-  const config: TenantStackConfig = { role: "tenant", ...parsed.data };
+  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location };
   const entries = intermediateEntries(config.ca.intermediates);
-  problems.push(...checkCertificateAuthorities(entries), ...checkCaChain({ intermediates: entries, now: raw.now ?? new Date() }), ...checkTenantDayTwo(config.ca.intermediates));
+  problems.push(
+    ...checkCertificateAuthorities(entries),
+    ...checkCaChain({ intermediates: entries, now: raw.now ?? new Date() }),
+    ...checkTenantDayTwo(config.ca.intermediates),
+    ...checkKeyStores(entries, config.keyVault, "tenant"),
+    ...(config.keyVault?.create && !raw.location
+      ? [{ path: "azure-native:location", value: undefined, message: "is needed to create the tenant's vault (keyVault.create: true): the region it goes in" }]
+      : []),
+  );
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -141,6 +150,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     tenantSigning: parsed.tenantSigning,
     tenants: parsed.tenants,
     smokeTest: parsed.smokeTest,
+    keyVault: parsed.keyVault,
   };
 }
 

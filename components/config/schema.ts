@@ -18,6 +18,8 @@ const TENANT_NAME_RULE = "allowed: 2–32 lower-case letters, digits and hyphens
 
 export const dpsAllocationPolicies = ["hashed", "geoLatency", "static"] as const;
 export const groupAllocationPolicies = ["hashed", "geoLatency", "static", "custom"] as const;
+export const keyStores = ["state", "keyVault"] as const;
+export const keyVaultSkus = ["standard", "premium"] as const;
 export const reprovisionPolicies = ["reprovisionandmigratedata", "reprovisionandresetdata", "never"] as const;
 
 /** Take over a resource that already exists in Azure (made by hand, e.g. with the tutorial's `az` commands). */
@@ -82,6 +84,8 @@ function caEntrySchema(defaultValidityDays: number) {
     rotation: rotationSchema.optional(),
     /** Take over the certificate already on the DPS under this name (same thumbprint; bring certificatePem and its key). */
     adopt,
+    /** Where the CA's private key lives: the stack's state (a secret), or the stack's Key Vault (`keyVault`). */
+    keyStore: z.enum(keyStores).default("state"),
   });
 }
 
@@ -136,6 +140,18 @@ const smokeTestSchema = z.strictObject({
   enrollmentId: name.optional(),
 });
 
+/** The Key Vault holding the keys of CAs with `keyStore: keyVault`. */
+const keyVaultSchema = z.strictObject({
+  /** Vault name: 3–24 letters, digits and hyphens (checked in checks.ts); `https://<name>.vault.azure.net`. */
+  name,
+  /** premium keeps keys in HSMs (RSA-HSM); standard in software (RSA). */
+  sku: z.enum(keyVaultSkus).default("premium"),
+  /** true: this stack creates the vault (RBAC authorization, soft delete, purge protection); false: it exists. */
+  create: z.boolean(),
+  /** The vault's resource group; default the stack's own (required on a tenant stack that creates one). */
+  resourceGroupName: z.string().min(1).optional(),
+});
+
 /** A tenant the platform serves, with what it may use of the shared DPS. */
 const tenantReservationSchema = z.strictObject({
   /** The tenant's name: the prefix of its CA names and group ids. */
@@ -144,6 +160,10 @@ const tenantReservationSchema = z.strictObject({
   caCertificates: z.number().int().min(0).max(LIMITS.caCertificates).default(2),
   /** X.509 enrollment groups the tenant may create. */
   enrollmentGroups: z.number().int().min(0).max(LIMITS.enrollmentGroups).default(5),
+  /** The tenant's stack `<org>/<project>/<stack>`: the platform reads its CSRs (output `caCsrs`) through a StackReference. */
+  stack: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "must be <org>/<project>/<stack>").optional(),
+  /** The tenant's CSRs given in config instead, by the tenant's CA name (prefixed, as in the tenant's `caCsrs`). */
+  csrs: z.record(z.string(), z.string().min(1)).optional(),
 });
 
 /** A platform stack (the default role): it owns the DPS, the hubs and the root CA. */
@@ -157,8 +177,9 @@ export const stackConfigSchema = z.strictObject({
   armEndpoint: z.url({ protocol: /^https$/ }).optional(),
   /** Export the intermediates' private keys as secret stack outputs (to issue device certificates by hand). */
   exportIntermediateKeys: z.boolean().default(false),
-  /** Let tenant stacks sign their intermediates with this root: exports the root's key as a secret output. */
+  /** Gone: tenants send CSRs instead of receiving the root's key (refused in checks.ts with what to do). */
   tenantSigning: z.boolean().default(false),
+  keyVault: keyVaultSchema.optional(),
   /** The tenants this DPS serves and what each may use; a tenant stack not listed here is refused. */
   tenants: z.array(tenantReservationSchema).default([]),
   smokeTest: smokeTestSchema.optional(),
@@ -178,6 +199,8 @@ export const tenantStackConfigSchema = z.strictObject({
   /** As on the platform: export this tenant's intermediate keys as secret stack outputs. */
   exportIntermediateKeys: z.boolean().default(false),
   smokeTest: smokeTestSchema.optional(),
+  /** The tenant's own Key Vault, for intermediates with `keyStore: keyVault`. */
+  keyVault: keyVaultSchema.optional(),
 });
 
 export type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -187,6 +210,7 @@ export type RotationConfig = NonNullable<CaEntryConfig["rotation"]>;
 export type RotationStep = RotationConfig["step"];
 export type TenantReservation = ParsedConfig["tenants"][number];
 export type SmokeTestConfig = NonNullable<ParsedConfig["smokeTest"]>;
+export type KeyVaultConfig = NonNullable<ParsedConfig["keyVault"]>;
 /** An enrollment group as written in config, before defaults that depend on the rest of the stack. */
 export type EnrollmentGroupInput = ParsedConfig["enrollmentGroups"][number];
 
@@ -218,6 +242,7 @@ export interface StackConfig {
   readonly adoptExisting?: boolean;
   /** `azure-native:subscriptionId`: the ARM ids of adopted hubs, DPS and resource group need it. */
   readonly subscriptionId?: string;
+  readonly keyVault?: KeyVaultConfig;
 }
 
 /**
@@ -234,6 +259,9 @@ export interface TenantStackConfig {
   readonly armEndpoint?: string;
   readonly exportIntermediateKeys: boolean;
   readonly smokeTest?: SmokeTestConfig;
+  readonly keyVault?: KeyVaultConfig;
+  /** `azure-native:location`, if set: where a vault the tenant creates goes. */
+  readonly location?: string;
 }
 
 export type AnyStackConfig = StackConfig | TenantStackConfig;

@@ -1,19 +1,33 @@
 /**
  * The program behind index.ts (and the offline plan): declares a platform stack, or a tenant stack after reading and
  * checking its platform's outputs. Nothing is declared when a check fails.
+ *
+ * Tenants and the platform exchange only public values: a tenant exports CSRs (`caCsrs`), the platform signs the
+ * CSRs of the tenants it lists and exports certificates (`tenantCertificates`). The order is tenant up, platform up,
+ * tenant up; each stack's `waitingFor` output (and the plan) says what its next step waits for.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, type AnyStackConfig, type TenantStackConfig } from "../config";
+import { CONFIG_NAMESPACE, ConfigError, type AnyStackConfig, type StackConfig, type TenantStackConfig } from "../config";
 import { DpsX509 } from "../resources/dpsX509";
 import { platformStackOutputs, tenantStackOutputs } from "./stackOutputs";
-import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT, parsePlatformFacts, readPlatformFacts } from "../tenant/platformOutputs";
+import { ROOT_CERTIFICATE_OUTPUT, parsePlatformFacts, readPlatformFacts } from "../tenant/platformOutputs";
 import { resolveTenant } from "../tenant/resolveTenant";
+import { checkTenantCsrs, platformWaitingFor, readTenantCsrs } from "../tenant/tenantCsrs";
 import { TenantStack } from "../resources/tenantStack";
 
 /** Declares the stack; throws ConfigError (before declaring anything) when a tenant does not fit its platform. */
 export async function declareProgram(config: AnyStackConfig): Promise<Record<string, unknown>> {
-  if (config.role === "platform") return platformStackOutputs(new DpsX509(CONFIG_NAMESPACE, { config }));
+  if (config.role === "platform") return declarePlatform(config);
   return declareTenant(config);
+}
+
+async function declarePlatform(config: StackConfig): Promise<Record<string, unknown>> {
+  // The tenants' CSRs are read (and checked) before anything is declared.
+  const tenantCsrs = await readTenantCsrs(config.tenants, (tenant) => `${CONFIG_NAMESPACE}-tenant-${tenant}`);
+  const problems = checkTenantCsrs(config.tenants, tenantCsrs);
+  if (problems.length) throw new ConfigError(problems);
+  const waitingFor = platformWaitingFor(config.tenants, tenantCsrs);
+  return platformStackOutputs(new DpsX509(CONFIG_NAMESPACE, { config, tenantCsrs }), waitingFor);
 }
 
 async function declareTenant(config: TenantStackConfig): Promise<Record<string, unknown>> {
@@ -26,7 +40,6 @@ async function declareTenant(config: TenantStackConfig): Promise<Record<string, 
   const stack = new TenantStack(CONFIG_NAMESPACE, {
     tenant: resolved.tenant,
     rootCertificatePem: platform.requireOutput(ROOT_CERTIFICATE_OUTPUT) as pulumi.Output<string>,
-    rootPrivateKeyPem: facts.facts.tenantSigning ? (platform.requireOutput(ROOT_KEY_OUTPUT) as pulumi.Output<string>) : undefined,
   });
   return tenantStackOutputs(stack);
 }

@@ -1,14 +1,16 @@
 /**
  * The stack outputs: what users and tenant stacks read. Public certificates in plain text; private keys only where
- * the config asks for them, as secrets. A tenant can read every output of its platform, so the platform exports no
- * secret a tenant does not need: no DPS key, and the root's key only when it signs for tenants.
+ * the config asks for them (intermediates, `exportIntermediateKeys`), as secrets. A tenant can read every output of
+ * its platform, so the platform exports no secret a tenant does not need: no DPS key, never the root's key; tenants
+ * get their certificates (`tenantCertificates`), signed from the CSRs they export (`caCsrs`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { IssuedCa } from "../resources/certificateAuthority";
 import { LIMITS } from "../config";
 import type { DpsX509 } from "../resources/dpsX509";
 import type { PlatformFacts } from "../tenant/platformOutputs";
-import { ROOT_CERTIFICATE_OUTPUT, ROOT_KEY_OUTPUT } from "../tenant/platformOutputs";
+import { ROOT_CERTIFICATE_OUTPUT } from "../tenant/platformOutputs";
+import { TENANT_CSRS_OUTPUT, WAITING_FOR_OUTPUT } from "../tenant/tenantCsrs";
 import type { TenantStack } from "../resources/tenantStack";
 
 function certificateOutputs(certificates: Record<string, IssuedCa>) {
@@ -21,10 +23,12 @@ function certificateOutputs(certificates: Record<string, IssuedCa>) {
 }
 
 function intermediateKeys(certificates: Record<string, IssuedCa>, names: string[]) {
-  return { intermediatePrivateKeys: pulumi.secret(Object.fromEntries(names.map((caName) => [caName, certificates[caName].privateKeyPem]))) };
+  // Only CAs declared (a tenant's CA waiting for its certificate is not yet) and with a key in state.
+  const declared = names.filter((caName) => certificates[caName] !== undefined);
+  return { intermediatePrivateKeys: pulumi.secret(Object.fromEntries(declared.map((caName) => [caName, certificates[caName].privateKeyPem]))) };
 }
 
-export function platformStackOutputs(stack: DpsX509) {
+export function platformStackOutputs(stack: DpsX509, waitingFor: string[] = []) {
   const config = stack.config;
   const certificates = stack.ca.certificates;
   // During a root rotation, "the" root is the primary one: the old until promote, the new from then on.
@@ -42,7 +46,7 @@ export function platformStackOutputs(stack: DpsX509) {
     hubHostNames: pulumi.all(Object.fromEntries([...stack.provisioning.hubs].map(([hubName, hub]) => [hubName, hub.hostName]))),
     caNames: uploadedCaNames,
     enrollmentGroupIds: [...stack.enrollments.groups.keys()],
-    tenantSigning: config.tenantSigning,
+    tenantCertificates: pulumi.all(Object.fromEntries(Object.entries(stack.tenantCertificates).map(([tenant, byCa]) => [tenant, pulumi.all(byCa)]))),
     capacity: {
       limits: { caCertificates: LIMITS.caCertificates, enrollmentGroups: LIMITS.enrollmentGroups },
       used: { caCertificates: uploadedCaNames.length, enrollmentGroups: config.enrollmentGroups.length },
@@ -53,7 +57,7 @@ export function platformStackOutputs(stack: DpsX509) {
     ...facts,
     ...certificateOutputs(certificates),
     [ROOT_CERTIFICATE_OUTPUT]: root.certificatePem,
-    ...(config.tenantSigning ? { [ROOT_KEY_OUTPUT]: pulumi.secret(root.privateKeyPem) } : {}),
+    [WAITING_FOR_OUTPUT]: waitingFor,
     ...(config.exportIntermediateKeys ? intermediateKeys(certificates, stack.rotated.intermediates.map((entry) => entry.name)) : {}),
   };
 }
@@ -69,6 +73,8 @@ export function tenantStackOutputs(stack: TenantStack) {
     serviceHostName: tenant.facts.serviceHostName,
     ...certificateOutputs(stack.ca.certificates),
     enrollmentGroupIds: [...stack.enrollments.groups.keys()],
+    [TENANT_CSRS_OUTPUT]: pulumi.all(Object.fromEntries([...stack.requests].map(([caName, request]) => [caName, request.csrPem]))),
+    [WAITING_FOR_OUTPUT]: stack.waitingFor,
     ...(tenant.exportIntermediateKeys ? intermediateKeys(stack.ca.certificates, tenant.intermediates.map((entry) => entry.name)) : {}),
   };
 }

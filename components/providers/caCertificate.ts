@@ -37,6 +37,8 @@ import {
   renewalDue,
   renewalHelps,
 } from "../../certs";
+import type { KeyStore } from "./caSigning";
+import { issueWithKeyStore, keyStoreFailures, keyStoreInPlace, keyStoreReplaces, moveKeyToVault } from "./caKeyStore";
 
 /** Bump when the provider's behaviour changes, so the change is rolled out (an in-place update). */
 export const CA_PROVIDER_VERSION = "1";
@@ -56,6 +58,15 @@ export interface CaCertificateInputs {
   issuerPrivateKeyPem?: string;
   providedCertificatePem?: string;
   providedPrivateKeyPem?: string;
+  /** Where the CA's key lives (default state); with keyVault, `vaultUrl`, `keyName` and `hsm` name the key. */
+  keyStore?: KeyStore;
+  /** The CA's name in config: a vault key made for it is tagged with it. */
+  caName?: string;
+  vaultUrl?: string;
+  keyName?: string;
+  hsm?: boolean;
+  /** The issuer's Key Vault key id (intermediates whose root's key is in a vault), instead of issuerPrivateKeyPem. */
+  issuerKeyId?: string;
   providerVersion: string;
 }
 
@@ -70,6 +81,13 @@ export interface CaCertificateOutputs {
   issuerCertificatePem?: string;
   providedCertificatePem?: string;
   providerVersion: string;
+  keyStore?: KeyStore;
+  vaultUrl?: string;
+  keyName?: string;
+  /** The Key Vault key id with its version (keyStore keyVault): all state holds of the key. */
+  keyId?: string;
+  /** The issuer's Key Vault key id, when its key is in a vault. */
+  issuerKeyId?: string;
   certificatePem: string;
   /** PKCS#8 PEM; secret (additionalSecretOutputs); absent for a brought CA without its key. */
   privateKeyPem?: string;
@@ -152,8 +170,9 @@ export function caInputFailures(news: Partial<CaCertificateInputs>, now?: Date):
     fail("providedPrivateKeyPem", "providedPrivateKeyPem is set without providedCertificatePem");
   } else if (news.role === "intermediate") {
     if (!isSet(news.issuerCertificatePem)) fail("issuerCertificatePem", "a generated intermediate needs its issuer's certificate");
-    if (!isSet(news.issuerPrivateKeyPem)) fail("issuerPrivateKeyPem", "a generated intermediate needs its issuer's private key (the root was brought without one?)");
+    if (!isSet(news.issuerPrivateKeyPem) && !isSet(news.issuerKeyId)) fail("issuerPrivateKeyPem", "a generated intermediate needs its issuer's private key or Key Vault key id (the root was brought without one?)");
   }
+  failures.push(...keyStoreFailures(news));
   return failures;
 }
 
@@ -177,6 +196,8 @@ function toOutputs(inputs: CaCertificateInputs, certificatePem: string, privateK
   if (isSet(inputs.issuerCertificatePem)) outs.issuerCertificatePem = normalizePem(inputs.issuerCertificatePem);
   if (isSet(inputs.providedCertificatePem)) outs.providedCertificatePem = normalizePem(inputs.providedCertificatePem);
   if (privateKeyPem !== undefined) outs.privateKeyPem = privateKeyPem;
+  if (inputs.keyStore === "keyVault") Object.assign(outs, { keyStore: inputs.keyStore, vaultUrl: inputs.vaultUrl, keyName: inputs.keyName });
+  if (isSet(inputs.issuerKeyId)) outs.issuerKeyId = inputs.issuerKeyId;
   return outs;
 }
 
@@ -195,9 +216,12 @@ function sameKey(newPem: string, statePem: string | undefined): boolean {
 }
 
 /** Makes (or imports) the certificate. Throws with the failures' text, never with key material. */
-function issue(inputs: CaCertificateInputs): CaCertificateOutputs {
+async function issue(inputs: CaCertificateInputs): Promise<CaCertificateOutputs> {
   const failures = caInputFailures(inputs);
   if (failures.length) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
+  // A key in Key Vault (the CA's or its issuer's): issued through signers (components/providers/caKeyStore.ts).
+  const throughVault = await issueWithKeyStore(inputs, { toOutputs, pathLength: effectivePathLength(inputs), certificatePem: normalizePem(inputs.providedCertificatePem) });
+  if (throughVault) return throughVault;
   if (isSet(inputs.providedCertificatePem)) {
     const key = isSet(inputs.providedPrivateKeyPem) ? toPkcs8(inputs.providedPrivateKeyPem) : undefined;
     return toOutputs(inputs, normalizePem(inputs.providedCertificatePem)! + "\n", key);
@@ -242,8 +266,10 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
   for (const key of REPLACE_ON_CHANGE) {
     if (oldComparable[key] !== newComparable[key]) replaces.push(key);
   }
-  // A brought key: compare the new one with the one in state (the state keeps it as PKCS#8).
-  if (isSet(news.providedCertificatePem) || isSet(olds.providedCertificatePem)) {
+  replaces.push(...keyStoreReplaces(olds, news));
+  // A brought key: compare the new one with the one in state (the state keeps it as PKCS#8). A key moving into
+  // the vault is not a new key (update checks the vault holds this very key).
+  if ((isSet(news.providedCertificatePem) || isSet(olds.providedCertificatePem)) && news.keyStore !== "keyVault") {
     const newKey = news.providedPrivateKeyPem;
     if (isUnknown(newKey)) replaces.push("providedPrivateKeyPem");
     else if (isSet(newKey) !== isSet(olds.privateKeyPem) || (isSet(newKey) && !sameKey(newKey, olds.privateKeyPem))) {
@@ -266,12 +292,12 @@ export function caDiff(olds: CaCertificateOutputs, news: CaCertificateInputs, no
       }
     }
   }
-  const inPlace = olds.renewBeforeDays !== renew || olds.providerVersion !== news.providerVersion;
+  const inPlace = olds.renewBeforeDays !== renew || olds.providerVersion !== news.providerVersion || keyStoreInPlace(olds, news);
   return {
     changes: replaces.length > 0 || inPlace,
     replaces,
     deleteBeforeReplace: false,
-    stables: replaces.length ? [] : ["certificatePem", "privateKeyPem", "thumbprint", "sha256Thumbprint", "notAfter", "subjectKeyId"],
+    stables: replaces.length ? [] : ["certificatePem", "thumbprint", "sha256Thumbprint", "notAfter", "subjectKeyId"],
   };
 }
 
@@ -295,7 +321,7 @@ export const caCertificateProvider: pulumi.dynamic.ResourceProvider<CaCertificat
   },
 
   async create(inputs) {
-    const outs = issue(inputs);
+    const outs = await issue(inputs);
     return { id: outs.sha256Thumbprint, outs };
   },
 
@@ -311,7 +337,10 @@ export const caCertificateProvider: pulumi.dynamic.ResourceProvider<CaCertificat
 
   async update(_id, olds, news) {
     // Only in-place changes reach here (renewBeforeDays, providerVersion): the certificate and key stay.
-    const outs: CaCertificateOutputs = { ...olds, providerVersion: news.providerVersion };
+    const moving = olds.keyStore !== "keyVault" && news.keyStore === "keyVault";
+    const outs: CaCertificateOutputs = { ...(moving ? await moveKeyToVault(olds, news) : olds), providerVersion: news.providerVersion };
+    if (isSet(news.issuerKeyId)) outs.issuerKeyId = news.issuerKeyId;
+    else delete outs.issuerKeyId;
     if (news.renewBeforeDays === undefined) delete outs.renewBeforeDays;
     else outs.renewBeforeDays = news.renewBeforeDays;
     return { outs };
@@ -346,6 +375,15 @@ export interface CaCertificateArgs {
   readonly providedPrivateKeyPem?: pulumi.Input<string | undefined>;
   /** Provider version; a change rolls out new provider code without replacing anything. */
   readonly providerVersion?: pulumi.Input<string>;
+  /** Where the CA's key lives; keyVault: `vaultUrl`, `keyName`, `hsm` name the key (state then holds its id). */
+  readonly keyStore?: KeyStore;
+  /** The CA's name in config (tags its vault key). */
+  readonly caName?: string;
+  readonly vaultUrl?: pulumi.Input<string>;
+  readonly keyName?: string;
+  readonly hsm?: boolean;
+  /** The issuer's Key Vault key id (its root's key is in a vault). */
+  readonly issuerKeyId?: pulumi.Input<string | undefined>;
 }
 
 /** One CA certificate, generated once or brought; its private key output is a secret. */
@@ -362,6 +400,8 @@ export class CaCertificate extends pulumi.dynamic.Resource {
   public readonly notAfter!: pulumi.Output<string>;
   /** Subject key identifier, upper-case hex. */
   public readonly subjectKeyId!: pulumi.Output<string>;
+  /** The Key Vault key id with its version (keyStore keyVault); undefined for a key in state. */
+  public readonly keyId!: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: CaCertificateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -376,6 +416,7 @@ export class CaCertificate extends pulumi.dynamic.Resource {
         sha256Thumbprint: undefined,
         notAfter: undefined,
         subjectKeyId: undefined,
+        keyId: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "privateKeyPem"] },
       "dps-x509",

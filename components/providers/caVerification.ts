@@ -41,6 +41,7 @@ import {
   type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
 import { createVerificationCertificate } from "../../certs";
+import { verificationSigner } from "./caSigning";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
 export const CA_VERIFICATION_PROVIDER_VERSION = "1";
@@ -51,8 +52,10 @@ export interface CaVerificationInputs {
   dpsName: string;
   certificateName: string;
   certificatePem: string;
-  /** Secret. Never echoed in outputs. */
-  caPrivateKeyPem: string;
+  /** Secret. Never echoed in outputs. Give this or `caKeyId`. */
+  caPrivateKeyPem?: string;
+  /** The CA's Key Vault key id with its version: the verification certificate is signed in the vault. */
+  caKeyId?: string;
   armEndpoint?: string;
   providerVersion: string;
 }
@@ -65,6 +68,7 @@ export interface CaVerificationOutputs {
   certificatePem: string;
   armEndpoint?: string;
   providerVersion: string;
+  caKeyId?: string;
   /** As Azure reports it (after create: true; after a refresh: whatever the portal says). */
   isVerified: boolean;
   /** SHA-1, upper-case hex, as Azure reports it. */
@@ -74,9 +78,10 @@ export interface CaVerificationOutputs {
 
 export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificationInputs, CaVerificationOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = requiredStringFailures(news, [...IDENTITY_KEYS, "certificatePem", "caPrivateKeyPem"]);
-    if (failures.length === 0 && !isUnknown(news.certificatePem) && !isUnknown(news.caPrivateKeyPem)) {
-      const problem = keyProblem(news.certificatePem, news.caPrivateKeyPem);
+    const keyField = typeof news.caKeyId === "string" && news.caKeyId !== "" ? "caKeyId" : "caPrivateKeyPem";
+    const failures: pulumi.dynamic.CheckFailure[] = requiredStringFailures(news, [...IDENTITY_KEYS, "certificatePem", keyField]);
+    if (failures.length === 0 && keyField === "caPrivateKeyPem" && !isUnknown(news.certificatePem) && !isUnknown(news.caPrivateKeyPem)) {
+      const problem = keyProblem(news.certificatePem, news.caPrivateKeyPem!);
       if (problem) failures.push({ property: problem.property, reason: `${where(news)}: ${problem.reason}` });
     }
     return { inputs: news, failures };
@@ -94,23 +99,26 @@ export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificat
     if (olds.thumbprint && wanted && normalizeThumbprint(olds.thumbprint) !== wanted && !replaces.includes("certificatePem")) {
       replaces.push("thumbprint");
     }
+    // A CA key moving into Key Vault (key id instead of PEM) is an update, so state stops holding the PEM input.
     const updated =
-      olds.providerVersion !== news.providerVersion || normalizeArmEndpoint(olds.armEndpoint) !== normalizeArmEndpoint(news.armEndpoint);
+      olds.providerVersion !== news.providerVersion ||
+      normalizeArmEndpoint(olds.armEndpoint) !== normalizeArmEndpoint(news.armEndpoint) ||
+      (olds.caKeyId ?? "") !== (news.caKeyId ?? "");
     return { changes: replaces.length > 0 || updated, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs) {
-    const problem = keyProblem(inputs.certificatePem, inputs.caPrivateKeyPem);
-    if (problem) throw new Error(`${where(inputs)}: ${problem.reason}`);
+    // The CA's key is checked against its certificate before any ARM call: locally, or by reading the vault key.
+    const signCode = await codeSigner(inputs);
     const client = createDpsClient({ subscriptionId: inputs.subscriptionId, endpoint: inputs.armEndpoint });
     let verified: VerifiedCertificate;
     try {
-      verified = await proveOnce(client, inputs);
+      verified = await proveOnce(client, inputs, signCode);
     } catch (e) {
       if (httpStatus(e) !== 412) throw e;
       // The certificate changed between our read and our write (etag moved): read again and retry once.
       try {
-        verified = await proveOnce(client, inputs);
+        verified = await proveOnce(client, inputs, signCode);
       } catch (again) {
         throw httpStatus(again) === 412 ? describeFailure(inputs, "proof of possession (etag changed twice)", again) : again;
       }
@@ -158,8 +166,25 @@ interface VerifiedCertificate {
   etag: string;
 }
 
+/** Signs the verification certificate for a code: with the key in state, or in Key Vault (`caKeyId`). */
+type CodeSigner = (code: string) => Promise<string>;
+
+async function codeSigner(inputs: CaVerificationInputs): Promise<CodeSigner> {
+  if (typeof inputs.caKeyId === "string" && inputs.caKeyId !== "") {
+    try {
+      return await verificationSigner({ certificatePem: inputs.certificatePem, keyId: inputs.caKeyId });
+    } catch (e) {
+      throw new Error(`${where(inputs)}: ${scrub(messageOf(e))}`);
+    }
+  }
+  const problem = keyProblem(inputs.certificatePem, inputs.caPrivateKeyPem ?? "");
+  if (problem) throw new Error(`${where(inputs)}: ${problem.reason}`);
+  const issuer = { certificatePem: inputs.certificatePem, privateKeyPem: inputs.caPrivateKeyPem! };
+  return async (code) => createVerificationCertificate({ issuer, code }).certificatePem;
+}
+
 /** One GET → generateVerificationCode → verify sequence. Throws the SDK's error on 412, a described Error otherwise. */
-async function proveOnce(client: IotDpsClient, inputs: CaVerificationInputs): Promise<VerifiedCertificate> {
+async function proveOnce(client: IotDpsClient, inputs: CaVerificationInputs, signCode: CodeSigner): Promise<VerifiedCertificate> {
   const { certificateName: name, resourceGroupName: rg, dpsName: dps } = inputs;
   const step = async <T>(label: string, call: () => Promise<T>): Promise<T> => {
     try {
@@ -182,10 +207,7 @@ async function proveOnce(client: IotDpsClient, inputs: CaVerificationInputs): Pr
 
   let verificationPem: string;
   try {
-    verificationPem = createVerificationCertificate({
-      issuer: { certificatePem: inputs.certificatePem, privateKeyPem: inputs.caPrivateKeyPem },
-      code,
-    }).certificatePem;
+    verificationPem = await signCode(code);
   } catch (e) {
     throw new Error(`${where(inputs)}: could not sign the verification certificate: ${scrub(messageOf(e))}`);
   }
@@ -247,8 +269,10 @@ function keyProblem(certificatePem: string, privateKeyPem: string): { property: 
 
 /** `certificateName` names the already uploaded DPS certificate. */
 export interface CaVerificationArgs extends DpsCertificateTargetArgs {
-  /** The CA's private key, PEM; made secret here whatever the caller passes. */
-  readonly caPrivateKeyPem: pulumi.Input<string>;
+  /** The CA's private key, PEM; made secret here whatever the caller passes. Give this or `caKeyId`. */
+  readonly caPrivateKeyPem?: pulumi.Input<string | undefined>;
+  /** The CA's Key Vault key id (with version), when its key is in a vault. */
+  readonly caKeyId?: pulumi.Input<string | undefined>;
 }
 
 /** The proof of possession of one uploaded CA certificate (see `caVerificationProvider`). */
@@ -269,7 +293,7 @@ export class CaVerification extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        caPrivateKeyPem: pulumi.secret(args.caPrivateKeyPem),
+        caPrivateKeyPem: args.caPrivateKeyPem === undefined ? undefined : pulumi.secret(args.caPrivateKeyPem),
         providerVersion: CA_VERIFICATION_PROVIDER_VERSION,
         isVerified: undefined,
         thumbprint: undefined,

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ROOT_PATH_LENGTH } from "../../certs";
 import { CaCertificate, CA_PROVIDER_VERSION } from "../providers/caCertificate";
+import { caKeyName } from "../azure/keyVault";
 
 /** One CA of the config (`ca.root` or `ca.intermediates[i]`). */
 export interface CaEntryArgs {
@@ -24,6 +25,18 @@ export interface CaEntryArgs {
   readonly privateKeyPem?: pulumi.Input<string>;
   /** An intermediate: the name of the root that signs it (`root` or one of `additionalRoots`); default `root`. */
   readonly issuerName?: string;
+  /** Where the key lives: state (default) or the component's `keyVault`. */
+  readonly keyStore?: "state" | "keyVault";
+}
+
+/** The vault of the CAs with `keyStore: keyVault`. */
+export interface CaKeyVaultRef {
+  /** `https://<name>.vault.azure.net` (an output when this stack creates the vault: keys are made after it). */
+  readonly vaultUrl: pulumi.Input<string>;
+  /** RSA-HSM keys (premium vault) or RSA. */
+  readonly hsm: boolean;
+  /** What key operations wait for (the vault, its role assignments). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** A root CA declared elsewhere. */
@@ -44,6 +57,8 @@ export interface CertificateAuthorityArgs {
   readonly intermediates: CaEntryArgs[];
   /** More roots, declared like `root`: the new root during a root rotation's overlap (components/rotation/). */
   readonly additionalRoots?: CaEntryArgs[];
+  /** The vault holding the keys of entries with `keyStore: keyVault`. */
+  readonly keyVault?: CaKeyVaultRef;
 }
 
 /** A CA as the rest of the program sees it. */
@@ -60,8 +75,12 @@ export interface IssuedCa {
   notAfter: pulumi.Output<string>;
   /** The CaCertificate resource (to depend on). */
   resource: pulumi.Resource;
-  /** Whether the CA's private key is known (generated, or brought with its key). */
+  /** Whether the CA can sign (its key generated, brought, or in the vault). */
   hasPrivateKey: boolean;
+  /** The Key Vault key id with its version (keyStore keyVault), else undefined. */
+  keyId: pulumi.Output<string | undefined>;
+  /** Whether the key is in the vault (then `privateKeyPem` is undefined and `keyId` names it). */
+  inVault: boolean;
 }
 
 /** Problems with the arguments, each naming its config key; empty when fine. Pure: no Pulumi calls. */
@@ -85,8 +104,9 @@ export function certificateAuthorityArgsProblems(args: CertificateAuthorityArgs)
     if (entry.privateKeyPem !== undefined && entry.certificatePem === undefined) {
       problems.push(`${key}.privateKeyPem is set without ${key}.certificatePem`);
     }
+    if (entry.keyStore === "keyVault" && !args.keyVault) problems.push(`${key}.keyStore is keyVault, but no keyVault was given`);
   }
-  const broughtWithoutKey = (root: CaEntryArgs) => root.certificatePem !== undefined && root.privateKeyPem === undefined;
+  const broughtWithoutKey = (root: CaEntryArgs) => root.certificatePem !== undefined && root.privateKeyPem === undefined && root.keyStore !== "keyVault";
   const rootsByName = new Map([args.root, ...(args.additionalRoots ?? [])].filter((r): r is CaEntryArgs => r !== undefined).map((r) => [r.name, r]));
   args.intermediates.forEach((entry, i) => {
     if (!entry) return;
@@ -115,6 +135,12 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     super("dps-x509:ca:CertificateAuthority", name, {}, opts);
 
     const secretOrUndefined = (value: pulumi.Input<string> | undefined) => (value === undefined ? undefined : pulumi.secret(value));
+    const vaultInputs = (entry: CaEntryArgs) =>
+      entry.keyStore === "keyVault"
+        ? { keyStore: "keyVault" as const, caName: entry.name, vaultUrl: args.keyVault!.vaultUrl, keyName: caKeyName(entry.name), hsm: args.keyVault!.hsm }
+        : {};
+    const vaultOptions = (entry: CaEntryArgs, issuerInVault: boolean) =>
+      entry.keyStore === "keyVault" || issuerInVault ? { dependsOn: args.keyVault?.dependsOn ?? [] } : {};
     const issued = (entry: CaEntryArgs, resource: CaCertificate, hasPrivateKey: boolean): IssuedCa => ({
       name: entry.name,
       certificatePem: resource.certificatePem,
@@ -123,10 +149,12 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       notAfter: resource.notAfter,
       resource,
       hasPrivateKey,
+      keyId: resource.keyId,
+      inVault: entry.keyStore === "keyVault",
     });
 
     this.certificates = {};
-    type Issuer = { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined> };
+    type Issuer = { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined>; keyId?: pulumi.Input<string | undefined>; inVault?: boolean };
     const roots = new Map<string, Issuer>();
     let issuer: Issuer | undefined;
     for (const rootEntry of [args.root, ...(args.additionalRoots ?? [])].filter((r): r is CaEntryArgs => r !== undefined)) {
@@ -142,12 +170,18 @@ export class CertificateAuthority extends pulumi.ComponentResource {
           providedCertificatePem: rootEntry.certificatePem,
           providedPrivateKeyPem: secretOrUndefined(rootEntry.privateKeyPem),
           providerVersion: CA_PROVIDER_VERSION,
+          ...vaultInputs(rootEntry),
         },
-        { parent: this },
+        { parent: this, ...vaultOptions(rootEntry, false) },
       );
-      const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined;
+      const rootHasKey = rootEntry.certificatePem === undefined || rootEntry.privateKeyPem !== undefined || rootEntry.keyStore === "keyVault";
       this.certificates[rootEntry.name] = issued(rootEntry, root, rootHasKey);
-      roots.set(rootEntry.name, { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem });
+      roots.set(
+        rootEntry.name,
+        rootEntry.keyStore === "keyVault"
+          ? { certificatePem: root.certificatePem, privateKeyPem: undefined, keyId: root.keyId, inVault: true }
+          : { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem },
+      );
       issuer ??= roots.get(rootEntry.name);
     }
     if (!issuer) {
@@ -167,14 +201,16 @@ export class CertificateAuthority extends pulumi.ComponentResource {
           renewBeforeDays: entry.renewBeforeDays,
           issuerCertificatePem: signer.certificatePem,
           // Only a generated intermediate needs the root's key to be signed.
-          issuerPrivateKeyPem: brought ? undefined : pulumi.secret(signer.privateKeyPem),
+          issuerPrivateKeyPem: brought || signer.inVault ? undefined : pulumi.secret(signer.privateKeyPem),
+          issuerKeyId: brought ? undefined : signer.keyId,
           providedCertificatePem: entry.certificatePem,
           providedPrivateKeyPem: secretOrUndefined(entry.privateKeyPem),
           providerVersion: CA_PROVIDER_VERSION,
+          ...vaultInputs(entry),
         },
-        { parent: this },
+        { parent: this, ...vaultOptions(entry, signer.inVault === true && !brought) },
       );
-      this.certificates[entry.name] = issued(entry, intermediate, !brought || entry.privateKeyPem !== undefined);
+      this.certificates[entry.name] = issued(entry, intermediate, !brought || entry.privateKeyPem !== undefined || entry.keyStore === "keyVault");
     }
 
     this.registerOutputs({

@@ -50,7 +50,8 @@ export function declareVerifiedCas(
           resourceGroupName: target.resourceGroupName,
           dpsName: target.dpsName,
           certificatePem: issued.certificatePem,
-          privateKeyPem: issued.privateKeyPem,
+          privateKeyPem: entry.keyStore === "keyVault" ? undefined : issued.privateKeyPem,
+          keyId: entry.keyStore === "keyVault" ? issued.keyId : undefined,
           verification: entry.verification,
           armEndpoint: target.armEndpoint,
           ...(adopts(adoptExisting, entry.adopt) ? { adopt: true } : {}),
@@ -153,7 +154,9 @@ export function declareSmokeTest(
       idScope: context.idScope,
       globalEndpoint: context.globalEndpoint,
       issuerCertificatePem: issuer.certificatePem,
-      issuerPrivateKeyPem: issuer.privateKeyPem as pulumi.Output<string>,
+      ...(issuer.inVault
+        ? { issuerKeyId: issuer.keyId as pulumi.Output<string> }
+        : { issuerPrivateKeyPem: issuer.privateKeyPem as pulumi.Output<string> }),
       triggers: [groupResource.etag, issuer.thumbprint],
       expectedHubHostNames: group.iotHubs.map(context.hubHostName),
     },

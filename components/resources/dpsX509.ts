@@ -2,18 +2,23 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
-import type { CaEntryConfig, StackConfig } from "../config";
+import type { CaEntryConfig, KeyVaultConfig, StackConfig } from "../config";
 import { importIds } from "../adoption/importIds";
 import { warnExpiringCas } from "../expiry/warn";
 import { applyRotation, declaredCas, type DeclaredCa, type RotatedStack } from "../rotation/apply";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
+import { CaKeyVault } from "./caKeyVault";
+import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
+import type { TenantCsrs } from "../tenant/tenantCsrs";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
 export interface DpsX509Args {
   /** The checked config of a platform stack (components/config/). */
   readonly config: StackConfig;
+  /** The listed tenants' CSRs, read and checked before anything is declared (components/tenant/tenantCsrs.ts). */
+  readonly tenantCsrs?: TenantCsrs[];
 }
 
 /**
@@ -25,6 +30,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly config: StackConfig;
   readonly resourceGroup: resources.ResourceGroup;
   readonly ca: CertificateAuthority;
+  /** The vault of CA keys, when `keyVault` is configured. */
+  readonly keyVault?: CaKeyVault;
   readonly provisioning: ProvisioningService;
   /** The subscription of the deployment (and of the DPS). */
   readonly subscriptionId: pulumi.Output<string>;
@@ -35,6 +42,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly smokeTest?: SmokeTest;
   /** The CAs and group references of the rotations' current steps (components/rotation/). */
   readonly rotated: RotatedStack;
+  /** The tenants' intermediates signed from their CSRs, by tenant then CA name. */
+  readonly tenantCertificates: TenantCertificates;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
@@ -49,12 +58,14 @@ export class DpsX509 extends pulumi.ComponentResource {
     );
     const resourceGroupName = this.resourceGroup.name;
 
+    this.keyVault = declareCaKeyVault(this, name, config.keyVault, { resourceGroupName, location: config.location });
     this.ca = new CertificateAuthority(
       `${name}-ca`,
       {
         root: caEntryArgs(rotated.roots[0]),
         additionalRoots: rotated.roots.slice(1).map(caEntryArgs),
         intermediates: rotated.intermediates.map(caEntryArgs),
+        keyVault: this.keyVault?.forCertificateAuthority,
       },
       { parent: this },
     );
@@ -94,6 +105,8 @@ export class DpsX509 extends pulumi.ComponentResource {
       hubHostName,
     });
 
+    this.tenantCertificates = declareTenantCertificates(this, name, args.tenantCsrs ?? [], this.ca.certificates[config.ca.root.name], config.ca.root.keyStore === "keyVault");
+
     this.registerOutputs({
       idScope: this.provisioning.idScope,
       globalDeviceEndpoint: this.provisioning.globalDeviceEndpoint,
@@ -112,5 +125,17 @@ export function caEntryArgs(entry: CaEntryConfig | DeclaredCa): CaEntryArgs {
     certificatePem: entry.certificatePem,
     privateKeyPem: entry.privateKeyPem === undefined ? undefined : pulumi.secret(entry.privateKeyPem),
     ...("issuerName" in entry && entry.issuerName !== undefined ? { issuerName: entry.issuerName } : {}),
+    keyStore: entry.keyStore,
   };
+}
+
+/** The vault of CA keys, when the config names one. */
+export function declareCaKeyVault(
+  parent: pulumi.Resource,
+  name: string,
+  config: KeyVaultConfig | undefined,
+  where: { resourceGroupName?: pulumi.Input<string>; location: string },
+): CaKeyVault | undefined {
+  if (!config) return undefined;
+  return new CaKeyVault(`${name}-keyvault`, { config, ...where }, { parent });
 }

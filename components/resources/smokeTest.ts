@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
 import { assertRegistrationId } from "../../certs";
-import { deviceRegisterCommand, ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "./smokeTestCommand";
+import { deviceRegisterCommand, ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "./smokeTestCommand";
 
 export interface SmokeTestArgs {
   /** Registration id (and CN) of the throwaway device; reused on every run, so one device identity is kept. */
@@ -12,8 +12,10 @@ export interface SmokeTestArgs {
   readonly globalEndpoint: pulumi.Input<string>;
   /** The intermediate (or root) CA the group trusts, PEM: it issues the throwaway device certificate. */
   readonly issuerCertificatePem: pulumi.Input<string>;
-  /** Its private key, PEM (made secret): reaches the command only through its environment. */
-  readonly issuerPrivateKeyPem: pulumi.Input<string>;
+  /** Its private key, PEM (made secret): reaches the command only through its environment. Or `issuerKeyId`. */
+  readonly issuerPrivateKeyPem?: pulumi.Input<string>;
+  /** Its Key Vault key id, when the key is in a vault: the command signs the device certificate there. */
+  readonly issuerKeyId?: pulumi.Input<string>;
   /** The registration runs again when any of these change: the group's etag and inputs, the CA's thumbprint. */
   readonly triggers: pulumi.Input<unknown>[];
   /** Hub host names the device may land on (the group's hubs); empty or absent: any. */
@@ -51,7 +53,9 @@ export class SmokeTest extends pulumi.ComponentResource {
         create,
         environment: {
           [ISSUER_CERT_ENV]: args.issuerCertificatePem,
-          [ISSUER_KEY_ENV]: pulumi.secret(args.issuerPrivateKeyPem),
+          ...(args.issuerKeyId !== undefined
+            ? { [ISSUER_KEY_ID_ENV]: args.issuerKeyId }
+            : { [ISSUER_KEY_ENV]: pulumi.secret(args.issuerPrivateKeyPem!) }),
         },
         triggers: args.triggers,
         dir: args.projectDir,

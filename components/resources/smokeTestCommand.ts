@@ -7,6 +7,8 @@
 export const ISSUER_CERT_ENV = "DPS_X509_ISSUER_CERT_PEM";
 /** The issuing CA's private key (PEM): a secret, passed only in the environment. */
 export const ISSUER_KEY_ENV = "DPS_X509_ISSUER_KEY_PEM";
+/** Or the issuing CA's Key Vault key id (with version), when its key is in a vault: the device is signed there. */
+export const ISSUER_KEY_ID_ENV = "DPS_X509_ISSUER_KEY_ID";
 
 /** How often, and how far apart, the smoke test tries before it fails the `up`. */
 export const SMOKE_TEST_ATTEMPTS = 4;

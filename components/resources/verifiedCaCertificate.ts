@@ -22,8 +22,10 @@ export interface VerifiedCaCertificateArgs {
   readonly dpsName: pulumi.Input<string>;
   /** The CA certificate, PEM. */
   readonly certificatePem: pulumi.Input<string>;
-  /** Secret; required for proofOfPossession. */
+  /** Secret; for proofOfPossession, this or `keyId`. */
   readonly privateKeyPem?: pulumi.Input<string | undefined>;
+  /** The CA's Key Vault key id (its key is in a vault): proof of possession signs there. */
+  readonly keyId?: pulumi.Input<string | undefined>;
   /** proofOfPossession: prove with the CA key; onUpload: Azure marks it verified on upload. */
   readonly verification: "proofOfPossession" | "onUpload";
   /** ARM endpoint for the upload and verification calls; default https://management.azure.com. */
@@ -41,7 +43,8 @@ export function validateVerifiedCaCertificateArgs(name: string, args: VerifiedCa
   if (typeof args.certificateName !== "string" || args.certificateName.trim() === "" || args.certificateName.length > 256) {
     throw new Error(`${at}: certificateName is ${JSON.stringify(args.certificateName)}; allowed: a non-empty string of at most 256 characters`);
   }
-  if (args.verification === "proofOfPossession" && (args.privateKeyPem === undefined || args.privateKeyPem === null || args.privateKeyPem === "")) {
+  const noKey = (value: unknown) => value === undefined || value === null || value === "";
+  if (args.verification === "proofOfPossession" && noKey(args.privateKeyPem) && noKey(args.keyId)) {
     throw new Error(
       `${at}: verification is "proofOfPossession" for certificate "${args.certificateName}" but no privateKeyPem was given; ` +
         `give the CA's private key, or use verification "onUpload"`,
@@ -91,7 +94,7 @@ export class VerifiedCaCertificate extends pulumi.ComponentResource {
       // (an in-place update of the upload, which leaves it unverified) is proven again.
       this.verification = new CaVerification(
         `${name}-verification`,
-        { ...target, caPrivateKeyPem: args.privateKeyPem as pulumi.Input<string> },
+        { ...target, caPrivateKeyPem: args.privateKeyPem, caKeyId: args.keyId },
         { parent: this, dependsOn: [this.certificate] },
       );
       this.ready = this.verification;

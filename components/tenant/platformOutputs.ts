@@ -22,7 +22,8 @@ export const platformFactsSchema = z.object({
   hubHostNames: z.record(z.string(), z.string()),
   caNames: z.array(z.string()),
   enrollmentGroupIds: z.array(z.string()),
-  tenantSigning: z.boolean(),
+  /** The tenants' intermediates the platform signed from their CSRs, by tenant then CA name (certificates only). */
+  tenantCertificates: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   /** The platform root's certificate (public), to check brought tenant intermediates against before declaring. */
   rootCaCertificatePem: z.string().optional(),
   capacity: z.object({
@@ -34,9 +35,8 @@ export const platformFactsSchema = z.object({
 
 export type PlatformFacts = z.infer<typeof platformFactsSchema>;
 
-/** Output names of the platform's root CA: the certificate (public) and, with tenantSigning, its key (secret). */
+/** Output name of the platform's root CA certificate (public). The root's key is never an output. */
 export const ROOT_CERTIFICATE_OUTPUT = "rootCaCertificatePem";
-export const ROOT_KEY_OUTPUT = "rootCaPrivateKeyPem";
 
 /** Checks raw output values against the schema; problems name the platform stack and the output. */
 export function parsePlatformFacts(values: Record<string, unknown>, platform: string): { ok: true; facts: PlatformFacts } | { ok: false; problems: Problem[] } {
@@ -56,5 +56,6 @@ export function parsePlatformFacts(values: Record<string, unknown>, platform: st
 export async function readPlatformFacts(platform: pulumi.StackReference): Promise<Record<string, unknown>> {
   const keys = Object.keys(platformFactsSchema.shape);
   const details = await Promise.all(keys.map((key) => platform.getOutputDetails(key)));
-  return Object.fromEntries(keys.map((key, i) => [key, details[i].value ?? details[i].secretValue]));
+  // An output the platform does not have yet (tenantCertificates before its first signing) is left out, for its default.
+  return Object.fromEntries(keys.map((key, i) => [key, details[i].value ?? details[i].secretValue]).filter(([, value]) => value !== undefined));
 }

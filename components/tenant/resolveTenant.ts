@@ -2,7 +2,7 @@
  * A tenant stack's config resolved against its platform's outputs: names get the `<tenant>-` prefix, groups get the
  * platform's hubs and policy as defaults, and the isolation and capacity rules are checked. Pure.
  */
-import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig, TenantStackConfig } from "../config";
+import type { CaEntryConfig, EnrollmentGroupConfig, KeyVaultConfig, SmokeTestConfig, TenantStackConfig } from "../config";
 import { tenantPrefixed } from "../config";
 import { checkCaChain } from "../config/caRules";
 import { checkEnrollmentGroups, checkSmokeTest, intermediateEntries, uploadedCaNames } from "../config/checks";
@@ -23,6 +23,10 @@ export interface ResolvedTenant {
   /** The smoke test, its group id prefixed. */
   readonly smokeTest?: SmokeTestConfig;
   readonly facts: PlatformFacts;
+  /** The tenant's own vault, for intermediates with keyStore keyVault. */
+  readonly keyVault?: KeyVaultConfig;
+  /** `azure-native:location` of the tenant stack (where its vault goes). */
+  readonly location?: string;
 }
 
 export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): { ok: true; tenant: ResolvedTenant } | { ok: false; problems: Problem[] } {
@@ -44,7 +48,6 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
 
   const problems = [
     ...checkTenantListed(config, facts),
-    ...checkSigning(config, facts),
     ...checkIsolation(config, intermediates, enrollmentGroups, facts),
   ];
   // Every problem at once: the reference checks too, except at a key the isolation check already refused.
@@ -77,6 +80,8 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
       exportIntermediateKeys: config.exportIntermediateKeys,
       smokeTest,
       facts,
+      keyVault: config.keyVault,
+      location: config.location,
     },
   };
 }
@@ -87,21 +92,10 @@ function otherTenants(config: TenantStackConfig, facts: PlatformFacts): string[]
 
 function checkTenantListed(config: TenantStackConfig, facts: PlatformFacts): Problem[] {
   const listed = Object.keys(facts.capacity.tenants);
-  if (!listed.length || listed.includes(config.tenant)) return [];
-  return [{ path: "tenant", value: config.tenant, message: `is not a tenant of the platform ${config.platform}; it serves: ${listed.join(", ")} (the platform adds a tenant to dps-x509:tenants)` }];
-}
-
-function checkSigning(config: TenantStackConfig, facts: PlatformFacts): Problem[] {
-  if (facts.tenantSigning) return [];
-  return config.ca.intermediates.flatMap((entry, i) =>
-    entry.certificatePem === undefined
-      ? [{
-          path: `ca.intermediates[${i}]`,
-          value: entry.name,
-          message: `cannot be generated: the platform ${config.platform} does not sign for tenants (tenantSigning is off); bring certificatePem and privateKeyPem of an intermediate its root signed`,
-        }]
-      : [],
-  );
+  if (listed.includes(config.tenant)) return [];
+  // A platform that lists no tenant serves none: it is not an open door.
+  const serves = listed.length ? `it serves: ${listed.join(", ")}` : "it lists no tenants";
+  return [{ path: "tenant", value: config.tenant, message: `is not a tenant of the platform ${config.platform}; ${serves} (the platform adds a tenant to dps-x509:tenants)` }];
 }
 
 /** Who owns a name in the shared DPS, if not this tenant: the platform or another tenant. */

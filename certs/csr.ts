@@ -1,0 +1,95 @@
+/**
+ * PKCS#10 certificate signing requests: how a tenant asks the platform for its intermediate without handing over a key.
+ * `createCsr` builds CN + public key and signs it through a `Signer` (state or Key Vault); `parseCsr` reads one and
+ * checks its self-signature (proof that the requester holds the key). One job: CSRs.
+ */
+import { createPublicKey, KeyObject, verify as cryptoVerify } from "crypto";
+import { derOid, derTlv, pemDecode, pemEncode, readTlv, TAG } from "./der";
+import { spkiDer } from "./keys";
+import { assertCommonName } from "./names";
+import { OID } from "./parse";
+import type { Signer } from "./signer";
+import { signWith } from "./signer";
+
+const UTF8_STRING = 0x0c;
+const PRINTABLE_STRING = 0x13;
+const SET = 0x31;
+
+function nameDer(commonName: string): Buffer {
+  return derTlv(TAG.SEQUENCE, derTlv(SET, derTlv(TAG.SEQUENCE, derOid(OID.commonName), derTlv(UTF8_STRING, Buffer.from(commonName, "utf8")))));
+}
+
+/** A CSR for the signer's key, subject CN = commonName, no attributes. PEM "CERTIFICATE REQUEST". */
+export async function createCsr(o: { commonName: string; signer: Signer }): Promise<string> {
+  assertCommonName(o.commonName);
+  const info = derTlv(
+    TAG.SEQUENCE,
+    derTlv(TAG.INTEGER, Buffer.from([0x00])),
+    nameDer(o.commonName),
+    spkiDer(o.signer.publicKey),
+    Buffer.from([0xa0, 0x00]), // attributes [0] IMPLICIT SET OF Attribute: empty
+  );
+  const signature = await signWith(o.signer, info);
+  const der = derTlv(TAG.SEQUENCE, info, o.signer.algorithm.der, derTlv(TAG.BIT_STRING, Buffer.from([0x00]), signature));
+  return pemEncode("CERTIFICATE REQUEST", der);
+}
+
+/** A CSR, read and checked: its subject CN and public key. */
+export interface ParsedCsr {
+  readonly commonName: string;
+  readonly publicKey: KeyObject;
+}
+
+/** Reads a PEM CSR and checks its signature with its own key. Messages never quote the input. */
+export function parseCsr(pem: string, what = "CSR"): ParsedCsr {
+  let der: Buffer;
+  try {
+    der = pemDecode(pem, "CERTIFICATE REQUEST");
+  } catch {
+    throw new Error(`${what} is not a PEM certificate request (BEGIN CERTIFICATE REQUEST)`);
+  }
+  try {
+    const outer = readTlv(der, 0);
+    const info = readTlv(der, outer.start);
+    const algorithm = readTlv(der, info.end);
+    const bits = readTlv(der, algorithm.end);
+    if (outer.tag !== TAG.SEQUENCE || info.tag !== TAG.SEQUENCE || bits.tag !== TAG.BIT_STRING) throw new Error("structure");
+    const infoDer = der.subarray(outer.start, info.end); // the CertificationRequestInfo, tag and length included
+    const version = readTlv(der, info.start);
+    const subject = readTlv(der, version.end);
+    const spki = readTlv(der, subject.end);
+    const publicKey = createPublicKey({ key: der.subarray(subject.end, spki.end), format: "der", type: "spki" });
+    const algorithmOid = readTlv(der, algorithm.start);
+    const oidDer = der.subarray(algorithm.start, algorithmOid.end);
+    const hash = oidDer.equals(derOid(OID.sha256WithRSAEncryption)) || oidDer.equals(derOid(OID.ecdsaWithSHA256)) ? "sha256"
+      : oidDer.equals(derOid(OID.ecdsaWithSHA384)) ? "sha384" : oidDer.equals(derOid(OID.ecdsaWithSHA512)) ? "sha512" : undefined;
+    if (!hash) throw new Error(`${what}: signature algorithm is not sha256WithRSAEncryption or ECDSA`);
+    if (!cryptoVerify(hash, infoDer, publicKey, der.subarray(bits.start + 1, bits.end))) {
+      throw new Error(`${what}: its signature does not verify with its own public key`);
+    }
+    return { commonName: commonNameIn(der, subject.start, subject.end), publicKey };
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new Error(message.startsWith(what) ? message : `${what} is malformed`);
+  }
+}
+
+/** The last CN of a Name (RDNSequence) between start and end. */
+function commonNameIn(der: Buffer, start: number, end: number): string {
+  let cn = "";
+  const cnOid = derOid(OID.commonName);
+  for (let at = start; at < end; ) {
+    const rdn = readTlv(der, at);
+    for (let a = rdn.start; a < rdn.end; ) {
+      const attribute = readTlv(der, a);
+      const oid = readTlv(der, attribute.start);
+      const value = readTlv(der, oid.end);
+      if (der.subarray(attribute.start, oid.end).equals(cnOid) && (der[oid.end] === UTF8_STRING || der[oid.end] === PRINTABLE_STRING)) {
+        cn = der.subarray(value.start, value.end).toString("utf8");
+      }
+      a = attribute.end;
+    }
+    at = rdn.end;
+  }
+  return cn;
+}

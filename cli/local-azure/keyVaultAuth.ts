@@ -1,0 +1,86 @@
+/**
+ * Authentication and authorization of the local Key Vault (keyVaultServer.ts), as Key Vault does them:
+ * - the challenge a request without a token gets (401, `WWW-Authenticate: Bearer authorization=<Entra authority of
+ *   the tenant>, resource=https://vault.azure.net`), which the SDK's challenge policy reads to ask for a token;
+ * - Entra-like bearer tokens: audience https://vault.azure.net, the vault's tenant (`tid`), not expired, an `oid`;
+ *   this fake signs the tokens it hands out (HMAC, a key made per server) and refuses any other;
+ * - Azure RBAC data actions: Crypto Officer may create, import, get and sign; Crypto User may get and sign; others
+ *   get 403 `Forbidden` with inner error `ForbiddenByRbac`, naming the action.
+ */
+import { createHmac, randomBytes } from "crypto";
+
+export const KEY_VAULT_AUDIENCE = "https://vault.azure.net";
+export type KeyVaultRole = "Key Vault Crypto Officer" | "Key Vault Crypto User";
+export type KeyVaultRoute = "key.create" | "key.import" | "key.get" | "key.sign" | "unknown";
+
+/** An error answered as `{ error: { code, message, innererror? } }`. */
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly inner?: string) {
+    super(message);
+  }
+}
+
+const ACTIONS: Record<Exclude<KeyVaultRoute, "unknown">, string> = {
+  "key.create": "Microsoft.KeyVault/vaults/keys/create/action",
+  "key.import": "Microsoft.KeyVault/vaults/keys/import/action",
+  "key.get": "Microsoft.KeyVault/vaults/keys/read",
+  "key.sign": "Microsoft.KeyVault/vaults/keys/sign/action",
+};
+const ROLE_ACTIONS: Record<KeyVaultRole, string[]> = {
+  "Key Vault Crypto Officer": Object.values(ACTIONS),
+  "Key Vault Crypto User": [ACTIONS["key.get"], ACTIONS["key.sign"]],
+};
+
+const b64url = (buf: Buffer) => buf.toString("base64url");
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export class KeyVaultAuth {
+  private readonly secret = randomBytes(32);
+  /** `${vault name | "*"}/${oid}` → roles. */
+  private readonly roles = new Map<string, Set<KeyVaultRole>>();
+
+  constructor(readonly tenantId: string) {}
+
+  /** The WWW-Authenticate header of a 401. */
+  challenge(): string {
+    return `Bearer authorization="https://login.microsoftonline.com/${this.tenantId}", resource="${KEY_VAULT_AUDIENCE}"`;
+  }
+
+  issueToken(objectId: string, audience: string): string {
+    const header = b64url(Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })));
+    const claims = { aud: audience, tid: this.tenantId, oid: objectId, iss: `https://sts.windows.net/${this.tenantId}/`, exp: nowSeconds() + 3600, nbf: nowSeconds() - 60 };
+    const payload = b64url(Buffer.from(JSON.stringify(claims)));
+    return `${header}.${payload}.${b64url(createHmac("sha256", this.secret).update(`${header}.${payload}`).digest())}`;
+  }
+
+  /** The caller's object id, or a 401 HttpError as Key Vault gives it. */
+  authenticate(authorization: string | undefined): string {
+    const m = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(authorization ?? "");
+    if (!m) throw new HttpError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
+    const expected = b64url(createHmac("sha256", this.secret).update(`${m[1]}.${m[2]}`).digest());
+    if (expected !== m[3]) throw new HttpError(401, "Unauthorized", "AKV10032: Invalid issuer or signature.");
+    const claims = JSON.parse(Buffer.from(m[2], "base64url").toString()) as { aud?: string; tid?: string; oid?: string; exp?: number };
+    if (claims.aud !== KEY_VAULT_AUDIENCE) throw new HttpError(401, "Unauthorized", `AKV10022: Invalid audience. Expected ${KEY_VAULT_AUDIENCE}, found: ${claims.aud}.`);
+    if (claims.tid !== this.tenantId) throw new HttpError(401, "Unauthorized", `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${this.tenantId}/.`);
+    if (!claims.exp || claims.exp < nowSeconds()) throw new HttpError(401, "Unauthorized", "AKV10018: Token expired.");
+    if (!claims.oid) throw new HttpError(401, "Unauthorized", "AKV10020: Token has no object id.");
+    return claims.oid;
+  }
+
+  assignRole(objectId: string, role: KeyVaultRole, vaultName?: string): void {
+    const key = `${vaultName?.toLowerCase() ?? "*"}/${objectId}`;
+    this.roles.set(key, new Set([...(this.roles.get(key) ?? []), role]));
+  }
+
+  /** Throws 403 unless a role of the caller on this vault (or on every vault) allows the route's data action. */
+  authorize(vaultName: string, oid: string, route: Exclude<KeyVaultRoute, "unknown">): void {
+    const held = [...(this.roles.get(`*/${oid}`) ?? []), ...(this.roles.get(`${vaultName}/${oid}`) ?? [])];
+    if (held.some((role) => ROLE_ACTIONS[role].includes(ACTIONS[route]))) return;
+    throw new HttpError(
+      403,
+      "Forbidden",
+      `Caller is not authorized to perform action on resource. If role assignments were recently changed, please wait several minutes for role assignments to become effective. Caller: oid=${oid};Action: '${ACTIONS[route]}';Resource: '/vaults/${vaultName}'`,
+      "ForbiddenByRbac",
+    );
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The tenant CSR exchange through the real providers: a tenant's key request (key in state or in its own Key Vault)
+ * exports a CSR; the platform's TenantCertificate signs it with the root (key in state or in Key Vault); the tenant's
+ * CA takes the certificate with its own key. OpenSSL checks the chain; no private key is in anything exchanged.
+ */
+import { caKeyRequestProvider, CA_KEY_REQUEST_PROVIDER_VERSION, type CaKeyRequestOutputs } from "../components/providers/caKeyRequest";
+import { tenantCertificateProvider, TENANT_CERTIFICATE_PROVIDER_VERSION, type TenantCertificateInputs, type TenantCertificateOutputs } from "../components/providers/tenantCertificate";
+import { caCertificateProvider, CA_PROVIDER_VERSION, type CaCertificateOutputs } from "../components/providers/caCertificate";
+import { caKeyName, vaultUrlOf } from "../components/azure/keyVault";
+import { checkTenantCsrs } from "../components/tenant/tenantCsrs";
+import { createRootCa } from "../certs";
+import { openssl, scratch, verifyChain } from "./support/openssl";
+import { startRoutedKeyVault, type RoutedKeyVault } from "./support/keyVault";
+
+const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const TENANT_VAULT = vaultUrlOf("customer-a-kv");
+const PLATFORM_VAULT = vaultUrlOf("platform-kv");
+let kv: RoutedKeyVault;
+
+beforeAll(async () => {
+  kv = await startRoutedKeyVault({ vaults: { "customer-a-kv": "standard", "platform-kv": "premium" } });
+});
+afterAll(async () => kv.stop());
+
+async function request(caName: string, keyStore: "state" | "keyVault"): Promise<CaKeyRequestOutputs> {
+  const inputs = { caName, commonName: `${caName} CN`, keySize: 2048 as const, keyStore, providerVersion: CA_KEY_REQUEST_PROVIDER_VERSION, ...(keyStore === "keyVault" ? { vaultUrl: TENANT_VAULT, keyName: caKeyName(caName), hsm: false } : {}) };
+  expect((await caKeyRequestProvider.check!({} as never, inputs)).failures).toEqual([]);
+  return (await caKeyRequestProvider.create!(inputs)).outs as CaKeyRequestOutputs;
+}
+
+function signInputs(csrPem: string, root: { certificatePem: string; privateKeyPem?: string; keyId?: string }, caName = "customer-a-int"): TenantCertificateInputs {
+  return { tenant: "customer-a", caName, csrPem, validityDays: 365, issuerCertificatePem: root.certificatePem, issuerPrivateKeyPem: root.privateKeyPem, issuerKeyId: root.keyId, providerVersion: TENANT_CERTIFICATE_PROVIDER_VERSION };
+}
+
+test("tenant key in state, platform root in state: the CSR verifies, the signed intermediate chains to the root", async () => {
+  const csr = await request("customer-a-int", "state");
+  expect(csr.privateKeyPem).toMatch(PEM_PRIVATE_KEY); // stays in the tenant's state, a secret output
+  const s = scratch({ "req.pem": csr.csrPem });
+  try {
+    expect(openssl(["req", "-in", "req.pem", "-verify", "-noout"], { cwd: s.dir }).code).toBe(0);
+  } finally {
+    s.cleanup();
+  }
+  const root = createRootCa({ commonName: "Platform Root", keySize: 2048, validityDays: 100 });
+  const signed = (await tenantCertificateProvider.create!(signInputs(csr.csrPem, root))).outs as TenantCertificateOutputs;
+  expect(verifyChain({ root: root.certificatePem, leaf: signed.certificatePem }).code).toBe(0);
+  expect(JSON.stringify(signed)).not.toMatch(PEM_PRIVATE_KEY);
+
+  // The tenant's next up: its CA takes the certificate with its own key; the provider checks they match.
+  const ca = (await caCertificateProvider.create!({
+    role: "intermediate", commonName: "customer-a-int CN", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION,
+    issuerCertificatePem: root.certificatePem, providedCertificatePem: signed.certificatePem, providedPrivateKeyPem: csr.privateKeyPem,
+  })).outs as CaCertificateOutputs;
+  expect(ca.thumbprint).toBe(signed.thumbprint);
+  // Another tenant key with this certificate is refused.
+  const other = await request("customer-a-other", "state");
+  const failures = (await caCertificateProvider.check!({} as never, {
+    role: "intermediate", commonName: "x", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION,
+    issuerCertificatePem: root.certificatePem, providedCertificatePem: signed.certificatePem, providedPrivateKeyPem: other.privateKeyPem,
+  })).failures ?? [];
+  expect(failures.map((f) => f.property)).toContain("providedPrivateKeyPem");
+});
+
+test("tenant key in its own vault, platform root in the platform's vault: every signature in a vault, chain verifies", async () => {
+  const csr = await request("customer-a-hsm", "keyVault");
+  expect(csr.privateKeyPem).toBeUndefined();
+  expect(csr.keyId).toMatch(/^https:\/\/customer-a-kv\.vault\.azure\.net\/keys\/dps-x509-customer-a-hsm\//);
+  const root = (await caCertificateProvider.create!({
+    role: "root", commonName: "Platform Vault Root", keySize: 2048, validityDays: 100, providerVersion: CA_PROVIDER_VERSION,
+    keyStore: "keyVault", caName: "platform-root", vaultUrl: PLATFORM_VAULT, keyName: caKeyName("platform-root"), hsm: true,
+  })).outs as CaCertificateOutputs;
+  const signed = (await tenantCertificateProvider.create!(signInputs(csr.csrPem, { certificatePem: root.certificatePem, keyId: root.keyId }, "customer-a-hsm"))).outs as TenantCertificateOutputs;
+  expect(verifyChain({ root: root.certificatePem, leaf: signed.certificatePem }).code).toBe(0);
+  const ca = (await caCertificateProvider.create!({
+    role: "intermediate", commonName: "customer-a-hsm CN", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION,
+    issuerCertificatePem: root.certificatePem, providedCertificatePem: signed.certificatePem,
+    keyStore: "keyVault", caName: "customer-a-hsm", vaultUrl: TENANT_VAULT, keyName: caKeyName("customer-a-hsm"), hsm: false,
+  })).outs as CaCertificateOutputs;
+  expect(ca.keyId).toBe(csr.keyId);
+  expect(JSON.stringify([csr, signed, ca, root])).not.toMatch(PEM_PRIVATE_KEY);
+});
+
+test("the platform refuses a tampered CSR, and a CA name without the tenant's prefix", async () => {
+  const csr = await request("customer-a-t", "state");
+  const root = createRootCa({ commonName: "R", keySize: 2048, validityDays: 10 });
+  const tampered = csr.csrPem.replace(/^(-----BEGIN CERTIFICATE REQUEST-----\n.{60})(.)/m, (_m, a, c) => a + (c === "A" ? "B" : "A"));
+  const failures = (await tenantCertificateProvider.check!({} as never, signInputs(tampered, root, "customer-a-t"))).failures ?? [];
+  expect(failures.map((f) => f.property)).toEqual(["csrPem"]);
+  const named = (await tenantCertificateProvider.check!({} as never, signInputs(csr.csrPem, root, "customer-b-t"))).failures ?? [];
+  expect(named.map((f) => f.property)).toEqual(["caName"]);
+  await expect(tenantCertificateProvider.create!(signInputs(csr.csrPem, root, "customer-b-t"))).rejects.toThrow(/must start with "customer-a-"/);
+});
+
+test("before anything is declared, the platform checks each tenant's CSRs against its reservation and names", async () => {
+  const a = await request("customer-a-one", "state");
+  const b = await request("customer-a-two", "state");
+  const tenants = [{ name: "customer-a", caCertificates: 1, enrollmentGroups: 5 }];
+  const problems = checkTenantCsrs(tenants, [{ tenant: "customer-a", index: 0, source: "tenants[0].stack", csrs: { "customer-a-one": a.csrPem, "customer-a-two": b.csrPem, "other-ca": a.csrPem } }]);
+  expect(problems.map((p) => p.message)).toEqual([
+    expect.stringContaining("asks for 3 CA certificates; the platform reserves 1"),
+    expect.stringContaining('without the prefix "customer-a-"'),
+  ]);
+});
