@@ -26,7 +26,7 @@ import {
 } from "../requests/enrollmentGroupRequest";
 
 /** Bump when the provider's behaviour changes, so that existing groups get the new code on the next `up`. */
-export const ENROLLMENT_GROUP_PROVIDER_VERSION = "1";
+export const ENROLLMENT_GROUP_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
 
 export interface EnrollmentGroupProviderInputs extends EnrollmentGroupSpec {
   serviceHostName: string;

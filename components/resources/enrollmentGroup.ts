@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ENROLLMENT_GROUP_PROVIDER_VERSION, enrollmentGroupProvider } from "../providers/enrollmentGroup";
+import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../providers/enrollmentGroup";
+import { ProjectDynamicResource } from "../providers/shim";
 import type { EnrollmentGroupSpec } from "../requests/enrollmentGroupRequest";
 
 export interface EnrollmentGroupArgs {
@@ -30,7 +31,7 @@ export interface EnrollmentGroupArgs {
 }
 
 /** A DPS X.509 CA enrollment group, managed through the DPS service API. */
-export class EnrollmentGroup extends pulumi.dynamic.Resource {
+export class EnrollmentGroup extends ProjectDynamicResource {
   public readonly enrollmentId!: pulumi.Output<string>;
   public readonly primaryCaName!: pulumi.Output<string>;
   public readonly secondaryCaName!: pulumi.Output<string | undefined>;
@@ -69,7 +70,8 @@ export class EnrollmentGroup extends pulumi.dynamic.Resource {
       lastUpdatedDateTimeUtc: undefined,
     };
     const secrets = ["connectionString", "customAllocation"];
-    super(enrollmentGroupProvider, name, props, {
+    // The state holds a shim that loads enrollmentGroupProvider from the project when called (shim.ts, registry.ts).
+    super("enrollmentGroup", name, props, {
       ...opts,
       additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), ...secrets])],
     }, "dps-x509", "EnrollmentGroup");
