@@ -1,0 +1,130 @@
+/**
+ * Existing stacks keep working: state recorded from the code before the shim (test/fixtures/legacy-state.json,
+ * made by test/support/recordLegacyState.ts: each resource's inputs and outputs carry the whole serialized provider)
+ * is replayed through Pulumi's real dynamic-provider host the way the engine uses it after the upgrade:
+ *   - refresh (Read) and delete of a resource not yet updated send the stored outputs, so the host runs the
+ *     provider serialized in them: the old code, which must still work;
+ *   - `up` checks and diffs with the new program's inputs (the shim, providerVersion 2): an in-place update,
+ *     which makes no Azure call and writes the shim into the outputs;
+ *   - from then on read and delete run today's code (here: Entra ID instead of the stored SAS key).
+ */
+import { readFileSync } from "fs";
+import * as path from "path";
+import { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR } from "../cli/local-azure/dpsServiceServer";
+import { FakeEntraTokenServer } from "../cli/local-azure/entraTokenServer";
+import { CA_PROVIDER_VERSION } from "../components/providers/caCertificate";
+import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../components/providers/enrollmentGroup";
+import { DynamicProviderHost, Props } from "./support/dynamicProviderHost";
+import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
+import { CA_KEY_PLACEHOLDER, DPS_KEY_PLACEHOLDER, LEGACY_DPS_HOST } from "./support/recordLegacyState";
+import { RESOURCE_TYPES } from "./support/serializedProviders";
+
+interface Recorded {
+  type: string;
+  urn: string;
+  id: string;
+  inputs: Props;
+  outputs: Props;
+  serverRecord?: Props;
+}
+
+const fixture = JSON.parse(readFileSync(path.join(__dirname, "fixtures/legacy-state.json"), "utf8"));
+let providers: Record<string, string>;
+let entra: FakeEntraTokenServer;
+let dps: FakeDpsServiceServer;
+let host: DynamicProviderHost;
+
+/** A recorded resource as the engine holds it: the old provider text in inputs and outputs, the test's DPS key. */
+function legacy(type: string): Recorded {
+  const r: Recorded = JSON.parse(JSON.stringify(fixture.resources.find((x: Recorded) => x.type === type)).split(DPS_KEY_PLACEHOLDER).join(dps.key));
+  r.inputs.__provider = fixture.providers[type];
+  r.outputs.__provider = fixture.providers[type];
+  return r;
+}
+
+beforeAll(async () => {
+  providers = registeredProviders();
+  entra = await FakeEntraTokenServer.start();
+  dps = await FakeDpsServiceServer.start({
+    hostName: LEGACY_DPS_HOST,
+    linkedHubs: ["hub-a.azure-devices.net"],
+    caCertificates: { "legacy-ca": { verified: true } },
+    entra: { issuer: entra.issuer, publicKeyPem: entra.publicKeyPem, roles: { [entra.principalId]: DPS_DATA_CONTRIBUTOR } },
+  });
+  host = await DynamicProviderHost.start({ cwd: REPO, env: hostEnv([{ host: dps.hostName, port: dps.port }], entra.env()) });
+  await host.configure();
+}, 60_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await dps?.close();
+  await entra?.close();
+});
+
+test("the fixture is what the old code stored: the whole provider, 25 KB and more, in inputs and outputs", () => {
+  for (const type of [RESOURCE_TYPES.enrollmentGroup, RESOURCE_TYPES.caCertificate]) {
+    expect(fixture.providers[type].length).toBeGreaterThan(25_000);
+    expect(fixture.providers[type]).not.toContain("components/providers/shimLoader.js");
+  }
+});
+
+test("enrollment group from old state: refresh and delete run the stored code (SAS); an up moves it to the shim and Entra ID", async () => {
+  const old = legacy(RESOURCE_TYPES.enrollmentGroup);
+  dps.seedGroup(old.serverRecord!);
+
+  // pulumi refresh before any up: the host runs the provider stored in the outputs, with the stored SAS key.
+  dps.editGroup(old.id, (g) => (g.provisioningStatus = "disabled"));
+  const refreshed = await host.read(old.urn, old.id, old.outputs, old.inputs);
+  expect(refreshed.properties).toMatchObject({ provisioningStatus: "disabled", __provider: fixture.providers[old.type] });
+  expect(dps.requests.map((r) => `${r.method} ${r.headers.authorization}`)).toEqual(["GET SharedAccessSignature"]);
+
+  // The resource removed from the program before any up: delete from old state still works.
+  await host.delete(old.urn, old.id, refreshed.properties);
+  expect(dps.group(old.id)).toBeUndefined();
+  dps.seedGroup(old.serverRecord!);
+  dps.resetRequests();
+
+  // pulumi up with today's program: no connection string (Entra ID), providerVersion 2, the shim.
+  const { connectionString: _cs, ...declared } = old.inputs;
+  const news = { ...declared, providerVersion: ENROLLMENT_GROUP_PROVIDER_VERSION, __provider: providers[old.type] };
+  const checked = await host.check(old.urn, old.inputs, news);
+  expect(checked.failures).toEqual([]);
+  expect(await host.diff(old.urn, old.id, old.outputs, checked.inputs)).toMatchObject({ changes: "some", replaces: [] });
+  const updated = await host.update(old.urn, old.id, old.outputs, checked.inputs);
+  expect(dps.requests).toEqual([]); // only the provider and the credentials changed: nothing to send
+  expect(updated.properties.__provider).toBe(providers[old.type]);
+  expect(updated.properties).not.toHaveProperty("connectionString");
+  expect(updated.properties).toMatchObject({ etag: old.outputs.etag, enrollmentId: old.id, initialTwin: { tags: { fleet: "legacy" } } });
+  expect(JSON.stringify(updated.properties)).not.toContain(dps.key);
+
+  // From now on today's code runs it, with Entra ID.
+  expect(await host.diff(old.urn, old.id, updated.properties, checked.inputs)).toMatchObject({ changes: "none" });
+  const read = await host.read(old.urn, old.id, updated.properties, checked.inputs);
+  expect(read.properties).toMatchObject({ provisioningStatus: "enabled", etag: old.outputs.etag });
+  await host.delete(old.urn, old.id, read.properties);
+  expect(dps.group(old.id)).toBeUndefined();
+  expect(dps.requests.map((r) => `${r.method} ${r.status} ${r.headers.authorization}`)).toEqual(["GET 200 Bearer", "DELETE 204 Bearer"]);
+}, 60_000);
+
+test("CA certificate from old state: read with the stored code, then an in-place update to the shim keeps certificate and key", async () => {
+  const old = legacy(RESOURCE_TYPES.caCertificate);
+  const refreshed = await host.read(old.urn, old.id, old.outputs, old.inputs);
+  expect(refreshed.properties).toMatchObject({ certificatePem: old.outputs.certificatePem, thumbprint: old.outputs.thumbprint });
+
+  const news = { ...old.inputs, providerVersion: CA_PROVIDER_VERSION, __provider: providers[old.type] };
+  const checked = await host.check(old.urn, old.inputs, news);
+  expect(checked.failures).toEqual([]);
+  const diff = await host.diff(old.urn, old.id, refreshed.properties, checked.inputs);
+  expect(diff).toMatchObject({ changes: "some", replaces: [] }); // never a new CA
+  const updated = await host.update(old.urn, old.id, refreshed.properties, checked.inputs);
+  expect(updated.properties).toMatchObject({
+    certificatePem: old.outputs.certificatePem,
+    privateKeyPem: CA_KEY_PLACEHOLDER,
+    thumbprint: old.outputs.thumbprint,
+    providerVersion: CA_PROVIDER_VERSION,
+    __provider: providers[old.type],
+  });
+  const read = await host.read(old.urn, old.id, updated.properties, checked.inputs);
+  expect(read.properties.notAfter).toBe(old.outputs.notAfter);
+  await host.delete(old.urn, old.id, read.properties);
+}, 60_000);
