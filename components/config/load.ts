@@ -92,6 +92,8 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     tenantSigning: parsed.tenantSigning,
     tenants: parsed.tenants,
     smokeTest: parsed.smokeTest,
+    dpsAuth: parsed.dpsAuth,
+    dpsDataRoleAssignment: parsed.dpsDataRoleAssignment,
   };
 }
 

@@ -131,6 +131,10 @@ export const stackConfigSchema = z.strictObject({
   /** The tenants this DPS serves and what each may use; a tenant stack not listed here is refused. */
   tenants: z.array(tenantReservationSchema).default([]),
   smokeTest: smokeTestSchema.optional(),
+  /** How groups and revoked devices reach the DPS service API: `entraId` (DefaultAzureCredential, RBAC) or `sas` (the DPS key). */
+  dpsAuth: z.enum(["entraId", "sas"]).default("entraId"),
+  /** With entraId: assign "Device Provisioning Service Data Contributor" on the DPS to the identity running Pulumi. */
+  dpsDataRoleAssignment: z.boolean().default(true),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -179,6 +183,9 @@ export interface StackConfig {
   readonly tenantSigning: boolean;
   readonly tenants: TenantReservation[];
   readonly smokeTest?: SmokeTestConfig;
+  /** docs/dps-auth.md. */
+  readonly dpsAuth?: "entraId" | "sas";
+  readonly dpsDataRoleAssignment?: boolean;
 }
 
 /**

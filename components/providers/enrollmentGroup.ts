@@ -31,6 +31,8 @@ export const ENROLLMENT_GROUP_PROVIDER_VERSION = "2"; // 2: state holds the prov
 export interface EnrollmentGroupProviderInputs extends EnrollmentGroupSpec {
   serviceHostName: string;
   connectionString?: string;
+  /** When this stack assigned the DPS data role (Entra ID): 401/403 are retried while it propagates. */
+  dataRoleAssignedAt?: string;
   providerVersion: string;
 }
 
@@ -59,7 +61,7 @@ export function specOf(props: Partial<EnrollmentGroupProviderInputs>): Enrollmen
 }
 
 function clientFor(props: Partial<EnrollmentGroupProviderInputs>): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined });
+  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
 }
 
 function outputsFrom(inputs: EnrollmentGroupProviderInputs, record: DpsRecord): EnrollmentGroupProviderOutputs {

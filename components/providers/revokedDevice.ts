@@ -19,6 +19,8 @@ export interface RevokedDeviceProviderInputs {
   certificatePem: string;
   serviceHostName: string;
   connectionString?: string;
+  /** When this stack assigned the DPS data role (Entra ID): 401/403 are retried while it propagates. */
+  dataRoleAssignedAt?: string;
   providerVersion: string;
 }
 
@@ -62,7 +64,7 @@ function recordFacts(record: DpsRecord): { sha256Thumbprint?: string; provisioni
 }
 
 function clientFor(props: Partial<RevokedDeviceProviderInputs>): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined });
+  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
 }
 
 function outputsFrom(inputs: RevokedDeviceProviderInputs, record: DpsRecord): RevokedDeviceProviderOutputs {

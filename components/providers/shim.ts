@@ -1,6 +1,6 @@
 /**
  * Dynamic resources whose provider is loaded from the project when it is called, so that what state keeps as
- * `__provider` (in the inputs and again in the outputs of every dynamic resource) is a shim of about 800 bytes
+ * `__provider` (in the inputs and again in the outputs of every dynamic resource) is a shim of about 550 bytes
  * instead of the whole provider with every module it uses (25–60 KB each time), and every operation runs the
  * checkout's current code.
  *
@@ -24,26 +24,21 @@ import * as pulumi from "@pulumi/pulumi";
 /** The loader's path relative to the project directory. It is written into state: it never moves. */
 export const PROVIDER_LOADER = "components/providers/shimLoader.js";
 
-/** The `__provider` text for the provider registered under `key` in registry.ts. */
+/**
+ * The `__provider` text for the provider registered under `key` in registry.ts: one line, since it is stored twice
+ * per resource. Spelled out: `k` the key, `f` the loader's path, `c` the providers loaded in this process (on
+ * globalThis), `L()` loads the provider once: from $DPS_X509_PROJECT_DIR or the working directory, up to the first
+ * folder holding the loader, then `require(loader)(key, projectDir)`; `s` forwards the six methods to it.
+ */
 export function shimProviderText(key: string): string {
-  return `exports.handler = () => {
-  const key = ${JSON.stringify(key)}, loader = ${JSON.stringify(PROVIDER_LOADER)};
-  const loaded = globalThis.__dpsX509Providers || (globalThis.__dpsX509Providers = {});
-  const load = () => {
-    if (loaded[key]) return loaded[key];
-    const path = require("path"), fs = require("fs");
-    let dir = path.resolve(process.env.DPS_X509_PROJECT_DIR || ".");
-    while (!fs.existsSync(path.join(dir, loader))) {
-      if (dir === path.dirname(dir)) throw new Error("dps-x509: no " + loader + " in " + process.cwd() + " or above it: run pulumi in the project directory, or set DPS_X509_PROJECT_DIR");
-      dir = path.dirname(dir);
-    }
-    return (loaded[key] = require(path.join(dir, loader))(key, dir));
-  };
-  const shim = {};
-  for (const method of ["check", "diff", "create", "read", "update", "delete"]) shim[method] = (...args) => load()[method](...args);
-  return shim;
-};
-`;
+  return (
+    `exports.handler=()=>{const k=${JSON.stringify(key)},f=${JSON.stringify(PROVIDER_LOADER)},` +
+    `c=globalThis.__dpsX509||(globalThis.__dpsX509={}),P=require("path"),F=require("fs"),` +
+    `L=()=>{if(!c[k]){let d=P.resolve(process.env.DPS_X509_PROJECT_DIR||".");` +
+    `while(!F.existsSync(P.join(d,f))){if(d===P.dirname(d))throw new Error("dps-x509: "+f+" not found: run pulumi in the project directory or set DPS_X509_PROJECT_DIR");d=P.dirname(d)}` +
+    `c[k]=require(P.join(d,f))(k,d)}return c[k]},s={};` +
+    `for(const m of["check","diff","create","read","update","delete"])s[m]=(...a)=>L()[m](...a);return s};\n`
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
 import type { CaEntryConfig, StackConfig } from "../config";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
+import { assignDpsDataRole } from "./dpsDataRole";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
@@ -30,6 +31,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly enrollments: EnrollmentSet;
   /** Present when `smokeTest` is configured. */
   readonly smokeTest?: SmokeTest;
+  /** The DPS data-plane role of the running identity, when this stack assigns it (docs/dps-auth.md). */
+  readonly dpsDataRole?: authorization.RoleAssignment;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
@@ -50,12 +53,23 @@ export class DpsX509 extends pulumi.ComponentResource {
 
     this.provisioning = new ProvisioningService(
       `${name}-provisioning`,
-      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs },
+      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, dpsAuth: config.dpsAuth },
       { parent: this },
     );
 
-    this.subscriptionId = authorization.getClientConfigOutput({ parent: this }).subscriptionId;
+    const client = authorization.getClientConfigOutput({ parent: this });
+    this.subscriptionId = client.subscriptionId;
     const dependsOnDps = [this.provisioning.dps];
+    // Entra ID (default): the groups are written with the running identity, which gets the DPS data role here unless
+    // the config says it is assigned by hand; the groups then wait for it, and retry 401/403 while it propagates.
+    const entraId = (config.dpsAuth ?? "entraId") === "entraId";
+    if (entraId && config.dpsDataRoleAssignment !== false) {
+      this.dpsDataRole = assignDpsDataRole(
+        `${name}-dps-data-role`,
+        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, principalId: client.objectId },
+        { parent: this },
+      );
+    }
     this.verifiedCas = declareVerifiedCas(
       this,
       name,
@@ -68,7 +82,11 @@ export class DpsX509 extends pulumi.ComponentResource {
     this.enrollments = declareEnrollmentGroups(this, name, config.enrollmentGroups, {
       verifiedCas: this.verifiedCas,
       hubHostName,
-      service: { serviceHostName: this.provisioning.serviceHostName, connectionString: this.provisioning.serviceConnectionString },
+      service: {
+        serviceHostName: this.provisioning.serviceHostName,
+        connectionString: this.provisioning.serviceConnectionString,
+        dataRoleAssignedAt: this.dpsDataRole?.createdOn,
+      },
       dependsOn: dependsOnDps,
     });
     this.smokeTest = declareSmokeTest(this, name, config.smokeTest, {

@@ -28,6 +28,8 @@ export interface EnrollmentGroupArgs {
   readonly serviceHostName: pulumi.Input<string>;
   /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
   readonly connectionString?: pulumi.Input<string>;
+  /** When this stack assigned the DPS data role to its identity: 401/403 are retried while the role propagates. */
+  readonly dataRoleAssignedAt?: pulumi.Input<string>;
 }
 
 /** A DPS X.509 CA enrollment group, managed through the DPS service API. */
@@ -64,6 +66,7 @@ export class EnrollmentGroup extends ProjectDynamicResource {
       edgeEnabled: args.edgeEnabled,
       serviceHostName: args.serviceHostName,
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
+      dataRoleAssignedAt: args.dataRoleAssignedAt,
       providerVersion: ENROLLMENT_GROUP_PROVIDER_VERSION,
       etag: undefined,
       createdDateTimeUtc: undefined,

@@ -20,6 +20,8 @@ export interface ProvisioningServiceArgs {
   readonly dps: DpsConfig;
   /** The IoT hubs to create and link, in config order. */
   readonly hubs: HubConfig[];
+  /** `sas`: read the DPS's `provisioningserviceowner` key for the groups; `entraId` (default): no key is read. */
+  readonly dpsAuth?: "entraId" | "sas";
 }
 
 /** One IoT hub, as the rest of the program sees it. */
@@ -48,8 +50,8 @@ export class ProvisioningService extends pulumi.ComponentResource {
   readonly globalDeviceEndpoint: pulumi.Output<string>;
   /** The DPS service (data-plane) host, `<dps>.azure-devices-provisioning.net`. */
   readonly serviceHostName: pulumi.Output<string>;
-  /** Connection string of the DPS's `provisioningserviceowner` policy (secret), for the enrollment-group provider. */
-  readonly serviceConnectionString: pulumi.Output<string>;
+  /** Connection string of the DPS's `provisioningserviceowner` policy (secret), with `dpsAuth: sas` only. */
+  readonly serviceConnectionString?: pulumi.Output<string>;
   /** The hubs by config name, in config order. */
   readonly hubs: Map<string, LinkedHub>;
 
@@ -81,13 +83,16 @@ export class ProvisioningService extends pulumi.ComponentResource {
     this.globalDeviceEndpoint = pulumi.unsecret(properties.deviceProvisioningHostName);
     this.serviceHostName = pulumi.unsecret(properties.serviceOperationsHostName);
 
-    const dpsKeys = deviceprovisioningservices.listIotDpsResourceKeysForKeyNameOutput(
-      { keyName: DPS_OWNER_POLICY, provisioningServiceName: this.dps.name, resourceGroupName: args.resourceGroupName },
-      { parent: this },
-    );
-    this.serviceConnectionString = pulumi.secret(
-      pulumi.interpolate`HostName=${this.serviceHostName};SharedAccessKeyName=${DPS_OWNER_POLICY};SharedAccessKey=${dpsKeys.primaryKey}`,
-    );
+    // With Entra ID (the default) no DPS key is read: no invoke in a preview, no key in any group's state.
+    if (args.dpsAuth === "sas") {
+      const dpsKeys = deviceprovisioningservices.listIotDpsResourceKeysForKeyNameOutput(
+        { keyName: DPS_OWNER_POLICY, provisioningServiceName: this.dps.name, resourceGroupName: args.resourceGroupName },
+        { parent: this },
+      );
+      this.serviceConnectionString = pulumi.secret(
+        pulumi.interpolate`HostName=${this.serviceHostName};SharedAccessKeyName=${DPS_OWNER_POLICY};SharedAccessKey=${dpsKeys.primaryKey}`,
+      );
+    }
 
     this.registerOutputs({
       dpsName: this.dpsName,

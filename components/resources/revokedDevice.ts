@@ -11,6 +11,8 @@ export interface RevokedDeviceArgs {
   readonly serviceHostName: pulumi.Input<string>;
   /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
   readonly connectionString?: pulumi.Input<string>;
+  /** When this stack assigned the DPS data role to its identity: 401/403 are retried while the role propagates. */
+  readonly dataRoleAssignedAt?: pulumi.Input<string>;
 }
 
 /**
@@ -35,6 +37,7 @@ export class RevokedDevice extends ProjectDynamicResource {
       certificatePem: args.certificatePem,
       serviceHostName: args.serviceHostName,
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
+      dataRoleAssignedAt: args.dataRoleAssignedAt,
       providerVersion: REVOKED_DEVICE_PROVIDER_VERSION,
       etag: undefined,
       sha256Thumbprint: undefined,
