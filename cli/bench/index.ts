@@ -5,6 +5,7 @@
  * - certs: signing throughput, native vs forge vs an openssl command loop (cli/bench/certs.ts).
  * - enrollmentGroups: 100 groups against the local DPS service server with and without injected 429s
  *   (cli/bench/enrollment.ts).
+ * - state: bytes each resource puts into state, dev stack and at DPS's limits, and a preview's invokes (cli/bench/state.ts).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -80,6 +81,7 @@ async function main() {
     plan: benchPlan(),
     certs: await optional("certs", "benchCerts"),
     enrollmentGroups: await optional("enrollment", "benchEnrollmentGroups"),
+    state: await optional("state", "benchState"),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }
