@@ -3,11 +3,17 @@
  * over its gRPC protocol as the engine drives it, with `__provider` exactly as the resource classes register it (the
  * shim): the enrollment group against the local strict DPS service (Entra ID by default: the real
  * DefaultAzureCredential signs in at the local Entra stand-in, and the DPS verifies the token's audience and the
- * caller's data role), and the CA certificate provider (OpenSSL checks what it makes).
+ * caller's data role), a revoked device on the same DPS, the CA certificate provider (OpenSSL checks what it makes),
+ * and the DPS certificate upload and proof of possession against the local strict ARM server.
  */
 import { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR, DPS_DATA_READER } from "../cli/local-azure/dpsServiceServer";
 import { FakeEntraTokenServer } from "../cli/local-azure/entraTokenServer";
+import { createRootCa, createVerificationCertificate } from "../certs";
+import { startArmServer, ArmServer } from "../cli/local-azure/armServer";
 import { CA_PROVIDER_VERSION } from "../components/providers/caCertificate";
+import { CA_VERIFICATION_PROVIDER_VERSION } from "../components/providers/caVerification";
+import { DPS_CERTIFICATE_PROVIDER_VERSION } from "../components/providers/dpsCertificate";
+import { REVOKED_DEVICE_PROVIDER_VERSION } from "../components/providers/revokedDevice";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../components/providers/enrollmentGroup";
 import { DynamicProviderHost, urnOf, Props } from "./support/dynamicProviderHost";
 import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
@@ -19,6 +25,7 @@ let providers: Record<string, string>;
 let entra: FakeEntraTokenServer;
 let dps: FakeDpsServiceServer;
 let host: DynamicProviderHost;
+let arm: ArmServer;
 
 beforeAll(async () => {
   providers = registeredProviders();
@@ -29,12 +36,14 @@ beforeAll(async () => {
     caCertificates: { "host-ca": { verified: true } },
     entra: { issuer: entra.issuer, publicKeyPem: entra.publicKeyPem, roles: { [entra.principalId]: DPS_DATA_CONTRIBUTOR } },
   });
+  arm = await startArmServer();
   host = await DynamicProviderHost.start({ cwd: REPO, env: hostEnv([{ host: dps.hostName, port: dps.port }], entra.env()) });
   expect(await host.configure()).toEqual({ acceptSecrets: false });
 }, 60_000);
 
 afterAll(async () => {
   await host?.stop();
+  await arm?.close();
   await dps?.close();
   await entra?.close();
 });
@@ -43,7 +52,7 @@ test("every dynamic resource class registers the same small shim, which names no
   expect(Object.keys(providers).sort()).toEqual(Object.values(RESOURCE_TYPES).sort());
   for (const text of Object.values(providers)) {
     expect(Buffer.byteLength(JSON.stringify(text))).toBeLessThanOrEqual(2048);
-    expect(text).toMatch(/^exports\.handler = /);
+    expect(text).toMatch(/^exports\.handler\s*=/);
     expect(text).not.toContain(REPO);
     expect(text).toContain('"components/providers/shimLoader.js"');
   }
@@ -155,4 +164,52 @@ test("the shim finds the project from a folder below it, and from anywhere with 
   } finally {
     await lost.stop();
   }
+}, 60_000);
+
+test("revoked device: Create, Diff, Read, Delete through the host, with Entra ID", async () => {
+  const urn = urnOf(RESOURCE_TYPES.revokedDevice, "dps-x509-revoked-host-device-1");
+  const issuer = createRootCa({ commonName: "Host Device Issuer", keySize: 2048, validityDays: 5 });
+  const certificatePem = createVerificationCertificate({ issuer, code: "host-device-1" }).certificatePem; // CN=host-device-1
+  const news = { registrationId: "host-device-1", certificatePem, serviceHostName: dps.hostName, providerVersion: REVOKED_DEVICE_PROVIDER_VERSION, __provider: providers[RESOURCE_TYPES.revokedDevice] };
+  expect((await host.check(urn, {}, { ...news, registrationId: "someone-else" })).failures.map((f) => f.property)).toEqual(["registrationId"]);
+  const checked = (await host.check(urn, {}, news)).inputs;
+  const created = await host.create(urn, checked);
+  expect(dps.enrollment("host-device-1")).toMatchObject({ provisioningStatus: "disabled" });
+  expect(await host.diff(urn, created.id, created.properties, checked)).toMatchObject({ changes: "none" });
+  dps.editEnrollment("host-device-1", (e) => (e.provisioningStatus = "enabled")); // un-revoked by hand
+  const read = await host.read(urn, created.id, created.properties, checked);
+  expect(read.properties.provisioningStatus).toBe("enabled");
+  expect(await host.diff(urn, created.id, read.properties, checked)).toMatchObject({ changes: "some" });
+  await host.delete(urn, created.id, read.properties);
+  expect(dps.enrollment("host-device-1")).toBeUndefined();
+}, 60_000);
+
+test("DPS certificate upload and proof of possession through the host, against the strict ARM server", async () => {
+  const [sub, rg, dpsName] = ["00000000-0000-0000-0000-00000000000a", "host-rg", "host-dps"];
+  arm.state.dps(sub, rg, dpsName);
+  const ca = createRootCa({ commonName: "Host Uploaded Root", keySize: 2048, validityDays: 5 });
+  const target = { subscriptionId: sub, resourceGroupName: rg, dpsName, certificateName: "host-root", certificatePem: ca.certificatePem, armEndpoint: arm.url };
+  const uploadUrn = urnOf(RESOURCE_TYPES.dpsCertificateUpload, "dps-x509-cert-host-root-cert");
+  const uploadIn = (await host.check(uploadUrn, {}, { ...target, isVerified: false, providerVersion: DPS_CERTIFICATE_PROVIDER_VERSION, __provider: providers[RESOURCE_TYPES.dpsCertificateUpload] })).inputs;
+  const upload = await host.create(uploadUrn, uploadIn);
+  expect(arm.state.dps(sub, rg, dpsName).get("host-root")).toMatchObject({ isVerified: false });
+  expect(await host.diff(uploadUrn, upload.id, upload.properties, uploadIn)).toMatchObject({ changes: "none" });
+
+  const proofUrn = urnOf(RESOURCE_TYPES.caVerification, "dps-x509-cert-host-root-verification");
+  const proofIn = (await host.check(proofUrn, {}, { ...target, caPrivateKeyPem: ca.privateKeyPem, providerVersion: CA_VERIFICATION_PROVIDER_VERSION, __provider: providers[RESOURCE_TYPES.caVerification] })).inputs;
+  const proof = await host.create(proofUrn, proofIn);
+  expect(proof.properties).toMatchObject({ isVerified: true });
+  expect(proof.properties).not.toHaveProperty("caPrivateKeyPem");
+  expect(arm.state.dps(sub, rg, dpsName).get("host-root")).toMatchObject({ isVerified: true });
+  const readProof = await host.read(proofUrn, proof.id, proof.properties, proofIn);
+  expect(readProof.properties.isVerified).toBe(true);
+  const readUpload = await host.read(uploadUrn, upload.id, upload.properties, uploadIn);
+  expect(readUpload.properties.isVerified).toBe(true);
+  const moved = { ...uploadIn, providerVersion: "next" };
+  expect(await host.diff(uploadUrn, upload.id, readUpload.properties, moved)).toMatchObject({ changes: "some", replaces: [] });
+  const updated = await host.update(uploadUrn, upload.id, readUpload.properties, moved);
+  expect(updated.properties.providerVersion).toBe("next");
+  await host.delete(proofUrn, proof.id, readProof.properties);
+  await host.delete(uploadUrn, upload.id, updated.properties);
+  expect(arm.state.dps(sub, rg, dpsName).get("host-root")).toBeUndefined();
 }, 60_000);
