@@ -31,6 +31,8 @@ export interface StateFigures {
   totalBytes: number;
   totalIndentedBytes: number;
   byType: Record<string, { count: number; maxBytes: number; meanBytes: number; providerBytes: number }>;
+  /** CaCertificate by role: an intermediate also holds its issuer's certificate and (encrypted) key in its inputs. */
+  caByRole: Record<string, { count: number; maxBytes: number }>;
   previewInvokes: Record<string, number>;
 }
 
@@ -226,7 +228,14 @@ function summarize(entries: Entry[], invokes: Record<string, number>): StateFigu
     if (typeof inputs?.__provider === "string") t.providerBytes = Buffer.byteLength(goJson(inputs.__provider));
   }
   for (const t of Object.values(byType)) t.meanBytes = Math.round(t.meanBytes / t.count);
-  return { resources: entries.length, totalBytes: total, totalIndentedBytes: indented, byType, previewInvokes: invokes };
+  const caByRole: StateFigures["caByRole"] = {};
+  for (const e of entries.filter((x) => x.type.endsWith(":CaCertificate"))) {
+    const role = String((e.json.inputs as Record<string, unknown>).role);
+    const r = (caByRole[role] ??= { count: 0, maxBytes: 0 });
+    r.count += 1;
+    r.maxBytes = Math.max(r.maxBytes, Buffer.byteLength(goJson(e.json)));
+  }
+  return { resources: entries.length, totalBytes: total, totalIndentedBytes: indented, byType, caByRole, previewInvokes: invokes };
 }
 
 /** Figures for one stack file's config (full keys to raw strings, as Pulumi passes them). */
@@ -253,7 +262,15 @@ async function benchInProcess(): Promise<object> {
     limitsStack: limits,
     goals: {
       groupAtMost4KB: { maxKB: kb(Math.max(dev.byType.EnrollmentGroup?.maxBytes ?? 0, limits.byType.EnrollmentGroup?.maxBytes ?? 0)), met: Math.max(dev.byType.EnrollmentGroup?.maxBytes ?? 0, limits.byType.EnrollmentGroup?.maxBytes ?? 0) <= 4096 },
-      caAtMost12KB: { maxKB: kb(Math.max(dev.byType.CaCertificate.maxBytes, limits.byType.CaCertificate.maxBytes)), met: Math.max(dev.byType.CaCertificate.maxBytes, limits.byType.CaCertificate.maxBytes) <= 12 * 1024 },
+      caAtMost12KB: (() => {
+        const max = (role: string) => Math.max(dev.caByRole[role]?.maxBytes ?? 0, limits.caByRole[role]?.maxBytes ?? 0);
+        return {
+          rootMaxKB: kb(max("root")),
+          intermediateMaxKB: kb(max("intermediate")),
+          met: max("root") <= 12 * 1024 && max("intermediate") <= 12 * 1024,
+          note: "an intermediate's inputs hold its issuer's certificate and encrypted private key (to sign it), and its outputs repeat the issuer's certificate",
+        };
+      })(),
       limitsUnder1_5MB: { totalKB: kb(limits.totalBytes), indentedKB: kb(limits.totalIndentedBytes), met: limits.totalBytes < 1.5 * 1024 * 1024 },
       previewReadsNoDpsKey: !Object.keys(dev.previewInvokes).some((t) => t.includes("listIotDpsResourceKeys")),
     },
