@@ -15,7 +15,7 @@ import { CA_VERIFICATION_PROVIDER_VERSION } from "../components/providers/caVeri
 import { DPS_CERTIFICATE_PROVIDER_VERSION } from "../components/providers/dpsCertificate";
 import { REVOKED_DEVICE_PROVIDER_VERSION } from "../components/providers/revokedDevice";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../components/providers/enrollmentGroup";
-import { DynamicProviderHost, urnOf, Props } from "./support/dynamicProviderHost";
+import { DynamicProviderHost, urnOf, Props } from "../cli/local-azure/dynamicProviderHost";
 import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
 import { RESOURCE_TYPES } from "./support/serializedProviders";
 import { verifyChain } from "./support/openssl";

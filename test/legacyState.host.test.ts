@@ -14,7 +14,7 @@ import { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR } from "../cli/local-azure/d
 import { FakeEntraTokenServer } from "../cli/local-azure/entraTokenServer";
 import { CA_PROVIDER_VERSION } from "../components/providers/caCertificate";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../components/providers/enrollmentGroup";
-import { DynamicProviderHost, Props } from "./support/dynamicProviderHost";
+import { DynamicProviderHost, Props } from "../cli/local-azure/dynamicProviderHost";
 import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
 import { CA_KEY_PLACEHOLDER, DPS_KEY_PLACEHOLDER, LEGACY_DPS_HOST } from "./support/recordLegacyState";
 import { RESOURCE_TYPES } from "./support/serializedProviders";

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { FakeDpsServiceServer } from "../../cli/local-azure/dpsServiceServer";
-import { DynamicProviderHost, urnOf } from "./dynamicProviderHost";
+import { DynamicProviderHost, urnOf } from "../../cli/local-azure/dynamicProviderHost";
 import { RESOURCE_TYPES } from "./serializedProviders";
 
 export const DPS_KEY_PLACEHOLDER = "<dps-key: filled in by the test>";
