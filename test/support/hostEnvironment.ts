@@ -34,8 +34,6 @@ export function hostEnv(routes: { host: string; port: number }[], extra: Record<
     ...env,
     NODE_OPTIONS: `--require ${path.join(REPO, "cli/local-azure/loopback-preload.js")}`,
     DPS_X509_TEST_LOOPBACK_ROUTES: JSON.stringify(routes),
-    // The Azure CLI must not be asked (DefaultAzureCredential tries it after managed identity).
-    PATH: env.PATH,
     ...extra,
   };
 }
