@@ -12,7 +12,7 @@ const fs = require("fs");
 const path = require("path");
 
 function loadTypeScript(dir) {
-  if (require.extensions[".ts"] || fs.existsSync(path.join(__dirname, "registry.js"))) return;
+  if ((require.extensions || {})[".ts"] || fs.existsSync(path.join(__dirname, "registry.js"))) return;
   let tsNode;
   try {
     tsNode = require(require.resolve("ts-node", { paths: [dir] }));
