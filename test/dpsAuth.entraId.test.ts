@@ -64,10 +64,12 @@ test("a token for another audience is refused with 401, not retried, and the err
 
 test("right after this stack assigned the role, 403 is retried until the role arrives", async () => {
   const clock = fakeClock(Date.parse("2026-12-01T10:00:30Z"));
+  const waits: string[] = [];
   const client = createDpsServiceClient({
     serviceHostName: server.hostName,
     credential: credential(),
     dataRoleAssignedAt: "2026-12-01T10:00:00Z",
+    onRoleWait: (message) => waits.push(message),
     retry: {
       now: clock.now,
       sleep: async (ms) => {
@@ -79,12 +81,13 @@ test("right after this stack assigned the role, 403 is retried until the role ar
   await client.putEnrollmentGroup(body);
   expect(clock.sleeps).toEqual([ROLE_PROPAGATION.intervalMs, ROLE_PROPAGATION.intervalMs]);
   expect(server.requests.map((r) => r.status)).toEqual([403, 403, 200]);
+  expect(waits).toEqual(['dps-x509: DPS PUT enrollment group "eg-entra" got HTTP 403: waiting up to 570 s for the role this stack assigned at 2026-12-01T10:00:00Z to propagate']);
   expect(server.group("eg-entra")).toBeDefined();
 });
 
 test("the wait is bounded by the propagation window after the assignment, and the message says it waited", async () => {
   const clock = fakeClock(Date.parse("2026-12-01T10:00:00Z"));
-  const client = createDpsServiceClient({ serviceHostName: server.hostName, credential: credential(), dataRoleAssignedAt: "2026-12-01T10:00:00Z", retry: clock });
+  const client = createDpsServiceClient({ serviceHostName: server.hostName, credential: credential(), dataRoleAssignedAt: "2026-12-01T10:00:00Z", retry: clock, onRoleWait: () => undefined });
   const err = await client.putEnrollmentGroup(body).catch((e) => e);
   expect(err.statusCode).toBe(403);
   expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBe(ROLE_PROPAGATION.windowMs);

@@ -24,6 +24,8 @@ export interface DpsServiceClientOptions {
   readonly dataRoleAssignedAt?: string;
   /** `sleep` and `now` also pace the role-propagation retries. */
   readonly retry?: RetryOptions;
+  /** Told of the first wait for the role (default: one line on stderr, which Pulumi shows as the provider's output). */
+  readonly onRoleWait?: (message: string) => void;
 }
 
 /** A new Azure role assignment takes minutes to reach the DPS; Microsoft documents up to 10 minutes. */
@@ -220,6 +222,11 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
         if (denied && left > 0) {
           // The role this stack assigned may not have reached the DPS yet.
           const delay = Math.min(ROLE_PROPAGATION.intervalMs, left);
+          if (waitedMs === 0) {
+            (options.onRoleWait ?? ((m: string) => console.error(m)))(
+              `dps-x509: DPS ${operation} "${id}" got HTTP ${status}: waiting up to ${Math.ceil(left / 1000)} s for the role this stack assigned at ${options.dataRoleAssignedAt} to propagate`,
+            );
+          }
           waitedMs += delay;
           await sleep(delay);
           continue;
