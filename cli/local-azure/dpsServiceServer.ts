@@ -239,6 +239,13 @@ export class FakeDpsServiceServer {
     this.groups.set(String(record.enrollmentGroupId).toLowerCase(), deepCopy(record));
   }
 
+  /** Stores an individual enrollment record as given (recorded from an earlier run), with the certificate it was made from. */
+  seedEnrollment(record: Json, certificatePem?: string): void {
+    const id = String(record.registrationId).toLowerCase();
+    this.enrollments.set(id, deepCopy(record));
+    if (certificatePem) this.enrollmentCertificates.set(id, certificatePem);
+  }
+
   /** Removes a record directly (deleted in the portal). */
   removeGroup(id: string): boolean {
     return this.groups.delete(id.toLowerCase());
