@@ -89,15 +89,15 @@ describe("the dev stack (the tutorial's set-up)", () => {
     expect(group.dependsOn).not.toContain(rootVerification!.name);
   });
 
-  test("the group's inputs carry the hub host name and a secret DPS connection string", () => {
+  test("the group's inputs carry the hub host name and no DPS key (Entra ID, docs/dps-auth.md)", () => {
     const group = byName(resources, "dps-x509-group-my-device-group");
     expect(group.inputs).toMatchObject({
       enrollmentId: "my-device-group",
       primaryCaName: "my-intermediate-ca",
       allocationPolicy: "hashed",
       iotHubHostNames: ["my-iot-hub-x509.azure-devices.net"],
-      connectionString: "[secret]",
     });
+    expect(group.inputs).not.toHaveProperty("connectionString");
   });
 
   test("the intermediate is signed by the root: its issuer inputs come from the root, the key as a secret", () => {

@@ -170,7 +170,7 @@ describe("resource", () => {
     expect(await pulumi.isSecret(r.connectionString)).toBe(true);
     await new Promise((resolve) => r.id.apply(resolve));
     expect(registered[0].type).toBe("pulumi-nodejs:dynamic/dps-x509:RevokedDevice");
-    expect(registered[0].inputs).toMatchObject({ registrationId: "device-res", certificatePem: pem, providerVersion: "1" });
+    expect(registered[0].inputs).toMatchObject({ registrationId: "device-res", certificatePem: pem, providerVersion: "2" });
     expect(String(registered[0].inputs.__provider)).not.toContain(server.key);
   });
 });

@@ -103,7 +103,7 @@ test("proofOfPossession: DPS certificate, then the verification depending on it,
     certificatePem: root.certificatePem,
     isVerified: false,
     armEndpoint: "https://management.example",
-    providerVersion: "1",
+    providerVersion: "2",
   });
   // The upload's provider text carries no key (there is none to carry: the key goes to the verification only).
   expect(typeof cert.inputs.__provider).toBe("string");
@@ -117,7 +117,7 @@ test("proofOfPossession: DPS certificate, then the verification depending on it,
     certificateName: "root",
     certificatePem: root.certificatePem,
     armEndpoint: "https://management.example",
-    providerVersion: "1",
+    providerVersion: "2",
   });
   expect(typeof verification.inputs.__provider).toBe("string");
   expect(verification.inputs.__provider).not.toContain(root.privateKeyPem.split("\n")[1]);

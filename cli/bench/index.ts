@@ -7,6 +7,7 @@
  *   (cli/bench/enrollment.ts).
  * - keyVault: proof of possession with the CA key in Key Vault vs in state, against the local ARM and Key Vault
  *   servers: requests per CA and time (cli/bench/keyVault.ts).
+ * - state: bytes each resource puts into state, dev stack and at DPS's limits, and a preview's invokes (cli/bench/state.ts).
  * Progress goes to stderr, so stdout stays one JSON document. `--help` for the options.
  */
 import { spawnSync } from "child_process";
@@ -17,7 +18,7 @@ import { largeStackFile } from "./largeStack";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
-const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault"] as const;
+const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
@@ -141,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
     enrollmentGroups: await section("enrollmentGroups", o.only, () => optional("enrollment", "benchEnrollmentGroups")),
     rotationPlan: await section("rotationPlan", o.only, () => optional("rotation", "benchRotationPlan")),
     keyVault: await section("keyVault", o.only, () => optional("keyVault", "benchKeyVault")),
+    state: await section("state", o.only, () => optional("state", "benchState")),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   return 0;

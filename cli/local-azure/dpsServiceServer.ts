@@ -9,7 +9,9 @@
  *
  * and checks what the service checks: `api-version=2021-10-01`; the `Authorization` header, either
  * `SharedAccessSignature sr=<host>&sig=<HMAC-SHA256(key, sr + "\n" + se)>&se=<expiry>&skn=<key name>` verified
- * cryptographically against the configured key, or `Bearer <token>` from a configured list; If-Match against
+ * cryptographically against the configured key, or `Bearer <token>`: an Entra ID access token (RS256 JWT, verified:
+ * signature, issuer, audience `https://azure-devices-provisioning.net`, expiry) whose `oid` holds the data role the
+ * operation needs (Data Contributor to write, Reader to read), or an opaque token from a configured list; If-Match against
  * the record's etag (412 on mismatch); a PUT of an existing record without If-Match is refused with 409, as
  * the service does (reported in Azure/azure-sdk-for-python#35187 and Azure/azure-iot-sdk-csharp#3076); the
  * body: required fields, enum values with their exact casing, `allocationPolicy` required when `iotHubs` is
@@ -29,6 +31,7 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import { listenOnLoopback } from "./listen";
 import { readTestTls, TestTls } from "./tls";
+import { verifyAccessToken } from "./entraTokenServer";
 
 export const API_VERSION = "2021-10-01";
 
@@ -43,8 +46,10 @@ export interface FakeDpsServiceOptions {
   readonly keyName?: string;
   /** Base64; default a random 32-byte key. */
   readonly key?: string;
-  /** Bearer tokens accepted as `Authorization: Bearer <token>`. */
+  /** Bearer tokens accepted as `Authorization: Bearer <token>` as they are (opaque; no role check). */
   readonly bearerTokens?: readonly string[];
+  /** Entra ID: JWT bearer tokens from this issuer are verified (signature, audience, expiry) and need a data role. */
+  readonly entra?: EntraOptions;
   /** IoT hub host names linked to this DPS. */
   readonly linkedHubs?: readonly string[];
   /** DPS CA certificates by name. */
@@ -54,6 +59,19 @@ export interface FakeDpsServiceOptions {
   /** Page size of query answers when the client sends no x-ms-max-item-count (default 10). */
   readonly defaultPageSize?: number;
   readonly tls?: TestTls;
+}
+
+/** The DPS data-plane roles (Azure RBAC built-in roles). */
+export const DPS_DATA_CONTRIBUTOR = "Device Provisioning Service Data Contributor";
+export const DPS_DATA_READER = "Device Provisioning Service Data Reader";
+/** The audience DPS accepts (tokens for scope `https://azure-devices-provisioning.net/.default`). */
+export const DPS_TOKEN_AUDIENCES = ["https://azure-devices-provisioning.net", "https://azure-devices-provisioning.net/"] as const;
+
+export interface EntraOptions {
+  readonly issuer: string;
+  readonly publicKeyPem: string;
+  /** Principal object ids and the data role each holds on this DPS. Change with `assignDataRole`. */
+  readonly roles?: Readonly<Record<string, typeof DPS_DATA_CONTRIBUTOR | typeof DPS_DATA_READER>>;
 }
 
 export interface FakeFault {
@@ -112,6 +130,9 @@ export class FakeDpsServiceServer {
   linkedHubs: string[];
   caCertificates: Record<string, CaCertificateState>;
   bearerTokens: Set<string>;
+  readonly entra?: EntraOptions;
+  /** Data roles by principal object id (Entra ID callers). */
+  readonly dataRoles = new Map<string, string>();
   requireRegistrationIdMatchesCn: boolean;
   defaultPageSize: number;
 
@@ -129,6 +150,8 @@ export class FakeDpsServiceServer {
     this.keyName = opts.keyName ?? "provisioningserviceowner";
     this.key = opts.key ?? crypto.randomBytes(32).toString("base64");
     this.bearerTokens = new Set(opts.bearerTokens ?? []);
+    this.entra = opts.entra;
+    for (const [oid, role] of Object.entries(opts.entra?.roles ?? {})) this.dataRoles.set(oid, role);
     this.linkedHubs = [...(opts.linkedHubs ?? ["hub-a.azure-devices.net", "hub-b.azure-devices.net"])];
     this.caCertificates = { ...(opts.caCertificates ?? { "root-ca": { verified: true } }) };
     this.requireRegistrationIdMatchesCn = opts.requireRegistrationIdMatchesCn ?? true;
@@ -149,6 +172,12 @@ export class FakeDpsServiceServer {
 
   get port(): number {
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Gives (or, with undefined, takes away) a principal's data-plane role, as a role assignment would. */
+  assignDataRole(principalId: string, role: typeof DPS_DATA_CONTRIBUTOR | typeof DPS_DATA_READER | undefined): void {
+    if (role) this.dataRoles.set(principalId, role);
+    else this.dataRoles.delete(principalId);
   }
 
   /** The provisioningserviceowner connection string (with another key, to test a refused signature). */
@@ -203,6 +232,18 @@ export class FakeDpsServiceServer {
 
   editEnrollment(id: string, edit: (record: Json) => void): Json {
     return this.edit(this.enrollments, id, edit);
+  }
+
+  /** Stores a group record as given (one recorded from an earlier run), etag and all. */
+  seedGroup(record: Json): void {
+    this.groups.set(String(record.enrollmentGroupId).toLowerCase(), deepCopy(record));
+  }
+
+  /** Stores an individual enrollment record as given (recorded from an earlier run), with the certificate it was made from. */
+  seedEnrollment(record: Json, certificatePem?: string): void {
+    const id = String(record.registrationId).toLowerCase();
+    this.enrollments.set(id, deepCopy(record));
+    if (certificatePem) this.enrollmentCertificates.set(id, certificatePem);
   }
 
   /** Removes a record directly (deleted in the portal). */
@@ -317,7 +358,7 @@ export class FakeDpsServiceServer {
 
     let outcome: { status: number; payload?: unknown; headers?: Record<string, string> };
     try {
-      this.authorize(req.headers.authorization, req.headers.host);
+      this.authorize(req.headers.authorization, req.headers.host, method);
       if (url.searchParams.get("api-version") !== API_VERSION) {
         throw new HttpError(400, 400004, `Unknown api version; uri: ${url.pathname}${url.search}`);
       }
@@ -333,14 +374,22 @@ export class FakeDpsServiceServer {
     send(outcome.status, outcome.payload, outcome.headers);
   }
 
-  private authorize(authorization: string | undefined, hostHeader: string | undefined): void {
+  private authorize(authorization: string | undefined, hostHeader: string | undefined, method: string): void {
     const host = String(hostHeader ?? "").replace(/:\d+$/, "").toLowerCase();
     if (host !== this.hostName) throw new HttpError(404, 404001, `No provisioning service at host ${host}`);
     if (!authorization) throw new HttpError(401, 401002, "Authorization header is missing");
     const bearer = /^Bearer\s+(\S+)$/.exec(authorization);
     if (bearer) {
       if (this.bearerTokens.has(bearer[1])) return;
-      throw new HttpError(401, 401002, "The bearer token was not accepted");
+      if (!this.entra) throw new HttpError(401, 401002, "The bearer token was not accepted");
+      const verified = verifyAccessToken(bearer[1], { publicKeyPem: this.entra.publicKeyPem, issuer: this.entra.issuer, audiences: DPS_TOKEN_AUDIENCES });
+      if ("refused" in verified) throw new HttpError(401, 401002, `The bearer token was not accepted: ${verified.refused}`);
+      // Writes (PUT, DELETE) need Data Contributor; reads (GET, and the POST of a query) Reader or Contributor.
+      // This fake answers a valid token without the role with 403; the service's exact status is not documented.
+      const role = this.dataRoles.get(verified.oid);
+      const writes = method === "PUT" || method === "DELETE";
+      if (role === DPS_DATA_CONTRIBUTOR || (role === DPS_DATA_READER && !writes)) return;
+      throw new HttpError(403, 403001, `Principal ${verified.oid} is not authorized: it needs the "${writes ? DPS_DATA_CONTRIBUTOR : DPS_DATA_READER}" role on this DPS`);
     }
     const sas = /^SharedAccessSignature\s+(\S+)$/.exec(authorization);
     if (!sas) throw new HttpError(401, 401002, "Authorization header must be a SharedAccessSignature or a Bearer token");

@@ -18,8 +18,23 @@ export interface DpsServiceClientOptions {
   readonly connectionString?: string;
   /** Used when there is no connection string (default: `new DefaultAzureCredential()`). */
   readonly credential?: TokenCredential;
+  /**
+   * Entra ID only: when this stack assigned the DPS data role to the running identity (ISO 8601, the assignment's
+   * createdOn). Until ROLE_PROPAGATION.windowMs after it, 401 and 403 are retried every ROLE_PROPAGATION.intervalMs.
+   */
+  readonly dataRoleAssignedAt?: string;
+  /** `sleep` and `now` also pace the role-propagation retries. */
   readonly retry?: RetryOptions;
+  /** Told of the first wait for the role (default: one line on stderr, which Pulumi shows as the provider's output). */
+  readonly onRoleWait?: (message: string) => void;
 }
+
+/** A new Azure role assignment takes minutes to reach the DPS; Microsoft documents up to 10 minutes. */
+export const ROLE_PROPAGATION = { windowMs: 10 * 60_000, intervalMs: 15_000 } as const;
+
+/** What a 401/403 with Entra ID means, said in the error. */
+export const ENTRA_DENIED_HINT =
+  'the identity running Pulumi needs the "Device Provisioning Service Data Contributor" role on this DPS (docs/dps-auth.md), or set dpsAuth: sas';
 
 export type DpsRecord = Record<string, any>;
 
@@ -183,20 +198,52 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
     sdk = defaultCredentialClients.clients[key];
   }
 
+  const entraId = !options.connectionString;
+  const assignedAt = options.dataRoleAssignedAt ? Date.parse(options.dataRoleAssignedAt) : NaN;
+  const now = options.retry?.now ?? Date.now;
+  const sleep = options.retry?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
   async function call<T>(operation: string, id: string, fn: () => Promise<T>): Promise<T> {
     let ambiguous = false;
-    try {
-      return await withRetry(async () => {
-        try {
-          return await fn();
-        } catch (err) {
-          if (ambiguous && err && typeof err === "object") (err as Record<string, unknown>).afterAmbiguousFailure = true;
-          if (isAmbiguousFailure(err)) ambiguous = true;
-          throw err;
+    let waitedMs = 0;
+    for (;;) {
+      try {
+        return await withRetry(async () => {
+          try {
+            return await fn();
+          } catch (err) {
+            if (ambiguous && err && typeof err === "object") (err as Record<string, unknown>).afterAmbiguousFailure = true;
+            if (isAmbiguousFailure(err)) ambiguous = true;
+            throw err;
+          }
+        }, { isRetryable: isRetryableDpsError, ...options.retry });
+      } catch (err) {
+        const status = httpStatusOf(err);
+        const denied = entraId && (status === 401 || status === 403);
+        const left = Number.isNaN(assignedAt) ? 0 : assignedAt + ROLE_PROPAGATION.windowMs - now();
+        if (denied && left > 0) {
+          // The role this stack assigned may not have reached the DPS yet.
+          const delay = Math.min(ROLE_PROPAGATION.intervalMs, left);
+          if (waitedMs === 0) {
+            (options.onRoleWait ?? ((m: string) => console.error(m)))(
+              `dps-x509: DPS ${operation} "${id}" got HTTP ${status}: waiting up to ${Math.ceil(left / 1000)} s for the role this stack assigned at ${options.dataRoleAssignedAt} to propagate`,
+            );
+          }
+          waitedMs += delay;
+          await sleep(delay);
+          continue;
         }
-      }, { isRetryable: isRetryableDpsError, ...options.retry });
-    } catch (err) {
-      throw toDpsServiceError(operation, id, err, secrets);
+        const error = toDpsServiceError(operation, id, err, secrets);
+        if (denied) {
+          error.message += `; ${ENTRA_DENIED_HINT}`;
+          if (!Number.isNaN(assignedAt)) {
+            error.message += waitedMs > 0
+              ? `. This stack assigned that role at ${options.dataRoleAssignedAt} and waited ${Math.round(waitedMs / 1000)} s for it to propagate (Azure takes up to 10 minutes): run \`pulumi up\` again in a few minutes`
+              : `. This stack assigned that role at ${options.dataRoleAssignedAt}, more than 10 minutes ago: check the assignment`;
+          }
+        }
+        throw error;
+      }
     }
   }
   const notFoundAs = async <T>(p: Promise<T>, value: T): Promise<T> => {

@@ -151,6 +151,8 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     tenants: parsed.tenants,
     smokeTest: parsed.smokeTest,
     keyVault: parsed.keyVault,
+    dpsAuth: parsed.dpsAuth,
+    dpsDataRoleAssignment: parsed.dpsDataRoleAssignment,
   };
 }
 

@@ -185,6 +185,10 @@ export const stackConfigSchema = z.strictObject({
   smokeTest: smokeTestSchema.optional(),
   /** Adopt every resource of the stack that already exists (resource group, hubs, DPS, CA certificates, groups). */
   adoptExisting: z.boolean().optional(),
+  /** How groups and revoked devices reach the DPS service API: `entraId` (DefaultAzureCredential, RBAC) or `sas` (the DPS key). */
+  dpsAuth: z.enum(["entraId", "sas"]).default("entraId"),
+  /** With entraId: assign "Device Provisioning Service Data Contributor" on the DPS to the identity running Pulumi. */
+  dpsDataRoleAssignment: z.boolean().default(true),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -243,6 +247,9 @@ export interface StackConfig {
   /** `azure-native:subscriptionId`: the ARM ids of adopted hubs, DPS and resource group need it. */
   readonly subscriptionId?: string;
   readonly keyVault?: KeyVaultConfig;
+  /** docs/dps-auth.md. */
+  readonly dpsAuth?: "entraId" | "sas";
+  readonly dpsDataRoleAssignment?: boolean;
 }
 
 /**

@@ -39,9 +39,10 @@ import {
 } from "../../certs";
 import type { KeyStore } from "./caSigning";
 import { issueWithKeyStore, keyStoreFailures, keyStoreInPlace, keyStoreReplaces, moveKeyToVault } from "./caKeyStore";
+import { ProjectDynamicResource } from "./shim";
 
 /** Bump when the provider's behaviour changes, so the change is rolled out (an in-place update). */
-export const CA_PROVIDER_VERSION = "1";
+export const CA_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
 
 /** The value Pulumi passes for inputs not known yet (during a preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -387,7 +388,7 @@ export interface CaCertificateArgs {
 }
 
 /** One CA certificate, generated once or brought; its private key output is a secret. */
-export class CaCertificate extends pulumi.dynamic.Resource {
+export class CaCertificate extends ProjectDynamicResource {
   /** Certificate PEM. */
   public readonly certificatePem!: pulumi.Output<string>;
   /** Private key PEM (PKCS#8), secret; undefined for a brought CA without its key. */
@@ -404,8 +405,9 @@ export class CaCertificate extends pulumi.dynamic.Resource {
   public readonly keyId!: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: CaCertificateArgs, opts?: pulumi.CustomResourceOptions) {
+    // The state holds a shim that loads caCertificateProvider from the project when called (shim.ts, registry.ts).
     super(
-      caCertificateProvider,
+      "caCertificate",
       name,
       {
         ...args,

@@ -12,8 +12,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createCsr, generateRsaKeyPair, keyObjectSigner, assertCommonName, type RsaKeySize } from "../../certs";
 import { keyVaultSigner } from "../azure/keyVault";
 import { ensureCaVaultKey, type KeyStore } from "./caSigning";
+import { ProjectDynamicResource } from "./shim";
 
-export const CA_KEY_REQUEST_PROVIDER_VERSION = "1";
+export const CA_KEY_REQUEST_PROVIDER_VERSION = "1"; // state holds the provider shim (shim.ts) from the start
 
 export interface CaKeyRequestInputs {
   /** The CA's (prefixed) name: the key's tag, and the key name of a vault key. */
@@ -99,14 +100,15 @@ export interface CaKeyRequestArgs {
 }
 
 /** A tenant CA's key and CSR. */
-export class CaKeyRequest extends pulumi.dynamic.Resource {
+export class CaKeyRequest extends ProjectDynamicResource {
   public readonly csrPem!: pulumi.Output<string>;
   public readonly privateKeyPem!: pulumi.Output<string | undefined>;
   public readonly keyId!: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: CaKeyRequestArgs, opts?: pulumi.CustomResourceOptions) {
+    // The state holds a shim that loads caKeyRequestProvider from the project when called (shim.ts, registry.ts).
     super(
-      caKeyRequestProvider,
+      "caKeyRequest",
       name,
       { ...args, providerVersion: CA_KEY_REQUEST_PROVIDER_VERSION, csrPem: undefined, privateKeyPem: undefined, keyId: undefined },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "privateKeyPem"] },

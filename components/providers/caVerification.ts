@@ -42,9 +42,10 @@ import {
 } from "../azure/dpsCertificates";
 import { createVerificationCertificate } from "../../certs";
 import { verificationSigner } from "./caSigning";
+import { ProjectDynamicResource } from "./shim";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
-export const CA_VERIFICATION_PROVIDER_VERSION = "1";
+export const CA_VERIFICATION_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
 
 export interface CaVerificationInputs {
   subscriptionId: string;
@@ -276,7 +277,7 @@ export interface CaVerificationArgs extends DpsCertificateTargetArgs {
 }
 
 /** The proof of possession of one uploaded CA certificate (see `caVerificationProvider`). */
-export class CaVerification extends pulumi.dynamic.Resource {
+export class CaVerification extends ProjectDynamicResource {
   public readonly subscriptionId!: pulumi.Output<string>;
   public readonly resourceGroupName!: pulumi.Output<string>;
   public readonly dpsName!: pulumi.Output<string>;
@@ -288,8 +289,9 @@ export class CaVerification extends pulumi.dynamic.Resource {
   public readonly etag!: pulumi.Output<string>;
 
   constructor(name: string, args: CaVerificationArgs, opts?: pulumi.CustomResourceOptions) {
+    // The state holds a shim that loads caVerificationProvider from the project when called (shim.ts, registry.ts).
     super(
-      caVerificationProvider,
+      "caVerification",
       name,
       {
         ...args,

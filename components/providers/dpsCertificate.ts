@@ -53,9 +53,10 @@ import {
   requiredStringFailures,
   type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
+import { ProjectDynamicResource } from "./shim";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
-export const DPS_CERTIFICATE_PROVIDER_VERSION = "1";
+export const DPS_CERTIFICATE_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
 
 export interface DpsCertificateUploadInputs {
   subscriptionId: string;
@@ -292,7 +293,7 @@ export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
 }
 
 /** One CA certificate uploaded to DPS (see `dpsCertificateProvider`). */
-export class DpsCertificateUpload extends pulumi.dynamic.Resource {
+export class DpsCertificateUpload extends ProjectDynamicResource {
   public readonly subscriptionId!: pulumi.Output<string>;
   public readonly resourceGroupName!: pulumi.Output<string>;
   public readonly dpsName!: pulumi.Output<string>;
@@ -311,8 +312,9 @@ export class DpsCertificateUpload extends pulumi.dynamic.Resource {
   public readonly requestedIsVerified!: pulumi.Output<boolean>;
 
   constructor(name: string, args: DpsCertificateUploadArgs, opts?: pulumi.CustomResourceOptions) {
+    // The state holds a shim that loads dpsCertificateProvider from the project when called (shim.ts, registry.ts).
     super(
-      dpsCertificateProvider,
+      "dpsCertificate",
       name,
       {
         ...args,

@@ -30,11 +30,13 @@ import {
 } from "../requests/enrollmentGroupRequest";
 
 /** Bump when the provider's behaviour changes, so that existing groups get the new code on the next `up`. */
-export const ENROLLMENT_GROUP_PROVIDER_VERSION = "1";
+export const ENROLLMENT_GROUP_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
 
 export interface EnrollmentGroupProviderInputs extends EnrollmentGroupSpec {
   serviceHostName: string;
   connectionString?: string;
+  /** When this stack assigned the DPS data role (Entra ID): 401/403 are retried while it propagates. */
+  dataRoleAssignedAt?: string;
   providerVersion: string;
   /** Take over an existing group of this id (docs/day-two.md). */
   adopt?: boolean;
@@ -67,7 +69,7 @@ export function specOf(props: Partial<EnrollmentGroupProviderInputs>): Enrollmen
 }
 
 function clientFor(props: Partial<EnrollmentGroupProviderInputs>): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined });
+  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
 }
 
 function outputsFrom(inputs: EnrollmentGroupProviderInputs, record: DpsRecord): EnrollmentGroupProviderOutputs {

@@ -13,7 +13,7 @@ import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, p
 import { enrollmentIdRule, isValidEnrollmentId } from "../requests/enrollmentGroupRequest";
 import { revokedDeviceProblems } from "../../certs/deviceCertificate";
 
-export const REVOKED_DEVICE_PROVIDER_VERSION = "1";
+export const REVOKED_DEVICE_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface RevokedDeviceProviderInputs {
@@ -21,6 +21,8 @@ export interface RevokedDeviceProviderInputs {
   certificatePem: string;
   serviceHostName: string;
   connectionString?: string;
+  /** When this stack assigned the DPS data role (Entra ID): 401/403 are retried while it propagates. */
+  dataRoleAssignedAt?: string;
   providerVersion: string;
 }
 
@@ -64,7 +66,7 @@ function recordFacts(record: DpsRecord): { sha256Thumbprint?: string; provisioni
 }
 
 function clientFor(props: Partial<RevokedDeviceProviderInputs>): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined });
+  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
 }
 
 function outputsFrom(inputs: RevokedDeviceProviderInputs, record: DpsRecord): RevokedDeviceProviderOutputs {

@@ -11,8 +11,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describeCertificate, loadSignerIssuer, parseCsr, signIntermediateCa, assertCommonName } from "../../certs";
 import { issuerSigner } from "./caSigning";
+import { ProjectDynamicResource } from "./shim";
 
-export const TENANT_CERTIFICATE_PROVIDER_VERSION = "1";
+export const TENANT_CERTIFICATE_PROVIDER_VERSION = "1"; // state holds the provider shim (shim.ts) from the start
 
 export interface TenantCertificateInputs {
   tenant: string;
@@ -116,13 +117,14 @@ export interface TenantCertificateArgs {
 }
 
 /** One tenant intermediate, signed from its CSR. */
-export class TenantCertificate extends pulumi.dynamic.Resource {
+export class TenantCertificate extends ProjectDynamicResource {
   public readonly certificatePem!: pulumi.Output<string>;
   public readonly thumbprint!: pulumi.Output<string>;
 
   constructor(name: string, args: TenantCertificateArgs, opts?: pulumi.CustomResourceOptions) {
+    // The state holds a shim that loads tenantCertificateProvider from the project when called (shim.ts, registry.ts).
     super(
-      tenantCertificateProvider,
+      "tenantCertificate",
       name,
       {
         ...args,

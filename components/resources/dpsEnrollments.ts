@@ -25,6 +25,8 @@ export interface DpsService {
   readonly serviceHostName: pulumi.Input<string>;
   /** The `provisioningserviceowner` connection string (secret); absent: DefaultAzureCredential (Azure RBAC). */
   readonly connectionString?: pulumi.Input<string>;
+  /** When this stack assigned the DPS data role (its createdOn): 401/403 are retried while it propagates. */
+  readonly dataRoleAssignedAt?: pulumi.Input<string>;
 }
 
 /** Uploads each CA with `upload: true` and proves possession where configured; keyed by DPS certificate name. */

@@ -11,6 +11,7 @@ import { ProvisioningService } from "./provisioningService";
 import { CaKeyVault } from "./caKeyVault";
 import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
 import type { TenantCsrs } from "../tenant/tenantCsrs";
+import { assignDpsDataRole } from "./dpsDataRole";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
@@ -44,6 +45,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly rotated: RotatedStack;
   /** The tenants' intermediates signed from their CSRs, by tenant then CA name. */
   readonly tenantCertificates: TenantCertificates;
+  /** The DPS data-plane role of the running identity, when this stack assigns it (docs/dps-auth.md). */
+  readonly dpsDataRole?: authorization.RoleAssignment;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
@@ -72,12 +75,23 @@ export class DpsX509 extends pulumi.ComponentResource {
 
     this.provisioning = new ProvisioningService(
       `${name}-provisioning`,
-      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted },
+      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted, dpsAuth: config.dpsAuth },
       { parent: this },
     );
 
-    this.subscriptionId = authorization.getClientConfigOutput({ parent: this }).subscriptionId;
+    const client = authorization.getClientConfigOutput({ parent: this });
+    this.subscriptionId = client.subscriptionId;
     const dependsOnDps = [this.provisioning.dps];
+    // Entra ID (default): the groups are written with the running identity, which gets the DPS data role here unless
+    // the config says it is assigned by hand; the groups then wait for it, and retry 401/403 while it propagates.
+    const entraId = (config.dpsAuth ?? "entraId") === "entraId";
+    if (entraId && config.dpsDataRoleAssignment !== false) {
+      this.dpsDataRole = assignDpsDataRole(
+        `${name}-dps-data-role`,
+        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, principalId: client.objectId },
+        { parent: this },
+      );
+    }
     this.verifiedCas = declareVerifiedCas(
       this,
       name,
@@ -92,7 +106,11 @@ export class DpsX509 extends pulumi.ComponentResource {
     this.enrollments = declareEnrollmentGroups(this, name, rotated.groups, {
       verifiedCas: this.verifiedCas,
       hubHostName,
-      service: { serviceHostName: this.provisioning.serviceHostName, connectionString: this.provisioning.serviceConnectionString },
+      service: {
+        serviceHostName: this.provisioning.serviceHostName,
+        connectionString: this.provisioning.serviceConnectionString,
+        dataRoleAssignedAt: this.dpsDataRole?.createdOn,
+      },
       dependsOn: dependsOnDps,
       adoptExisting: config.adoptExisting,
     });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ENROLLMENT_GROUP_PROVIDER_VERSION, enrollmentGroupProvider } from "../providers/enrollmentGroup";
+import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../providers/enrollmentGroup";
+import { ProjectDynamicResource } from "../providers/shim";
 import type { EnrollmentGroupSpec } from "../requests/enrollmentGroupRequest";
 
 export interface EnrollmentGroupArgs {
@@ -29,10 +30,12 @@ export interface EnrollmentGroupArgs {
   readonly connectionString?: pulumi.Input<string>;
   /** Take over a group of this id that already exists: read it and PUT these values with its etag. */
   readonly adopt?: boolean;
+  /** When this stack assigned the DPS data role to its identity: 401/403 are retried while the role propagates. */
+  readonly dataRoleAssignedAt?: pulumi.Input<string>;
 }
 
 /** A DPS X.509 CA enrollment group, managed through the DPS service API. */
-export class EnrollmentGroup extends pulumi.dynamic.Resource {
+export class EnrollmentGroup extends ProjectDynamicResource {
   public readonly enrollmentId!: pulumi.Output<string>;
   public readonly primaryCaName!: pulumi.Output<string>;
   public readonly secondaryCaName!: pulumi.Output<string | undefined>;
@@ -67,6 +70,7 @@ export class EnrollmentGroup extends pulumi.dynamic.Resource {
       edgeEnabled: args.edgeEnabled,
       serviceHostName: args.serviceHostName,
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
+      dataRoleAssignedAt: args.dataRoleAssignedAt,
       providerVersion: ENROLLMENT_GROUP_PROVIDER_VERSION,
       ...(args.adopt ? { adopt: true } : {}),
       adoptedChanges: undefined,
@@ -75,7 +79,8 @@ export class EnrollmentGroup extends pulumi.dynamic.Resource {
       lastUpdatedDateTimeUtc: undefined,
     };
     const secrets = ["connectionString", "customAllocation"];
-    super(enrollmentGroupProvider, name, props, {
+    // The state holds a shim that loads enrollmentGroupProvider from the project when called (shim.ts, registry.ts).
+    super("enrollmentGroup", name, props, {
       ...opts,
       additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), ...secrets])],
     }, "dps-x509", "EnrollmentGroup");

@@ -23,6 +23,8 @@ export interface ProvisioningServiceArgs {
   readonly hubs: HubConfig[];
   /** ARM ids of a DPS and hubs that already exist, to adopt them (Pulumi's `import` option). */
   readonly importIds?: ImportIds;
+  /** `sas`: read the DPS's `provisioningserviceowner` key for the groups; `entraId` (default): no key is read. */
+  readonly dpsAuth?: "entraId" | "sas";
 }
 
 /** One IoT hub, as the rest of the program sees it. */
@@ -51,8 +53,8 @@ export class ProvisioningService extends pulumi.ComponentResource {
   readonly globalDeviceEndpoint: pulumi.Output<string>;
   /** The DPS service (data-plane) host, `<dps>.azure-devices-provisioning.net`. */
   readonly serviceHostName: pulumi.Output<string>;
-  /** Connection string of the DPS's `provisioningserviceowner` policy (secret), for the enrollment-group provider. */
-  readonly serviceConnectionString: pulumi.Output<string>;
+  /** Connection string of the DPS's `provisioningserviceowner` policy (secret), with `dpsAuth: sas` only. */
+  readonly serviceConnectionString?: pulumi.Output<string>;
   /** The hubs by config name, in config order. */
   readonly hubs: Map<string, LinkedHub>;
 
@@ -84,13 +86,16 @@ export class ProvisioningService extends pulumi.ComponentResource {
     this.globalDeviceEndpoint = pulumi.unsecret(properties.deviceProvisioningHostName);
     this.serviceHostName = pulumi.unsecret(properties.serviceOperationsHostName);
 
-    const dpsKeys = deviceprovisioningservices.listIotDpsResourceKeysForKeyNameOutput(
-      { keyName: DPS_OWNER_POLICY, provisioningServiceName: this.dps.name, resourceGroupName: args.resourceGroupName },
-      { parent: this },
-    );
-    this.serviceConnectionString = pulumi.secret(
-      pulumi.interpolate`HostName=${this.serviceHostName};SharedAccessKeyName=${DPS_OWNER_POLICY};SharedAccessKey=${dpsKeys.primaryKey}`,
-    );
+    // With Entra ID (the default) no DPS key is read: no invoke in a preview, no key in any group's state.
+    if (args.dpsAuth === "sas") {
+      const dpsKeys = deviceprovisioningservices.listIotDpsResourceKeysForKeyNameOutput(
+        { keyName: DPS_OWNER_POLICY, provisioningServiceName: this.dps.name, resourceGroupName: args.resourceGroupName },
+        { parent: this },
+      );
+      this.serviceConnectionString = pulumi.secret(
+        pulumi.interpolate`HostName=${this.serviceHostName};SharedAccessKeyName=${DPS_OWNER_POLICY};SharedAccessKey=${dpsKeys.primaryKey}`,
+      );
+    }
 
     this.registerOutputs({
       dpsName: this.dpsName,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { REVOKED_DEVICE_PROVIDER_VERSION, revokedDeviceProvider } from "../providers/revokedDevice";
+import { REVOKED_DEVICE_PROVIDER_VERSION } from "../providers/revokedDevice";
+import { ProjectDynamicResource } from "../providers/shim";
 
 export interface RevokedDeviceArgs {
   /** The device's registration id: its certificate's common name. Changing it replaces the enrollment. */
@@ -10,13 +11,15 @@ export interface RevokedDeviceArgs {
   readonly serviceHostName: pulumi.Input<string>;
   /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
   readonly connectionString?: pulumi.Input<string>;
+  /** When this stack assigned the DPS data role to its identity: 401/403 are retried while the role propagates. */
+  readonly dataRoleAssignedAt?: pulumi.Input<string>;
 }
 
 /**
  * A device blocked from provisioning: a disabled X.509 individual enrollment with its certificate. Removing
  * the resource deletes the enrollment and so un-revokes the device.
  */
-export class RevokedDevice extends pulumi.dynamic.Resource {
+export class RevokedDevice extends ProjectDynamicResource {
   public readonly registrationId!: pulumi.Output<string>;
   public readonly certificatePem!: pulumi.Output<string>;
   public readonly serviceHostName!: pulumi.Output<string>;
@@ -34,12 +37,14 @@ export class RevokedDevice extends pulumi.dynamic.Resource {
       certificatePem: args.certificatePem,
       serviceHostName: args.serviceHostName,
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
+      dataRoleAssignedAt: args.dataRoleAssignedAt,
       providerVersion: REVOKED_DEVICE_PROVIDER_VERSION,
       etag: undefined,
       sha256Thumbprint: undefined,
       provisioningStatus: undefined,
     };
-    super(revokedDeviceProvider, name, props, {
+    // The state holds a shim that loads revokedDeviceProvider from the project when called (shim.ts, registry.ts).
+    super("revokedDevice", name, props, {
       ...opts,
       additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "connectionString"])],
     }, "dps-x509", "RevokedDevice");

@@ -1,0 +1,54 @@
+/**
+ * Dynamic resources whose provider is loaded from the project when it is called, so that what state keeps as
+ * `__provider` (in the inputs and again in the outputs of every dynamic resource) is a shim of about 500 bytes
+ * instead of the whole provider with every module it uses (25–60 KB each time), and every operation runs the
+ * checkout's current code.
+ *
+ * Why not `pulumi.dynamic.Resource` with a small provider object: the SDK's closure serializer wraps every function
+ * it emits in about 170 bytes of scaffolding, and a provider needs six methods plus a loader and the handler, so even
+ * a two-line shim serializes to 2.4 KB, twice per resource. So `__provider` is written here, a short CommonJS module
+ * in the format the host expects (`exports.handler()` returns the provider), and registered with the same resource
+ * type a dynamic resource gets (`pulumi-nodejs:dynamic/<module>:<type>`), which is what makes the engine send it to
+ * Pulumi's dynamic-provider host. The text is a constant per provider key: it never changes with the compiler, the
+ * machine or the checkout, so it causes no diff.
+ *
+ * In the host (`@pulumi/pulumi/cmd/dynamic-provider`, started by the engine in the project directory) the shim finds
+ * the project directory: $DPS_X509_PROJECT_DIR when set, else the host's working directory, walking up to the first
+ * folder that holds `components/providers/shimLoader.js`. Nothing absolute is in state, so state written on one
+ * machine or checkout runs on any other. It requires that loader (plain JavaScript, so it loads without ts-node),
+ * which registers ts-node when needed and returns the provider registered under the key in registry.ts; the shim
+ * delegates check, diff, create, read, update and delete to it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The loader's path relative to the project directory. It is written into state: it never moves. */
+export const PROVIDER_LOADER = "components/providers/shimLoader.js";
+
+/**
+ * The `__provider` text for the provider registered under `key` in registry.ts: one line, since it is stored twice
+ * per resource. Spelled out: `k` the key, `f` the loader's path, `L()` loads the provider once (the host calls
+ * `handler()` once per distinct text and process): from $DPS_X509_PROJECT_DIR or the working directory, up to the
+ * first folder holding the loader, then `require(loader)(key, projectDir)`; `s` forwards the six methods to it. Every
+ * byte here is stored twice per resource: the error names the loader, and docs/dynamic-providers.md says the rest.
+ */
+export function shimProviderText(key: string): string {
+  return (
+    `exports.handler=()=>{const k=${JSON.stringify(key)},f=${JSON.stringify(PROVIDER_LOADER)},P=require("path"),s={};let p;` +
+    `const L=()=>{if(!p){let d=P.resolve(process.env.DPS_X509_PROJECT_DIR||".");` +
+    `while(!require("fs").existsSync(P.join(d,f)))if(d===(d=P.dirname(d)))throw Error("dps-x509: "+f+" not found: run pulumi in the project directory");` +
+    `p=require(P.join(d,f))(k,d)}return p};` +
+    `for(const m of"check diff create read update delete".split(" "))s[m]=(...a)=>L()[m](...a);return s};\n`
+  );
+}
+
+/**
+ * A dynamic resource of type `pulumi-nodejs:dynamic/<module>:<type>` whose `__provider` is the shim for the provider
+ * registered under `providerKey` in registry.ts. The arguments are those of `pulumi.dynamic.Resource`, with the
+ * provider's key in place of the provider object.
+ */
+export class ProjectDynamicResource extends pulumi.CustomResource {
+  constructor(providerKey: string, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, module: string, type: string) {
+    if (props.__provider !== undefined) throw new Error("A dynamic resource must not define the __provider key");
+    super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: shimProviderText(providerKey) }, opts);
+  }
+}

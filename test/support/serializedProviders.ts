@@ -1,0 +1,64 @@
+/**
+ * The `__provider` text of each dynamic resource class exactly as the SDK produces it: the classes are constructed
+ * under Pulumi runtime mocks (pulumi.dynamic.Resource serializes its provider into the `__provider` input), and the
+ * mock records what it is given. Run in a fresh process (`node -r ts-node/register/transpile-only`): the mocks must
+ * be set before the resources are imported.
+ *
+ *   node -r ts-node/register/transpile-only test/support/serializedProviders.ts <out.json>
+ */
+import { writeFileSync } from "fs";
+import * as pulumi from "@pulumi/pulumi";
+
+export const RESOURCE_TYPES = {
+  enrollmentGroup: "pulumi-nodejs:dynamic/dps-x509:EnrollmentGroup",
+  revokedDevice: "pulumi-nodejs:dynamic/dps-x509:RevokedDevice",
+  caCertificate: "pulumi-nodejs:dynamic/dps-x509:CaCertificate",
+  dpsCertificateUpload: "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload",
+  caVerification: "pulumi-nodejs:dynamic/dps-x509:CaVerification",
+} as const;
+
+async function main(out: string): Promise<void> {
+  const providers: Record<string, string> = {};
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (typeof args.inputs.__provider === "string") providers[args.type] = args.inputs.__provider;
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call(args) {
+        throw new Error(`unexpected invoke ${args.token}`);
+      },
+    },
+    "dps-x509",
+    "test",
+    false,
+  );
+  const { EnrollmentGroup } = await import("../../components/resources/enrollmentGroup");
+  const { RevokedDevice } = await import("../../components/resources/revokedDevice");
+  const { CaCertificate } = await import("../../components/providers/caCertificate");
+  const { DpsCertificateUpload } = await import("../../components/providers/dpsCertificate");
+  const { CaVerification } = await import("../../components/providers/caVerification");
+  const host = "dps.azure-devices-provisioning.net";
+  const target = { subscriptionId: "s", resourceGroupName: "rg", dpsName: "dps", certificateName: "c", certificatePem: "pem" };
+  const made: pulumi.Resource[] = [
+    new EnrollmentGroup("g", {
+      enrollmentId: "g", primaryCaName: "c", provisioningStatus: "enabled", allocationPolicy: "hashed", iotHubHostNames: ["h.azure-devices.net"],
+      reprovisionPolicy: "reprovisionandmigratedata", edgeEnabled: false, serviceHostName: host,
+    }),
+    new RevokedDevice("r", { registrationId: "r", certificatePem: "pem", serviceHostName: host }),
+    new CaCertificate("ca", { role: "root", commonName: "c", keySize: 2048, validityDays: 1, providerVersion: "1" } as never),
+    new DpsCertificateUpload("u", { ...target, isVerified: false }),
+    new CaVerification("v", { ...target, caPrivateKeyPem: "key" }),
+  ];
+  await Promise.all(made.map((r) => new Promise((resolve) => (r as pulumi.CustomResource).id.apply(resolve))));
+  // Let the last registrations reach the mock.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  writeFileSync(out, JSON.stringify(providers));
+}
+
+if (require.main === module) {
+  main(process.argv[2]).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
