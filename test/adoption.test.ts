@@ -130,7 +130,8 @@ describe("CA certificate adoption", () => {
 describe("config checks of the day-two keys", () => {
   const base = { resourceGroupName: "rg", dps: { name: "my-dps" }, hubs: [{ name: "my-hub" }] };
   const problems = (values: Record<string, unknown>, subscriptionId?: string) => {
-    const result = parseStackConfig({ values: { ...base, ...values }, location: "westeurope", subscriptionId });
+    // Brought keys stand in for secrets Pulumi decrypted (in a stack file they are `secure:` values).
+    const result = parseStackConfig({ values: { ...base, ...values }, location: "westeurope", subscriptionId, decryptedKeys: ["dps-x509:ca"] });
     return result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
   };
   const ca = { root: { name: "root", commonName: "Root" }, intermediates: [{ name: "line", commonName: "Line" }] };

@@ -21,13 +21,14 @@ function allConfig(values: Record<string, unknown>, extra: Record<string, string
 }
 
 async function declared(values: Record<string, unknown>, extra: Record<string, string> = {}) {
-  const result = await evaluatePlan({ allConfig: allConfig(values, extra), secretKeys: [] }, "daytwo");
+  // Brought keys stand in for secrets Pulumi decrypted (in a stack file they are `secure:` values).
+  const result = await evaluatePlan({ allConfig: allConfig(values, extra), secretKeys: ["dps-x509:ca"], decryptedKeys: ["dps-x509:ca"] }, "daytwo");
   if (!result.ok) throw new Error(`config problems: ${JSON.stringify(result.problems)}`);
   return result;
 }
 
 function platformConfig(values: Record<string, unknown>, extra: Record<string, string> = {}): StackConfig {
-  const parsed = parseStackConfig(readRawStackConfig(allConfig(values, extra)));
+  const parsed = parseStackConfig(readRawStackConfig(allConfig(values, extra), ["dps-x509:ca"]));
   if (!parsed.ok || parsed.config.role !== "platform") throw new Error(JSON.stringify(parsed));
   return parsed.config;
 }
@@ -132,7 +133,7 @@ describe("the plan's day-two report", () => {
       platformConfig({
         ca: {
           root: { name: "old-root", commonName: "Old root", certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem, renewBeforeDays: 30 },
-          intermediates: [{ name: "old-line", commonName: "Old line", certificatePem: intermediate.certificatePem, privateKeyPem: intermediate.privateKeyPem }, { name: "new-line", commonName: "New" }],
+          intermediates: [{ name: "old-line", commonName: "Old line", certificatePem: intermediate.certificatePem, privateKeyPem: intermediate.privateKeyPem }, { name: "new-line", commonName: "New", validityDays: 50 }],
         },
       }),
       issuedAt,

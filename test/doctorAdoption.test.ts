@@ -48,9 +48,9 @@ beforeAll(async () => {
   dps-x509:dps: { name: ${DPS} }
   dps-x509:hubs: [{ name: my-iot-hub-x509 }]
   dps-x509:ca:
-    root: { name: my-root-ca, commonName: My Root CA, certificatePem: ${JSON.stringify(root.certificatePem)}, privateKeyPem: ${JSON.stringify(root.privateKeyPem)} }
+    root: { name: my-root-ca, commonName: My Root CA, certificatePem: ${JSON.stringify(root.certificatePem)}, privateKeyPem: { secure: v1:AAABAMoeUZ7H2eq1 } }
     intermediates:
-      - { name: my-intermediate-ca, commonName: My Intermediate CA, certificatePem: ${JSON.stringify(intermediate.certificatePem)}, privateKeyPem: ${JSON.stringify(intermediate.privateKeyPem)} }
+      - { name: my-intermediate-ca, commonName: My Intermediate CA, certificatePem: ${JSON.stringify(intermediate.certificatePem)}, privateKeyPem: { secure: v1:AAABAMoeUZ7H2eq2 } }
   dps-x509:enrollmentGroups:
     - { enrollmentId: my-device-group, caName: my-intermediate-ca }
   dps-x509:armEndpoint: ${arm.url}

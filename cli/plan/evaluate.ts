@@ -22,7 +22,7 @@ export interface PlanOptions {
 }
 
 export async function evaluatePlan(stackFile: StackFileConfig, stackName: string, options: PlanOptions = {}): Promise<PlanResult> {
-  const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig));
+  const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig, stackFile.decryptedKeys));
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
   if (parsed.config.role === "tenant" && !options.platformOutputs) {
     return {

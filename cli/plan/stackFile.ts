@@ -13,6 +13,9 @@ export interface StackFileConfig {
   allConfig: Record<string, string>;
   /** Full keys that hold a secret, at the top or nested. */
   secretKeys: string[];
+  /** Keys whose values were decrypted before planning, so that no secret in them reads as written in clear. The
+   * offline plan decrypts nothing (its secrets read as [secret]); tests that hand it real keys name their keys here. */
+  decryptedKeys?: string[];
 }
 
 function isSecure(value: unknown): boolean {

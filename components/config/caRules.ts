@@ -7,7 +7,7 @@
  */
 import { X509Certificate } from "crypto";
 import { assertCommonName, checkBroughtCaDetailed, lifecycleProblems, parseCertificatePem } from "../../certs";
-import type { CaEntryAt } from "./checks";
+import type { CaEntryAt } from "./schema";
 import { SECRET_PLACEHOLDER } from "./limits";
 import type { Problem } from "./problems";
 

@@ -10,7 +10,7 @@ import { checkGroupSpecs } from "./groupSpecRules";
 import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
 import type { Problem } from "./problems";
 import { checkTwinCollection } from "./twinRules";
-import type { CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
+import type { CaEntryAt, CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
 import { caKeyAvailable, checkKeyStores, checkTenantSigning, checkTenantSigningRoot } from "./keyStoreChecks";
 
 /**
@@ -70,11 +70,6 @@ function checkAzureNames(config: StackConfig): Problem[] {
   return problems;
 }
 
-/** A CA entry with its config path, e.g. `ca.intermediates[1]`. */
-export interface CaEntryAt {
-  path: string;
-  entry: CaEntryConfig;
-}
 
 /** Every CA entry of a stack with its config path. */
 function caEntries(config: StackConfig): CaEntryAt[] {

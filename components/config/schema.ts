@@ -272,3 +272,9 @@ export interface TenantStackConfig {
 }
 
 export type AnyStackConfig = StackConfig | TenantStackConfig;
+
+/** A CA entry with its config path, e.g. `ca.intermediates[1]`. */
+export interface CaEntryAt {
+  path: string;
+  entry: CaEntryConfig;
+}
