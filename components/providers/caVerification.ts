@@ -11,38 +11,24 @@
  *   update  no cloud call (providerVersion/armEndpoint only).
  *   delete  nothing remote: the DpsCertificateUpload resource (providers/dpsCertificate.ts) owns the upload.
  *
- * Closure serialization: Pulumi serializes `caVerificationProvider` with its captured values. The local
- * modules it uses (`../azure/armClient`, `../azure/dpsCertificates`, `../../certs`) are captured *by value*:
- * the serializer walks the functions referenced here (createDpsClient, createVerificationCertificate and what
- * they call) and writes their code into the provider's text, which is why they are imported at the top and
- * not `require`d (a relative `require` would not resolve in the provider process, which also cannot load
- * `.ts` files).
- * npm packages (`@azure/...`, `node-forge`) and Node built-ins are emitted as `require("name")` and resolve
- * from the program's node_modules when the provider runs; packages are `require`d inside the methods here.
+ * How it runs: the resource (components/resources/caVerification.ts) stores only the provider shim in state; the
+ * shim loads this module from the project in Pulumi's dynamic-provider host (shim.ts, registry.ts), so every
+ * operation runs the checkout's code.
  * No credential is captured: the ARM client builds `DefaultAzureCredential` inside each method, and the CA
  * key arrives as a secret input.
  */
-import { privateKeyProblem } from "../../certs/checks";
 import * as pulumi from "@pulumi/pulumi";
-import type { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
 import {
-  azureErrorText,
-  certificateArmId,
   httpStatus,
   isUnknown,
-  messageOf,
   normalizePem,
   normalizeThumbprint,
-  scrub,
   thumbprintOfPem,
   IDENTITY_KEYS,
   requiredStringFailures,
-  type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
-import { createVerificationCertificate } from "../../certs";
-import { verificationSigner } from "./caSigning";
-import { ProjectDynamicResource } from "./shim";
+import { VerifiedCertificate, codeSigner, proveOnce, outputsOf, where, describeFailure, keyProblem } from "./caVerificationSteps";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
 export const CA_VERIFICATION_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
@@ -159,151 +145,3 @@ export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificat
     // resource uploads and deletes.
   },
 };
-
-interface VerifiedCertificate {
-  id: string;
-  isVerified: boolean;
-  thumbprint: string;
-  etag: string;
-}
-
-/** Signs the verification certificate for a code: with the key in state, or in Key Vault (`caKeyId`). */
-type CodeSigner = (code: string) => Promise<string>;
-
-async function codeSigner(inputs: CaVerificationInputs): Promise<CodeSigner> {
-  if (typeof inputs.caKeyId === "string" && inputs.caKeyId !== "") {
-    try {
-      return await verificationSigner({ certificatePem: inputs.certificatePem, keyId: inputs.caKeyId });
-    } catch (e) {
-      throw new Error(`${where(inputs)}: ${scrub(messageOf(e))}`);
-    }
-  }
-  const problem = keyProblem(inputs.certificatePem, inputs.caPrivateKeyPem ?? "");
-  if (problem) throw new Error(`${where(inputs)}: ${problem.reason}`);
-  const issuer = { certificatePem: inputs.certificatePem, privateKeyPem: inputs.caPrivateKeyPem! };
-  return async (code) => createVerificationCertificate({ issuer, code }).certificatePem;
-}
-
-/** One GET → generateVerificationCode → verify sequence. Throws the SDK's error on 412, a described Error otherwise. */
-async function proveOnce(client: IotDpsClient, inputs: CaVerificationInputs, signCode: CodeSigner): Promise<VerifiedCertificate> {
-  const { certificateName: name, resourceGroupName: rg, dpsName: dps } = inputs;
-  const step = async <T>(label: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (e) {
-      if (httpStatus(e) === 412) throw e;
-      throw describeFailure(inputs, label, e);
-    }
-  };
-
-  const cert = await step("read", () => client.dpsCertificate.get(name, rg, dps));
-  const uploaded = normalizeThumbprint(cert.properties?.thumbprint ?? "");
-  const wanted = thumbprintOfPem(inputs.certificatePem);
-  if (uploaded && wanted && uploaded !== wanted) {
-    throw new Error(`${where(inputs)}: DPS holds a certificate with thumbprint ${uploaded}, not the one given (${wanted}); upload it first`);
-  }
-  const generated = await step("generateVerificationCode", () => client.dpsCertificate.generateVerificationCode(name, cert.etag ?? "*", rg, dps));
-  const code = generated.properties?.verificationCode;
-  if (!code || !generated.etag) throw new Error(`${where(inputs)}: generateVerificationCode returned no code or etag`);
-
-  let verificationPem: string;
-  try {
-    verificationPem = await signCode(code);
-  } catch (e) {
-    throw new Error(`${where(inputs)}: could not sign the verification certificate: ${scrub(messageOf(e))}`);
-  }
-
-  const verified = await step("verify", () =>
-    client.dpsCertificate.verifyCertificate(name, generated.etag!, rg, dps, { certificate: verificationPem }),
-  );
-  if (verified.properties?.isVerified !== true) {
-    throw new Error(`${rejectedPrefix(inputs)}: Azure answered without isVerified=true`);
-  }
-  return {
-    id: verified.id ?? certificateArmId(inputs),
-    isVerified: true,
-    thumbprint: normalizeThumbprint(verified.properties?.thumbprint ?? wanted ?? ""),
-    etag: verified.etag ?? "",
-  };
-}
-
-function outputsOf(inputs: CaVerificationInputs, verified: VerifiedCertificate): CaVerificationOutputs {
-  const { caPrivateKeyPem: _key, ...rest } = inputs;
-  return { ...rest, isVerified: verified.isVerified, thumbprint: verified.thumbprint, etag: verified.etag };
-}
-
-function where(p: { certificateName: string; dpsName: string }): string {
-  return `CA certificate "${p.certificateName}" on DPS "${p.dpsName}"`;
-}
-
-function rejectedPrefix(p: { certificateName: string; dpsName: string }): string {
-  return `verification of CA certificate "${p.certificateName}" on DPS "${p.dpsName}" was rejected`;
-}
-
-/** An Error naming the certificate, the DPS, the step and Azure's code and message; never request bodies or keys. */
-function describeFailure(p: { certificateName: string; dpsName: string }, step: string, e: unknown): Error {
-  const status = httpStatus(e);
-  const azure = azureErrorText(e);
-  if (step === "verify" && status !== undefined && status >= 400 && status < 500) {
-    return new Error(`${rejectedPrefix(p)}: ${azure}`);
-  }
-  return new Error(`${where(p)}: ${step} failed${status ? ` (HTTP ${status})` : ""}: ${azure}`);
-}
-
-/** Does the key match the certificate? Checked locally, so a wrong key never reaches Azure. */
-function keyProblem(certificatePem: string, privateKeyPem: string): { property: string; reason: string } | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const crypto = require("crypto") as typeof import("crypto");
-  let cert: import("crypto").X509Certificate;
-  try {
-    cert = new crypto.X509Certificate(certificatePem);
-  } catch {
-    return { property: "certificatePem", reason: "certificatePem is not a PEM X.509 certificate" };
-  }
-  // The same check the plan runs on a brought CA (certs/checks.ts).
-  const problem = privateKeyProblem(cert, privateKeyPem);
-  if (problem === undefined) return undefined;
-  return /does not match/.test(problem)
-    ? { property: "caPrivateKeyPem", reason: "the private key given does not match the certificate (proof of possession needs the CA's own key)" }
-    : { property: "caPrivateKeyPem", reason: "caPrivateKeyPem is not a PEM private key" };
-}
-
-/** `certificateName` names the already uploaded DPS certificate. */
-export interface CaVerificationArgs extends DpsCertificateTargetArgs {
-  /** The CA's private key, PEM; made secret here whatever the caller passes. Give this or `caKeyId`. */
-  readonly caPrivateKeyPem?: pulumi.Input<string | undefined>;
-  /** The CA's Key Vault key id (with version), when its key is in a vault. */
-  readonly caKeyId?: pulumi.Input<string | undefined>;
-}
-
-/** The proof of possession of one uploaded CA certificate (see `caVerificationProvider`). */
-export class CaVerification extends ProjectDynamicResource {
-  public readonly subscriptionId!: pulumi.Output<string>;
-  public readonly resourceGroupName!: pulumi.Output<string>;
-  public readonly dpsName!: pulumi.Output<string>;
-  public readonly certificateName!: pulumi.Output<string>;
-  public readonly certificatePem!: pulumi.Output<string>;
-  public readonly providerVersion!: pulumi.Output<string>;
-  public readonly isVerified!: pulumi.Output<boolean>;
-  public readonly thumbprint!: pulumi.Output<string>;
-  public readonly etag!: pulumi.Output<string>;
-
-  constructor(name: string, args: CaVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    // The state holds a shim that loads caVerificationProvider from the project when called (shim.ts, registry.ts).
-    super(
-      "caVerification",
-      name,
-      {
-        ...args,
-        caPrivateKeyPem: args.caPrivateKeyPem === undefined ? undefined : pulumi.secret(args.caPrivateKeyPem),
-        providerVersion: CA_VERIFICATION_PROVIDER_VERSION,
-        isVerified: undefined,
-        thumbprint: undefined,
-        etag: undefined,
-      },
-      opts,
-      "dps-x509",
-      "CaVerification",
-    );
-  }
-}

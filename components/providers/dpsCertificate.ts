@@ -33,27 +33,23 @@
  * proof of possession, where the body leaves `isVerified` out (CaVerification proves it afterwards). The output
  * `isVerified` is what Azure reports; the input is kept as `requestedIsVerified` for the next diff.
  *
- * Closure serialization and credentials: as in caVerification.ts. Local modules (`../azure/armClient`,
- * `../azure/dpsCertificates`) are captured by value; packages are `require`d at run time; no credential is
- * captured (the ARM client builds `DefaultAzureCredential` inside each method). There is no secret here.
+ * How it runs: the resource (components/resources/dpsCertificateUpload.ts) stores only the provider shim in state
+ * (shim.ts, registry.ts). No credential is captured: the ARM client builds `DefaultAzureCredential` inside each
+ * method. There is no secret here.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CertificateResponse, IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
 import {
-  azureErrorText,
   certificateArmId,
-  httpStatus,
   isUnknown,
   normalizePem,
   normalizeThumbprint,
   thumbprintOfPem,
-  toDpsCertificateBytes,
   IDENTITY_KEYS,
   requiredStringFailures,
-  type DpsCertificateTargetArgs,
 } from "../azure/dpsCertificates";
-import { ProjectDynamicResource } from "./shim";
+import { uploadOnce, deleteOnce, retryOnce412, getOrUndefined, azureFacts, outputsOf, requestedOf, sameArmName, where } from "./dpsCertificateSteps";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
 export const DPS_CERTIFICATE_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
@@ -161,173 +157,10 @@ export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertific
   },
 };
 
-type Identity = Pick<DpsCertificateUploadInputs, "subscriptionId" | "resourceGroupName" | "dpsName" | "certificateName">;
+export type Identity = Pick<DpsCertificateUploadInputs, "subscriptionId" | "resourceGroupName" | "dpsName" | "certificateName">;
 
 /**
  * One read-then-write: GET the certificate, then PUT it (without If-Match when it does not exist, with its etag
  * when it does), unless Azure already holds what is wanted. On create, a certificate of that name holding another
  * certificate is refused. Throws the SDK's error on 412 (for retryOnce412), a described Error otherwise.
  */
-async function uploadOnce(client: IotDpsClient, inputs: DpsCertificateUploadInputs, mode: "create" | "update"): Promise<CertificateResponse> {
-  const wanted = thumbprintOfPem(inputs.certificatePem);
-  if (!wanted) throw new Error(`${where(inputs)}: certificatePem is not a PEM X.509 certificate`);
-  const current = await getOrUndefined(client, inputs);
-  if (current) {
-    const held = normalizeThumbprint(current.properties?.thumbprint ?? "");
-    if (mode === "create" && held !== wanted) throw existingCertificateError(inputs, held, wanted);
-    // Adoption on create, or an update with nothing left to do: no write.
-    if (held === wanted && (!inputs.isVerified || current.properties?.isVerified === true)) return current;
-    if (!current.etag) throw new Error(`${where(inputs)}: Azure returned the certificate without an etag; cannot update it`);
-  }
-  try {
-    return await client.dpsCertificate.createOrUpdate(
-      inputs.resourceGroupName,
-      inputs.dpsName,
-      inputs.certificateName,
-      // Left out for proof of possession: an explicit false would undo a verification.
-      { properties: { certificate: toDpsCertificateBytes(inputs.certificatePem), ...(inputs.isVerified ? { isVerified: true } : {}) } },
-      current ? { ifMatch: current.etag } : undefined,
-    );
-  } catch (e) {
-    if (httpStatus(e) === 412) throw e;
-    throw describeFailure(inputs, current ? "update" : "upload", e);
-  }
-}
-
-/**
- * A certificate of this name holds another certificate. Adoption matches by thumbprint: the stack must bring the
- * very certificate the DPS holds (and its key), never overwrite it.
- */
-function existingCertificateError(inputs: DpsCertificateUploadInputs, held: string, wanted: string): Error {
-  const facts = `it holds the certificate with thumbprint ${held || "(none)"}, this stack's has ${wanted}. Nothing was changed`;
-  if (inputs.adopt) {
-    return new Error(
-      `${where(inputs)} cannot be adopted: ${facts}. Adoption takes over the same certificate (matched by thumbprint): bring the ` +
-        `certificate the DPS holds as this CA's certificatePem and its key as a secret privateKeyPem, or give this CA another name`,
-    );
-  }
-  return new Error(
-    `${where(inputs)} already exists and is not managed by this stack: ${facts}; to take it over, bring that certificate ` +
-      `(certificatePem, and privateKeyPem as a secret) with adopt: true on the CA; or delete it from the DPS, or give this CA another name`,
-  );
-}
-
-/** One GET (etag) → DELETE with If-Match. Already gone at either step: done. */
-async function deleteOnce(client: IotDpsClient, props: Identity): Promise<void> {
-  const current = await getOrUndefined(client, props);
-  if (!current) return;
-  if (!current.etag) throw new Error(`${where(props)}: Azure returned the certificate without an etag; cannot delete it`);
-  try {
-    await client.dpsCertificate.delete(props.resourceGroupName, current.etag, props.dpsName, props.certificateName);
-  } catch (e) {
-    const status = httpStatus(e);
-    if (status === 404) return;
-    if (status === 412) throw e;
-    throw describeFailure(props, "delete", e);
-  }
-}
-
-/** Runs `attempt`; on 412 (the etag moved between our GET and our write) runs it once more from a fresh GET. */
-async function retryOnce412<T>(p: Identity, step: string, attempt: () => Promise<T>): Promise<T> {
-  try {
-    return await attempt();
-  } catch (e) {
-    if (httpStatus(e) !== 412) throw e;
-    try {
-      return await attempt();
-    } catch (again) {
-      throw httpStatus(again) === 412 ? describeFailure(p, `${step} (the etag changed twice)`, again) : again;
-    }
-  }
-}
-
-async function getOrUndefined(client: IotDpsClient, p: Identity): Promise<CertificateResponse | undefined> {
-  try {
-    return await client.dpsCertificate.get(p.certificateName, p.resourceGroupName, p.dpsName);
-  } catch (e) {
-    if (httpStatus(e) === 404) return undefined;
-    throw describeFailure(p, "read", e);
-  }
-}
-
-function azureFacts(p: Identity, cert: CertificateResponse): Pick<DpsCertificateUploadOutputs, "name" | "thumbprint" | "etag" | "isVerified" | "expiry"> {
-  const expiry = cert.properties?.expiry;
-  return {
-    name: cert.name ?? p.certificateName,
-    thumbprint: normalizeThumbprint(cert.properties?.thumbprint ?? ""),
-    etag: cert.etag ?? "",
-    isVerified: cert.properties?.isVerified === true,
-    expiry: expiry instanceof Date && !Number.isNaN(expiry.getTime()) ? expiry.toISOString() : "",
-  };
-}
-
-function outputsOf(inputs: DpsCertificateUploadInputs, cert: CertificateResponse): DpsCertificateUploadOutputs {
-  return { ...inputs, ...azureFacts(inputs, cert), requestedIsVerified: inputs.isVerified };
-}
-
-/** The `isVerified` asked for by the last create/update (state written by this provider always has it). */
-function requestedOf(olds: DpsCertificateUploadOutputs): boolean {
-  return typeof olds.requestedIsVerified === "boolean" ? olds.requestedIsVerified : olds.isVerified === true;
-}
-
-/** ARM compares subscription ids, resource group, DPS and certificate names without regard to case. */
-function sameArmName(a: unknown, b: unknown): boolean {
-  return typeof a === "string" && typeof b === "string" && !isUnknown(a) && !isUnknown(b) && a.toLowerCase() === b.toLowerCase();
-}
-
-function where(p: { certificateName: string; dpsName: string }): string {
-  return `CA certificate "${p.certificateName}" on DPS "${p.dpsName}"`;
-}
-
-/** An Error naming the certificate, the DPS, the step and Azure's code and message; never request bodies. */
-function describeFailure(p: { certificateName: string; dpsName: string }, step: string, e: unknown): Error {
-  const status = httpStatus(e);
-  return new Error(`${where(p)}: ${step} failed${status ? ` (HTTP ${status})` : ""}: ${azureErrorText(e)}`);
-}
-
-export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
-  /** Ask Azure to mark it verified on upload (`onUpload`); false leaves verification to proof of possession. */
-  readonly isVerified: pulumi.Input<boolean>;
-  /** Taking over a certificate already on the DPS (same thumbprint) is intended. */
-  readonly adopt?: pulumi.Input<boolean>;
-}
-
-/** One CA certificate uploaded to DPS (see `dpsCertificateProvider`). */
-export class DpsCertificateUpload extends ProjectDynamicResource {
-  public readonly subscriptionId!: pulumi.Output<string>;
-  public readonly resourceGroupName!: pulumi.Output<string>;
-  public readonly dpsName!: pulumi.Output<string>;
-  public readonly certificateName!: pulumi.Output<string>;
-  public readonly certificatePem!: pulumi.Output<string>;
-  public readonly providerVersion!: pulumi.Output<string>;
-  /** The certificate's name as Azure reports it. */
-  public readonly name!: pulumi.Output<string>;
-  /** SHA-1 thumbprint, upper-case hex, as Azure reports it. */
-  public readonly thumbprint!: pulumi.Output<string>;
-  public readonly etag!: pulumi.Output<string>;
-  /** As Azure reported it at the last create, update or refresh. */
-  public readonly isVerified!: pulumi.Output<boolean>;
-  /** The certificate's expiry as Azure reports it, ISO 8601. */
-  public readonly expiry!: pulumi.Output<string>;
-  public readonly requestedIsVerified!: pulumi.Output<boolean>;
-
-  constructor(name: string, args: DpsCertificateUploadArgs, opts?: pulumi.CustomResourceOptions) {
-    // The state holds a shim that loads dpsCertificateProvider from the project when called (shim.ts, registry.ts).
-    super(
-      "dpsCertificate",
-      name,
-      {
-        ...args,
-        providerVersion: DPS_CERTIFICATE_PROVIDER_VERSION,
-        name: undefined,
-        thumbprint: undefined,
-        etag: undefined,
-        expiry: undefined,
-        requestedIsVerified: undefined,
-      },
-      opts,
-      "dps-x509",
-      "DpsCertificateUpload",
-    );
-  }
-}

@@ -5,8 +5,8 @@
  * depend on `ready`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CaVerification } from "../providers/caVerification";
-import { DpsCertificateUpload } from "../providers/dpsCertificate";
+import { CaVerification } from "./caVerification";
+import { DpsCertificateUpload } from "./dpsCertificateUpload";
 
 export type CaVerificationMode = "proofOfPossession" | "onUpload";
 export const CA_VERIFICATION_MODES: readonly CaVerificationMode[] = ["proofOfPossession", "onUpload"];

@@ -36,8 +36,8 @@ async function main(out: string): Promise<void> {
   const { EnrollmentGroup } = await import("../../components/resources/enrollmentGroup");
   const { RevokedDevice } = await import("../../components/resources/revokedDevice");
   const { CaCertificate } = await import("../../components/providers/caCertificate");
-  const { DpsCertificateUpload } = await import("../../components/providers/dpsCertificate");
-  const { CaVerification } = await import("../../components/providers/caVerification");
+  const { DpsCertificateUpload } = await import("../../components/resources/dpsCertificateUpload");
+  const { CaVerification } = await import("../../components/resources/caVerification");
   const host = "dps.azure-devices-provisioning.net";
   const target = { subscriptionId: "s", resourceGroupName: "rg", dpsName: "dps", certificateName: "c", certificatePem: "pem" };
   const made: pulumi.Resource[] = [
