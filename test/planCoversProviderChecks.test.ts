@@ -30,7 +30,7 @@ const providers: Record<string, Provider> = {
   RevokedDevice: revokedDeviceProvider as Provider,
 };
 const sources: Record<string, string[]> = {
-  CaCertificate: ["components/providers/caCertificate.ts"],
+  CaCertificate: ["components/providers/caCertificate.ts", "components/providers/caInputRules.ts"],
   DpsCertificateUpload: ["components/providers/dpsCertificate.ts"],
   CaVerification: ["components/providers/caVerification.ts"],
   EnrollmentGroup: ["components/providers/enrollmentGroup.ts", "components/requests/enrollmentGroupRequest.ts"],
