@@ -19,8 +19,11 @@ export function isCompactKey(text: unknown): text is string {
   return typeof text === "string" && COMPACT_KEY.test(text.trim());
 }
 
-const toBigInt = (b64url: string): bigint => {
-  const hex = Buffer.from(b64url, "base64url").toString("hex");
+/** A number from its base64url text; undefined unless the text is the canonical encoding of its bytes. */
+const toBigInt = (b64url: string): bigint | undefined => {
+  const bytes = Buffer.from(b64url, "base64url");
+  if (bytes.toString("base64url") !== b64url) return undefined;
+  const hex = bytes.toString("hex");
   return hex === "" ? 0n : BigInt(`0x${hex}`);
 };
 
@@ -67,7 +70,8 @@ export function decodeCompactKey(text: string, what = "private key"): KeyObject 
   const [, e64, p64, q64] = text.trim().split(".");
   const [e, p, q] = [toBigInt(e64), toBigInt(p64), toBigInt(q64)];
   const one = 1n;
-  if (e < 3n || p < 3n || q < 3n || p === q) throw new Error(`${what} is not a valid RSA key`);
+  // One text per key: a non-canonical base64url (other trailing bits) is refused, not read as the same key.
+  if (e === undefined || p === undefined || q === undefined || e < 3n || p < 3n || q < 3n || p === q) throw new Error(`${what} is not a valid RSA key`);
   const lambda = ((p - one) * (q - one)) / gcd(p - one, q - one);
   let d: bigint;
   let qi: bigint;
