@@ -14,7 +14,8 @@ import { loadPrivateKey } from "../../certs/keys";
 import type { KeyStore } from "./caSigning";
 
 /** The value Pulumi passes for inputs not known yet (during a preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN }; // not `export const`: see the note on serialization in caCertificate.ts
 
 /** Inputs of a CA certificate resource, as the provider sees them (plain values). */
 export interface CaCertificateInputs {
