@@ -1,6 +1,10 @@
 /**
  * Dynamic provider for one CA certificate (root or intermediate): generated once and kept in
- * state (the private key as a secret), or brought (imported) and checked.
+ * state (the private key as a secret, in compact form), or brought (imported) and checked.
+ *
+ * Files: this one makes and updates the certificate; caInputRules.ts holds the input checks and diff rules,
+ * caCertificateState.ts the inputs and outputs (and how older state is read), caKeyStore.ts / caSigning.ts the
+ * Key Vault paths; the resource class is components/resources/caCertificate.ts.
  *
  * How the certs code reaches the provider process (closure serialization):
  * Pulumi serializes this provider object into the resource's `__provider` input and runs it in a

@@ -5,8 +5,8 @@
  * - state → keyVault is an update: the key was imported (same key, same certificate); the update checks that the
  *   vault holds this very key, then drops the key from state.
  * - keyVault → state, or another vault or key name, is a new key: a replacement, shown in the plan.
- * - The issuer's key moving into the vault (issuerKeyId instead of the PEM) is an update, so that state stops
- *   holding the PEM input.
+ * - The issuer's key moving into the vault (issuerKeyId instead of the key) is an update, so that state stops
+ *   holding the key input.
  */
 import { issuerKeyOf, type CaCertificateInputs, type CaCertificateOutputs } from "./caCertificateState";
 import { existingCaVaultKey, issueCaWithSigners, type CaVaultKeyRef } from "./caSigning";
