@@ -31,6 +31,7 @@ export type { IssuerContext } from "./issuer";
 export { subjectKeyOf } from "./sign";
 export type { SubjectKey } from "./sign";
 export { generateRsaKeyPair, RSA_KEY_SIZES } from "./keys";
+export { compactKeyToPem, decodeCompactKey, encodeCompactKey, isCompactKey } from "./compactKey";
 export { assertCommonName, assertRegistrationId, assertVerificationCode, MAX_COMMON_NAME } from "./names";
 export { CLOCK_SKEW_MS, MAX_VALIDITY_DAYS } from "./validity";
 export { lifecycleProblems, plannedNotAfter, renewalDue, renewalHelps, wholeDaysBetween, LIFECYCLE_DAY_MS } from "./lifecycle";

@@ -4,6 +4,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from "crypto";
 import { asn1, pki } from "node-forge";
+import { decodeCompactKey, isCompactKey } from "./compactKey";
 import { readTlv, TAG } from "./der";
 
 /** RSA modulus sizes this project issues. */
@@ -33,8 +34,12 @@ export function generateRsaKeyPair(keySize: RsaKeySize): GeneratedKeyPair {
   return { privateKey, publicKey, privateKeyPem };
 }
 
-/** Loads a private key PEM (PKCS#8, PKCS#1 or SEC1) once. The thrown message names no key material. */
+/**
+ * Loads a private key once: a PEM (PKCS#8, PKCS#1 or SEC1), or the compact form CA keys have in state
+ * (compactKey.ts). The thrown message names no key material.
+ */
 export function loadPrivateKey(pem: string, what = "private key"): KeyObject {
+  if (isCompactKey(pem)) return decodeCompactKey(pem, what);
   if (typeof pem !== "string" || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
     throw new Error(`${what} is not a PEM private key`);
   }

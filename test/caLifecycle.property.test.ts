@@ -82,7 +82,7 @@ test("every accepted validity/renewBeforeDays combination: the provider accepts 
         validityDays: intEntry.validityDays,
         renewBeforeDays: intEntry.renewBeforeDays,
         issuerCertificatePem: root.certificatePem,
-        issuerPrivateKeyPem: root.privateKeyPem,
+        issuerPrivateKey: root.privateKey,
         providerVersion: CA_PROVIDER_VERSION,
       });
       const intermediate = await created(intInputs);

@@ -55,7 +55,7 @@ describe("the CA provider near its issuer's end", () => {
       validityDays: 20,
       renewBeforeDays: 5,
       issuerCertificatePem: root.certificatePem,
-      issuerPrivateKeyPem: root.privateKeyPem,
+      issuerPrivateKey: root.privateKey,
       providerVersion: CA_PROVIDER_VERSION,
     };
     intermediate = (await provider.create!(intermediateInputs)).outs as CaCertificateOutputs;

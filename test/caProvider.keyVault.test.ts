@@ -49,7 +49,7 @@ const PEM_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 test("a root in Key Vault: state holds its key id with version and no key; the certificate is the vault key's", async () => {
   const outs = await create(vaultRoot("root-a"));
-  expect(outs.privateKeyPem).toBeUndefined();
+  expect(outs.privateKey).toBeUndefined();
   expect(JSON.stringify(outs)).not.toMatch(PEM_KEY);
   expect(parseKeyId(outs.keyId!)).toMatchObject({ vaultUrl: VAULT, name: "dps-x509-root-a" });
   const [version] = kv.server.keyVersions("pki-vault", "dps-x509-root-a");
@@ -64,7 +64,7 @@ test("a root in Key Vault: state holds its key id with version and no key; the c
 test("an intermediate with its key in state, signed by the vault root, passes openssl verify -x509_strict", async () => {
   const root = await create(vaultRoot("root-b"));
   const inter = await create({ role: "intermediate", commonName: "State Inter", keySize: 2048, validityDays: 100, issuerCertificatePem: root.certificatePem, issuerKeyId: root.keyId, providerVersion: CA_PROVIDER_VERSION });
-  expect(inter.privateKeyPem).toMatch(PEM_KEY);
+  expect(inter.privateKey).toMatch(/^rsa1\./);
   expect(verifyChain({ root: root.certificatePem, leaf: inter.certificatePem }).code).toBe(0);
 });
 
@@ -99,10 +99,10 @@ test("state → keyVault: an update once the key is imported; replacing shows on
   expect(diff.changes).toBe(true);
   // Not imported yet: the update refuses and says what to do.
   await expect(provider.update!("id", inState, moved)).rejects.toThrow(/import the CA's key first/);
-  await importVaultKey({ vaultUrl: VAULT, name: caKeyName("moving"), privateKeyPem: inState.privateKeyPem!, hsm: true, tags: { [CA_KEY_TAG]: "moving" } });
+  await importVaultKey({ vaultUrl: VAULT, name: caKeyName("moving"), privateKeyPem: inState.privateKey!, hsm: true, tags: { [CA_KEY_TAG]: "moving" } });
   const after = (await provider.update!("id", inState, moved)).outs as CaCertificateOutputs;
   expect(after.certificatePem).toBe(inState.certificatePem);
-  expect(after.privateKeyPem).toBeUndefined();
+  expect(after.privateKey).toBeUndefined();
   expect(after.keyId).toMatch(/^https:\/\/pki-vault\.vault\.azure\.net\/keys\/dps-x509-moving\/[0-9a-f]{32}$/);
   expect(caDiff(after, stateInputs).replaces).toEqual(["keyStore"]);
 });
@@ -110,7 +110,7 @@ test("state → keyVault: an update once the key is imported; replacing shows on
 test("a wrong key imported under the CA's name is refused by the move", async () => {
   const inState = await create({ role: "root", commonName: "Other Root", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION });
   const unrelated = await create({ role: "root", commonName: "Unrelated", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION });
-  await importVaultKey({ vaultUrl: VAULT, name: caKeyName("wrong"), privateKeyPem: unrelated.privateKeyPem!, hsm: true, tags: { [CA_KEY_TAG]: "wrong" } });
+  await importVaultKey({ vaultUrl: VAULT, name: caKeyName("wrong"), privateKeyPem: unrelated.privateKey!, hsm: true, tags: { [CA_KEY_TAG]: "wrong" } });
   await expect(provider.update!("id", inState, vaultRoot("wrong"))).rejects.toThrow(/is not this certificate's key/);
 });
 
@@ -141,7 +141,7 @@ test("proof of possession with a vault key that is not the CA's fails before any
 
 test("after a move, the CAs it signed and its proof of possession are updated (not replaced) so state drops the PEM inputs", async () => {
   const stateRoot = await create({ role: "root", commonName: "Signer Root", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION });
-  const interInputs: CaCertificateInputs = { role: "intermediate", commonName: "Signed Inter", keySize: 2048, validityDays: 100, issuerCertificatePem: stateRoot.certificatePem, issuerPrivateKeyPem: stateRoot.privateKeyPem, providerVersion: CA_PROVIDER_VERSION };
+  const interInputs: CaCertificateInputs = { role: "intermediate", commonName: "Signed Inter", keySize: 2048, validityDays: 100, issuerCertificatePem: stateRoot.certificatePem, issuerPrivateKey: stateRoot.privateKey, providerVersion: CA_PROVIDER_VERSION };
   const inter = await create(interInputs);
   const keyIdAfterMove = "https://pki-vault.vault.azure.net/keys/dps-x509-signer-root/0123456789abcdef0123456789abcdef";
   const movedInputs = { ...interInputs, issuerPrivateKeyPem: undefined, issuerKeyId: keyIdAfterMove };

@@ -2,7 +2,7 @@
  * The caCertificate dynamic provider, its methods called directly (no engine).
  */
 import { X509Certificate } from "crypto";
-import { createDeviceCertificate, createIntermediateCa, createRootCa, KeyAndCert } from "../certs";
+import { compactKeyToPem, createDeviceCertificate, createIntermediateCa, createRootCa, describeCertificate, KeyAndCert } from "../certs";
 import {
   caCertificateProvider as provider,
   CaCertificateInputs,
@@ -45,7 +45,7 @@ beforeAll(async () => {
     validityDays: 180,
     renewBeforeDays: 30,
     issuerCertificatePem: root.outs.certificatePem,
-    issuerPrivateKeyPem: root.outs.privateKeyPem,
+    issuerPrivateKey: root.outs.privateKey,
     providerVersion: CA_PROVIDER_VERSION,
   };
   intermediate = await create(intermediateInputs);
@@ -67,8 +67,10 @@ describe("create", () => {
     expect(id).toBe(outs.sha256Thumbprint);
     expect(outs.notAfter).toBe(x509Dates(pem).notAfter.toISOString());
     expect(outs.subjectKeyId).toBe(hex(extensionBlock(text, "X509v3 Subject Key Identifier")!.value));
-    expect(outs.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
-    expect(opensslOk(["rsa", "-noout", "-modulus"], { input: outs.privateKeyPem! })).toBe(opensslOk(["x509", "-noout", "-modulus"], { input: pem }));
+    // The key in compact form (certs/compactKey.ts), never as a PEM in state; decoded, it is the certificate's key.
+    expect(outs.privateKey).toMatch(/^rsa1\./);
+    expect(outs).not.toHaveProperty("privateKeyPem");
+    expect(opensslOk(["rsa", "-noout", "-modulus"], { input: compactKeyToPem(outs.privateKey!) })).toBe(opensslOk(["x509", "-noout", "-modulus"], { input: pem }));
     expect(outs).toMatchObject({ role: "root", commonName: "Provider Root", keySize: 2048, validityDays: 365, pathLength: 1, providerVersion: CA_PROVIDER_VERSION });
   });
 
@@ -76,8 +78,10 @@ describe("create", () => {
     const r = verifyChain({ root: root.outs.certificatePem, leaf: intermediate.outs.certificatePem });
     expect(r.code).toBe(0);
     expect(intermediate.outs.pathLength).toBe(0);
-    expect(JSON.stringify(intermediate.outs)).not.toContain(root.outs.privateKeyPem!.split("\n")[1]);
-    expect(intermediate.outs.issuerCertificatePem).toBe(root.outs.certificatePem.trim());
+    expect(JSON.stringify(intermediate.outs)).not.toContain(root.outs.privateKey!.split(".")[2]);
+    // The issuer's certificate by its SHA-256 (as OpenSSL computes it), not repeated as a PEM.
+    expect(intermediate.outs.issuerCertificateSha256).toBe(hex(x509Field(root.outs.certificatePem, ["-fingerprint", "-sha256"])));
+    expect(JSON.stringify(intermediate.outs)).not.toContain(root.outs.certificatePem.split("\n")[1]);
   });
 
   test("a brought root with a PKCS#1 key: certificate kept, key re-encoded as PKCS#8", async () => {
@@ -86,14 +90,15 @@ describe("create", () => {
     expect(pkcs1).toMatch(/BEGIN RSA PRIVATE KEY/);
     const { outs } = await create({ ...rootInputs, providedCertificatePem: brought.certificatePem, providedPrivateKeyPem: pkcs1 });
     expect(outs.certificatePem).toBe(brought.certificatePem);
-    expect(outs.privateKeyPem).toBe(brought.privateKeyPem);
-    expect(outs.providedCertificatePem).toBe(brought.certificatePem.trim());
+    expect(opensslOk(["rsa", "-noout", "-modulus"], { input: compactKeyToPem(outs.privateKey!) })).toBe(opensslOk(["rsa", "-noout", "-modulus"], { input: pkcs1 }));
+    expect(outs.providedCertificateSha256).toBe(hex(x509Field(brought.certificatePem, ["-fingerprint", "-sha256"])));
+    expect(outs).not.toHaveProperty("providedCertificatePem");
   });
 
-  test("a brought root without its key has no privateKeyPem output", async () => {
+  test("a brought root without its key has no privateKey output", async () => {
     const brought = createRootCa({ commonName: "Brought keyless", keySize: 2048, validityDays: 30 });
     const { outs } = await create({ ...rootInputs, providedCertificatePem: brought.certificatePem });
-    expect(outs.privateKeyPem).toBeUndefined();
+    expect(outs.privateKey).toBeUndefined();
     expect(outs.thumbprint).toBe(hex(x509Field(brought.certificatePem, ["-fingerprint", "-sha1"])));
   });
 
@@ -170,7 +175,7 @@ describe("diff", () => {
     expect(await provider.diff!(intermediate.id, intermediate.outs, newInputs)).toMatchObject({ changes: true, replaces: [] });
     const outs = await update(intermediate.id, intermediate.outs, newInputs);
     expect(outs.certificatePem).toBe(intermediate.outs.certificatePem);
-    expect(outs.privateKeyPem).toBe(intermediate.outs.privateKeyPem);
+    expect(outs.privateKey).toBe(intermediate.outs.privateKey);
     expect(outs.renewBeforeDays).toBe(10);
     expect(outs.providerVersion).toBe("2");
     const dropped = await update(intermediate.id, intermediate.outs, { ...intermediateInputs, renewBeforeDays: undefined });
@@ -193,6 +198,58 @@ describe("diff", () => {
     } finally {
       errors.mockRestore();
     }
+  });
+});
+
+describe("outputs of provider version 2 (PEMs in state)", () => {
+  // What version 2 stored (its toOutputs): the issuer's and a brought certificate as PEM, the key as PKCS#8 PEM.
+  const v2Root = createRootCa({ commonName: "V2 Root", keySize: 2048, validityDays: 365 });
+  const v2Inter = createIntermediateCa({ issuer: v2Root, commonName: "V2 Inter", keySize: 2048, validityDays: 100 });
+  const described = (pem: string) => {
+    const d = describeCertificate(pem);
+    return { thumbprint: d.sha1Thumbprint, sha256Thumbprint: d.sha256Thumbprint, notAfter: d.notAfter, subjectKeyId: d.subjectKeyId ?? "" };
+  };
+  const v2Outputs: CaCertificateOutputs = {
+    role: "intermediate", commonName: "V2 Inter", keySize: 2048, validityDays: 100, pathLength: 0, providerVersion: "2",
+    issuerCertificatePem: v2Root.certificatePem.trim(), certificatePem: v2Inter.certificatePem, privateKeyPem: v2Inter.privateKeyPem, ...described(v2Inter.certificatePem),
+  };
+  const v2Inputs: CaCertificateInputs = {
+    role: "intermediate", commonName: "V2 Inter", keySize: 2048, validityDays: 100,
+    issuerCertificatePem: v2Root.certificatePem, issuerPrivateKey: "rsa1.AQAB.AQ.AQ", providerVersion: CA_PROVIDER_VERSION,
+  };
+
+  test("diff reads the PEMs: the same issuer is no replacement, another one is; the version change is an update", async () => {
+    expect(await provider.diff!("x", v2Outputs, v2Inputs)).toMatchObject({ changes: true, replaces: [] });
+    const other = createRootCa({ commonName: "V2 Other", keySize: 2048, validityDays: 30 });
+    expect((await provider.diff!("x", v2Outputs, { ...v2Inputs, issuerCertificatePem: other.certificatePem })).replaces).toEqual(["issuerCertificatePem"]);
+  });
+
+  test("update converts them in place: same certificate, the same key in compact form, digests for the PEMs", async () => {
+    const outs = await update("x", v2Outputs, v2Inputs);
+    expect(outs).not.toHaveProperty("privateKeyPem");
+    expect(outs).not.toHaveProperty("issuerCertificatePem");
+    expect(outs).toMatchObject({ certificatePem: v2Inter.certificatePem, thumbprint: v2Outputs.thumbprint, providerVersion: CA_PROVIDER_VERSION });
+    expect(outs.issuerCertificateSha256).toBe(hex(x509Field(v2Root.certificatePem, ["-fingerprint", "-sha256"])));
+    expect(opensslOk(["rsa", "-noout", "-modulus"], { input: compactKeyToPem(outs.privateKey!) })).toBe(opensslOk(["rsa", "-noout", "-modulus"], { input: v2Inter.privateKeyPem }));
+    expect(await provider.diff!("x", outs, v2Inputs)).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  test("a key in state that is not the certificate's is refused, naming no key material", async () => {
+    const stranger = createRootCa({ commonName: "V2 Stranger", keySize: 2048, validityDays: 30 });
+    const attempt = update("x", { ...v2Outputs, privateKeyPem: stranger.privateKeyPem }, v2Inputs);
+    await expect(attempt).rejects.toThrow(/V2 Inter.*does not match its certificate/);
+    expect(await attempt.catch((e: Error) => e.message)).not.toMatch(/PRIVATE KEY|MII|rsa1/);
+  });
+
+  test("a brought CA of version 2: same certificate and key compare equal; another key replaces", async () => {
+    const brought: CaCertificateOutputs = { ...v2Outputs, role: "root", pathLength: 1, issuerCertificatePem: undefined, providedCertificatePem: v2Root.certificatePem.trim(), certificatePem: v2Root.certificatePem, privateKeyPem: v2Root.privateKeyPem, ...described(v2Root.certificatePem) };
+    const inputs: CaCertificateInputs = { ...rootInputs, commonName: "V2 Inter", validityDays: 100, providedCertificatePem: v2Root.certificatePem, providedPrivateKeyPem: v2Root.privateKeyPem };
+    expect(await provider.diff!("x", brought, inputs)).toMatchObject({ replaces: [] });
+    const stranger = createRootCa({ commonName: "V2 Stranger", keySize: 2048, validityDays: 30 });
+    expect((await provider.diff!("x", brought, { ...inputs, providedPrivateKeyPem: stranger.privateKeyPem })).replaces).toEqual(["providedPrivateKeyPem"]);
+    const outs = await update("x", brought, inputs);
+    expect(outs.providedCertificateSha256).toBe(hex(x509Field(v2Root.certificatePem, ["-fingerprint", "-sha256"])));
+    expect(await provider.diff!("x", outs, inputs)).toMatchObject({ changes: false, replaces: [] });
   });
 });
 
@@ -228,13 +285,19 @@ describe("check", () => {
 
   test("a brought intermediate not signed by the root → providedCertificatePem", async () => {
     const foreign = createIntermediateCa({ issuer: createRootCa({ commonName: "Foreign", keySize: 2048, validityDays: 30 }), commonName: "Foreign I", keySize: 2048, validityDays: 30 });
-    const f = await failures({ ...intermediateInputs, issuerPrivateKeyPem: undefined, providedCertificatePem: foreign.certificatePem, providedPrivateKeyPem: foreign.privateKeyPem });
+    const f = await failures({ ...intermediateInputs, issuerPrivateKey: undefined, providedCertificatePem: foreign.certificatePem, providedPrivateKeyPem: foreign.privateKeyPem });
     expect(f).toEqual([{ property: "providedCertificatePem", reason: "certificate is not signed by the given issuer (CN=Provider Root)" }]);
   });
 
-  test("a generated intermediate without its issuer's key → issuerPrivateKeyPem", async () => {
-    const f = await failures({ ...intermediateInputs, issuerPrivateKeyPem: undefined });
-    expect(f.map((x) => x.property)).toEqual(["issuerPrivateKeyPem"]);
+  test("a generated intermediate without its issuer's key → issuerPrivateKey", async () => {
+    const f = await failures({ ...intermediateInputs, issuerPrivateKey: undefined });
+    expect(f.map((x) => x.property)).toEqual(["issuerPrivateKey"]);
+  });
+
+  test("the issuer's key under its old name (issuerPrivateKeyPem), as a PEM, still signs", async () => {
+    const pem = compactKeyToPem(root.outs.privateKey!);
+    const { outs } = await create({ ...intermediateInputs, issuerPrivateKey: undefined, issuerPrivateKeyPem: pem });
+    expect(verifyChain({ root: root.outs.certificatePem, leaf: outs.certificatePem }).code).toBe(0);
   });
 
   test("plain value errors name their property", async () => {

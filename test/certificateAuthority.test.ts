@@ -3,9 +3,9 @@
  * `create`, so the recorded state holds real certificates that OpenSSL can check.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createIntermediateCa, createRootCa } from "../certs";
+import { compactKeyToPem, createIntermediateCa, createRootCa } from "../certs";
 import { caCertificateProvider, CaCertificateInputs } from "../components/providers/caCertificate";
-import { verifyChain, x509Field } from "./support/openssl";
+import { opensslOk, verifyChain, x509Field } from "./support/openssl";
 
 interface Recorded {
   type: string;
@@ -101,8 +101,13 @@ describe("a generated root and two intermediates", () => {
       expect(await value(issued.privateKeyPem)).toMatch(/^-----BEGIN PRIVATE KEY-----/);
       expect(issued.hasPrivateKey).toBe(true);
     }
+    for (const issued of Object.values(ca.certificates)) {
+      expect(await pulumi.isSecret(issued.privateKey)).toBe(true);
+      // The PEM the program hands on is the key the resource keeps (compact) in state.
+      expect(opensslOk(["rsa", "-noout", "-modulus"], { input: await value(issued.privateKeyPem) as string })).toBe(opensslOk(["x509", "-noout", "-modulus"], { input: await value(issued.certificatePem) }));
+    }
     for (const name of ["ca-my-root", "ca-my-int-a", "ca-my-int-b"]) {
-      expect(registrations.get(name)!.additionalSecretOutputs).toContain("privateKeyPem");
+      expect(registrations.get(name)!.additionalSecretOutputs).toEqual(expect.arrayContaining(["privateKey", "privateKeyPem"]));
     }
   });
 
@@ -112,8 +117,12 @@ describe("a generated root and two intermediates", () => {
       const inputs = byName(name).inputs;
       expect(inputs.role).toBe("intermediate");
       expect(inputs.issuerCertificatePem).toBe(rootPem);
-      expect(pulumi.runtime.isRpcSecret(inputs.issuerPrivateKeyPem)).toBe(true);
-      expect(pulumi.runtime.unwrapRpcSecret(inputs.issuerPrivateKeyPem)).toBe(await value(ca.certificates["my-root"].privateKeyPem));
+      // The root's key in its compact form (what keeps the intermediate's state small), as a secret.
+      expect(inputs).not.toHaveProperty("issuerPrivateKeyPem");
+      expect(pulumi.runtime.isRpcSecret(inputs.issuerPrivateKey)).toBe(true);
+      const compact = pulumi.runtime.unwrapRpcSecret(inputs.issuerPrivateKey) as string;
+      expect(compact).toMatch(/^rsa1\./);
+      expect(opensslOk(["rsa", "-noout", "-modulus"], { input: compactKeyToPem(compact) })).toBe(opensslOk(["x509", "-noout", "-modulus"], { input: rootPem }));
     }
     const root = byName("ca-my-root").inputs;
     expect(root).toMatchObject({ role: "root", commonName: "Mock Root", keySize: 2048, validityDays: 365, pathLength: 1, renewBeforeDays: 30 });

@@ -106,7 +106,7 @@ describe("the dev stack (the tutorial's set-up)", () => {
     const intermediate = caResources.find((resource) => resource.inputs.role === "intermediate")!;
     const root = caResources.find((resource) => resource.inputs.role === "root")!;
     expect(intermediate.dependsOn).toContain(root.name);
-    expect(intermediate.inputs.issuerPrivateKeyPem).toMatch(/\[secret\]|\(known after up\)/);
+    expect(intermediate.inputs.issuerPrivateKey).toMatch(/\[secret\]|\(known after up\)/);
   });
 
   test("stack outputs: ID scope and endpoints in plain text, keys secret", () => {

@@ -127,7 +127,7 @@ test("CA certificate: Check, Create, Diff, Read, Update, Delete through the host
   const root = await host.create(rootUrn, (await host.check(rootUrn, {}, rootIn)).inputs);
   const interIn = {
     role: "intermediate", commonName: "Host Intermediate", keySize: 2048, validityDays: 20, providerVersion: CA_PROVIDER_VERSION, __provider,
-    issuerCertificatePem: root.properties.certificatePem, issuerPrivateKeyPem: root.properties.privateKeyPem,
+    issuerCertificatePem: root.properties.certificatePem, issuerPrivateKey: root.properties.privateKey,
   };
   const interChecked = (await host.check(interUrn, {}, interIn)).inputs;
   const inter = await host.create(interUrn, interChecked);
@@ -141,7 +141,7 @@ test("CA certificate: Check, Create, Diff, Read, Update, Delete through the host
   const renew = { ...interChecked, renewBeforeDays: 5 };
   expect(await host.diff(interUrn, inter.id, read.properties, renew)).toMatchObject({ changes: "some", replaces: [] });
   const updated = await host.update(interUrn, inter.id, read.properties, renew);
-  expect(updated.properties).toMatchObject({ renewBeforeDays: 5, certificatePem: inter.properties.certificatePem, privateKeyPem: inter.properties.privateKeyPem });
+  expect(updated.properties).toMatchObject({ renewBeforeDays: 5, certificatePem: inter.properties.certificatePem, privateKey: inter.properties.privateKey });
   await host.delete(interUrn, inter.id, updated.properties);
   await host.delete(rootUrn, root.id, root.properties);
 }, 60_000);

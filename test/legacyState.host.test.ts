@@ -12,7 +12,7 @@
 import { X509Certificate } from "crypto";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { createRootCa } from "../certs";
+import { compactKeyToPem, createRootCa, describeCertificate } from "../certs";
 import { startArmServer, ArmServer } from "../cli/local-azure/armServer";
 import { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR } from "../cli/local-azure/dpsServiceServer";
 import { FakeEntraTokenServer } from "../cli/local-azure/entraTokenServer";
@@ -26,6 +26,7 @@ import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
 import { CA_KEY_PLACEHOLDER, DPS_KEY_PLACEHOLDER, LEGACY_DPS_HOST } from "./support/recordLegacyState";
 import { ARM_ENDPOINT_PLACEHOLDER, CA_KEY_INPUT_PLACEHOLDER, LEGACY_TARGET } from "./support/recordLegacyCertificateState";
 import { RESOURCE_TYPES } from "./support/serializedProviders";
+import { opensslOk } from "./support/openssl";
 
 interface Recorded {
   type: string;
@@ -58,6 +59,30 @@ function legacyCertificate(type: string): Recorded {
   const r: Recorded = JSON.parse(text);
   r.inputs.__provider = certificateFixture.providers[type];
   r.outputs.__provider = certificateFixture.providers[type];
+  return r;
+}
+
+/**
+ * The CA certificate of the fixture with a CA made here in place of the recorded one (whose key was not committed):
+ * the same fields, new values, and a real key where the fixture has its placeholder, so that the update that moves
+ * the key into its compact form has a key to move.
+ */
+const legacyRoot = createRootCa({ commonName: "Legacy Root", keySize: 2048, validityDays: 3650 });
+function legacyCa(): Recorded {
+  const recorded = fixture.resources.find((x: Recorded) => x.type === RESOURCE_TYPES.caCertificate);
+  const was = recorded.outputs;
+  const now = describeCertificate(legacyRoot.certificatePem);
+  const inner = (text: string) => JSON.stringify(text).slice(1, -1);
+  const text = JSON.stringify(recorded)
+    .split(inner(was.certificatePem)).join(inner(legacyRoot.certificatePem))
+    .split(was.thumbprint).join(now.sha1Thumbprint)
+    .split(was.sha256Thumbprint).join(now.sha256Thumbprint)
+    .split(was.subjectKeyId).join(now.subjectKeyId!)
+    .split(was.notAfter).join(now.notAfter)
+    .split(CA_KEY_PLACEHOLDER).join(inner(legacyRoot.privateKeyPem));
+  const r: Recorded = JSON.parse(text);
+  r.inputs.__provider = fixture.providers[r.type];
+  r.outputs.__provider = fixture.providers[r.type];
   return r;
 }
 
@@ -140,7 +165,9 @@ test("enrollment group from old state: refresh and delete run the stored code (S
 }, 60_000);
 
 test("CA certificate from old state: read with the stored code, then an in-place update to the shim keeps certificate and key", async () => {
-  const old = legacy(RESOURCE_TYPES.caCertificate);
+  expect(legacy(RESOURCE_TYPES.caCertificate).outputs.privateKeyPem).toBe(CA_KEY_PLACEHOLDER); // what legacyCa replaces
+  const old = legacyCa();
+  expect(old.outputs.privateKeyPem).toBe(legacyRoot.privateKeyPem);
   const refreshed = await host.read(old.urn, old.id, old.outputs, old.inputs);
   expect(refreshed.properties).toMatchObject({ certificatePem: old.outputs.certificatePem, thumbprint: old.outputs.thumbprint });
 
@@ -152,11 +179,17 @@ test("CA certificate from old state: read with the stored code, then an in-place
   const updated = await host.update(old.urn, old.id, refreshed.properties, checked.inputs);
   expect(updated.properties).toMatchObject({
     certificatePem: old.outputs.certificatePem,
-    privateKeyPem: CA_KEY_PLACEHOLDER,
     thumbprint: old.outputs.thumbprint,
     providerVersion: CA_PROVIDER_VERSION,
     __provider: providers[old.type],
   });
+  // The same key, now in compact form (provider version 3): no PEM left in the outputs, no new key or certificate.
+  expect(updated.properties).not.toHaveProperty("privateKeyPem");
+  const compact = String(updated.properties.privateKey);
+  expect(compact).toMatch(/^rsa1\./);
+  expect(opensslOk(["rsa", "-noout", "-modulus"], { input: compactKeyToPem(compact) })).toBe(opensslOk(["rsa", "-noout", "-modulus"], { input: legacyRoot.privateKeyPem }));
+  expect(JSON.stringify(updated.properties)).not.toContain(legacyRoot.privateKeyPem.split("\n")[1]);
+  expect(await host.diff(old.urn, old.id, updated.properties, checked.inputs)).toMatchObject({ changes: "none" });
   const read = await host.read(old.urn, old.id, updated.properties, checked.inputs);
   expect(read.properties.notAfter).toBe(old.outputs.notAfter);
   await host.delete(old.urn, old.id, read.properties);

@@ -30,7 +30,7 @@ const providers: Record<string, Provider> = {
   RevokedDevice: revokedDeviceProvider as Provider,
 };
 const sources: Record<string, string[]> = {
-  CaCertificate: ["components/providers/caCertificate.ts"],
+  CaCertificate: ["components/providers/caCertificate.ts", "components/providers/caInputRules.ts"],
   DpsCertificateUpload: ["components/providers/dpsCertificate.ts"],
   CaVerification: ["components/providers/caVerification.ts"],
   EnrollmentGroup: ["components/providers/enrollmentGroup.ts", "components/requests/enrollmentGroupRequest.ts"],
@@ -82,7 +82,7 @@ function planProblems(mutate: (values: Record<string, any>) => void): Problem[] 
 }
 
 const caBase = { role: "root", commonName: "Root", keySize: 2048, validityDays: 365, pathLength: 1, providerVersion: CA_PROVIDER_VERSION };
-const caIntermediate = { ...caBase, role: "intermediate", pathLength: undefined, commonName: "Intermediate", issuerCertificatePem: root.certificatePem, issuerPrivateKeyPem: root.privateKeyPem };
+const caIntermediate = { ...caBase, role: "intermediate", pathLength: undefined, commonName: "Intermediate", issuerCertificatePem: root.certificatePem, issuerPrivateKey: root.privateKeyPem };
 const dpsTarget = { subscriptionId: "sub", resourceGroupName: "rg", dpsName: "dps", certificateName: "root-ca", certificatePem: root.certificatePem, providerVersion: "1" };
 const groupBase = {
   enrollmentId: "group-1",
@@ -129,7 +129,7 @@ const table: Record<string, Record<string, Row>> = {
     },
     // A brought intermediate is checked against its issuer: an issuer that does not parse.
     issuerCertificatePem: {
-      inputs: { ...caIntermediate, issuerPrivateKeyPem: undefined, issuerCertificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", providedCertificatePem: intermediate.certificatePem },
+      inputs: { ...caIntermediate, issuerPrivateKey: undefined, issuerCertificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", providedCertificatePem: intermediate.certificatePem },
       mutate: (v) => {
         Object.assign(v.ca.root, { certificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", verification: "onUpload" });
         Object.assign(v.ca.intermediates[0], { certificatePem: intermediate.certificatePem, verification: "onUpload" });
@@ -138,15 +138,15 @@ const table: Record<string, Record<string, Row>> = {
     },
     // ... and one its issuer did not sign (reported on the intermediate's certificate).
     "providedCertificatePem (chain)": {
-      inputs: { ...caIntermediate, issuerPrivateKeyPem: undefined, issuerCertificatePem: other.certificatePem, providedCertificatePem: intermediate.certificatePem },
+      inputs: { ...caIntermediate, issuerPrivateKey: undefined, issuerCertificatePem: other.certificatePem, providedCertificatePem: intermediate.certificatePem },
       mutate: (v) => {
         Object.assign(v.ca.root, { certificatePem: other.certificatePem, verification: "onUpload" });
         Object.assign(v.ca.intermediates[0], { certificatePem: intermediate.certificatePem, verification: "onUpload" });
       },
       planPath: /^ca\.intermediates\[0\]\.certificatePem$/,
     },
-    issuerPrivateKeyPem: {
-      inputs: { ...caIntermediate, issuerPrivateKeyPem: undefined },
+    issuerPrivateKey: {
+      inputs: { ...caIntermediate, issuerPrivateKey: undefined },
       mutate: (v) => Object.assign(v.ca.root, { certificatePem: root.certificatePem, verification: "onUpload" }),
       planPath: /^ca\.intermediates\[0\]$/,
     },

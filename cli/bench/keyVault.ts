@@ -64,7 +64,7 @@ export async function benchKeyVault(options: KeyVaultBenchOptions = {}): Promise
         const result = await caVerificationProvider.create!({
           subscriptionId: "sub", resourceGroupName: "rg", dpsName: "dps", certificateName: caName, certificatePem: outs.certificatePem,
           armEndpoint: arm.url, providerVersion: CA_VERIFICATION_PROVIDER_VERSION,
-          ...(keyStore === "keyVault" ? { caKeyId: outs.keyId } : { caPrivateKeyPem: outs.privateKeyPem }),
+          ...(keyStore === "keyVault" ? { caKeyId: outs.keyId } : { caPrivateKeyPem: outs.privateKey }),
         });
         if (result.outs?.isVerified) verified++;
       }

@@ -33,7 +33,7 @@ export interface StateFigures {
   totalBytes: number;
   totalIndentedBytes: number;
   byType: Record<string, { count: number; maxBytes: number; meanBytes: number; providerBytes: number }>;
-  /** CaCertificate by role: an intermediate also holds its issuer's certificate and (encrypted) key in its inputs. */
+  /** CaCertificate by role: an intermediate also holds its issuer's certificate and (encrypted, compact) key in its inputs. */
   caByRole: Record<string, { count: number; maxBytes: number }>;
   previewInvokes: Record<string, number>;
 }
@@ -302,7 +302,7 @@ async function benchInProcess(): Promise<object> {
           rootMaxKB: kb(max("root")),
           intermediateMaxKB: kb(max("intermediate")),
           met: max("root") <= 12 * 1024 && max("intermediate") <= 12 * 1024,
-          note: "an intermediate's inputs hold its issuer's certificate and encrypted private key (to sign it), and its outputs repeat the issuer's certificate",
+          note: "an intermediate's inputs hold its issuer's certificate and, encrypted, its issuer's key in compact form (to sign it); outputs keep the issuer certificate's SHA-256, not its PEM, and the CA's own key in compact form",
         };
       })(),
       limitsUnder1_5MB: { totalKB: kb(limits.totalBytes), indentedKB: kb(limits.totalIndentedBytes), met: limits.totalBytes < 1.5 * 1024 * 1024 },

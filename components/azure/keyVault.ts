@@ -15,6 +15,7 @@
 import type { KeyObject } from "crypto";
 import type { TokenCredential } from "@azure/identity";
 import type { KeyVaultKey } from "@azure/keyvault-keys";
+import { loadPrivateKey } from "../../certs/keys";
 import { digestSigner, type Signer } from "../../certs/signer";
 import { httpStatusOf, isRetryableStatus, withRetry } from "./retry";
 
@@ -154,7 +155,7 @@ export async function createVaultKey(o: { vaultUrl: string; name: string; keySiz
 }
 
 /**
- * Imports an RSA private key (PEM) as a non-exportable key (HSM-protected on a premium vault when `hsm`) that may only sign and verify: the move of a CA from
+ * Imports an RSA private key (PEM, or compact as in state) as a non-exportable key (HSM-protected on a premium vault when `hsm`) that may only sign and verify: the move of a CA from
  * state into the vault. The key travels once, over TLS, to the vault; it is in no message or return value.
  */
 export async function importVaultKey(o: { vaultUrl: string; name: string; privateKeyPem: string; hsm: boolean; tags: Record<string, string> }): Promise<VaultKey> {
@@ -162,7 +163,8 @@ export async function importVaultKey(o: { vaultUrl: string; name: string; privat
   const crypto = require("crypto") as typeof import("crypto");
   let jwk: import("crypto").JsonWebKey;
   try {
-    jwk = crypto.createPrivateKey(o.privateKeyPem).export({ format: "jwk" });
+    // A PEM, or the compact form CA keys have in state (certs/compactKey.ts): both load through loadPrivateKey.
+    jwk = loadPrivateKey(o.privateKeyPem, "the private key given").export({ format: "jwk" });
   } catch {
     throw new Error(`import key ${o.name}: the private key given could not be parsed`);
   }

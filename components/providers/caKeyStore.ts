@@ -3,12 +3,12 @@
  * its issuer's, in Key Vault needs as inputs, how it is issued, which changes replace it and which move it.
  *
  * - state → keyVault is an update: the key was imported (same key, same certificate); the update checks that the
- *   vault holds this very key, then drops the PEM from state.
+ *   vault holds this very key, then drops the key from state.
  * - keyVault → state, or another vault or key name, is a new key: a replacement, shown in the plan.
- * - The issuer's key moving into the vault (issuerKeyId instead of the PEM) is an update, so that state stops
- *   holding the PEM input.
+ * - The issuer's key moving into the vault (issuerKeyId instead of the key) is an update, so that state stops
+ *   holding the key input.
  */
-import type { CaCertificateInputs, CaCertificateOutputs } from "./caCertificate";
+import { issuerKeyOf, type CaCertificateInputs, type CaCertificateOutputs } from "./caCertificateState";
 import { existingCaVaultKey, issueCaWithSigners, type CaVaultKeyRef } from "./caSigning";
 
 const isSet = (value: unknown): value is string => typeof value === "string" && value !== "";
@@ -58,7 +58,7 @@ export async function issueWithKeyStore(
     pathLength: o.pathLength,
     vaultKey,
     issuerCertificatePem: inputs.issuerCertificatePem,
-    issuerPrivateKeyPem: inputs.issuerPrivateKeyPem,
+    issuerPrivateKeyPem: issuerKeyOf(inputs),
     issuerKeyId: inputs.issuerKeyId,
   });
   return { ...o.toOutputs(inputs, issued.certificatePem, issued.privateKeyPem), ...(issued.keyId ? { keyId: issued.keyId } : {}) };
@@ -80,6 +80,6 @@ export function keyStoreInPlace(olds: CaCertificateOutputs, news: CaCertificateI
 export async function moveKeyToVault(olds: CaCertificateOutputs, news: CaCertificateInputs): Promise<CaCertificateOutputs> {
   const crypto = require("crypto") as typeof import("crypto");
   const key = await existingCaVaultKey(vaultKeyRef(news)!, new crypto.X509Certificate(olds.certificatePem).publicKey, news.caName ?? olds.commonName);
-  const { privateKeyPem: _dropped, ...kept } = olds;
+  const { privateKey: _dropped, privateKeyPem: _droppedPem, ...kept } = olds;
   return { ...kept, keyStore: "keyVault", vaultUrl: news.vaultUrl, keyName: news.keyName, keyId: key.keyId };
 }

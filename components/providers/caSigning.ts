@@ -32,7 +32,7 @@ export interface CaVaultKeyRef {
   readonly hsm: boolean;
 }
 
-/** The signer of an issuer: its key in state (PEM) or in the vault (key id); exactly one is given. */
+/** The signer of an issuer: its key in state (PEM or compact, certs/compactKey.ts) or in the vault (key id); exactly one is given. */
 export async function issuerSigner(o: { privateKeyPem?: string; keyId?: string; what: string }): Promise<Signer> {
   if (isSet(o.keyId)) return keyVaultSigner(o.keyId);
   if (isSet(o.privateKeyPem)) return keyObjectSigner(loadPrivateKey(o.privateKeyPem, `${o.what} private key`));

@@ -3,8 +3,9 @@
  * in state, or brought from config). Intermediates are signed by the root.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_ROOT_PATH_LENGTH } from "../../certs";
-import { CaCertificate, CA_PROVIDER_VERSION } from "../providers/caCertificate";
+import { compactKeyToPem, DEFAULT_ROOT_PATH_LENGTH, isCompactKey } from "../../certs";
+import { CA_PROVIDER_VERSION } from "../providers/caCertificate";
+import { CaCertificate } from "./caCertificate";
 import { caKeyName } from "../azure/keyVault";
 
 /** One CA of the config (`ca.root` or `ca.intermediates[i]`). */
@@ -67,8 +68,13 @@ export interface IssuedCa {
   name: string;
   /** Certificate PEM. */
   certificatePem: pulumi.Output<string>;
-  /** Private key PEM (PKCS#8), secret; undefined for a brought CA without its key. */
+  /** Private key PEM (PKCS#8), secret; undefined for a brought CA without its key (or with its key in the vault). */
   privateKeyPem: pulumi.Output<string | undefined>;
+  /**
+   * The same key as the CaCertificate keeps it in state (compact, certs/compactKey.ts, for RSA), secret: what the
+   * intermediates it signs take, so that their state stays small.
+   */
+  privateKey: pulumi.Output<string | undefined>;
   /** SHA-1 thumbprint, upper-case hex (as Azure shows it). */
   thumbprint: pulumi.Output<string>;
   /** The certificate's notAfter, ISO 8601. */
@@ -141,10 +147,14 @@ export class CertificateAuthority extends pulumi.ComponentResource {
         : {};
     const vaultOptions = (entry: CaEntryArgs, issuerInVault: boolean) =>
       entry.keyStore === "keyVault" || issuerInVault ? { dependsOn: args.keyVault?.dependsOn ?? [] } : {};
+    // The PEM for whoever needs one (proof of possession, the smoke test, tenants, stack outputs), made from the
+    // state's form in the program; apply keeps it secret, pulumi.secret says so.
+    const pemOf = (key: string | undefined) => (isCompactKey(key) ? compactKeyToPem(key) : key);
     const issued = (entry: CaEntryArgs, resource: CaCertificate, hasPrivateKey: boolean): IssuedCa => ({
       name: entry.name,
       certificatePem: resource.certificatePem,
-      privateKeyPem: pulumi.secret(resource.privateKeyPem),
+      privateKeyPem: pulumi.secret(resource.privateKey.apply(pemOf)),
+      privateKey: pulumi.secret(resource.privateKey),
       thumbprint: resource.thumbprint,
       notAfter: resource.notAfter,
       resource,
@@ -154,7 +164,8 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     });
 
     this.certificates = {};
-    type Issuer = { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string | undefined>; keyId?: pulumi.Input<string | undefined>; inVault?: boolean };
+    // An issuer's key: a root's as its state keeps it (compact), an external root's as given (PEM).
+    type Issuer = { certificatePem: pulumi.Input<string>; privateKey: pulumi.Input<string | undefined>; keyId?: pulumi.Input<string | undefined>; inVault?: boolean };
     const roots = new Map<string, Issuer>();
     let issuer: Issuer | undefined;
     for (const rootEntry of [args.root, ...(args.additionalRoots ?? [])].filter((r): r is CaEntryArgs => r !== undefined)) {
@@ -179,13 +190,13 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       roots.set(
         rootEntry.name,
         rootEntry.keyStore === "keyVault"
-          ? { certificatePem: root.certificatePem, privateKeyPem: undefined, keyId: root.keyId, inVault: true }
-          : { certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem },
+          ? { certificatePem: root.certificatePem, privateKey: undefined, keyId: root.keyId, inVault: true }
+          : { certificatePem: root.certificatePem, privateKey: root.privateKey },
       );
       issuer ??= roots.get(rootEntry.name);
     }
     if (!issuer) {
-      issuer = { certificatePem: args.externalRoot!.certificatePem, privateKeyPem: args.externalRoot!.privateKeyPem };
+      issuer = { certificatePem: args.externalRoot!.certificatePem, privateKey: args.externalRoot!.privateKeyPem };
     }
 
     for (const entry of args.intermediates) {
@@ -201,7 +212,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
           renewBeforeDays: entry.renewBeforeDays,
           issuerCertificatePem: signer.certificatePem,
           // Only a generated intermediate needs the root's key to be signed.
-          issuerPrivateKeyPem: brought || signer.inVault ? undefined : pulumi.secret(signer.privateKeyPem),
+          issuerPrivateKey: brought || signer.inVault ? undefined : pulumi.secret(signer.privateKey),
           issuerKeyId: brought ? undefined : signer.keyId,
           providedCertificatePem: entry.certificatePem,
           providedPrivateKeyPem: secretOrUndefined(entry.privateKeyPem),

@@ -35,7 +35,7 @@ async function main(out: string): Promise<void> {
   );
   const { EnrollmentGroup } = await import("../../components/resources/enrollmentGroup");
   const { RevokedDevice } = await import("../../components/resources/revokedDevice");
-  const { CaCertificate } = await import("../../components/providers/caCertificate");
+  const { CaCertificate } = await import("../../components/resources/caCertificate");
   const { DpsCertificateUpload } = await import("../../components/resources/dpsCertificateUpload");
   const { CaVerification } = await import("../../components/resources/caVerification");
   const host = "dps.azure-devices-provisioning.net";
