@@ -10,7 +10,7 @@
  * so without DPS_X509_TEST_TLS_DIR `benchEnrollmentGroups()` runs itself again under
  * cli/local-azure/with-test-tls.js in a child process and returns the child's result.
  */
-import * as path from "path";
+import { benchInChild } from "./inChild";
 
 export interface EnrollmentBenchOptions {
   /** Groups to create (default 100). */
@@ -98,25 +98,9 @@ async function benchInProcess(o: Required<EnrollmentBenchOptions>): Promise<obje
   };
 }
 
-function benchInChild(o: Required<EnrollmentBenchOptions>): Promise<object> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { execFile } = require("child_process") as typeof import("child_process");
-  const root = path.join(__dirname, "../..");
-  const args = [path.join(root, "cli/local-azure/with-test-tls.js"), process.execPath, "-r", "ts-node/register/transpile-only", path.join(root, "cli/bench/enrollment.ts"), "--json", JSON.stringify(o)];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`bench-enrollment child failed: ${err?.message ?? ""} ${String(stderr).trim()}`));
-      }
-    });
-  });
-}
-
 export async function benchEnrollmentGroups(options: EnrollmentBenchOptions = {}): Promise<object> {
   const o: Required<EnrollmentBenchOptions> = { groups: 100, faultEvery: 10, retryAfterSeconds: 1, concurrency: 1, ...options };
-  return process.env.DPS_X509_TEST_TLS_DIR ? benchInProcess(o) : benchInChild(o);
+  return process.env.DPS_X509_TEST_TLS_DIR ? benchInProcess(o) : benchInChild("cli/bench/enrollment.ts", ["--json", JSON.stringify(o)], 16 * 1024 * 1024);
 }
 
 if (require.main === module) {

@@ -21,6 +21,7 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { benchInChild } from "./inChild";
 import { largeStackFile } from "./largeStack";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
@@ -311,23 +312,8 @@ async function benchInProcess(): Promise<object> {
   };
 }
 
-/** Runs in a child under cli/local-azure/with-test-tls.js when the test TLS is not set up (the local servers need it). */
-function benchInChild(): Promise<object> {
-  const { execFile } = require("child_process") as typeof import("child_process");
-  const args = [path.join(PROJECT_ROOT, "cli/local-azure/with-test-tls.js"), process.execPath, "-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "cli/bench/state.ts"), "--json"];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`bench-state child failed: ${err?.message ?? ""} ${String(stderr).trim()}`));
-      }
-    });
-  });
-}
-
 export async function benchState(): Promise<object> {
-  return process.env.DPS_X509_TEST_TLS_DIR ? benchInProcess() : benchInChild();
+  return process.env.DPS_X509_TEST_TLS_DIR ? benchInProcess() : benchInChild("cli/bench/state.ts", ["--json"], 64 * 1024 * 1024);
 }
 
 if (require.main === module) {
