@@ -43,6 +43,26 @@ async function signTemplate(t: CertificateTemplate, signer: Signer, issuerName?:
   return assembleCertificate(tbsDer, signer.algorithm, await signWith(signer, tbsDer)).pem;
 }
 
+/** A certificate for `subjectPublicKey` under `issuer`: a fresh serial, a validity that never outlives the issuer. */
+function signUnderIssuer(
+  issuer: SignerIssuer,
+  o: { commonName: string; subjectPublicKey: KeyObject; validityDays: number; now?: Date },
+  extensionsFor: (ids: { subjectKeyId: Buffer; authorityKeyId: Buffer }) => CertificateTemplate["extensions"],
+): Promise<string> {
+  const subjectKey = subjectKeyOf(o.subjectPublicKey);
+  return signTemplate(
+    {
+      serialHex: randomSerialHex(),
+      ...computeValidity({ now: o.now, validityDays: o.validityDays, issuer: issuer.parsed }),
+      commonName: o.commonName,
+      subjectKey,
+      extensions: extensionsFor({ subjectKeyId: subjectKey.keyId, authorityKeyId: issuer.keyId }),
+    },
+    issuer.signer,
+    issuer.parsed.subjectName,
+  );
+}
+
 /** A self-signed root for the signer's own key (CA:TRUE pathlen `pathLength`). */
 export async function signRootCa(o: { signer: Signer; commonName: string; validityDays: number; pathLength: number; keySize?: RsaKeySize; now?: Date }): Promise<string> {
   assertCommonName(o.commonName);
@@ -69,52 +89,20 @@ export async function signIntermediateCa(o: { issuer: SignerIssuer; subjectPubli
   if (issuerPathLength !== undefined && issuerPathLength < 1) {
     throw new Error(`issuer certificate has pathlen ${issuerPathLength}: it may not sign another CA`);
   }
-  const subjectKey = subjectKeyOf(o.subjectPublicKey);
-  return signTemplate(
-    {
-      serialHex: randomSerialHex(),
-      ...computeValidity({ now: o.now, validityDays: o.validityDays, issuer: o.issuer.parsed }),
-      commonName: o.commonName,
-      subjectKey,
-      extensions: caExtensions({ pathLength: 0, subjectKeyId: subjectKey.keyId, authorityKeyId: o.issuer.keyId }),
-    },
-    o.issuer.signer,
-    o.issuer.parsed.subjectName,
-  );
+  return signUnderIssuer(o.issuer, o, (ids) => caExtensions({ pathLength: 0, ...ids }));
 }
 
 /** The proof-of-possession certificate (CN = code, one day at most), signed by the CA being proved. */
 export async function signVerificationCertificate(o: { issuer: SignerIssuer; code: string; now?: Date }): Promise<string> {
   assertVerificationCode(o.code);
-  const subjectKey = subjectKeyOf(generateRsaKeyPair(2048).publicKey);
-  return signTemplate(
-    {
-      serialHex: randomSerialHex(),
-      ...computeValidity({ now: o.now, validityDays: 1, issuer: o.issuer.parsed }),
-      commonName: o.code,
-      subjectKey,
-      extensions: verificationExtensions({ subjectKeyId: subjectKey.keyId, authorityKeyId: o.issuer.keyId }),
-    },
-    o.issuer.signer,
-    o.issuer.parsed.subjectName,
-  );
+  const subjectPublicKey = generateRsaKeyPair(2048).publicKey;
+  return signUnderIssuer(o.issuer, { commonName: o.code, subjectPublicKey, validityDays: 1, now: o.now }, verificationExtensions);
 }
 
 /** A device certificate (CN = registration id, clientAuth) for `subjectPublicKey`, signed by the issuer. */
 export async function signDeviceCertificate(o: { issuer: SignerIssuer; registrationId: string; subjectPublicKey: KeyObject; validityDays: number; now?: Date }): Promise<string> {
   assertRegistrationId(o.registrationId);
-  const subjectKey = subjectKeyOf(o.subjectPublicKey);
-  return signTemplate(
-    {
-      serialHex: randomSerialHex(),
-      ...computeValidity({ now: o.now, validityDays: o.validityDays, issuer: o.issuer.parsed }),
-      commonName: o.registrationId,
-      subjectKey,
-      extensions: deviceExtensions({ subjectKeyId: subjectKey.keyId, authorityKeyId: o.issuer.keyId }),
-    },
-    o.issuer.signer,
-    o.issuer.parsed.subjectName,
-  );
+  return signUnderIssuer(o.issuer, { ...o, commonName: o.registrationId }, deviceExtensions);
 }
 
 /** Throws unless the key is RSA of `keySize` bits (a key in a vault keeps its size: changing it is a rotation). */
