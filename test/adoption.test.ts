@@ -6,8 +6,8 @@
  * config checks of the day-two keys.
  */
 import { createRootCa } from "../certs";
-import { startArmServer, type ArmServer } from "../cli/local-azure/armServer";
-import { startRoutedFakeDps, type FakeDpsServiceServer } from "../cli/local-azure/dpsServiceServer";
+import { startArmServer, type ArmServer } from "../azure-test-servers/armServer";
+import { startRoutedFakeDps, type FakeDpsServiceServer } from "../azure-test-servers/dpsServiceServer";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
 import { parseStackConfig } from "../components/config";
 import { DPS_CERTIFICATE_PROVIDER_VERSION, dpsCertificateProvider, type DpsCertificateUploadInputs } from "../components/providers/dpsCertificate";

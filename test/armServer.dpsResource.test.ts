@@ -3,7 +3,7 @@
  * in `properties.iotHubs[].name`, the ID scope, 404 for a DPS it does not know.
  */
 import { createDpsClient, setArmClientTestOverrides } from "../components/azure/armClient";
-import { ArmServer, startArmServer } from "../cli/local-azure/armServer";
+import { ArmServer, startArmServer } from "../azure-test-servers/armServer";
 
 const SUB = "00000000-0000-0000-0000-0000000000a1";
 let arm: ArmServer;

@@ -1,7 +1,7 @@
 /** The Devices resource provider's own error shape (numeric code, flat), and what the SDK makes of it. */
 import { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import { createRootCa } from "../certs";
-import { startArmServer } from "../cli/local-azure/armServer";
+import { startArmServer } from "../azure-test-servers/armServer";
 
 test("iotRp error style: flat body with a numeric code; the SDK keeps the status and the message", async () => {
   const server = await startArmServer({ errorStyle: "iotRp" });

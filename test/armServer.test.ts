@@ -6,7 +6,7 @@ import { X509Certificate } from "crypto";
 import * as https from "https";
 import { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import { createRootCa, createVerificationCertificate } from "../certs";
-import { startArmServer, ArmServer } from "../cli/local-azure/armServer";
+import { startArmServer, ArmServer } from "../azure-test-servers/armServer";
 
 const SUB = "00000000-0000-0000-0000-000000000001";
 const RG = "rg-test";

@@ -8,7 +8,7 @@ import { caCertificateProvider as provider, caDiff, CA_PROVIDER_VERSION, type Ca
 import { caVerificationProvider, CA_VERIFICATION_PROVIDER_VERSION } from "../components/providers/caVerification";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
 import { caKeyName, importVaultKey, parseKeyId, vaultUrlOf, CA_KEY_TAG } from "../components/azure/keyVault";
-import { startArmServer, type ArmServer } from "../cli/local-azure/armServer";
+import { startArmServer, type ArmServer } from "../azure-test-servers/armServer";
 import { verifyChain } from "./support/openssl";
 import { startRoutedKeyVault, type RoutedKeyVault } from "./support/keyVault";
 

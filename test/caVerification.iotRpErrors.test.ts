@@ -5,7 +5,7 @@
 import { createRootCa } from "../certs";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
 import { caVerificationProvider as provider, CA_VERIFICATION_PROVIDER_VERSION, CaVerificationInputs } from "../components/providers/caVerification";
-import { startArmServer, ArmServer } from "../cli/local-azure/armServer";
+import { startArmServer, ArmServer } from "../azure-test-servers/armServer";
 
 const root = createRootCa({ commonName: "iotRp errors root", keySize: 2048, validityDays: 5 });
 let server: ArmServer;

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createRootCa } from "../certs";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
 import { caVerificationProvider, CA_VERIFICATION_PROVIDER_VERSION, CaVerificationInputs } from "../components/providers/caVerification";
-import { startArmServer } from "../cli/local-azure/armServer";
+import { startArmServer } from "../azure-test-servers/armServer";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const requireFromString = require("require-from-string") as (code: string) => { handler: () => typeof caVerificationProvider };

@@ -10,7 +10,7 @@ import {
   CaVerificationInputs,
   CaVerificationOutputs,
 } from "../components/providers/caVerification";
-import { startArmServer, ArmServer, commonNameOf } from "../cli/local-azure/armServer";
+import { startArmServer, ArmServer, commonNameOf } from "../azure-test-servers/armServer";
 
 const SUB = "00000000-0000-0000-0000-000000000002";
 const RG = "my-rg";

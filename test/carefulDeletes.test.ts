@@ -5,7 +5,7 @@
  */
 import { createRootCa } from "../certs";
 import { issueThrowawayDevice } from "../cli/device/credentials";
-import { startRoutedFakeDps, type FakeDpsServiceServer } from "../cli/local-azure/dpsServiceServer";
+import { startRoutedFakeDps, type FakeDpsServiceServer } from "../azure-test-servers/dpsServiceServer";
 import { createDpsServiceClient } from "../components/azure/dpsServiceClient";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION, enrollmentGroupProvider, type EnrollmentGroupProviderInputs, type EnrollmentGroupProviderOutputs } from "../components/providers/enrollmentGroup";
 import { REVOKED_DEVICE_PROVIDER_VERSION, revokedDeviceProvider, type RevokedDeviceProviderOutputs } from "../components/providers/revokedDevice";

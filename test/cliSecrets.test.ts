@@ -9,7 +9,7 @@ import { join, resolve } from "path";
 import { runDoctor } from "../cli/doctor";
 import { runRegistrations } from "../cli/registrations";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 import { createDpsServiceClient } from "../components/azure/dpsServiceClient";
 
 const ROOT = resolve(__dirname, "..");

@@ -12,7 +12,7 @@ import { createDeviceCertificate, createIntermediateCa, createRootCa } from "../
 import { runDevice } from "../cli/device";
 import { explainRefusal, formatRefusal, RefusalContext } from "../cli/device/explain";
 import { registerX509Device } from "../cli/device/register";
-import { routeHostsToLoopback } from "../cli/local-azure/loopbackRouting";
+import { routeHostsToLoopback } from "../azure-test-servers/loopbackRouting";
 
 // The transport's own copy of azure-iot-http-base (azure-iot-provisioning-device-http pins it).
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -15,8 +15,8 @@ import { registerX509Device } from "../cli/device/register";
 import { enrollmentGroupProvider, EnrollmentGroupProviderInputs } from "../components/providers/enrollmentGroup";
 import { REVOKED_DEVICE_PROVIDER_VERSION, revokedDeviceProvider } from "../components/providers/revokedDevice";
 import { ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/resources/smokeTestCommand";
-import { DpsCaCertificate, FakeDpsDeviceServer, startRoutedDeviceEndpoint } from "../cli/local-azure/dpsDeviceServer";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { DpsCaCertificate, FakeDpsDeviceServer, startRoutedDeviceEndpoint } from "../azure-test-servers/dpsDeviceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 const HUB_A = "hub-a.azure-devices.net";
 const HUB_B = "hub-b.azure-devices.net";

@@ -11,8 +11,8 @@ import { createIntermediateCa, createRootCa } from "../certs";
 import { runDoctor } from "../cli/doctor";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
 import { enrollmentGroupProvider, EnrollmentGroupProviderInputs } from "../components/providers/enrollmentGroup";
-import { ArmServer, startArmServer } from "../cli/local-azure/armServer";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { ArmServer, startArmServer } from "../azure-test-servers/armServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 const SUB = "00000000-0000-0000-0000-00000000d0c7";
 const RG = "doctor-rg";

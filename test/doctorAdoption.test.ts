@@ -8,8 +8,8 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { createIntermediateCa, createRootCa } from "../certs";
 import { runDoctor } from "../cli/doctor";
-import { startArmServer, type ArmServer } from "../cli/local-azure/armServer";
-import { startRoutedFakeDps, type FakeDpsServiceServer } from "../cli/local-azure/dpsServiceServer";
+import { startArmServer, type ArmServer } from "../azure-test-servers/armServer";
+import { startRoutedFakeDps, type FakeDpsServiceServer } from "../azure-test-servers/dpsServiceServer";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
 import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
 

@@ -5,8 +5,8 @@
  */
 import type { TokenCredential } from "@azure/identity";
 import { createDpsServiceClient, ROLE_PROPAGATION } from "../components/azure/dpsServiceClient";
-import { DPS_DATA_CONTRIBUTOR, FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
-import { FakeEntraTokenServer } from "../cli/local-azure/entraTokenServer";
+import { DPS_DATA_CONTRIBUTOR, FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
+import { FakeEntraTokenServer } from "../azure-test-servers/entraTokenServer";
 
 let entra: FakeEntraTokenServer;
 let server: FakeDpsServiceServer;

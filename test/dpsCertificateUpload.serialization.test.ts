@@ -9,7 +9,7 @@ import { createRootCa } from "../certs";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
 import { toDpsCertificateContent } from "../components/azure/dpsCertificates";
 import { dpsCertificateProvider, DPS_CERTIFICATE_PROVIDER_VERSION, DpsCertificateUploadInputs } from "../components/providers/dpsCertificate";
-import { startArmServer } from "../cli/local-azure/armServer";
+import { startArmServer } from "../azure-test-servers/armServer";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const requireFromString = require("require-from-string") as (code: string) => { handler: () => typeof dpsCertificateProvider };

@@ -13,7 +13,7 @@ import {
   DpsCertificateUploadOutputs,
 } from "../components/providers/dpsCertificate";
 import { caVerificationProvider, CA_VERIFICATION_PROVIDER_VERSION, CaVerificationInputs } from "../components/providers/caVerification";
-import { startArmServer, ArmServer, ArmServerOptions } from "../cli/local-azure/armServer";
+import { startArmServer, ArmServer, ArmServerOptions } from "../azure-test-servers/armServer";
 
 const SUB = "00000000-0000-0000-0000-000000000003";
 const RG = "my-rg";

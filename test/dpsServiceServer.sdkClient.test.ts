@@ -3,7 +3,7 @@
  * without secrets, and paging of the registration query.
  */
 import { createDpsServiceClient, parseDpsConnectionString, parseDpsErrorBody, redact, toDpsServiceError } from "../components/azure/dpsServiceClient";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 let server: FakeDpsServiceServer;
 let stop: () => Promise<void>;

@@ -5,7 +5,7 @@
 import * as crypto from "crypto";
 import * as https from "https";
 import { ProvisioningServiceClient } from "azure-iot-provisioning-service";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 let server: FakeDpsServiceServer;
 let stop: () => Promise<void>;

@@ -6,16 +6,16 @@
  * caller's data role), a revoked device on the same DPS, the CA certificate provider (OpenSSL checks what it makes),
  * and the DPS certificate upload and proof of possession against the local strict ARM server.
  */
-import { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR, DPS_DATA_READER } from "../cli/local-azure/dpsServiceServer";
-import { FakeEntraTokenServer } from "../cli/local-azure/entraTokenServer";
+import { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR, DPS_DATA_READER } from "../azure-test-servers/dpsServiceServer";
+import { FakeEntraTokenServer } from "../azure-test-servers/entraTokenServer";
 import { createRootCa, createVerificationCertificate } from "../certs";
-import { startArmServer, ArmServer } from "../cli/local-azure/armServer";
+import { startArmServer, ArmServer } from "../azure-test-servers/armServer";
 import { CA_PROVIDER_VERSION } from "../components/providers/caCertificate";
 import { CA_VERIFICATION_PROVIDER_VERSION } from "../components/providers/caVerification";
 import { DPS_CERTIFICATE_PROVIDER_VERSION } from "../components/providers/dpsCertificate";
 import { REVOKED_DEVICE_PROVIDER_VERSION } from "../components/providers/revokedDevice";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../components/providers/enrollmentGroup";
-import { DynamicProviderHost, urnOf, Props } from "../cli/local-azure/dynamicProviderHost";
+import { DynamicProviderHost, urnOf, Props } from "../azure-test-servers/dynamicProviderHost";
 import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
 import { RESOURCE_TYPES } from "./support/serializedProviders";
 import { verifyChain } from "./support/openssl";

@@ -4,7 +4,7 @@
  * If-Match) travel in the closure and behave the same against the strict local DPS service.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION, enrollmentGroupProvider, type EnrollmentGroupProviderInputs, type EnrollmentGroupProviderOutputs } from "../components/providers/enrollmentGroup";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires

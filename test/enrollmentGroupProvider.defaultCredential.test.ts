@@ -17,7 +17,7 @@ jest.mock("@azure/identity", () => ({
 }));
 
 import { enrollmentGroupProvider, EnrollmentGroupProviderInputs } from "../components/providers/enrollmentGroup";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 const provider = enrollmentGroupProvider as Required<typeof enrollmentGroupProvider>;
 let server: FakeDpsServiceServer;

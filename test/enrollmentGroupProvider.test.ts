@@ -3,7 +3,7 @@
  * stays `*.azure-devices-provisioning.net` and is routed to the local server in this process.
  */
 import { enrollmentGroupProvider, EnrollmentGroupProviderInputs, EnrollmentGroupProviderOutputs, UNKNOWN } from "../components/providers/enrollmentGroup";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 const provider = enrollmentGroupProvider as Required<typeof enrollmentGroupProvider>;
 let server: FakeDpsServiceServer;

@@ -30,7 +30,7 @@ pulumi.runtime.setMocks(
 // imported after setMocks, as DESIGN.md asks
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { EnrollmentGroup } = require("../components/resources/enrollmentGroup") as typeof import("../components/resources/enrollmentGroup");
-import { startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 import { createDpsServiceClient } from "../components/azure/dpsServiceClient";
 
 const HOST_FOR_CACHE = "dps-x509-cache.azure-devices-provisioning.net";

@@ -9,7 +9,7 @@ import { createDpsServiceClient } from "../components/azure/dpsServiceClient";
 import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/requests/enrollmentGroupRequest";
 import { evaluatePlan } from "../cli/plan/evaluate";
 import { readStackFile } from "../cli/plan/stackFile";
-import { startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 const ROOT = path.resolve(__dirname, "..");
 const PLATFORM_OUTPUTS = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.signed.json"), "utf8")) as Record<string, unknown>;

@@ -18,7 +18,7 @@ import {
   signVerificationCertificate,
 } from "../certs";
 import { caKeyName, createVaultKey, getVaultKey, importVaultKey, keyVaultSigner, parseKeyId, vaultUrlOf } from "../components/azure/keyVault";
-import { KEY_VAULT_API_VERSIONS } from "../cli/local-azure/keyVaultServer";
+import { KEY_VAULT_API_VERSIONS } from "../azure-test-servers/keyVaultServer";
 import { openssl, scratch, verifyChain } from "./support/openssl";
 import { startRoutedKeyVault, type RoutedKeyVault } from "./support/keyVault";
 

@@ -12,7 +12,7 @@ import type { RecordedResource } from "../cli/plan/record";
 import { caCertificateProvider, type CaCertificateInputs, type CaCertificateOutputs } from "../components/providers/caCertificate";
 import { caVerificationProvider, type CaVerificationInputs } from "../components/providers/caVerification";
 import { setArmClientTestOverrides } from "../components/azure/armClient";
-import { startArmServer, type ArmServer } from "../cli/local-azure/armServer";
+import { startArmServer, type ArmServer } from "../azure-test-servers/armServer";
 import { verifyChain } from "./support/openssl";
 import { startRoutedKeyVault, type RoutedKeyVault } from "./support/keyVault";
 

@@ -3,7 +3,7 @@
  * token credential; every page listed once; secrets never printed.
  */
 import { runRegistrations, STACK_OUTPUT_KEY } from "../cli/registrations";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 import { createDpsServiceClient } from "../components/azure/dpsServiceClient";
 
 let server: FakeDpsServiceServer;

@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as forge from "node-forge";
 import * as pulumi from "@pulumi/pulumi";
 import { certificateFacts, revokedDeviceProvider, RevokedDeviceProviderInputs, RevokedDeviceProviderOutputs, revokedDeviceRequestBody } from "../components/providers/revokedDevice";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 const provider = revokedDeviceProvider as Required<typeof revokedDeviceProvider>;
 let server: FakeDpsServiceServer;

@@ -8,8 +8,8 @@ import { join } from "path";
 import { createIntermediateCa, createRootCa } from "../certs";
 import { enrollmentGroupProvider, EnrollmentGroupProviderInputs } from "../components/providers/enrollmentGroup";
 import { deviceRegisterCommand, ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/resources/smokeTestCommand";
-import { FakeDpsDeviceServer, startRoutedDeviceEndpoint } from "../cli/local-azure/dpsDeviceServer";
-import { FakeDpsServiceServer, startRoutedFakeDps } from "../cli/local-azure/dpsServiceServer";
+import { FakeDpsDeviceServer, startRoutedDeviceEndpoint } from "../azure-test-servers/dpsDeviceServer";
+import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
 
 const ROOT_DIR = join(__dirname, "..");
 const HUB = "smoke-hub.azure-devices.net";
@@ -53,7 +53,7 @@ function runAsCommandProvider(command: string, issuer: { certificatePem: string;
         ...process.env,
         [ISSUER_CERT_ENV]: issuer.certificatePem,
         [ISSUER_KEY_ENV]: issuer.privateKeyPem,
-        NODE_OPTIONS: `--require ${join(__dirname, "..", "cli", "local-azure", "loopback-preload.js")}`,
+        NODE_OPTIONS: `--require ${join(__dirname, "..", "azure-test-servers", "loopback-preload.js")}`,
         DPS_X509_TEST_LOOPBACK_ROUTES: JSON.stringify([{ host: device.hostName, port: device.port }]),
       },
     });

@@ -4,11 +4,11 @@
  * time and request counts, that every group was created and none twice, and whether the faulted run took at
  * most twice the fault-free run plus the sum of the Retry-After waits.
  *
- *   node cli/local-azure/with-test-tls.js npx ts-node --transpile-only cli/bench/enrollment.ts
+ *   node azure-test-servers/with-test-tls.js npx ts-node --transpile-only cli/bench/enrollment.ts
  *
  * The fake server speaks HTTPS with a throwaway CA that Node must trust from its start (NODE_EXTRA_CA_CERTS),
  * so without DPS_X509_TEST_TLS_DIR `benchEnrollmentGroups()` runs itself again under
- * cli/local-azure/with-test-tls.js in a child process and returns the child's result.
+ * azure-test-servers/with-test-tls.js in a child process and returns the child's result.
  */
 import { benchInChild } from "./inChild";
 
@@ -33,7 +33,7 @@ interface RunResult {
 }
 
 async function runOnce(o: Required<EnrollmentBenchOptions>, faulted: boolean): Promise<RunResult> {
-  const { startRoutedFakeDps } = await import("../local-azure/dpsServiceServer");
+  const { startRoutedFakeDps } = await import("../../azure-test-servers/dpsServiceServer");
   const { enrollmentGroupProvider } = await import("../../components/providers/enrollmentGroup");
   const { server, stop } = await startRoutedFakeDps({ linkedHubs: ["hub-a.azure-devices.net", "hub-b.azure-devices.net"] });
   try {

@@ -4,7 +4,7 @@
  * Key Vault requests (the challenge 401, the key GET, the sign), and wall time. The CAs are made and uploaded
  * before the clock starts; only the proof is measured.
  *
- *   node cli/local-azure/with-test-tls.js npx ts-node --transpile-only cli/bench/keyVault.ts
+ *   node azure-test-servers/with-test-tls.js npx ts-node --transpile-only cli/bench/keyVault.ts
  */
 export interface KeyVaultBenchOptions {
   /** CAs proved per path (default 10). */
@@ -26,12 +26,12 @@ interface PathResult {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export async function benchKeyVault(options: KeyVaultBenchOptions = {}): Promise<unknown> {
-  if (!process.env.DPS_X509_TEST_TLS_DIR) return { skipped: "needs cli/local-azure/with-test-tls.js (npm run bench)" };
+  if (!process.env.DPS_X509_TEST_TLS_DIR) return { skipped: "needs azure-test-servers/with-test-tls.js (npm run bench)" };
   const cas = options.cas ?? 10;
   const keySize = options.keySize ?? 2048;
-  const { startArmServer } = await import("../local-azure/armServer");
-  const { startKeyVaultServer } = await import("../local-azure/keyVaultServer");
-  const { routeHostsToLoopback } = await import("../local-azure/loopbackRouting");
+  const { startArmServer } = await import("../../azure-test-servers/armServer");
+  const { startKeyVaultServer } = await import("../../azure-test-servers/keyVaultServer");
+  const { routeHostsToLoopback } = await import("../../azure-test-servers/loopbackRouting");
   const { setArmClientTestOverrides } = await import("../../components/azure/armClient");
   const { setKeyVaultTestOverrides, caKeyName, vaultUrlOf } = await import("../../components/azure/keyVault");
   const { caCertificateProvider, CA_PROVIDER_VERSION } = await import("../../components/providers/caCertificate");

@@ -163,10 +163,10 @@ async function runProgram(allConfig: Record<string, string>, stackName: string, 
 
 /** Creates the dynamic resources with their real providers against the local strict ARM and DPS servers. */
 async function withLocalAzure<T>(allConfig: Record<string, string>, run: (creators: Record<string, Creator>) => Promise<T>): Promise<T> {
-  const { startArmServer } = await import("../local-azure/armServer");
-  const { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR } = await import("../local-azure/dpsServiceServer");
-  const { FakeEntraTokenServer } = await import("../local-azure/entraTokenServer");
-  const { routeHostsToLoopback } = await import("../local-azure/loopbackRouting");
+  const { startArmServer } = await import("../../azure-test-servers/armServer");
+  const { FakeDpsServiceServer, DPS_DATA_CONTRIBUTOR } = await import("../../azure-test-servers/dpsServiceServer");
+  const { FakeEntraTokenServer } = await import("../../azure-test-servers/entraTokenServer");
+  const { routeHostsToLoopback } = await import("../../azure-test-servers/loopbackRouting");
   const { setArmClientTestOverrides } = await import("../../components/azure/armClient");
   const { PLACEHOLDER_SUBSCRIPTION_ID } = await import("../plan/mocks");
   const { providers } = await import("../../components/providers/registry");
@@ -211,7 +211,7 @@ async function withLocalAzure<T>(allConfig: Record<string, string>, run: (creato
   }
 }
 
-let entraServer: import("../local-azure/entraTokenServer").FakeEntraTokenServer | undefined;
+let entraServer: import("../../azure-test-servers/entraTokenServer").FakeEntraTokenServer | undefined;
 
 function summarize(entries: Entry[], invokes: Record<string, number>): StateFigures {
   if (process.env.DPS_X509_BENCH_DUMP) require("fs").writeFileSync(process.env.DPS_X509_BENCH_DUMP, goJson(entries.map((e) => e.json), 2));
@@ -258,7 +258,7 @@ export async function previewInvokes(allConfig: Record<string, string>, stackNam
  * the provider's modules), a second call, and the first call of another provider in the same host. Best of 3.
  */
 async function hostLatency(): Promise<object> {
-  const { DynamicProviderHost, urnOf } = await import("../local-azure/dynamicProviderHost");
+  const { DynamicProviderHost, urnOf } = await import("../../azure-test-servers/dynamicProviderHost");
   const { shimProviderText } = await import("../../components/providers/shim");
   const { CA_PROVIDER_VERSION } = await import("../../components/providers/caCertificate");
   const ms = (t: bigint) => Math.round(Number(process.hrtime.bigint() - t) / 1e6);

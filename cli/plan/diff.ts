@@ -9,12 +9,9 @@ import { SECRET_MARKER, UNKNOWN_MARKER } from "./record";
 import { replacementOf } from "./replacement";
 import type { SecretConfigChanges } from "./secretConfig";
 import { attributeSecretChanges } from "./secretAttribution";
+import type { PlanJson } from "./planJson";
 
-/** The part of a plan's JSON the diff reads (`npm run plan -- --json`, any version). */
-export interface PlanJson {
-  resources: Array<{ type: string; name: string; urn?: string; parent?: string | null; dependsOn?: string[]; inputs?: Record<string, unknown>; read?: boolean }>;
-  outputs?: Record<string, unknown>;
-}
+export type { PlanJson } from "./planJson";
 
 export interface FieldChange {
   /** Dotted path into the inputs (`properties.iotHubs[0].connectionString`). */

@@ -7,7 +7,7 @@
  */
 import { parse } from "yaml";
 import { SECRET_MARKER } from "./record";
-import type { PlanJson } from "./diff";
+import type { PlanJson } from "./planJson";
 
 export interface SecretAttribution {
   /** The config key that changed, `dps-x509:enrollmentGroups[1].webhookUrl`. */

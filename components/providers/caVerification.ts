@@ -28,40 +28,13 @@ import {
   IDENTITY_KEYS,
   requiredStringFailures,
 } from "../azure/dpsCertificates";
+import type { CaVerificationInputs, CaVerificationOutputs } from "./caVerificationTypes";
 import { VerifiedCertificate, codeSigner, proveOnce, outputsOf, where, describeFailure, keyProblem } from "./caVerificationSteps";
+
+export type { CaVerificationInputs, CaVerificationOutputs } from "./caVerificationTypes";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
 export const CA_VERIFICATION_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
-
-export interface CaVerificationInputs {
-  subscriptionId: string;
-  resourceGroupName: string;
-  dpsName: string;
-  certificateName: string;
-  certificatePem: string;
-  /** Secret. Never echoed in outputs. Give this or `caKeyId`. */
-  caPrivateKeyPem?: string;
-  /** The CA's Key Vault key id with its version: the verification certificate is signed in the vault. */
-  caKeyId?: string;
-  armEndpoint?: string;
-  providerVersion: string;
-}
-
-export interface CaVerificationOutputs {
-  subscriptionId: string;
-  resourceGroupName: string;
-  dpsName: string;
-  certificateName: string;
-  certificatePem: string;
-  armEndpoint?: string;
-  providerVersion: string;
-  caKeyId?: string;
-  /** As Azure reports it (after create: true; after a refresh: whatever the portal says). */
-  isVerified: boolean;
-  /** SHA-1, upper-case hex, as Azure reports it. */
-  thumbprint: string;
-  etag: string;
-}
 
 export const caVerificationProvider: pulumi.dynamic.ResourceProvider<CaVerificationInputs, CaVerificationOutputs> = {
   async check(_olds, news) {

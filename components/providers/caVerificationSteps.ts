@@ -5,7 +5,7 @@ import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
 import { azureErrorText, certificateArmId, httpStatus, messageOf, normalizeThumbprint, scrub, thumbprintOfPem } from "../azure/dpsCertificates";
 import { createVerificationCertificate } from "../../certs";
 import { verificationSigner } from "./caSigning";
-import type { CaVerificationInputs, CaVerificationOutputs } from "./caVerification";
+import type { CaVerificationInputs, CaVerificationOutputs } from "./caVerificationTypes";
 
 export interface VerifiedCertificate {
   id: string;

@@ -49,39 +49,13 @@ import {
   IDENTITY_KEYS,
   requiredStringFailures,
 } from "../azure/dpsCertificates";
+import type { DpsCertificateUploadInputs, DpsCertificateUploadOutputs } from "./dpsCertificateTypes";
 import { uploadOnce, deleteOnce, retryOnce412, getOrUndefined, azureFacts, outputsOf, requestedOf, sameArmName, where } from "./dpsCertificateSteps";
+
+export type { DpsCertificateUploadInputs, DpsCertificateUploadOutputs, Identity } from "./dpsCertificateTypes";
 
 /** Bump when the provider's behaviour changes, so existing resources are updated to run the new code. */
 export const DPS_CERTIFICATE_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
-
-export interface DpsCertificateUploadInputs {
-  subscriptionId: string;
-  resourceGroupName: string;
-  dpsName: string;
-  certificateName: string;
-  /** The CA certificate, PEM (public). */
-  certificatePem: string;
-  /** Ask Azure to mark it verified on upload: true only for `onUpload`. */
-  isVerified: boolean;
-  armEndpoint?: string;
-  providerVersion: string;
-  /** `adopt: true` in config: taking over the certificate already there is the intent (docs/day-two.md). */
-  adopt?: boolean;
-}
-
-export interface DpsCertificateUploadOutputs extends Omit<DpsCertificateUploadInputs, "isVerified"> {
-  /** The certificate's name as Azure reports it. */
-  name: string;
-  /** SHA-1, upper-case hex, as Azure reports it. */
-  thumbprint: string;
-  etag: string;
-  /** As Azure reports it (after proof of possession or a portal change, only a refresh shows the new value). */
-  isVerified: boolean;
-  /** The certificate's notAfter as Azure reports it, ISO 8601 ("" when Azure gave none). */
-  expiry: string;
-  /** The `isVerified` input of the last create or update. */
-  requestedIsVerified: boolean;
-}
 
 export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertificateUploadInputs, DpsCertificateUploadOutputs> = {
   async check(_olds, news) {
@@ -157,7 +131,6 @@ export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertific
   },
 };
 
-export type Identity = Pick<DpsCertificateUploadInputs, "subscriptionId" | "resourceGroupName" | "dpsName" | "certificateName">;
 
 /**
  * One read-then-write: GET the certificate, then PUT it (without If-Match when it does not exist, with its etag

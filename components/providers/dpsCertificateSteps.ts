@@ -2,7 +2,7 @@
 import type { CertificateResponse, IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import { createDpsClient, normalizeArmEndpoint } from "../azure/armClient";
 import { azureErrorText, httpStatus, isUnknown, normalizeThumbprint, thumbprintOfPem, toDpsCertificateBytes } from "../azure/dpsCertificates";
-import type { DpsCertificateUploadInputs, DpsCertificateUploadOutputs, Identity } from "./dpsCertificate";
+import type { DpsCertificateUploadInputs, DpsCertificateUploadOutputs, Identity } from "./dpsCertificateTypes";
 
 export async function uploadOnce(client: IotDpsClient, inputs: DpsCertificateUploadInputs, mode: "create" | "update"): Promise<CertificateResponse> {
   const wanted = thumbprintOfPem(inputs.certificatePem);

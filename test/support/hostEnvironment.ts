@@ -32,7 +32,7 @@ export function hostEnv(routes: { host: string; port: number }[], extra: Record<
   }
   return {
     ...env,
-    NODE_OPTIONS: `--require ${path.join(REPO, "cli/local-azure/loopback-preload.js")}`,
+    NODE_OPTIONS: `--require ${path.join(REPO, "azure-test-servers/loopback-preload.js")}`,
     DPS_X509_TEST_LOOPBACK_ROUTES: JSON.stringify(routes),
     ...extra,
   };

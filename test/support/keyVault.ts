@@ -1,9 +1,9 @@
 /**
- * Test helper: a local Key Vault (cli/local-azure/keyVaultServer.ts) with `*.vault.azure.net` routed to it in this
+ * Test helper: a local Key Vault (azure-test-servers/keyVaultServer.ts) with `*.vault.azure.net` routed to it in this
  * process, and components/azure/keyVault.ts pointed at it with a principal's credential.
  */
-import { routeHostsToLoopback, uninstallLoopbackRouting } from "../../cli/local-azure/loopbackRouting";
-import { startKeyVaultServer, type KeyVaultRole, type KeyVaultServer } from "../../cli/local-azure/keyVaultServer";
+import { routeHostsToLoopback, uninstallLoopbackRouting } from "../../azure-test-servers/loopbackRouting";
+import { startKeyVaultServer, type KeyVaultRole, type KeyVaultServer } from "../../azure-test-servers/keyVaultServer";
 import { setKeyVaultTestOverrides } from "../../components/azure/keyVault";
 
 export interface RoutedKeyVault {

@@ -8,16 +8,16 @@
  * Not committed: the DPS key (placeholder), the CA's and the device issuer's private keys (the CA key in the
  * verification's inputs becomes a placeholder; the test gives the matching key), the local ARM server's address.
  *
- *   node cli/local-azure/with-test-tls.js node -r ts-node/register/transpile-only \
+ *   node azure-test-servers/with-test-tls.js node -r ts-node/register/transpile-only \
  *     test/support/recordLegacyCertificateState.ts <providers-from-b4d9e8a.json>
  */
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { createRootCa, createVerificationCertificate } from "../../certs";
-import { startArmServer } from "../../cli/local-azure/armServer";
-import { DynamicProviderHost, urnOf } from "../../cli/local-azure/dynamicProviderHost";
-import { FakeDpsServiceServer } from "../../cli/local-azure/dpsServiceServer";
-import { FakeEntraTokenServer } from "../../cli/local-azure/entraTokenServer";
+import { startArmServer } from "../../azure-test-servers/armServer";
+import { DynamicProviderHost, urnOf } from "../../azure-test-servers/dynamicProviderHost";
+import { FakeDpsServiceServer } from "../../azure-test-servers/dpsServiceServer";
+import { FakeEntraTokenServer } from "../../azure-test-servers/entraTokenServer";
 import { DPS_KEY_PLACEHOLDER, LEGACY_DPS_HOST } from "./recordLegacyState";
 import { hostEnv, REPO } from "./hostEnvironment";
 import { RESOURCE_TYPES } from "./serializedProviders";

@@ -8,14 +8,14 @@
  * placeholders, which the test fills in with a key it makes (the DPS key) or keeps as an opaque value (the CA key:
  * no operation replayed reads it).
  *
- *   node cli/local-azure/with-test-tls.js node -r ts-node/register/transpile-only test/support/recordLegacyState.ts
+ *   node azure-test-servers/with-test-tls.js node -r ts-node/register/transpile-only test/support/recordLegacyState.ts
  */
 import { execFileSync } from "child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { FakeDpsServiceServer } from "../../cli/local-azure/dpsServiceServer";
-import { DynamicProviderHost, urnOf } from "../../cli/local-azure/dynamicProviderHost";
+import { FakeDpsServiceServer } from "../../azure-test-servers/dpsServiceServer";
+import { DynamicProviderHost, urnOf } from "../../azure-test-servers/dynamicProviderHost";
 import { RESOURCE_TYPES } from "./serializedProviders";
 
 export const DPS_KEY_PLACEHOLDER = "<dps-key: filled in by the test>";
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const server = await FakeDpsServiceServer.start({ hostName: LEGACY_DPS_HOST, linkedHubs: ["hub-a.azure-devices.net"], caCertificates: { "legacy-ca": { verified: true } } });
   const env = {
     ...process.env,
-    NODE_OPTIONS: `--require ${path.join(repo, "cli/local-azure/loopback-preload.js")}`,
+    NODE_OPTIONS: `--require ${path.join(repo, "azure-test-servers/loopback-preload.js")}`,
     DPS_X509_TEST_LOOPBACK_ROUTES: JSON.stringify([{ host: server.hostName, port: server.port }]),
   };
   const host = await DynamicProviderHost.start({ cwd: repo, env });

@@ -1,6 +1,6 @@
 /**
  * A strict local DPS service (data-plane) server, API 2021-10-01, over HTTPS with the test CA
- * (cli/local-azure/with-test-tls.js). It speaks the contract of
+ * (azure-test-servers/with-test-tls.js). It speaks the contract of
  * azure-rest-api-specs/specification/deviceprovisioningservices/data-plane/.../stable/2021-10-01/service.json:
  *
  *   PUT|GET|DELETE /enrollmentGroups/{id}     POST /enrollmentGroups/query

@@ -1,7 +1,7 @@
 /**
  * Test preload for child processes (`NODE_OPTIONS=--require <this file>`): routes the Azure host names listed in
  * DPS_X509_TEST_LOOPBACK_ROUTES (JSON `[{ "host": "...", "port": 1234 }]`) to local fake servers, exactly as
- * cli/local-azure/loopbackRouting.ts does in the test process (that file is transpiled here on the fly, so there is one
+ * azure-test-servers/loopbackRouting.ts does in the test process (that file is transpiled here on the fly, so there is one
  * implementation). Certificate checks stay on: the child trusts the test CA through NODE_EXTRA_CA_CERTS.
  */
 const fs = require("fs");

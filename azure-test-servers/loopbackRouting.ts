@@ -6,7 +6,7 @@
  * patches `tls.connect` (and `net.connect`/`net.createConnection`) so that a connection to a routed host goes
  * to 127.0.0.1:<port> instead, with the TLS server name (SNI and certificate check) still the Azure host name.
  * The test server certificate has `*.azure-devices-provisioning.net` among its names and its CA is trusted
- * through NODE_EXTRA_CA_CERTS (cli/local-azure/with-test-tls.js): certificate verification stays on.
+ * through NODE_EXTRA_CA_CERTS (azure-test-servers/with-test-tls.js): certificate verification stays on.
  *
  *   const unroute = routeHostsToLoopback([{ host: "*.azure-devices-provisioning.net", port: server.port }]);
  *   ...

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** The server certificate and key for the local fake Azure servers, made by cli/local-azure/with-test-tls.js. */
+/** The server certificate and key for the local fake Azure servers, made by azure-test-servers/with-test-tls.js. */
 export interface TestTls {
   cert: string;
   key: string;
