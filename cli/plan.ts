@@ -4,6 +4,8 @@
  * `--against <git ref>` shows instead what changes compared with the same stack file at that ref (cli/plan/against.ts).
  * Exit codes: 0 planned, 1 a config problem (every one listed) or a failure, 2 usage.
  */
+// First: it must be in place before anything loads @pulumi/pulumi.
+import "./plan/deferUnusedSdkModules";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
@@ -14,6 +16,7 @@ import { planAtRef } from "./plan/against";
 import { diffPlans } from "./plan/diff";
 import { dayTwoReport } from "./plan/dayTwo";
 import { evaluatePlan } from "./plan/evaluate";
+import { skipPromiseLeakBookkeeping } from "./plan/lightRuntime";
 import { diffJson, diffText } from "./plan/renderDiff";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";
@@ -164,6 +167,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  skipPromiseLeakBookkeeping();
   runPlan(process.argv.slice(2), { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) })
     .then((code) => {
       process.exitCode = code;

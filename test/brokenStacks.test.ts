@@ -93,7 +93,7 @@ describe.each(files)("%s", (name) => {
 test.each(["duplicate-top-level-key.yaml", "deep-nesting-overflow.yaml", "validity-days-words.yaml"])("%s, as a separate process: exit 1 and its words on stderr", (name) => {
   const file = materialized(name);
   const { expect: phrases } = expectations(fs.readFileSync(file, "utf8"));
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/plan.ts"), "--config", file], { cwd: ROOT, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["-r", path.join(ROOT, "cli/tsRegister.js"), path.join(ROOT, "cli/plan.ts"), "--config", file], { cwd: ROOT, encoding: "utf8" });
   expect(result.status).toBe(1);
   expect(result.stdout).toBe("");
   for (const phrase of phrases) expect(result.stderr).toContain(phrase);

@@ -125,7 +125,7 @@ describe("ca chain", () => {
   test("keys are 0600 even under umask 000 (created with that mode, never widened)", () => {
     const dir = join(s.dir, "umask");
     const repo = resolve(__dirname, "..");
-    const r = spawnSync("sh", ["-c", `umask 000 && exec "${process.execPath}" -r ts-node/register/transpile-only cli/ca.ts chain --out "${dir}" --key-size 2048 --device d1`], { cwd: repo, encoding: "utf8" });
+    const r = spawnSync("sh", ["-c", `umask 000 && exec "${process.execPath}" -r ./cli/tsRegister.js cli/ca.ts chain --out "${dir}" --key-size 2048 --device d1`], { cwd: repo, encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     for (const name of ["root.key.pem", "intermediate.key.pem", "d1.key.pem"]) expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
@@ -271,7 +271,7 @@ describe("commands", () => {
 
   test("as a process (npm run ca's command): exit code and a one-line message", () => {
     const repo = resolve(__dirname, "..");
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/ca.ts", "inspect", join(s.dir, "absent.pem")], { cwd: repo });
+    const r = spawnSync(process.execPath, ["-r", "./cli/tsRegister.js", "cli/ca.ts", "inspect", join(s.dir, "absent.pem")], { cwd: repo });
     expect(r.status).toBe(1);
     expectOneLineError(r.stderr.toString(), /^ca inspect: file .*absent\.pem: no such file$/m);
   });

@@ -19,7 +19,7 @@ const CLIS: Record<string, string> = {
 };
 
 function run(cli: string, args: string[], options: { cwd?: string; input?: string } = {}) {
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, CLIS[cli]), ...args], {
+  const result = spawnSync(process.execPath, ["-r", path.join(ROOT, "cli/tsRegister.js"), path.join(ROOT, CLIS[cli]), ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
     encoding: "utf8",

@@ -82,7 +82,7 @@ describe("registrations --connection-string-file", () => {
 
   test("as a process, reading the real stdin", () => {
     const run = (input: string) =>
-      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(ROOT, "cli/registrations.ts"), "--connection-string-file", "-", "--group", "g"], { cwd: ROOT, input, encoding: "utf8" });
+      spawnSync(process.execPath, ["-r", join(ROOT, "cli/tsRegister.js"), join(ROOT, "cli/registrations.ts"), "--connection-string-file", "-", "--group", "g"], { cwd: ROOT, input, encoding: "utf8" });
     // A connection string without its key: the command read stdin, and says what is missing (never the value).
     const partial = run("HostName=x.azure-devices-provisioning.net;SharedAccessKeyName=owner\n");
     expect(partial.status).toBe(1);

@@ -7,7 +7,7 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "..");
 
 function plan(...args: string[]) {
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/plan.ts"), ...args], {
+  const result = spawnSync(process.execPath, ["-r", path.join(ROOT, "cli/tsRegister.js"), path.join(ROOT, "cli/plan.ts"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,

@@ -10,7 +10,7 @@ const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 /** `benchFile` relative to the project (e.g. `cli/bench/state.ts`); `args` follow it on the child's command line. */
 export function benchInChild(benchFile: string, args: string[], maxBuffer: number): Promise<object> {
-  const command = [path.join(PROJECT_ROOT, "azure-test-servers/with-test-tls.js"), process.execPath, "-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, benchFile), ...args];
+  const command = [path.join(PROJECT_ROOT, "azure-test-servers/with-test-tls.js"), process.execPath, "-r", path.join(PROJECT_ROOT, "cli/tsRegister.js"), path.join(PROJECT_ROOT, benchFile), ...args];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, command, { cwd: PROJECT_ROOT, maxBuffer }, (err, stdout, stderr) => {
       try {

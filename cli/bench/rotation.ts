@@ -3,28 +3,15 @@
  * the DPS during the overlap, near its 25), 50 hubs and 100 groups, against the same stack without the rotation.
  * Goal: the overlap keeps the plan under 5 s, as the limits stack does.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { largeStackFile } from "./largeStack";
+import { timePlan } from "./planProcess";
 
-const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
-function timePlan(file: string): { ms: number; resourcesDeclared: number } {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "cli/plan.ts"), "--config", file, "--json"], {
-    cwd: PROJECT_ROOT,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`plan ${file} failed: ${result.stderr}`);
-  return { ms: Math.round(ms), resourcesDeclared: JSON.parse(result.stdout).resources.length };
-}
-
-const best = (file: string) => [0, 1, 2].map(() => timePlan(file)).reduce((a, b) => (b.ms < a.ms ? b : a));
+const best = (file: string) => [0, 1, 2].map(() => timePlan(["--config", file])).reduce((a, b) => (b.ms < a.ms ? b : a));
 
 export function benchRotationPlan() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-x509-bench-rotation-"));

@@ -53,7 +53,7 @@ export function planAtRef(ref: string, stackFile: string, projectRoot: string, o
     const refRoot = path.join(dir, projectRel);
     if (!fs.existsSync(path.join(refRoot, "cli/plan.ts"))) throw new Error(`${ref} has no cli/plan.ts to plan with`);
     fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(refRoot, "node_modules"), "dir");
-    const args = ["-r", "ts-node/register/transpile-only", path.join(refRoot, "cli/plan.ts"), "--config", path.join(dir, fileRel), "--json"];
+    const args = ["-r", refLoader(refRoot), path.join(refRoot, "cli/plan.ts"), "--config", path.join(dir, fileRel), "--json"];
     if (options.platformOutputs) args.push("--platform-outputs", path.resolve(options.platformOutputs));
     const run = spawnSync(process.execPath, args, { cwd: refRoot, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     if (run.status !== 0) {
@@ -68,6 +68,12 @@ export function planAtRef(ref: string, stackFile: string, projectRoot: string, o
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** How to load the ref's TypeScript: its own cached loader (cli/tsRegister.js) where it has one, else ts-node. */
+function refLoader(refRoot: string): string {
+  const loader = path.join(refRoot, "cli/tsRegister.js");
+  return fs.existsSync(loader) ? loader : "ts-node/register/transpile-only";
 }
 
 function realpathOrSelf(file: string): string {

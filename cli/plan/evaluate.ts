@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
+import { withCheapPulumiStacks } from "./lightRuntime";
 import { AzureLikeMocks } from "./mocks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
 import type { StackFileConfig } from "./stackFile";
@@ -21,7 +22,11 @@ export interface PlanOptions {
   stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
-export async function evaluatePlan(stackFile: StackFileConfig, stackName: string, options: PlanOptions = {}): Promise<PlanResult> {
+export function evaluatePlan(stackFile: StackFileConfig, stackName: string, options: PlanOptions = {}): Promise<PlanResult> {
+  return withCheapPulumiStacks(() => evaluate(stackFile, stackName, options));
+}
+
+async function evaluate(stackFile: StackFileConfig, stackName: string, options: PlanOptions): Promise<PlanResult> {
   const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig, stackFile.decryptedKeys));
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
   if (parsed.config.role === "tenant" && !options.platformOutputs) {

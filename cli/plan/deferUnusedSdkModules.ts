@@ -1,0 +1,55 @@
+/**
+ * The plan command loads two large modules of Pulumi's SDK only if something uses them: TypeScript (the SDK parses
+ * functions with it to serialize closures) and @npmcli/arborist (it reads package trees for the same). Each costs
+ * about 0.2 s to load — together most of the time Node takes to load the SDK — and the plan never serializes a
+ * closure: the dynamic providers are declared through a shim that needs no serialization
+ * (components/providers/shim.ts). The SDK requires them when its own modules load; here that require returns a
+ * stand-in that loads the real module on first use, so nothing changes for code that does use them.
+ *
+ * Import this first in the plan's entry point, before anything loads `@pulumi/pulumi`.
+ */
+import Module = require("module");
+
+/** The SDK's requires to defer: the module asked for, and the SDK file that asks. */
+const DEFERRED: ReadonlyArray<{ request: string; from: RegExp }> = [
+  { request: "typescript", from: /[\\/]@pulumi[\\/]pulumi[\\/]typescript-shim\.js$/ },
+  { request: "@npmcli/arborist", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/ },
+  { request: "normalize-package-data", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/ },
+];
+
+/**
+ * A module that is loaded on first use. It answers `__esModule` itself, so TypeScript's import helpers pass it
+ * through without listing its keys (which would load it); `default` is the module itself, as those helpers make it.
+ */
+export function deferredModule(load: () => Record<string | symbol, unknown>): object {
+  let real: Record<string | symbol, unknown> | undefined;
+  const module = () => (real ??= load());
+  return new Proxy(
+    {},
+    {
+      get: (_target, property) => {
+        if (property === "__esModule") return true;
+        const loaded = module();
+        return property === "default" && !("default" in loaded) ? loaded : loaded[property];
+      },
+      has: (_target, property) => property in module(),
+    },
+  );
+}
+
+type Load = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
+const nodeModule = Module as unknown as { _load: Load };
+
+let installed = false;
+export function deferUnusedSdkModules(): void {
+  if (installed) return;
+  installed = true;
+  const load = nodeModule._load;
+  nodeModule._load = function (request, parent, isMain) {
+    const deferred = parent?.filename && DEFERRED.some((entry) => entry.request === request && entry.from.test(parent.filename!));
+    if (deferred) return deferredModule(() => load.call(this, request, parent, isMain) as Record<string | symbol, unknown>);
+    return load.call(this, request, parent, isMain);
+  };
+}
+
+deferUnusedSdkModules();
