@@ -168,7 +168,27 @@ test("a 429 with Retry-After on sign is retried once by our retry, not twice ove
   kv.server.inject({ status: 429, retryAfter: 0, count: 1, route: "key.sign" });
   const signature = await signer.sign(Buffer.from("tbs"));
   expect(signature.length).toBe(256);
-  expect(kv.server.requests.filter((r) => r.route === "key.sign").map((r) => r.status)).toEqual([401, 429, 200]);
+  // No 401 first: the signer rides the vault's client, which answered its challenge when it created the key.
+  expect(kv.server.requests.filter((r) => r.route === "key.sign").map((r) => r.status)).toEqual([429, 200]);
+});
+
+test("one challenge per vault per process: a key made here is signed with without reading it again", async () => {
+  kv.signInAs("officer-oid"); // a fresh start: no client kept
+  kv.server.requests.length = 0;
+  const key = await createVaultKey({ vaultUrl: STANDARD, name: "one-challenge", keySize: 2048, hsm: false, tags: {} });
+  await (await keyVaultSigner(key.keyId)).sign(Buffer.from("ca certificate"));
+  await (await keyVaultSigner(key.keyId)).sign(Buffer.from("verification certificate"));
+  expect(kv.server.requests.map((r) => `${r.route} ${r.status}`)).toEqual(["key.create 401", "key.create 200", "key.sign 200", "key.sign 200"]);
+});
+
+test("a key not seen in this process is read once, on the same pipeline as the signatures", async () => {
+  const key = await createVaultKey({ vaultUrl: STANDARD, name: "read-once", keySize: 2048, hsm: false, tags: {} });
+  kv.signInAs("officer-oid"); // a new process, as far as the clients go
+  kv.server.requests.length = 0;
+  const signer = await keyVaultSigner(key.keyId);
+  await signer.sign(Buffer.from("a"));
+  await signer.sign(Buffer.from("b"));
+  expect(kv.server.requests.map((r) => `${r.route} ${r.status}`)).toEqual(["key.get 401", "key.get 200", "key.sign 200", "key.sign 200"]);
 });
 
 test("the state path keeps its synchronous signer: an intermediate from a state root still verifies", () => {
