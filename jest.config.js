@@ -5,4 +5,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 60000,
+  // Jest's default is one worker fewer than the cores: one worker on a 2-core machine. Most suites wait on child
+  // processes and local servers, so one worker per core keeps both busy.
+  maxWorkers: "100%",
 };
