@@ -22,7 +22,8 @@ export interface PlanOptions {
 }
 
 export async function evaluatePlan(stackFile: StackFileConfig, stackName: string, options: PlanOptions = {}): Promise<PlanResult> {
-  const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig, stackFile.decryptedKeys));
+  // The org is unknown offline; the project is this program's (its config namespace).
+  const parsed = parseStackConfig({ ...readRawStackConfig(stackFile.allConfig, stackFile.decryptedKeys), self: { project: CONFIG_NAMESPACE, stack: stackName } });
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
   if (parsed.config.role === "tenant" && !options.platformOutputs) {
     return {

@@ -5,7 +5,7 @@
  * becomes the EnrollmentGroup whose `enrollmentId` is its id (a tenant's with the tenant prefix), a CA's entry the
  * CaCertificate named after it. A secret it cannot place (a whole key made secret) stays a config-level change.
  */
-import { parse } from "yaml";
+import { parseStackYaml } from "./stackYaml";
 import { SECRET_MARKER } from "./record";
 import type { PlanJson } from "./planJson";
 
@@ -39,7 +39,7 @@ export function attributeSecretChanges(changedKeys: readonly string[], stackFile
   if (!changedKeys.length || stackFileText === undefined) return [];
   let config: Record<string, unknown>;
   try {
-    config = ((parse(stackFileText) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
+    config = ((parseStackYaml(stackFileText) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
   } catch {
     return [];
   }

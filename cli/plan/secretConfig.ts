@@ -4,7 +4,7 @@
  * changed (or was encrypted again: `pulumi config set --secret` with the same value gives a new ciphertext).
  * Ciphertexts are compared, never printed.
  */
-import { parse } from "yaml";
+import { parseStackYaml } from "./stackYaml";
 
 /** Config path (`dps-x509:ca.root.privateKeyPem`, `dps-x509:enrollmentGroups[0].webhookUrl`) → ciphertext. */
 export function secureValues(yamlText: string | undefined): Map<string, string> {
@@ -12,7 +12,7 @@ export function secureValues(yamlText: string | undefined): Map<string, string> 
   if (yamlText === undefined) return found;
   let document: unknown;
   try {
-    document = parse(yamlText);
+    document = parseStackYaml(yamlText);
   } catch {
     return found; // the plan reports the YAML error itself
   }

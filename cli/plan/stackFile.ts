@@ -1,12 +1,12 @@
 /**
- * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: every value as a string,
- * structured values as JSON. `secure:` values cannot be decrypted offline (no passphrase, no KMS): each becomes
+ * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: merge keys (`<<`) applied
+ * (cli/plan/stackYaml.ts), every value as a string, structured values as JSON. `secure:` values cannot be decrypted offline (no passphrase, no KMS): each becomes
  * SECRET_PLACEHOLDER and its top-level key is listed as secret.
  */
 import * as fs from "fs";
-import { parseDocument } from "yaml";
 import { SECRET_PLACEHOLDER, escapeInvisible } from "../../components/config";
 import { MAX_CONFIG_DEPTH, tooDeepAt } from "../../components/config/nesting";
+import { mergeKeyProblems, parseStackYamlDocument } from "./stackYaml";
 
 export interface StackFileConfig {
   /** Full key (`dps-x509:hubs`) to the raw string Pulumi would pass. */
@@ -79,7 +79,7 @@ function keyPathToLine(text: string, line: number): string {
 
 export function parseStackFile(text: string, fileName: string): StackFileConfig {
   let document: unknown;
-  const parsed = parseDocument(text, { uniqueKeys: true });
+  const parsed = parseStackYamlDocument(text);
   const duplicate = parsed.errors.find((error) => error.code === "DUPLICATE_KEY");
   if (duplicate) {
     const line = duplicate.linePos?.[0];
@@ -95,6 +95,8 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
     }
     throw new StackFileError(`${fileName} is not valid YAML: ${error.message.split("\n")[0]}`);
   }
+  const mergeProblem = mergeKeyProblems(parsed, text)[0];
+  if (mergeProblem) throw new StackFileError(`${fileName}: line ${mergeProblem.line}: ${mergeProblem.message}`);
   try {
     document = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {

@@ -1,0 +1,82 @@
+/**
+ * How every part of this project reads a `Pulumi.<stack>.yaml` as YAML: with merge keys (`<<`) applied, as the
+ * Pulumi CLI applies them when it loads stack config (it unmarshals the whole file with go-yaml, which merges, then
+ * hands the program the merged values).
+ *
+ * go-yaml's rules (gopkg.in/yaml.v3, decode.go `merge`): an explicit key of the map wins over a merged one; in a list
+ * of maps (`<<: [*a, *b]`) the earlier map wins; the merge is shallow; a `<<` whose value is not a map or a list of
+ * maps is an error. The `yaml` package's `merge: true` follows the same rules (test/stackYamlMerge.test.ts).
+ *
+ * Two forms are refused because they do not read the same everywhere: a map with two `<<` keys (go-yaml v3 refuses
+ * the repeated key, the `yaml` package merges both), and an explicit key written *before* a `<<` that also supplies
+ * it (go-yaml v3 keeps the explicit value, go-yaml v2, which older Pulumi CLIs use, the merged one). Written once,
+ * with explicit keys after the `<<`, a file reads the same under both.
+ */
+import { isAlias, isMap, isScalar, isSeq, parse, parseDocument, visit, type Document, type Node } from "yaml";
+
+/** The options every stack-file read uses: Pulumi's merge keys, and a key at most once per map. */
+export const STACK_YAML_OPTIONS = { merge: true, uniqueKeys: true } as const;
+
+/** Parses a stack file's YAML as Pulumi reads it (merges applied). Throws on what YAML cannot read. */
+export function parseStackYaml(text: string): unknown {
+  return parse(text, STACK_YAML_OPTIONS);
+}
+
+/** The document, for readers that need positions (cli/plan/stackFile.ts). */
+export function parseStackYamlDocument(text: string): Document.Parsed {
+  return parseDocument(text, STACK_YAML_OPTIONS);
+}
+
+export interface MergeKeyProblem {
+  /** 1-based line of the offending key. */
+  line: number;
+  message: string;
+}
+
+function keyText(node: unknown): string | undefined {
+  return isScalar(node) ? String(node.value) : undefined;
+}
+
+/** The keys a merge value supplies (a map, an alias of one, or a list of them). */
+function mergedKeys(value: unknown, doc: Document.Parsed): Set<string> {
+  const keys = new Set<string>();
+  const sources = isSeq(value) ? value.items : [value];
+  for (const source of sources) {
+    const map = isAlias(source) ? source.resolve(doc) : source;
+    if (!isMap(map)) continue;
+    for (const pair of map.items) {
+      const key = keyText(pair.key);
+      if (key !== undefined) keys.add(key);
+    }
+  }
+  return keys;
+}
+
+/** Merge keys that would not read the same in every Pulumi CLI, with the line and what to write instead. */
+export function mergeKeyProblems(doc: Document.Parsed, text: string): MergeKeyProblem[] {
+  const problems: MergeKeyProblem[] = [];
+  const lineOf = (node: Node | null | undefined) => {
+    const offset = node?.range?.[0];
+    return offset === undefined ? 0 : text.slice(0, offset).split("\n").length;
+  };
+  visit(doc, {
+    Map(_key, map) {
+      const merges = map.items.filter((pair) => keyText(pair.key) === "<<");
+      for (const repeat of merges.slice(1)) {
+        problems.push({ line: lineOf(repeat.key as Node), message: `a second merge key "<<" in one map: Pulumi's YAML reader refuses a repeated key; merge several maps with one list, \`<<: [*first, *second]\` (the earlier map wins)` });
+      }
+      const merge = merges[0];
+      if (!merge) return;
+      const supplied = mergedKeys(merge.value, doc);
+      for (const pair of map.items.slice(0, map.items.indexOf(merge))) {
+        const key = keyText(pair.key);
+        if (key === undefined || !supplied.has(key)) continue;
+        problems.push({
+          line: lineOf(pair.key as Node),
+          message: `key ${JSON.stringify(key)} is written before the merge key "<<" that also supplies it: Pulumi CLIs disagree on which value wins there (go-yaml v3 keeps this one, v2 the merged one); move it after the "<<" line, where it wins in both`,
+        });
+      }
+    },
+  });
+  return problems;
+}
