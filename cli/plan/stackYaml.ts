@@ -33,8 +33,13 @@ export interface MergeKeyProblem {
   message: string;
 }
 
+/** The merge key: a plain `<<` (with merges on, the parser gives it a symbol as value; a quoted "<<" is a string). */
+function isMergeKey(node: unknown): boolean {
+  return isScalar(node) && typeof node.value === "symbol";
+}
+
 function keyText(node: unknown): string | undefined {
-  return isScalar(node) ? String(node.value) : undefined;
+  return isScalar(node) && !isMergeKey(node) ? String(node.value) : undefined;
 }
 
 /** The keys a merge value supplies (a map, an alias of one, or a list of them). */
@@ -61,7 +66,7 @@ export function mergeKeyProblems(doc: Document.Parsed, text: string): MergeKeyPr
   };
   visit(doc, {
     Map(_key, map) {
-      const merges = map.items.filter((pair) => keyText(pair.key) === "<<");
+      const merges = map.items.filter((pair) => isMergeKey(pair.key));
       for (const repeat of merges.slice(1)) {
         problems.push({ line: lineOf(repeat.key as Node), message: `a second merge key "<<" in one map: Pulumi's YAML reader refuses a repeated key; merge several maps with one list, \`<<: [*first, *second]\` (the earlier map wins)` });
       }
