@@ -21,10 +21,11 @@ export interface StackIdentity {
 
 /**
  * Pulumi's naming rules: project and stack names 1–100 letters, digits, `_ . -` (sdk/go/common/tokens); an owner
- * (organization or user) 3–40 letters, digits, `-` and `_`, starting and ending with a letter or digit (the Pulumi
- * Service's rule; local and object-storage backends use the literal `organization`, which fits it).
+ * (organization or user) letters, digits, `-` and `_`, starting and ending with a letter or digit, at most 40 (the
+ * Pulumi Service's rule, which also asks for 3 at least: not enforced here, a user name may be shorter; local and
+ * object-storage backends use the literal `organization`).
  */
-const OWNER = /^[A-Za-z0-9][A-Za-z0-9_-]{1,38}[A-Za-z0-9]$/;
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38}[A-Za-z0-9])?$/;
 const PROJECT_OR_STACK = /^[A-Za-z0-9_.-]{1,100}$/;
 
 interface StackName {
@@ -42,7 +43,7 @@ function splitStackName(value: string): StackName | undefined {
 export function stackNameProblem(value: string): string | undefined {
   const name = splitStackName(value);
   if (!name) return "must be <org>/<project>/<stack>, e.g. my-org/dps-x509/platform (on a local or object-storage backend the org is the word organization)";
-  if (!OWNER.test(name.owner)) return `has the org ${JSON.stringify(name.owner)}, which Pulumi cannot name: 3–40 letters, digits, - and _, starting and ending with a letter or digit (on a local or object-storage backend: organization)`;
+  if (!OWNER.test(name.owner)) return `has the org ${JSON.stringify(name.owner)}, which Pulumi cannot name: up to 40 letters, digits, - and _, starting and ending with a letter or digit (on a local or object-storage backend: organization)`;
   if (!PROJECT_OR_STACK.test(name.project)) return `has the project ${JSON.stringify(name.project)}, which Pulumi cannot name: 1–100 letters, digits, _ . and -`;
   if (!PROJECT_OR_STACK.test(name.stack)) return `has the stack ${JSON.stringify(name.stack)}, which Pulumi cannot name: 1–100 letters, digits, _ . and -`;
   return undefined;
