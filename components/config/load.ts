@@ -11,13 +11,11 @@ import { checkTenantDayTwo } from "./dayTwoChecks";
 import { MAX_CONFIG_DEPTH, tooDeepAt } from "./nesting";
 import { checkSecretsInClear } from "./secretsInClear";
 import { checkKeyStores } from "./keyStoreChecks";
-import { checkKeyVaultKeyNames, vaultCas } from "./keyVaultKeyNames";
 import { explainRemovedKeys } from "./removedKeys";
-import { checkRotationChain } from "./rotationChain";
-import { checkSovereignCloud } from "./sovereignCloud";
-import { checkPlatformReference, checkPlatformTenantReferences, checkPrefixedNames, type StackIdentity } from "./tenantReferences";
+import { platformFaithfulnessProblems, tenantFaithfulnessProblems } from "./faithfulChecks";
+import type { StackIdentity } from "./tenantReferences";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
-import { CONFIG_NAMESPACE, CaEntryAt, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
+import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
 /** The raw values of a stack's config: the `dps-x509:*` keys (namespace stripped) and the Azure location. */
 export interface RawStackConfig {
@@ -83,7 +81,7 @@ export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<Stack
   }
   const config = { ...resolveDefaults(parsed.data, raw.location ?? ""), adoptExisting: parsed.data.adoptExisting, subscriptionId: raw.subscriptionId };
   problems.push(...crossCheckConfig(parsed.data, config, raw.now));
-  problems.push(...faithfulnessProblems(raw, config));
+  problems.push(...platformFaithfulnessProblems(raw, config));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -110,35 +108,7 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
-/**
- * What `up` would meet later than the plan used to (issue 20): the two clouds' settings, Key Vault key names, the
- * rotations' new CAs, and tenant references that can never work.
- */
-function faithfulnessProblems(raw: RawStackConfig, config: StackConfig): Problem[] {
-  const entries = [{ path: "ca.root", entry: config.ca.root }, ...intermediateEntries(config.ca.intermediates)];
-  return [
-    ...checkSovereignCloud(raw.environment, config.armEndpoint),
-    ...checkKeyVaultKeyNames(vaultCas(entries)),
-    ...checkRotationChain(config, raw.now ?? new Date()),
-    ...checkPlatformTenantReferences(config.tenants, raw.self),
-  ];
-}
-
-function tenantFaithfulnessProblems(raw: RawStackConfig, config: TenantStackConfig, entries: CaEntryAt[]): Problem[] {
-  const prefixed = (value: string) => tenantPrefixed(config.tenant, value);
-  return [
-    ...checkSovereignCloud(raw.environment, config.armEndpoint),
-    ...checkPlatformReference(config.platform, raw.self),
-    ...checkPrefixedNames(entries.map(({ path, entry }) => ({ path: `${path}.name`, value: entry.name })), prefixed, "CA name"),
-    ...checkPrefixedNames(config.enrollmentGroups.map((group, i) => ({ path: `enrollmentGroups[${i}].enrollmentId`, value: group.enrollmentId })), prefixed, "enrollment id"),
-    ...checkKeyVaultKeyNames(vaultCas(entries, prefixed)),
-  ];
-}
-
-/** `<tenant>-<name>` unless the name already starts so: two tenants' names cannot collide. */
-export function tenantPrefixed(tenant: string, value: string): string {
-  return value.toLowerCase().startsWith(`${tenant}-`) ? value : `${tenant}-${value}`;
-}
+export { tenantPrefixed } from "./tenantReferences";
 
 /** Keys only a stack that serves tenants uses: a stack without tenants is not told about them. */
 const TENANT_KEYS = new Set(["tenants", "tenantSigning"]);

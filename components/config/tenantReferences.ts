@@ -121,3 +121,8 @@ export function checkPrefixedNames(names: ReadonlyArray<{ path: string; value: s
   }
   return problems;
 }
+
+/** `<tenant>-<name>` unless the name already starts so: two tenants' names cannot collide. */
+export function tenantPrefixed(tenant: string, value: string): string {
+  return value.toLowerCase().startsWith(`${tenant}-`) ? value : `${tenant}-${value}`;
+}
