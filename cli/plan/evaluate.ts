@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
 import { AzureLikeMocks } from "./mocks";
+import { providerCheckProblems } from "./providerChecks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
 import type { StackFileConfig } from "./stackFile";
 
@@ -46,6 +47,9 @@ export async function evaluatePlan(stackFile: StackFileConfig, stackName: string
     throw err;
   }
   await settings.waitForRPCs();
+  // What preview runs next: every provider's check on the declared inputs.
+  const providerProblems = await providerCheckProblems(resources);
+  if (providerProblems.length) return { ok: false, problems: providerProblems };
   return { ok: true, resources, outputs: await resolveOutputs(outputs), config: parsed.config };
 }
 
