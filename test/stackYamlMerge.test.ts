@@ -140,3 +140,21 @@ test("a secret merged into a map is seen where the program reads it (the plan's 
   const text = "config:\n  dps-x509:ca:\n    root: &r { name: root, privateKeyPem: { secure: v1:abc } }\n    intermediates:\n      - { <<: *r, name: int }\n";
   expect(secureValues(text).get("dps-x509:ca.intermediates[0].privateKeyPem")).toBe("v1:abc");
 });
+
+describe("keys without a namespace, as Pulumi reads them: in the project's (dps-x509)", () => {
+  test("good: `hubs:` is dps-x509:hubs", () => {
+    const short = parseStackFile("config:\n  azure-native:location: westeurope\n  hubs: [{ name: hub-one }]\n", "Pulumi.x.yaml");
+    const full = parseStackFile("config:\n  azure-native:location: westeurope\n  dps-x509:hubs: [{ name: hub-one }]\n", "Pulumi.x.yaml");
+    expect(short).toEqual(full);
+    expect(Object.keys(short.allConfig).sort()).toEqual(["azure-native:location", "dps-x509:hubs"]);
+  });
+
+  test("the plan's secret-change report names a short key by its full key", () => {
+    expect([...secureValues("config:\n  ca:\n    root: { privateKeyPem: { secure: v1:abc } }\n").keys()]).toEqual(["dps-x509:ca.root.privateKeyPem"]);
+  });
+
+  test("bad: the same key written both ways (which one Pulumi keeps is not defined)", () => {
+    const text = "config:\n  hubs: [{ name: hub-one }]\n  dps-x509:hubs: [{ name: hub-two }]\n";
+    expect(() => parseStackFile(text, "Pulumi.x.yaml")).toThrow(/config key "hubs" is dps-x509:hubs .* keep one of them/);
+  });
+});

@@ -4,7 +4,7 @@
  * SECRET_PLACEHOLDER and its top-level key is listed as secret.
  */
 import * as fs from "fs";
-import { SECRET_PLACEHOLDER, escapeInvisible } from "../../components/config";
+import { CONFIG_NAMESPACE, SECRET_PLACEHOLDER, escapeInvisible } from "../../components/config";
 import { MAX_CONFIG_DEPTH, tooDeepAt } from "../../components/config/nesting";
 import { mergeKeyProblems, parseStackYamlDocument } from "./stackYaml";
 
@@ -113,7 +113,12 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
   }
   const allConfig: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, raw] of Object.entries(config)) {
+  for (const [written, raw] of Object.entries(config)) {
+    // Pulumi puts a key without a namespace in the project's (pkg/workspace: stackConfigNamespacedWithProject).
+    const key = written.includes(":") ? written : `${CONFIG_NAMESPACE}:${written}`;
+    if (key !== written && Object.prototype.hasOwnProperty.call(config, key)) {
+      throw new StackFileError(`${fileName}: config key ${JSON.stringify(written)} is ${key} (Pulumi gives a key without a namespace the project's), which is also written in full: keep one of them`);
+    }
     const deep = tooDeepAt(raw);
     if (deep !== undefined) {
       throw new StackFileError(`${fileName}: ${key}${deep && !deep.startsWith("[") ? "." : ""}${deep} nests deeper than ${MAX_CONFIG_DEPTH} levels; nothing in this program's config goes that deep (an initial twin allows 10 levels below desired)`);

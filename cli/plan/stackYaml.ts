@@ -22,6 +22,16 @@ export function parseStackYaml(text: string): unknown {
   return parse(text, STACK_YAML_OPTIONS);
 }
 
+/**
+ * The `config:` map of a parsed stack file with every key in its namespace, as Pulumi reads it: a key without one is
+ * the project's (`hubs` is `dps-x509:hubs`; pkg/workspace, stackConfigNamespacedWithProject).
+ */
+export function namespacedConfig(document: unknown, project: string): Record<string, unknown> {
+  const config = (document as { config?: unknown } | null)?.config;
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return {};
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `${project}:${key}`, value]));
+}
+
 /** The document, for readers that need positions (cli/plan/stackFile.ts). */
 export function parseStackYamlDocument(text: string): Document.Parsed {
   return parseDocument(text, STACK_YAML_OPTIONS);
