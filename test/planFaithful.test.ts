@@ -141,6 +141,17 @@ describe("a sovereign cloud whose azure-native:environment and ARM endpoint disa
     onlyProblemAt(problemsOf({ ...tenantValues(), armEndpoint: "https://management.usgovcloudapi.net" }), "armEndpoint");
   });
 
+  test("good: a sovereign cloud with a vault the stack creates (addressed by the vaultUri ARM returns)", () => {
+    const values = { ...withEndpoint("https://management.usgovcloudapi.net"), keyVault: { name: "my-vault", create: true } };
+    expect(problemsOf(values, { environment: "usgovernment" })).toEqual([]);
+  });
+
+  test("bad: a sovereign cloud with an existing vault, which is addressed by the public cloud's name", () => {
+    const values = { ...withEndpoint("https://management.usgovcloudapi.net"), keyVault: { name: "my-vault", create: false } };
+    const message = onlyProblemAt(problemsOf(values, { environment: "usgovernment" }), "keyVault.create");
+    expect(message).toContain("keyVault.create: true");
+  });
+
   test("the plan reads azure-native:environment from the stack's config", () => {
     expect(readRawStackConfig({ "azure-native:environment": "china", "dps-x509:dps": "{}" }).environment).toBe("china");
   });

@@ -25,7 +25,7 @@ export interface StackContext {
 export function platformFaithfulnessProblems(raw: StackContext, config: StackConfig): Problem[] {
   const entries = [{ path: "ca.root", entry: config.ca.root }, ...intermediateEntries(config.ca.intermediates)];
   return [
-    ...checkSovereignCloud(raw.environment, config.armEndpoint),
+    ...checkSovereignCloud(raw.environment, config.armEndpoint, config.keyVault),
     ...checkKeyVaultKeyNames(vaultCas(entries)),
     ...checkRotationChain(config, raw.now ?? new Date()),
     ...checkPlatformTenantReferences(config.tenants, raw.self),
@@ -36,7 +36,7 @@ export function platformFaithfulnessProblems(raw: StackContext, config: StackCon
 export function tenantFaithfulnessProblems(raw: StackContext, config: TenantStackConfig, entries: CaEntryAt[]): Problem[] {
   const prefixed = (value: string) => tenantPrefixed(config.tenant, value);
   return [
-    ...checkSovereignCloud(raw.environment, config.armEndpoint),
+    ...checkSovereignCloud(raw.environment, config.armEndpoint, config.keyVault),
     ...checkPlatformReference(config.platform, raw.self),
     ...checkPrefixedNames(entries.map(({ path, entry }) => ({ path: `${path}.name`, value: entry.name })), prefixed, "CA name"),
     ...checkPrefixedNames(config.enrollmentGroups.map((group, i) => ({ path: `enrollmentGroups[${i}].enrollmentId`, value: group.enrollmentId })), prefixed, "enrollment id"),

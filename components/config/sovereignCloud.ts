@@ -48,7 +48,22 @@ function cloudOfEndpoint(armEndpoint: string): Cloud | undefined {
  * (undefined: the public cloud's). An endpoint of no known cloud is left alone: it is how the tests and private
  * clouds point the providers elsewhere.
  */
-export function checkSovereignCloud(environment: string | undefined, armEndpoint: string | undefined): Problem[] {
+export function checkSovereignCloud(environment: string | undefined, armEndpoint: string | undefined, keyVault?: { create: boolean }): Problem[] {
+  const problems = checkCloudPair(environment, armEndpoint);
+  const cloud = environment === undefined || environment === "" ? PUBLIC : cloudNamed(environment);
+  // A vault the stack does not create is addressed as https://<name>.vault.azure.net (components/azure/keyVault.ts):
+  // the public cloud's. A vault it creates is addressed by the vaultUri ARM returns, right in every cloud.
+  if (keyVault && !keyVault.create && cloud && cloud !== PUBLIC) {
+    problems.push({
+      path: "keyVault.create",
+      value: false,
+      message: `names an existing vault, which this program addresses by the public cloud's name (https://<name>.vault.azure.net), not ${cloud.environment}'s; let the stack create the vault (keyVault.create: true), or keep the CA keys in state (keyStore: state)`,
+    });
+  }
+  return problems;
+}
+
+function checkCloudPair(environment: string | undefined, armEndpoint: string | undefined): Problem[] {
   const names = AZURE_CLOUDS.map((cloud) => cloud.environment).join(", ");
   const cloud = environment === undefined || environment === "" ? PUBLIC : cloudNamed(environment);
   if (!cloud) {
