@@ -39,7 +39,7 @@ const MERGED = `config:
   dps-x509:dps: { name: my-dps-x509 }
   dps-x509:hubs:
     - &hub { name: hub-one, sku: S1, capacity: 2 }
-    - { <<: *hub, name: hub-two }
+    - { name: hub-two, <<: *hub }
   dps-x509:ca:
     root: { name: root-ca, commonName: Root CA, keySize: 2048 }
     intermediates:
@@ -119,18 +119,23 @@ describe("a merge-key stack plans like its expanded twin", () => {
   });
 });
 
-describe("merge keys that do not read the same in every Pulumi CLI are refused, with the line", () => {
-  test("a key written before a << that also supplies it (go-yaml v2 and v3 disagree)", () => {
+describe("where the explicit key stands, and repeated merge keys", () => {
+  test("an explicit key written before the << wins too (go-yaml v3 merges after the map's own keys)", () => {
     const text = "config:\n  dps-x509:dps:\n    name: mine\n    <<: { name: other, sku: S1 }\n";
-    expect(() => parseStackFile(text, "Pulumi.x.yaml")).toThrow(/Pulumi\.x\.yaml: line 3: key "name" is written before the merge key "<<".*move it after the "<<" line/);
+    expect(JSON.parse(parseStackFile(text, "Pulumi.x.yaml").allConfig["dps-x509:dps"])).toEqual({ name: "mine", sku: "S1" });
   });
 
-  test("the same key after the << is fine, and wins", () => {
+  test("an explicit key written after the << wins", () => {
     const text = "config:\n  dps-x509:dps:\n    <<: { name: other, sku: S1 }\n    name: mine\n";
     expect(JSON.parse(parseStackFile(text, "Pulumi.x.yaml").allConfig["dps-x509:dps"])).toEqual({ name: "mine", sku: "S1" });
   });
 
-  test("two << keys in one map (go-yaml v3 refuses the repeated key)", () => {
+  test("a quoted \"<<\" is a plain key, not a merge (as in go-yaml), and so unknown to the schema", () => {
+    const text = "config:\n  dps-x509:dps:\n    name: mine\n    \"<<\": { sku: S1 }\n";
+    expect(JSON.parse(parseStackFile(text, "Pulumi.x.yaml").allConfig["dps-x509:dps"])).toEqual({ name: "mine", "<<": { sku: "S1" } });
+  });
+
+  test("refused: two << keys in one map (go-yaml v3 refuses the repeated key), with the line", () => {
     const text = "a: &a { x: 1 }\nb: &b { y: 2 }\nconfig:\n  dps-x509:dps:\n    <<: *a\n    <<: *b\n";
     expect(() => parseStackFile(text, "Pulumi.x.yaml")).toThrow(/line 6: a second merge key "<<" in one map.*<<: \[\*first, \*second\]/);
   });

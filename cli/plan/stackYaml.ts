@@ -7,12 +7,10 @@
  * of maps (`<<: [*a, *b]`) the earlier map wins; the merge is shallow; a `<<` whose value is not a map or a list of
  * maps is an error. The `yaml` package's `merge: true` follows the same rules (test/stackYamlMerge.test.ts).
  *
- * Two forms are refused because they do not read the same everywhere: a map with two `<<` keys (go-yaml v3 refuses
- * the repeated key, the `yaml` package merges both), and an explicit key written *before* a `<<` that also supplies
- * it (go-yaml v3 keeps the explicit value, go-yaml v2, which older Pulumi CLIs use, the merged one). Written once,
- * with explicit keys after the `<<`, a file reads the same under both.
+ * A map with two `<<` keys is refused: go-yaml v3 refuses the repeated key (it checks every map for unique keys),
+ * while the `yaml` package would merge both.
  */
-import { isAlias, isMap, isScalar, isSeq, parse, parseDocument, visit, type Document, type Node } from "yaml";
+import { isScalar, parse, parseDocument, visit, type Document, type Node } from "yaml";
 
 /** The options every stack-file read uses: Pulumi's merge keys, and a key at most once per map. */
 export const STACK_YAML_OPTIONS = { merge: true, uniqueKeys: true } as const;
@@ -48,26 +46,7 @@ function isMergeKey(node: unknown): boolean {
   return isScalar(node) && typeof node.value === "symbol";
 }
 
-function keyText(node: unknown): string | undefined {
-  return isScalar(node) && !isMergeKey(node) ? String(node.value) : undefined;
-}
-
-/** The keys a merge value supplies (a map, an alias of one, or a list of them). */
-function mergedKeys(value: unknown, doc: Document.Parsed): Set<string> {
-  const keys = new Set<string>();
-  const sources = isSeq(value) ? value.items : [value];
-  for (const source of sources) {
-    const map = isAlias(source) ? source.resolve(doc) : source;
-    if (!isMap(map)) continue;
-    for (const pair of map.items) {
-      const key = keyText(pair.key);
-      if (key !== undefined) keys.add(key);
-    }
-  }
-  return keys;
-}
-
-/** Merge keys that would not read the same in every Pulumi CLI, with the line and what to write instead. */
+/** Merge keys Pulumi would refuse, with the line and what to write instead. */
 export function mergeKeyProblems(doc: Document.Parsed, text: string): MergeKeyProblem[] {
   const problems: MergeKeyProblem[] = [];
   const lineOf = (node: Node | null | undefined) => {
@@ -79,17 +58,6 @@ export function mergeKeyProblems(doc: Document.Parsed, text: string): MergeKeyPr
       const merges = map.items.filter((pair) => isMergeKey(pair.key));
       for (const repeat of merges.slice(1)) {
         problems.push({ line: lineOf(repeat.key as Node), message: `a second merge key "<<" in one map: Pulumi's YAML reader refuses a repeated key; merge several maps with one list, \`<<: [*first, *second]\` (the earlier map wins)` });
-      }
-      const merge = merges[0];
-      if (!merge) return;
-      const supplied = mergedKeys(merge.value, doc);
-      for (const pair of map.items.slice(0, map.items.indexOf(merge))) {
-        const key = keyText(pair.key);
-        if (key === undefined || !supplied.has(key)) continue;
-        problems.push({
-          line: lineOf(pair.key as Node),
-          message: `key ${JSON.stringify(key)} is written before the merge key "<<" that also supplies it: Pulumi CLIs disagree on which value wins there (go-yaml v3 keeps this one, v2 the merged one); move it after the "<<" line, where it wins in both`,
-        });
       }
     },
   });
