@@ -115,7 +115,7 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
   const secretKeys: string[] = [];
   for (const [written, raw] of Object.entries(config)) {
     // Pulumi puts a key without a namespace in the project's (pkg/workspace: stackConfigNamespacedWithProject).
-    const key = written.includes(":") ? written : `${CONFIG_NAMESPACE}:${written}`;
+    const key = written.includes(":") || written === "" ? written : `${CONFIG_NAMESPACE}:${written}`;
     if (key !== written && Object.prototype.hasOwnProperty.call(config, key)) {
       throw new StackFileError(`${fileName}: config key ${JSON.stringify(written)} is ${key} (Pulumi gives a key without a namespace the project's), which is also written in full: keep one of them`);
     }

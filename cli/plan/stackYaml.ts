@@ -27,7 +27,7 @@ export function parseStackYaml(text: string): unknown {
 export function namespacedConfig(document: unknown, project: string): Record<string, unknown> {
   const config = (document as { config?: unknown } | null)?.config;
   if (config === null || typeof config !== "object" || Array.isArray(config)) return {};
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `${project}:${key}`, value]));
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key.includes(":") || key === "" ? key : `${project}:${key}`, value]));
 }
 
 /** The document, for readers that need positions (cli/plan/stackFile.ts). */
