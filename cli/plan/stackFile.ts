@@ -1,7 +1,8 @@
 /**
  * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: merge keys (`<<`) applied
- * (cli/plan/stackYaml.ts), every value as a string, structured values as JSON. `secure:` values cannot be decrypted offline (no passphrase, no KMS): each becomes
- * SECRET_PLACEHOLDER and its top-level key is listed as secret.
+ * (cli/plan/stackYaml.ts), a key without a namespace in the project's, every value as a string, structured values as
+ * JSON. `secure:` values cannot be decrypted offline (no passphrase, no KMS): each becomes SECRET_PLACEHOLDER and its
+ * top-level key is listed as secret.
  */
 import * as fs from "fs";
 import { CONFIG_NAMESPACE, SECRET_PLACEHOLDER, escapeInvisible } from "../../components/config";
