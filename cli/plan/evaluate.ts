@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
 import { withCheapPulumiStacks } from "./lightRuntime";
 import { AzureLikeMocks } from "./mocks";
+import { providerCheckProblems } from "./providerChecks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
 import type { StackFileConfig } from "./stackFile";
 
@@ -27,7 +28,8 @@ export function evaluatePlan(stackFile: StackFileConfig, stackName: string, opti
 }
 
 async function evaluate(stackFile: StackFileConfig, stackName: string, options: PlanOptions): Promise<PlanResult> {
-  const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig, stackFile.decryptedKeys));
+  // The org is unknown offline; the project is this program's (its config namespace).
+  const parsed = parseStackConfig({ ...readRawStackConfig(stackFile.allConfig, stackFile.decryptedKeys), self: { project: CONFIG_NAMESPACE, stack: stackName } });
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
   if (parsed.config.role === "tenant" && !options.platformOutputs) {
     return {
@@ -50,6 +52,9 @@ async function evaluate(stackFile: StackFileConfig, stackName: string, options: 
     throw err;
   }
   await settings.waitForRPCs();
+  // What preview runs next: every provider's check on the declared inputs.
+  const providerProblems = await providerCheckProblems(resources);
+  if (providerProblems.length) return { ok: false, problems: providerProblems };
   return { ok: true, resources, outputs: await resolveOutputs(outputs), config: parsed.config };
 }
 

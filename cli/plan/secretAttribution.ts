@@ -5,7 +5,8 @@
  * becomes the EnrollmentGroup whose `enrollmentId` is its id (a tenant's with the tenant prefix), a CA's entry the
  * CaCertificate named after it. A secret it cannot place (a whole key made secret) stays a config-level change.
  */
-import { parse } from "yaml";
+import { CONFIG_NAMESPACE } from "../../components/config/schema";
+import { namespacedConfig, parseStackYaml } from "./stackYaml";
 import { SECRET_MARKER } from "./record";
 import type { PlanJson } from "./planJson";
 
@@ -39,7 +40,7 @@ export function attributeSecretChanges(changedKeys: readonly string[], stackFile
   if (!changedKeys.length || stackFileText === undefined) return [];
   let config: Record<string, unknown>;
   try {
-    config = ((parse(stackFileText) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
+    config = namespacedConfig(parseStackYaml(stackFileText), CONFIG_NAMESPACE);
   } catch {
     return [];
   }

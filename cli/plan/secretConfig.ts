@@ -4,7 +4,8 @@
  * changed (or was encrypted again: `pulumi config set --secret` with the same value gives a new ciphertext).
  * Ciphertexts are compared, never printed.
  */
-import { parse } from "yaml";
+import { CONFIG_NAMESPACE } from "../../components/config/schema";
+import { namespacedConfig, parseStackYaml } from "./stackYaml";
 
 /** Config path (`dps-x509:ca.root.privateKeyPem`, `dps-x509:enrollmentGroups[0].webhookUrl`) → ciphertext. */
 export function secureValues(yamlText: string | undefined): Map<string, string> {
@@ -12,7 +13,7 @@ export function secureValues(yamlText: string | undefined): Map<string, string> 
   if (yamlText === undefined) return found;
   let document: unknown;
   try {
-    document = parse(yamlText);
+    document = parseStackYaml(yamlText);
   } catch {
     return found; // the plan reports the YAML error itself
   }
@@ -25,8 +26,7 @@ export function secureValues(yamlText: string | undefined): Map<string, string> 
     if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`));
     else for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
   };
-  const config = (document as { config?: unknown } | null)?.config;
-  if (config && typeof config === "object") for (const [key, value] of Object.entries(config)) walk(value, key);
+  for (const [key, value] of Object.entries(namespacedConfig(document, CONFIG_NAMESPACE))) walk(value, key);
   return found;
 }
 

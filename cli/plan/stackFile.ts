@@ -1,12 +1,13 @@
 /**
- * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: every value as a string,
- * structured values as JSON. `secure:` values cannot be decrypted offline (no passphrase, no KMS): each becomes
- * SECRET_PLACEHOLDER and its top-level key is listed as secret.
+ * Reads a `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: merge keys (`<<`) applied
+ * (cli/plan/stackYaml.ts), a key without a namespace in the project's, every value as a string, structured values as
+ * JSON. `secure:` values cannot be decrypted offline (no passphrase, no KMS): each becomes SECRET_PLACEHOLDER and its
+ * top-level key is listed as secret.
  */
 import * as fs from "fs";
-import { parseDocument } from "yaml";
-import { SECRET_PLACEHOLDER, escapeInvisible } from "../../components/config";
+import { CONFIG_NAMESPACE, SECRET_PLACEHOLDER, escapeInvisible } from "../../components/config";
 import { MAX_CONFIG_DEPTH, tooDeepAt } from "../../components/config/nesting";
+import { mergeKeyProblems, parseStackYamlDocument } from "./stackYaml";
 
 export interface StackFileConfig {
   /** Full key (`dps-x509:hubs`) to the raw string Pulumi would pass. */
@@ -79,7 +80,7 @@ function keyPathToLine(text: string, line: number): string {
 
 export function parseStackFile(text: string, fileName: string): StackFileConfig {
   let document: unknown;
-  const parsed = parseDocument(text, { uniqueKeys: true });
+  const parsed = parseStackYamlDocument(text);
   const duplicate = parsed.errors.find((error) => error.code === "DUPLICATE_KEY");
   if (duplicate) {
     const line = duplicate.linePos?.[0];
@@ -95,6 +96,8 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
     }
     throw new StackFileError(`${fileName} is not valid YAML: ${error.message.split("\n")[0]}`);
   }
+  const mergeProblem = mergeKeyProblems(parsed, text)[0];
+  if (mergeProblem) throw new StackFileError(`${fileName}: line ${mergeProblem.line}: ${mergeProblem.message}`);
   try {
     document = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {
@@ -111,7 +114,12 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
   }
   const allConfig: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, raw] of Object.entries(config)) {
+  for (const [written, raw] of Object.entries(config)) {
+    // Pulumi puts a key without a namespace in the project's (pkg/workspace: stackConfigNamespacedWithProject).
+    const key = written.includes(":") || written === "" ? written : `${CONFIG_NAMESPACE}:${written}`;
+    if (key !== written && Object.prototype.hasOwnProperty.call(config, key)) {
+      throw new StackFileError(`${fileName}: config key ${JSON.stringify(written)} is ${key} (Pulumi gives a key without a namespace the project's), which is also written in full: keep one of them`);
+    }
     const deep = tooDeepAt(raw);
     if (deep !== undefined) {
       throw new StackFileError(`${fileName}: ${key}${deep && !deep.startsWith("[") ? "." : ""}${deep} nests deeper than ${MAX_CONFIG_DEPTH} levels; nothing in this program's config goes that deep (an initial twin allows 10 levels below desired)`);

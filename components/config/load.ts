@@ -11,6 +11,9 @@ import { checkTenantDayTwo } from "./dayTwoChecks";
 import { MAX_CONFIG_DEPTH, tooDeepAt } from "./nesting";
 import { checkSecretsInClear } from "./secretsInClear";
 import { checkKeyStores } from "./keyStoreChecks";
+import { explainRemovedKeys } from "./removedKeys";
+import { platformFaithfulnessProblems, tenantFaithfulnessProblems } from "./faithfulChecks";
+import type { StackIdentity } from "./tenantReferences";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
@@ -27,6 +30,10 @@ export interface RawStackConfig {
   decryptedKeys?: string[];
   /** The time the CA lifetimes are judged at (default: now). */
   now?: Date;
+  /** `azure-native:environment`, when set: the cloud azure-native deploys to (it must agree with `armEndpoint`). */
+  environment?: string;
+  /** The running stack (its org unknown offline): a tenant reference to itself can never work. */
+  self?: StackIdentity;
 }
 
 export type ParseResult<C = AnyStackConfig> = { ok: true; config: C } | { ok: false; problems: Problem[] };
@@ -70,10 +77,11 @@ export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<Stack
         ? { ...problem, message: "makes this a tenant stack only together with platform: <org>/<project>/<stack> (the platform stack it runs on)" }
         : problem,
     );
-    return { ok: false, problems: [...problems, ...schemaProblems] };
+    return { ok: false, problems: [...problems, ...explainRemovedKeys(schemaProblems, "platform")] };
   }
   const config = { ...resolveDefaults(parsed.data, raw.location ?? ""), adoptExisting: parsed.data.adoptExisting, subscriptionId: raw.subscriptionId };
   problems.push(...crossCheckConfig(parsed.data, config, raw.now));
+  problems.push(...platformFaithfulnessProblems(raw, config));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -82,7 +90,8 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
   if (tooDeep) return { ok: false, problems };
   const parsed = tenantStackConfigSchema.safeParse(raw.values);
   if (!parsed.success) {
-    return { ok: false, problems: [...problems, ...problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema))] };
+    const schemaProblems = problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema));
+    return { ok: false, problems: [...problems, ...explainRemovedKeys(schemaProblems, "tenant")] };
   }
   const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location };
   const entries = intermediateEntries(config.ca.intermediates);
@@ -94,14 +103,12 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
     ...(config.keyVault?.create && !raw.location
       ? [{ path: "azure-native:location", value: undefined, message: "is needed to create the tenant's vault (keyVault.create: true): the region it goes in" }]
       : []),
+    ...tenantFaithfulnessProblems(raw, config, entries),
   );
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
-/** `<tenant>-<name>` unless the name already starts so: two tenants' names cannot collide. */
-export function tenantPrefixed(tenant: string, value: string): string {
-  return value.toLowerCase().startsWith(`${tenant}-`) ? value : `${tenant}-${value}`;
-}
+export { tenantPrefixed } from "./tenantReferences";
 
 /** Keys only a stack that serves tenants uses: a stack without tenants is not told about them. */
 const TENANT_KEYS = new Set(["tenants", "tenantSigning"]);
@@ -192,7 +199,14 @@ export function readRawStackConfig(allConfig: Record<string, string>, decryptedK
     const key = fullKey.slice(prefix.length);
     values[key] = STRING_KEYS.has(key) ? text : parseConfigValue(text);
   }
-  return { values, location: allConfig["azure-native:location"], subscriptionId: allConfig["azure-native:subscriptionId"], ...(decryptedKeys.length ? { decryptedKeys } : {}) };
+  const environment = allConfig["azure-native:environment"];
+  return {
+    values,
+    location: allConfig["azure-native:location"],
+    subscriptionId: allConfig["azure-native:subscriptionId"],
+    ...(environment !== undefined ? { environment } : {}),
+    ...(decryptedKeys.length ? { decryptedKeys } : {}),
+  };
 }
 
 /** Whether Pulumi marked a config key secret (`PULUMI_CONFIG_SECRET_KEYS`; internal to the SDK, but stable). */
@@ -210,6 +224,20 @@ function parseConfigValue(text: string): unknown {
   }
 }
 
+/** The running stack's name; the org only when the CLI says it (older CLIs and some test set-ups do not). */
+function runningStack(): StackIdentity | undefined {
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch {
+      return undefined;
+    }
+  };
+  const project = attempt(pulumi.getProject);
+  const stack = attempt(pulumi.getStack);
+  return project && stack ? { organization: attempt(pulumi.getOrganization), project, stack } : undefined;
+}
+
 /**
  * The running stack's config, checked. A bad config becomes a `pulumi.RunError`: Pulumi prints its message (every
  * problem) and no stack trace, and nothing has been declared yet.
@@ -217,7 +245,7 @@ function parseConfigValue(text: string): unknown {
 export function loadStackConfig(): AnyStackConfig {
   try {
     const allConfig = pulumi.runtime.allConfig();
-    return requireStackConfig(readRawStackConfig(allConfig, Object.keys(allConfig).filter(isConfigSecret)));
+    return requireStackConfig({ ...readRawStackConfig(allConfig, Object.keys(allConfig).filter(isConfigSecret)), self: runningStack() });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
