@@ -20,6 +20,7 @@ import type { RecordedResource } from "./plan/record";
 import { secretConfigChanges } from "./plan/secretConfig";
 import { withRevokedThumbprints } from "./plan/revokedThumbprints";
 import { readStackFile } from "./plan/stackFile";
+import { failsPreview, planViolations, violationLines } from "./plan/policy";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -143,8 +144,11 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   const resources = result.resources.map(withRequests).map(withRevokedThumbprints).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
-    io.stdout(`${o.json ? planJson(plan) : planTree(plan)}\n`);
-    return 0;
+    // The policy pack (policy/), as `pulumi preview --policy-pack policy` runs it: a mandatory violation fails.
+    const violations = planViolations(resources);
+    const text = o.json ? JSON.stringify({ ...JSON.parse(planJson(plan)), policyViolations: violations }, null, 2) : [planTree(plan), ...violationLines(violations)].join("\n");
+    io.stdout(`${text}\n`);
+    return failsPreview(violations) ? 1 : 0;
   }
   try {
     const before = planAtRef(o.against, file, PROJECT_ROOT, { platformOutputs: o["platform-outputs"] });
