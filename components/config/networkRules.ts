@@ -29,18 +29,10 @@ export function checkNetworkSettings(config: StackConfig): Problem[] {
           "would break the DPS's link to this hub: the DPS reaches its hubs with the hub's iothubowner connection string (a SAS key), and the DPS API in azure-native (2023-03-01-preview) has no managed-identity links; allowed: false (device and module SAS are off already: disableDeviceSAS, disableModuleSAS; see docs/network-and-auth.md#local-auth-and-the-dps-link)",
       });
     }
-    if ((hub.adopt || config.adoptExisting) && hub.minTlsVersion === undefined) {
-      problems.push({
-        path: `${at}.minTlsVersion`,
-        value: undefined,
-        message:
-          'must be set on an adopted hub: Azure sets a hub\'s minimum TLS version only when it is created, so the stack must say what the hub has; allowed: "1.2" (the hub was created with TLS 1.2 enforced) or "1.0" (it was not; to enforce 1.2, create a new hub)',
-      });
-    }
-    problems.push(...ipRuleProblems(`${at}.ipAllowList`, hub.ipAllowList ?? [], hub.publicNetworkAccess));
+    problems.push(...ipRuleProblems(`${at}.ipAllowList`, hub.ipAllowList ?? [], hub.publicNetworkAccess ?? "Enabled"));
     problems.push(...privateEndpointProblems(`${at}.privateEndpoint`, hub.privateEndpoint));
   });
-  problems.push(...ipRuleProblems("dps.ipFilterRules", config.dps.ipFilterRules ?? [], config.dps.publicNetworkAccess));
+  problems.push(...ipRuleProblems("dps.ipFilterRules", config.dps.ipFilterRules ?? [], config.dps.publicNetworkAccess ?? "Enabled"));
   problems.push(...privateEndpointProblems("dps.privateEndpoint", config.dps.privateEndpoint));
   return problems;
 }

@@ -8,7 +8,9 @@ import { z } from "zod";
 export const publicNetworkAccessValues = ["Enabled", "Disabled"] as const;
 /** "1.2": the hub refuses TLS 1.0 and 1.1 (the default); "1.0": the hub is not told (it accepts 1.0, 1.1, 1.2). */
 export const minTlsVersions = ["1.2", "1.0"] as const;
-export const DEFAULT_MIN_TLS_VERSION = "1.2";
+/** What a hub the stack creates gets when its config says nothing: SAS for devices and modules off, TLS 1.2, public access on. */
+export const HUB_SECURITY_DEFAULTS = { disableDeviceSAS: true, disableModuleSAS: true, disableLocalAuth: false, minTlsVersion: "1.2", publicNetworkAccess: "Enabled" } as const;
+export const DPS_NETWORK_DEFAULTS = { publicNetworkAccess: "Enabled" } as const;
 export const dpsIpFilterActions = ["Accept", "Reject"] as const;
 /** DPS IP filter targets (deviceprovisioningservices IpFilterTargetType). */
 export const dpsIpFilterTargets = ["all", "serviceApi", "deviceApi"] as const;
@@ -26,15 +28,16 @@ export const privateEndpointSchema = z.strictObject({
 
 /** The keys a hub gains (spread into the hub schema). */
 export const hubSecurityKeys = {
-  /** Refuse device-scoped SAS tokens: X.509 devices do not need them. Default true. */
-  disableDeviceSAS: z.boolean().default(true),
-  /** Refuse module-scoped SAS tokens. Default true. */
-  disableModuleSAS: z.boolean().default(true),
-  /** Refuse every SAS token, the hub's own policies included: refused here (the DPS links hubs by `iothubowner`'s key). */
-  disableLocalAuth: z.boolean().default(false),
-  /** Lowest TLS version the hub accepts; Azure sets it only when the hub is created. Default "1.2". */
+  /** Refuse device-scoped SAS tokens: X.509 devices do not need them. Default true (an adopted hub: as it is). */
+  disableDeviceSAS: z.boolean().optional(),
+  /** Refuse module-scoped SAS tokens. Default true (an adopted hub: as it is). */
+  disableModuleSAS: z.boolean().optional(),
+  /** Refuse every SAS token, the hub's own policies included: only false is allowed (the DPS links hubs by `iothubowner`'s key). */
+  disableLocalAuth: z.boolean().optional(),
+  /** Lowest TLS version the hub accepts; Azure sets it only when the hub is created. Default "1.2" (an adopted hub: as it is). */
   minTlsVersion: z.enum(minTlsVersions).optional(),
-  publicNetworkAccess: z.enum(publicNetworkAccessValues).default("Enabled"),
+  /** Default Enabled (an adopted hub: as it is). */
+  publicNetworkAccess: z.enum(publicNetworkAccessValues).optional(),
   /** The only public address ranges (IPv4 CIDR) that may reach the hub; none: any. */
   ipAllowList: z.array(z.strictObject({ name: ipRuleName, ipMask })).optional(),
   /** With ipAllowList: whether the list also guards the built-in Event Hub-compatible endpoint. Default true. */
@@ -44,7 +47,8 @@ export const hubSecurityKeys = {
 
 /** The keys the DPS gains (spread into the DPS schema). */
 export const dpsNetworkKeys = {
-  publicNetworkAccess: z.enum(publicNetworkAccessValues).default("Enabled"),
+  /** Default Enabled (an adopted DPS: as it is). */
+  publicNetworkAccess: z.enum(publicNetworkAccessValues).optional(),
   /** DPS IP filter rules, in order: the first that matches an address decides. */
   ipFilterRules: z
     .array(

@@ -5,43 +5,51 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
-import { DEFAULT_MIN_TLS_VERSION, type PrivateEndpointConfig } from "../config/networkSchema";
+import { DPS_NETWORK_DEFAULTS, HUB_SECURITY_DEFAULTS, type PrivateEndpointConfig } from "../config/networkSchema";
 import type { DpsConfig, HubConfig } from "../config";
 
 /** Private Link sub-resource (group id) names: IoT Hub `iotHub`, DPS `iotDps` (Azure Private Endpoint DNS zone values). */
 export const PRIVATE_LINK_GROUP_IDS = { hub: "iotHub", dps: "iotDps" } as const;
 
-/** SAS, TLS and network properties of a hub (merged into its `properties`). */
-export function hubSecurityProperties(hub: HubConfig) {
-  const minTlsVersion = hub.minTlsVersion ?? DEFAULT_MIN_TLS_VERSION;
-  return {
-    disableDeviceSAS: hub.disableDeviceSAS,
-    disableModuleSAS: hub.disableModuleSAS,
-    // Kept false: the DPS links the hub with its iothubowner key (docs/network-and-auth.md).
-    disableLocalAuth: false,
-    // "1.0" means "not enforced": Azure's own default is to leave the property unset.
-    ...(minTlsVersion === "1.0" ? {} : { minTlsVersion }),
-    publicNetworkAccess: hub.publicNetworkAccess,
-    ...(hub.ipAllowList?.length
-      ? {
-          networkRuleSets: {
-            defaultAction: "Deny",
-            applyToBuiltInEventHubEndpoint: hub.ipAllowListAppliesToEventHub,
-            ipRules: hub.ipAllowList.map((rule) => ({ filterName: rule.name, action: "Allow", ipMask: rule.ipMask })),
-          },
-        }
-      : {}),
-  };
+/** Drops undefined values: an adopted resource is sent only what its config says. */
+function defined<T extends Record<string, unknown>>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-/** Network properties of the DPS (merged into its `properties`). */
-export function dpsNetworkProperties(dps: DpsConfig) {
-  return {
-    publicNetworkAccess: dps.publicNetworkAccess,
-    ...(dps.ipFilterRules?.length
-      ? { ipFilterRules: dps.ipFilterRules.map((rule) => ({ filterName: rule.name, action: rule.action, ipMask: rule.ipMask, target: rule.target })) }
-      : {}),
-  };
+/**
+ * SAS, TLS and network properties of a hub (its `properties`). A hub the stack creates gets HUB_SECURITY_DEFAULTS
+ * where its config is silent; an adopted hub only what its config says, since Pulumi imports a resource only when
+ * the declared inputs match it (and Azure sets `minTlsVersion` only at creation): harden it in a later `up`.
+ */
+export function hubSecurityProperties(hub: HubConfig, adopted = false) {
+  const defaults: Partial<typeof HUB_SECURITY_DEFAULTS> = adopted ? {} : HUB_SECURITY_DEFAULTS;
+  const minTlsVersion = hub.minTlsVersion ?? defaults.minTlsVersion;
+  return defined({
+    disableDeviceSAS: hub.disableDeviceSAS ?? defaults.disableDeviceSAS,
+    disableModuleSAS: hub.disableModuleSAS ?? defaults.disableModuleSAS,
+    // False: the DPS links the hub with its iothubowner key (docs/network-and-auth.md).
+    disableLocalAuth: hub.disableLocalAuth ?? defaults.disableLocalAuth,
+    // "1.0" means "not enforced": Azure's own default leaves the property unset.
+    minTlsVersion: minTlsVersion === "1.0" ? undefined : minTlsVersion,
+    publicNetworkAccess: hub.publicNetworkAccess ?? defaults.publicNetworkAccess,
+    networkRuleSets: hub.ipAllowList?.length
+      ? {
+          defaultAction: "Deny",
+          applyToBuiltInEventHubEndpoint: hub.ipAllowListAppliesToEventHub,
+          ipRules: hub.ipAllowList.map((rule) => ({ filterName: rule.name, action: "Allow", ipMask: rule.ipMask })),
+        }
+      : undefined,
+  });
+}
+
+/** Network properties of the DPS (merged into its `properties`); an adopted DPS only what its config says. */
+export function dpsNetworkProperties(dps: DpsConfig, adopted = false) {
+  return defined({
+    publicNetworkAccess: dps.publicNetworkAccess ?? (adopted ? undefined : DPS_NETWORK_DEFAULTS.publicNetworkAccess),
+    ipFilterRules: dps.ipFilterRules?.length
+      ? dps.ipFilterRules.map((rule) => ({ filterName: rule.name, action: rule.action, ipMask: rule.ipMask, target: rule.target }))
+      : undefined,
+  });
 }
 
 export interface PrivateEndpointArgs {

@@ -74,7 +74,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
         properties: {
           allocationPolicy: ARM_ALLOCATION_POLICY[args.dps.allocationPolicy],
           iotHubs: args.hubs.map((hub) => this.hubLink(hub, args.resourceGroupName)),
-          ...dpsNetworkProperties(args.dps),
+          ...dpsNetworkProperties(args.dps, args.importIds?.dps !== undefined),
         },
       },
       { parent: this, import: args.importIds?.dps },
@@ -119,7 +119,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
         resourceGroupName,
         location: hub.location,
         sku: { name: hub.sku, capacity: hub.capacity },
-        properties: hubSecurityProperties(hub),
+        properties: hubSecurityProperties(hub, importId !== undefined),
       },
       { parent: this, import: importId },
     );
