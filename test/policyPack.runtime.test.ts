@@ -77,7 +77,7 @@ test("a production stack: CA keys in state are reported against each resource's 
       .setType(type)
       .setName(name)
       .setUrn(urnOf(type, name))
-      .setProperties(Struct.fromJavaScript(properties))
+      .setProperties(Struct.fromJavaScript(properties as Parameters<typeof Struct.fromJavaScript>[0]))
       .setDependenciesList(dependencies)
       .setOptions(new analyzerPb.AnalyzerResourceOptions()); // the engine always sends options
   const rg = resource("azure-native:resources:ResourceGroup", "rg", { resourceGroupName: "rg", tags: { "dps-x509-environment": "production" } });
@@ -96,7 +96,7 @@ test("in a preview, an unknown certificate does not stop the check: the group on
       .setType(type)
       .setName(name)
       .setUrn(urnOf(type, name))
-      .setProperties(Struct.fromJavaScript(properties))
+      .setProperties(Struct.fromJavaScript(properties as Parameters<typeof Struct.fromJavaScript>[0]))
       .setDependenciesList(dependsOn)
       .setOptions(new analyzerPb.AnalyzerResourceOptions());
   const CA = "pulumi-nodejs:dynamic/dps-x509:CaCertificate";
