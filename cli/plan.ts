@@ -2,7 +2,7 @@
  * `npm run plan -- --stack <name> [--json]` or `npm run plan -- --config <file> [--json]`: what `pulumi up` would
  * declare for a stack, evaluated offline under Pulumi's runtime mocks. For reviewers without cloud credentials.
  * `--against <git ref>` shows instead what changes compared with the same stack file at that ref (cli/plan/against.ts).
- * Exit codes: 0 planned, 1 a config problem (every one listed) or a failure, 2 usage.
+ * Exit codes: 0 planned, 1 a config problem (every one listed), a mandatory policy violation (policy/) or a failure, 2 usage.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -38,7 +38,7 @@ export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.ya
   --json                       print JSON instead of a tree
   --help                       this text
 
-Exit codes: 0 planned, 1 config problems (all listed) or a failure, 2 usage.
+Exit codes: 0 planned, 1 config problems (all listed), a mandatory policy violation or a failure, 2 usage.
 `;
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
