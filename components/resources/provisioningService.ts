@@ -121,7 +121,8 @@ export class ProvisioningService extends pulumi.ComponentResource {
         sku: { name: hub.sku, capacity: hub.capacity },
         properties: hubSecurityProperties(hub, importId !== undefined),
       },
-      { parent: this, import: importId },
+      // Azure sets minTlsVersion only when a hub is created: never try to change it on one that exists (doctor reports it).
+      { parent: this, import: importId, ignoreChanges: ["properties.minTlsVersion"] },
     );
     if (hub.privateEndpoint) {
       const endpoint = { endpoint: hub.privateEndpoint, targetId: resource.id, groupId: PRIVATE_LINK_GROUP_IDS.hub, endpointName: `${hub.name}-pe` };
