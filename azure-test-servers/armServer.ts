@@ -11,7 +11,8 @@
  *     certificate.generateVerificationCode POST /certificates/{name}/generateVerificationCode   If-Match required
  *     certificate.verify                 POST   /certificates/{name}/verify  If-Match required, body { certificate }
  *   and the DPS resource itself (what `az iot dps show` reads), with its linked hubs:
- *     provisioningService.get            GET    (the DPS path above)        set up with `state.dps(...).linkHubs`
+ *     provisioningService.get            GET    (the DPS path above)        set up with `state.dps(...).linkHubs`, `setNetwork`
+ *   and IoT hubs, `iotHub.get` GET …/Microsoft.Devices/IotHubs/{name} (armIotHubs.ts), seeded with `state.hubs.put`.
  * - Every change gives the certificate a new etag (upload → e1, generateVerificationCode → e2, verify → e3);
  *   a stale or missing If-Match gets 412 `{ error: { code: "PreconditionFailed", message } }`.
  *   A PUT over an existing certificate needs If-Match as well; a PUT of a new one ignores it (REST spec,
@@ -47,6 +48,7 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import { listenOnLoopback } from "./listen";
 import { readTestTls } from "./tls";
+import { ArmIotHubs, dpsNetworkBody, HttpStatusError, type DpsNetworkSettings } from "./armIotHubs";
 
 export type ArmRoute =
   | "certificate.list"
@@ -56,6 +58,7 @@ export type ArmRoute =
   | "certificate.generateVerificationCode"
   | "certificate.verify"
   | "provisioningService.get"
+  | "iotHub.get"
   | "unknown";
 
 export const ARM_SERVER_API_VERSIONS = ["2022-02-05"];
@@ -110,6 +113,8 @@ export interface DpsHandle {
   names(): string[];
   /** Sets the IoT hubs linked to the DPS (host names), as the DPS resource GET returns them in `properties.iotHubs`. */
   linkHubs(hostNames: readonly string[], settings?: { idScope?: string; allocationPolicy?: "Hashed" | "GeoLatency" | "Static"; location?: string }): void;
+  /** Sets the DPS's public network access, IP filter rules and private endpoints, as its GET returns them (armIotHubs.ts). */
+  setNetwork(network: DpsNetworkSettings): void;
 }
 
 export interface ArmServerState {
@@ -119,6 +124,8 @@ export interface ArmServerState {
   now: () => number;
   /** The DPS (created on first use: requests to a DPS never touched by a test get 404). */
   dps(subscriptionId: string, resourceGroupName: string, dpsName: string): DpsHandle;
+  /** The IoT hubs (`GET …/IotHubs/{name}`), seeded with `hubs.put(sub, rg, name, settings)` (armIotHubs.ts). */
+  readonly hubs: ArmIotHubs;
 }
 
 export interface ArmRequests {
@@ -180,6 +187,7 @@ interface DpsResourceSettings {
   idScope: string;
   allocationPolicy: string;
   location: string;
+  network?: DpsNetworkSettings;
 }
 
 export async function startArmServer(options: ArmServerOptions = {}): Promise<ArmServer> {
@@ -198,6 +206,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     codeTtlMs: 60 * 60 * 1000,
     now: () => Date.now(),
     dps: (subscriptionId, resourceGroupName, dpsName) => dpsHandle(serviceOf(subscriptionId, resourceGroupName, dpsName, true)!),
+    hubs: new ArmIotHubs(),
   };
 
   function nextEtag(): string {
@@ -275,7 +284,12 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           idScope: settings?.idScope ?? current?.idScope ?? "0ne00000000",
           allocationPolicy: settings?.allocationPolicy ?? current?.allocationPolicy ?? "Hashed",
           location: settings?.location ?? current?.location ?? "eastus",
+          network: current?.network,
         });
+      },
+      setNetwork: (network) => {
+        const current = dpsSettings.get(service) ?? { hubs: [], idScope: "0ne00000000", allocationPolicy: "Hashed", location: "eastus" };
+        dpsSettings.set(service, { ...current, network });
       },
     };
   }
@@ -434,6 +448,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           serviceOperationsHostName: `${dps}.azure-devices-provisioning.net`,
           deviceProvisioningHostName: "global.azure-devices-provisioning.net",
           idScope: settings.idScope,
+          ...dpsNetworkBody(`/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Devices/provisioningServices/${dps}`, settings.network),
         },
       },
     ];
@@ -465,7 +480,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       const headers = req.headers as Record<string, string | undefined>;
       const m = url.pathname.match(PROVIDER_PATH);
       const dpsMatch = url.pathname.match(DPS_PATH);
-      const route = dpsMatch && method === "GET" ? "provisioningService.get" : routeOf(method, m);
+      const route = dpsMatch && method === "GET" ? "provisioningService.get" : state.hubs.matches(url.pathname) ? "iotHub.get" : routeOf(method, m);
       const text = Buffer.concat(chunks).toString("utf8");
       let body: unknown;
       let status = 500;
@@ -490,6 +505,11 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         const auth = headers["authorization"];
         if (!auth || !/^Bearer \S+/.test(auth)) {
           throw new HttpError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or is not a Bearer token.");
+        }
+        if (route === "iotHub.get") {
+          // IoT Hub's own api-versions (armIotHubs.ts).
+          send(...state.hubs.handle(method, url.pathname, url.searchParams.get("api-version")));
+          return;
         }
         const apiVersion = url.searchParams.get("api-version");
         if (!apiVersion) throw new HttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
@@ -522,7 +542,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         const etag = (payload as { etag?: string } | undefined)?.etag;
         send(code, payload, etag ? { etag: `"${etag}"` } : {});
       } catch (e) {
-        if (e instanceof HttpError) send(e.status, errorBody(e.status, e.code, e.message));
+        if (e instanceof HttpError || e instanceof HttpStatusError) send(e.status, errorBody(e.status, e.code, e.message));
         else send(500, errorBody(500, "InternalServerError", String((e as Error)?.message ?? e)));
       } finally {
         recorded.push({

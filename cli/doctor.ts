@@ -3,7 +3,8 @@
  * deployment. Each CA certificate with upload: true present, verified and the stack's own (thumbprint); none
  * expiring within its CA's renewBeforeDays (90 days when unset), and the stack's CAs not on the DPS by the output
  * `caNotAfter`; each hub linked; each group present, enabled as configured, naming verified CAs, with the
- * configured allocation policy and hubs. Prints a table and the fix for each failure; exits 1 if any check fails.
+ * configured allocation policy and hubs; each hub's SAS, TLS and network settings and the DPS's network settings
+ * (cli/doctor/networkChecks.ts). Prints a table and the fix for each failure; exits 1 if any check fails.
  *
  *   npm run doctor -- --stack dev
  *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string-file <file>|-]
@@ -23,6 +24,8 @@ import { redact } from "../components/azure/dpsServiceClient";
 import { failed, runChecks } from "./doctor/checks";
 import { expectationsFromConfig } from "./doctor/expectations";
 import { gatherLiveFacts } from "./doctor/gather";
+import { networkChecks, networkExpectations } from "./doctor/networkChecks";
+import { gatherNetworkFacts } from "./doctor/networkGather";
 import { formatReport } from "./doctor/render";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError } from "./cliArgs";
@@ -138,7 +141,10 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   );
   // Without a sign-in the ARM rows fail for the same reason: say once, up front, how to fix it.
   if (notSignedIn) io.stderr(`doctor: ${SIGN_IN_HINT}${connectionString ? "" : "; the DPS service API also takes --connection-string-file"}\n`);
-  const results = runChecks(expected, live, io.now?.() ?? new Date());
+  const network = networkExpectations(config);
+  const armTarget = { subscriptionId, resourceGroupName, dpsName, armEndpoint: o["arm-endpoint"] ?? config.armEndpoint };
+  const networkRows = network ? networkChecks(network, await gatherNetworkFacts(armTarget, network)) : [];
+  const results = [...runChecks(expected, live, io.now?.() ?? new Date()), ...networkRows];
   const target = `DPS ${dpsName} (resource group ${resourceGroupName}) against ${o.stack ? `stack ${o.stack}` : path}`;
   io.stdout(o.json ? `${JSON.stringify({ target, results }, null, 2)}\n` : formatReport(results, target));
   return failed(results).length ? 1 : 0;

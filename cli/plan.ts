@@ -2,7 +2,7 @@
  * `npm run plan -- --stack <name> [--json]` or `npm run plan -- --config <file> [--json]`: what `pulumi up` would
  * declare for a stack, evaluated offline under Pulumi's runtime mocks. For reviewers without cloud credentials.
  * `--against <git ref>` shows instead what changes compared with the same stack file at that ref (cli/plan/against.ts).
- * Exit codes: 0 planned, 1 a config problem (every one listed) or a failure, 2 usage.
+ * Exit codes: 0 planned, 1 a config problem (every one listed), a mandatory policy violation (policy/) or a failure, 2 usage.
  */
 // First: it must be in place before anything loads @pulumi/pulumi.
 import "./plan/deferUnusedSdkModules";
@@ -23,6 +23,7 @@ import type { RecordedResource } from "./plan/record";
 import { secretConfigChanges } from "./plan/secretConfig";
 import { withRevokedThumbprints } from "./plan/revokedThumbprints";
 import { readStackFile } from "./plan/stackFile";
+import { failsPreview, planViolations, violationLines } from "./plan/policy";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -40,7 +41,7 @@ export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.ya
   --json                       print JSON instead of a tree
   --help                       this text
 
-Exit codes: 0 planned, 1 config problems (all listed) or a failure, 2 usage.
+Exit codes: 0 planned, 1 config problems (all listed), a mandatory policy violation or a failure, 2 usage.
 `;
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -146,8 +147,11 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   const resources = result.resources.map(withRequests).map(withRevokedThumbprints).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
-    io.stdout(`${o.json ? planJson(plan) : planTree(plan)}\n`);
-    return 0;
+    // The policy pack (policy/), as `pulumi preview --policy-pack policy` runs it: a mandatory violation fails.
+    const violations = planViolations(resources);
+    const text = o.json ? JSON.stringify({ ...JSON.parse(planJson(plan)), policyViolations: violations }, null, 2) : [planTree(plan), ...violationLines(violations)].join("\n");
+    io.stdout(`${text}\n`);
+    return failsPreview(violations) ? 1 : 0;
   }
   try {
     const before = planAtRef(o.against, file, PROJECT_ROOT, { platformOutputs: o["platform-outputs"] });

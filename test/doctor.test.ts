@@ -36,6 +36,8 @@ beforeAll(async () => {
   dps.upload("my-root-ca", root.certificatePem, { isVerified: true });
   dps.upload("my-intermediate-ca", intermediate.certificatePem, { isVerified: true });
   dps.linkHubs([HUB_A, HUB_B]);
+  // The hubs as the stack creates them: X.509-only defaults (components/resources/networkSettings.ts).
+  for (const hub of ["hub-a", "hub-b"]) arm.state.hubs.put(SUB, RG, hub, { disableDeviceSAS: true, disableModuleSAS: true, disableLocalAuth: false, minTlsVersion: "1.2", publicNetworkAccess: "Enabled" });
   setArmClientTestOverrides({ credential: { getToken: async () => ({ token: "doctor-token", expiresOnTimestamp: Date.now() + 3600_000 }) }, retryDelayInMs: 10 });
 
   ({ server: service, stop: stopService } = await startRoutedFakeDps({
@@ -131,8 +133,8 @@ test("a healthy set-up: every check passes, read-only, from ARM and the DPS serv
   ]) {
     expect(row(stdout, "PASS", check)).toBeDefined();
   }
-  expect(stdout).toMatch(/All 20 checks passed\./);
-  expect(new Set(arm.requests.all.map((r) => `${r.method} ${r.route}`))).toEqual(new Set(["GET certificate.list", "GET provisioningService.get"]));
+  expect(stdout).toMatch(/All 31 checks passed\./);
+  expect(new Set(arm.requests.all.map((r) => `${r.method} ${r.route}`))).toEqual(new Set(["GET certificate.list", "GET provisioningService.get", "GET iotHub.get"]));
   expect(service.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /enrollmentGroups/line-1", "GET /enrollmentGroups/line-2"]);
 });
 

@@ -32,6 +32,7 @@ beforeAll(async () => {
   dps.upload("my-root-ca", root.certificatePem, { isVerified: true });
   dps.upload("my-intermediate-ca", intermediate.certificatePem, { isVerified: true });
   dps.linkHubs([HUB]);
+  arm.state.hubs.put(SUB, RG, "my-iot-hub-x509"); // as `az iot hub create` left it: SAS on, TLS not enforced
   setArmClientTestOverrides({ credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3600_000 }) }, retryDelayInMs: 10 });
   ({ server: service, stop } = await startRoutedFakeDps({ hostName: `${DPS}.azure-devices-provisioning.net`, linkedHubs: [HUB], caCertificates: { "my-root-ca": { verified: true }, "my-intermediate-ca": { verified: true } } }));
   // What `az iot dps enrollment-group create … --provisioning-status disabled` left.

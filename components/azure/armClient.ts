@@ -63,18 +63,25 @@ export function normalizeArmEndpoint(endpoint: string | undefined): string {
 export function createDpsClient(options: DpsClientOptions): IotDpsClient {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const sdk = require("@azure/arm-deviceprovisioningservices") as typeof import("@azure/arm-deviceprovisioningservices");
+  const { credential, clientOptions } = armClientSettings(options.endpoint);
+  return new sdk.IotDpsClient(credential, options.subscriptionId, clientOptions);
+}
+
+/** The credential and client options every ARM client here uses: endpoint, bounded retry, capped Retry-After. */
+export function armClientSettings(endpoint: string | undefined) {
   const overrides = testOverrides;
   const credential: TokenCredential = overrides?.credential ?? createDefaultCredential();
-  return new sdk.IotDpsClient(credential, options.subscriptionId, {
-    endpoint: normalizeArmEndpoint(options.endpoint),
+  const clientOptions = {
+    endpoint: normalizeArmEndpoint(endpoint),
     retryOptions: {
       maxRetries: ARM_RETRY.maxRetries,
       retryDelayInMs: overrides?.retryDelayInMs ?? ARM_RETRY.retryDelayInMs,
       maxRetryDelayInMs: ARM_RETRY.maxRetryDelayInMs,
     },
     // perRetry: runs inside the retry loop, so the retry policy sees the capped header.
-    additionalPolicies: [{ policy: capRetryAfterPolicy(ARM_RETRY.maxRetryAfterMs), position: "perRetry" }],
-  });
+    additionalPolicies: [{ policy: capRetryAfterPolicy(ARM_RETRY.maxRetryAfterMs), position: "perRetry" as const }],
+  };
+  return { credential, clientOptions };
 }
 
 function createDefaultCredential(): TokenCredential {

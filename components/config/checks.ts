@@ -12,6 +12,7 @@ import type { Problem } from "./problems";
 import { checkTwinCollection } from "./twinRules";
 import type { CaEntryAt, CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
 import { caKeyAvailable, checkKeyStores, checkTenantSigning, checkTenantSigningRoot } from "./keyStoreChecks";
+import { checkNetworkSettings } from "./networkRules";
 
 /**
  * DPS names: 3–64 letters, digits and hyphens, starting and ending with a letter or digit; IoT hub names the same
@@ -49,6 +50,7 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig, now:
     ...checkKeyStores(entries, config.keyVault, "platform"),
     ...checkTenantSigning(config.tenantSigning),
     ...checkTenantSigningRoot(config.ca.root, config.tenants),
+    ...checkNetworkSettings(config),
   ];
   return [...problems, ...checkGroupSpecs(config.enrollmentGroups, problems)];
 }

@@ -160,6 +160,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     keyVault: parsed.keyVault,
     dpsAuth: parsed.dpsAuth,
     dpsDataRoleAssignment: parsed.dpsDataRoleAssignment,
+    ...(parsed.environment ? { environment: parsed.environment } : {}),
   };
 }
 

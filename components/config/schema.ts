@@ -5,6 +5,8 @@
 import { z } from "zod";
 import { MAX_VALIDITY_DAYS } from "../../certs/validity";
 import { LIMITS } from "./limits";
+import { dpsNetworkKeys, hubSecurityKeys } from "./networkSchema";
+import { stackEnvironments } from "./environment";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -50,6 +52,8 @@ const dpsSchema = z.strictObject({
   allocationPolicy: z.enum(dpsAllocationPolicies).default("hashed"),
   /** Import the existing DPS (Pulumi's `import` option) instead of creating it. */
   adopt,
+  /** Public network access, IP filter rules, private endpoint (networkSchema.ts). */
+  ...dpsNetworkKeys,
 });
 
 const hubSchema = z.strictObject({
@@ -62,6 +66,8 @@ const hubSchema = z.strictObject({
   applyAllocationPolicy: z.boolean().default(true),
   /** Import the existing hub (Pulumi's `import` option) instead of creating it. */
   adopt,
+  /** SAS and TLS (X.509-only defaults), public network access, IP allow list, private endpoint (networkSchema.ts). */
+  ...hubSecurityKeys,
 });
 
 function caEntrySchema(defaultValidityDays: number) {
@@ -189,6 +195,8 @@ export const stackConfigSchema = z.strictObject({
   dpsAuth: z.enum(["entraId", "sas"]).default("entraId"),
   /** With entraId: assign "Device Provisioning Service Data Contributor" on the DPS to the identity running Pulumi. */
   dpsDataRoleAssignment: z.boolean().default(true),
+  /** What the stack is for; `production` turns on the production guardrails (docs/policy.md). */
+  environment: z.enum(stackEnvironments).optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -250,6 +258,8 @@ export interface StackConfig {
   /** docs/dps-auth.md. */
   readonly dpsAuth?: "entraId" | "sas";
   readonly dpsDataRoleAssignment?: boolean;
+  /** `production`: the resource group is tagged so, and the policy pack forbids CA keys in state (docs/policy.md). */
+  readonly environment?: (typeof stackEnvironments)[number];
 }
 
 /**

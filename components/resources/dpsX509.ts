@@ -4,6 +4,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
 import type { CaEntryConfig, KeyVaultConfig, StackConfig } from "../config";
 import { importIds } from "../adoption/importIds";
+import { environmentTags } from "../config/environment";
 import { warnExpiringCas } from "../expiry/warn";
 import { applyRotation, declaredCas, type DeclaredCa, type RotatedStack } from "../rotation/apply";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
@@ -56,7 +57,7 @@ export class DpsX509 extends pulumi.ComponentResource {
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
-      { resourceGroupName: config.resourceGroupName, location: config.location },
+      { resourceGroupName: config.resourceGroupName, location: config.location, tags: environmentTags(config.environment) },
       { parent: this, import: adopted.resourceGroup },
     );
     const resourceGroupName = this.resourceGroup.name;

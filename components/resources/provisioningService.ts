@@ -3,6 +3,7 @@ import * as deviceprovisioningservices from "@pulumi/azure-native/deviceprovisio
 import * as iothub from "@pulumi/azure-native/iothub";
 import type { DpsConfig, HubConfig } from "../config";
 import type { ImportIds } from "../adoption/importIds";
+import { declarePrivateEndpoint, dpsNetworkProperties, hubSecurityProperties, PRIVATE_LINK_GROUP_IDS } from "./networkSettings";
 
 /** The DPS-level allocation policy in ARM's casing (enrollment groups use camelCase instead). */
 const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
@@ -73,10 +74,15 @@ export class ProvisioningService extends pulumi.ComponentResource {
         properties: {
           allocationPolicy: ARM_ALLOCATION_POLICY[args.dps.allocationPolicy],
           iotHubs: args.hubs.map((hub) => this.hubLink(hub, args.resourceGroupName)),
+          ...dpsNetworkProperties(args.dps, args.importIds?.dps !== undefined),
         },
       },
       { parent: this, import: args.importIds?.dps },
     );
+    if (args.dps.privateEndpoint) {
+      const endpoint = { endpoint: args.dps.privateEndpoint, targetId: this.dps.id, groupId: PRIVATE_LINK_GROUP_IDS.dps, endpointName: `${args.dps.name}-pe` };
+      declarePrivateEndpoint(`${name}-dps-pe`, { ...endpoint, resourceGroupName: args.resourceGroupName, defaultLocation: args.location }, { parent: this });
+    }
 
     // The `properties` input holds secret connection strings, so Pulumi marks all of `properties` secret in the
     // outputs. The ID scope and host names are not secrets: users need them in plain text.
@@ -113,9 +119,15 @@ export class ProvisioningService extends pulumi.ComponentResource {
         resourceGroupName,
         location: hub.location,
         sku: { name: hub.sku, capacity: hub.capacity },
+        properties: hubSecurityProperties(hub, importId !== undefined),
       },
-      { parent: this, import: importId },
+      // Azure sets minTlsVersion only when a hub is created: never try to change it on one that exists (doctor reports it).
+      { parent: this, import: importId, ignoreChanges: ["properties.minTlsVersion"] },
     );
+    if (hub.privateEndpoint) {
+      const endpoint = { endpoint: hub.privateEndpoint, targetId: resource.id, groupId: PRIVATE_LINK_GROUP_IDS.hub, endpointName: `${hub.name}-pe` };
+      declarePrivateEndpoint(`${name}-hub-${hub.name}-pe`, { ...endpoint, resourceGroupName, defaultLocation: hub.location }, { parent: this });
+    }
     return { name: hub.name, hostName: resource.properties.hostName, resource };
   }
 

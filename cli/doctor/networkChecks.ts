@@ -1,0 +1,116 @@
+/**
+ * The doctor's hardening rows: each hub's SAS, TLS and network settings and the DPS's network settings, the stack's
+ * (from the same functions that declare them, components/resources/networkSettings.ts) against what ARM reports.
+ * Pure: expectations from config, live facts from networkGather.ts.
+ */
+import type { StackConfig, TenantStackConfig } from "../../components/config";
+import { dpsNetworkProperties, hubSecurityProperties } from "../../components/resources/networkSettings";
+import { importIds } from "../../components/adoption/importIds";
+import type { CheckResult, Read } from "./checks";
+
+type HubProperties = ReturnType<typeof hubSecurityProperties>;
+type DpsProperties = ReturnType<typeof dpsNetworkProperties>;
+
+export interface NetworkExpectations {
+  readonly hubs: ReadonlyArray<{ name: string; configPath: string; properties: HubProperties; privateEndpoint: boolean }>;
+  readonly dps: { name: string; properties: DpsProperties; privateEndpoint: boolean };
+}
+
+/** What ARM reports of a hub (`properties` of `IotHubs/{name}`) or of the DPS, and how many approved private endpoints. */
+export interface LiveNetwork {
+  readonly properties: Record<string, any>;
+  readonly approvedPrivateEndpoints: number;
+}
+
+export interface LiveNetworkFacts {
+  readonly hubs: Readonly<Record<string, Read<LiveNetwork>>>;
+  readonly dps: Read<LiveNetwork>;
+}
+
+/** A platform stack's expectations; a tenant stack declares no hub or DPS (none). */
+export function networkExpectations(config: StackConfig | TenantStackConfig): NetworkExpectations | undefined {
+  if (config.role === "tenant") return undefined;
+  // Adoption sends only what the config states (networkSettings.ts); importIds says which resources are adopted.
+  const adopted = importIds({ ...config, subscriptionId: config.subscriptionId ?? "doctor" });
+  return {
+    hubs: config.hubs.map((hub, i) => ({
+      name: hub.name,
+      configPath: `hubs[${i}]`,
+      properties: hubSecurityProperties(hub, adopted.hubs[hub.name] !== undefined),
+      privateEndpoint: hub.privateEndpoint !== undefined,
+    })),
+    dps: { name: config.dps.name, properties: dpsNetworkProperties(config.dps, adopted.dps !== undefined), privateEndpoint: config.dps.privateEndpoint !== undefined },
+  };
+}
+
+const OUTSIDE = "was changed outside Pulumi: `pulumi up` puts the stack's value back (after `pulumi refresh` if it was changed by hand), or change the stack config to keep it.";
+
+function row(check: string, pass: boolean, detail: string, fix: string): CheckResult {
+  return pass ? { check, status: "pass", detail } : { check, status: "fail", detail, fix };
+}
+
+const show = (value: unknown) => (value === undefined ? "unset" : JSON.stringify(value));
+const ipRules = (rules: unknown) =>
+  JSON.stringify(((rules as Array<Record<string, unknown>>) ?? []).map((r) => [String(r.filterName).toLowerCase(), r.ipMask, r.action, r.target ?? null]));
+
+/** One row per stated setting: the stack's value against the live one (Azure's default where ARM omits it). */
+function settingRows(what: string, configPath: string, expected: Record<string, unknown>, live: Record<string, any>, defaults: Record<string, unknown>): CheckResult[] {
+  const rows: CheckResult[] = [];
+  for (const [key, want] of Object.entries(expected)) {
+    if (key === "networkRuleSets" || key === "ipFilterRules") continue;
+    const have = live[key] ?? defaults[key];
+    const fix =
+      key === "minTlsVersion"
+        ? `Azure sets a hub's minimum TLS version only when the hub is created: create a new hub, or say what this one has (${configPath}.minTlsVersion: "1.0").`
+        : key === "disableLocalAuth"
+          ? `With local auth disabled the DPS cannot reach the hub (it links with the iothubowner key) and devices are not assigned to it: set it back to false. ${OUTSIDE}`
+          : `${configPath}.${key} ${OUTSIDE}`;
+    rows.push(row(`${what}: ${key}`, have === want, have === want ? `${show(have)}, as configured` : `${show(have)} in Azure, ${show(want)} in the stack`, fix));
+  }
+  return rows;
+}
+
+function hubRows(hub: NetworkExpectations["hubs"][number], read: Read<LiveNetwork> | undefined): CheckResult[] {
+  const what = `hub ${hub.name}`;
+  if (!read?.ok) return [row(`${what} (ARM)`, false, `could not be read: ${read?.ok === false ? read.error : "not asked"}`, "Sign in with an identity that can read the hub (Reader on its resource group) and check --subscription and --resource-group.")];
+  const live = read.value.properties;
+  const rows = settingRows(what, hub.configPath, hub.properties, live, { disableDeviceSAS: false, disableModuleSAS: false, disableLocalAuth: false, publicNetworkAccess: "Enabled" });
+  // An allow list, or none: a deny-by-default rule set the stack does not declare also changes who may connect.
+  const want = hub.properties.networkRuleSets;
+  const have = live.networkRuleSets?.defaultAction === "Deny" ? live.networkRuleSets : undefined;
+  if (want || have) {
+    const same = !!want && !!have && ipRules(want.ipRules) === ipRules(have.ipRules) && want.applyToBuiltInEventHubEndpoint === have.applyToBuiltInEventHubEndpoint;
+    const describe = (set: { ipRules?: unknown } | undefined) => (set ? ipRules(set.ipRules) : "none (any address)");
+    rows.push(row(`${what}: IP allow list`, same, same ? `${describe(have)}, as configured` : `${describe(have)} in Azure, ${describe(want)} in the stack`, `${hub.configPath}.ipAllowList ${OUTSIDE}`));
+  }
+  if (hub.privateEndpoint) rows.push(endpointRow(what, read.value, `${hub.configPath}.privateEndpoint`));
+  return rows;
+}
+
+function endpointRow(what: string, live: LiveNetwork, configPath: string): CheckResult {
+  return row(
+    `${what}: private endpoint`,
+    live.approvedPrivateEndpoints > 0,
+    live.approvedPrivateEndpoints > 0 ? `${live.approvedPrivateEndpoints} approved` : "no approved private endpoint connection",
+    `\`pulumi up\` creates it (${configPath}); one pending approval is approved on the resource's Networking page (or \`az network private-endpoint-connection approve\`).`,
+  );
+}
+
+function dpsRows(dps: NetworkExpectations["dps"], read: Read<LiveNetwork>): CheckResult[] {
+  const what = `DPS ${dps.name}`;
+  if (!read.ok) return [row(`${what} network (ARM)`, false, `could not be read: ${read.error}`, "Sign in with an identity that can read the DPS (`az login`; Reader on its resource group).")];
+  const live = read.value.properties;
+  const rows = settingRows(what, "dps", dps.properties, live, { publicNetworkAccess: "Enabled" });
+  const want = dps.properties.ipFilterRules;
+  const have = (live.ipFilterRules ?? []).length ? live.ipFilterRules : undefined;
+  if (want || have) {
+    const same = ipRules(want) === ipRules((have ?? []).map((r: Record<string, unknown>) => ({ ...r, target: r.target ?? "all" })));
+    rows.push(row(`${what}: IP filter rules`, same, same ? `${ipRules(want)}, as configured (in order)` : `${ipRules(have)} in Azure, ${ipRules(want)} in the stack`, `dps.ipFilterRules ${OUTSIDE}`));
+  }
+  if (dps.privateEndpoint) rows.push(endpointRow(what, read.value, "dps.privateEndpoint"));
+  return rows;
+}
+
+export function networkChecks(expected: NetworkExpectations, live: LiveNetworkFacts): CheckResult[] {
+  return [...expected.hubs.flatMap((hub) => hubRows(hub, live.hubs[hub.name])), ...dpsRows(expected.dps, live.dps)];
+}

@@ -1,0 +1,50 @@
+/**
+ * Reads what networkChecks.ts compares: each hub (`@azure/arm-iothub`, `iotHubResource.get`) and the DPS
+ * (`iotDpsResource.get`) through ARM, each read on its own. Nothing is written.
+ */
+import { createDpsClient } from "../../components/azure/armClient";
+import { createIotHubClient } from "../../components/azure/iotHubClient";
+import type { Read } from "./checks";
+import type { LiveNetwork, LiveNetworkFacts, NetworkExpectations } from "./networkChecks";
+
+export interface NetworkTarget {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly dpsName: string;
+  readonly armEndpoint?: string;
+}
+
+function approved(connections: Array<{ properties?: { privateLinkServiceConnectionState?: { status?: string } } }> | undefined): number {
+  return (connections ?? []).filter((c) => c.properties?.privateLinkServiceConnectionState?.status === "Approved").length;
+}
+
+async function read(what: () => Promise<LiveNetwork>): Promise<Read<LiveNetwork>> {
+  try {
+    return { ok: true, value: await what() };
+  } catch (err) {
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    const head = [e.statusCode !== undefined ? `HTTP ${e.statusCode}` : undefined, e.code].filter(Boolean).join(" ");
+    const message = String(e.message ?? err).split("\n")[0];
+    return { ok: false, error: head ? `${head}: ${message}` : message };
+  }
+}
+
+export async function gatherNetworkFacts(target: NetworkTarget, expected: NetworkExpectations): Promise<LiveNetworkFacts> {
+  const options = { subscriptionId: target.subscriptionId, endpoint: target.armEndpoint };
+  const hubsClient = createIotHubClient(options);
+  const dpsClient = createDpsClient(options);
+  const hubs = Promise.all(
+    expected.hubs.map(async (hub) => {
+      const fact = await read(async () => {
+        const live = await hubsClient.iotHubResource.get(target.resourceGroupName, hub.name);
+        return { properties: (live.properties ?? {}) as Record<string, any>, approvedPrivateEndpoints: approved(live.properties?.privateEndpointConnections) };
+      });
+      return [hub.name, fact] as const;
+    }),
+  );
+  const dps = read(async () => {
+    const live = await dpsClient.iotDpsResource.get(target.dpsName, target.resourceGroupName);
+    return { properties: live.properties as Record<string, any>, approvedPrivateEndpoints: approved(live.properties.privateEndpointConnections) };
+  });
+  return { hubs: Object.fromEntries(await hubs), dps: await dps };
+}
