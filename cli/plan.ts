@@ -14,6 +14,7 @@ import { planAtRef } from "./plan/against";
 import { diffPlans } from "./plan/diff";
 import { dayTwoReport } from "./plan/dayTwo";
 import { evaluatePlan } from "./plan/evaluate";
+import { inDependencyOrder } from "./plan/order";
 import { diffJson, diffText } from "./plan/renderDiff";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";
@@ -139,8 +140,8 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     io.stderr(`${label}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
     return 1;
   }
-  // Sorted by name, then URN: registration order depends on when inputs resolve, and a plan should print the same every time.
-  const resources = result.resources.map(withRequests).map(withRevokedThumbprints).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
+  // In dependency order, siblings as declared (cli/plan/order.ts): registration order depends on when inputs resolve.
+  const resources = inDependencyOrder(result.resources.map(withRequests).map(withRevokedThumbprints), result.declarationOrder);
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
     io.stdout(`${o.json ? planJson(plan) : planTree(plan)}\n`);

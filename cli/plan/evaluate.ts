@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
+import { recordDeclarationOrder } from "./declarationOrder";
 import { AzureLikeMocks } from "./mocks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
 import type { StackFileConfig } from "./stackFile";
@@ -11,7 +12,7 @@ import type { StackFileConfig } from "./stackFile";
 const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
 
 export type PlanResult =
-  | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown>; config: AnyStackConfig }
+  | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown>; config: AnyStackConfig; declarationOrder: string[] }
   | { ok: false; problems: Problem[] };
 
 export interface PlanOptions {
@@ -34,6 +35,7 @@ export async function evaluatePlan(stackFile: StackFileConfig, stackName: string
   await pulumi.runtime.setMocks(new AzureLikeMocks({ platformOutputs: options.platformOutputs, stackOutputs: parsed.config.role === "platform" ? options.stackOutputs ?? {} : options.stackOutputs }), CONFIG_NAMESPACE, stackName, true);
   pulumi.runtime.setAllConfig(stackFile.allConfig, stackFile.secretKeys);
   const resources = recordRegistrations();
+  const declared = recordDeclarationOrder();
 
   // Loaded after the mocks are in place, as Pulumi's testing guide requires.
   const { declareProgram } = await import("../../components/program");
@@ -45,7 +47,7 @@ export async function evaluatePlan(stackFile: StackFileConfig, stackName: string
     throw err;
   }
   await settings.waitForRPCs();
-  return { ok: true, resources, outputs: await resolveOutputs(outputs), config: parsed.config };
+  return { ok: true, resources, outputs: await resolveOutputs(outputs), config: parsed.config, declarationOrder: await declared.urns() };
 }
 
 /** Resolves stack outputs for display: secrets and unknowns as markers. */

@@ -12,6 +12,10 @@ export interface PlannedResource {
   /** A resource the program reads (a tenant's platform StackReference), not one it manages. */
   read?: true;
   dependsOn: string[];
+  /** The same as URNs (names may collide). */
+  dependsOnUrns?: string[];
+  /** URNs the resource was known by before (Pulumi `aliases`). */
+  aliases?: string[];
   inputs: Record<string, unknown>;
   /** For an enrollment group: the exact JSON body it would PUT to the DPS service API. */
   request?: unknown;
