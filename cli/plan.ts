@@ -15,6 +15,7 @@ import { diffPlans } from "./plan/diff";
 import { dayTwoReport } from "./plan/dayTwo";
 import { evaluatePlan } from "./plan/evaluate";
 import { inDependencyOrder } from "./plan/order";
+import { inputNotes } from "./plan/inputNotes";
 import { diffJson, diffText } from "./plan/renderDiff";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";
@@ -59,6 +60,12 @@ export function stackNameOfFile(file: string): string {
 function withRequests(resource: RecordedResource): PlannedResource {
   if (!resource.type.endsWith(":EnrollmentGroup")) return resource;
   return { ...resource, request: enrollmentGroupRequestBody(resource.inputs as unknown as EnrollmentGroupSpec) };
+}
+
+/** Adds what to read beside some inputs (a role's name, when an upload is verified). */
+function withNotes(resource: PlannedResource, all: readonly PlannedResource[]): PlannedResource {
+  const notes = inputNotes(resource, all);
+  return notes ? { ...resource, notes } : resource;
 }
 
 /** A JSON object from a file, e.g. `pulumi stack output --json > platform.json`. */
@@ -141,7 +148,8 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     return 1;
   }
   // In dependency order, siblings as declared (cli/plan/order.ts): registration order depends on when inputs resolve.
-  const resources = inDependencyOrder(result.resources.map(withRequests).map(withRevokedThumbprints), result.declarationOrder);
+  const ordered = inDependencyOrder(result.resources.map(withRequests).map(withRevokedThumbprints), result.declarationOrder);
+  const resources = ordered.map((resource) => withNotes(resource, ordered));
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
     io.stdout(`${o.json ? planJson(plan) : planTree(plan)}\n`);

@@ -84,6 +84,17 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   return changes;
 }
 
+/** Stack outputs' changes; `waitingFor` compared as a whole list, so that it prints as the tree prints it. */
+function outputChanges(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  const { waitingFor: oldWaiting, ...oldRest } = before;
+  const { waitingFor: newWaiting, ...newRest } = after;
+  const changes = fieldChanges(oldRest, newRest);
+  if (!same(oldWaiting, newWaiting)) {
+    changes.push({ field: "waitingFor", ...("waitingFor" in before ? { old: oldWaiting } : {}), ...("waitingFor" in after ? { new: newWaiting } : {}) });
+  }
+  return changes;
+}
+
 function topLevelKey(field: string): string {
   return field.split(/[.[]/)[0];
 }
@@ -113,7 +124,7 @@ export async function diffPlans(
     replaced: [],
     updated: [],
     affected: [],
-    outputs: fieldChanges(before.outputs, after.outputs),
+    outputs: outputChanges(before.outputs ?? {}, after.outputs ?? {}),
     secretConfig: context.secretConfig,
     notes: [
       `fields shown as ${SECRET_MARKER} on both sides are not compared; secret config values are compared by ciphertext`,
