@@ -9,6 +9,7 @@ import { SECRET_MARKER, UNKNOWN_MARKER } from "./record";
 import { replacementOf } from "./replacement";
 import type { SecretConfigChanges } from "./secretConfig";
 import { attributeSecretChanges } from "./secretAttribution";
+import { sameObjectHazards, type Hazard } from "./hazards";
 import type { PlanJson } from "./planJson";
 
 export type { PlanJson } from "./planJson";
@@ -36,6 +37,8 @@ export interface ResourceChange {
   /** Inputs Azure refuses to change in place (the `up` fails unless the resource is replaced by hand). */
   refusedByAzure?: string[];
   decidedBy?: string;
+  /** Matched to the old resource by one of its `aliases`: the old resource's type and name. */
+  aliasOf?: { type: string; name: string };
 }
 
 export interface PlanDiff {
@@ -45,6 +48,10 @@ export interface PlanDiff {
   removed: Array<{ type: string; name: string; urn?: string }>;
   replaced: ResourceChange[];
   updated: ResourceChange[];
+  /** A removal and an addition that address the same Azure object (hazards.ts). */
+  hazards: Hazard[];
+  /** Resources matched to an old one by an alias (type, name or parent changed): not added, not removed. */
+  aliased: Array<{ type: string; name: string; urn?: string; was: { type: string; name: string; urn?: string } }>;
   /** Resources whose inputs come from a replaced resource: they change too, with values known only after up. */
   affected: Array<{ type: string; name: string; because: string[] }>;
   outputs: FieldChange[];
@@ -101,7 +108,25 @@ function topLevelKey(field: string): string {
 
 /** A URN without its stack and project (`urn:pulumi:<stack>::<project>::`): a stack file given as `x.yaml` may be named differently by two versions. */
 function keyOf(resource: Resource, byUrn: boolean): string {
-  return byUrn && resource.urn ? resource.urn.split("::").slice(2).join("::") : `${resource.type}::${resource.name}`;
+  return byUrn && resource.urn ? urnKey(resource.urn) : `${resource.type}::${resource.name}`;
+}
+
+function urnKey(urn: string): string {
+  return urn.split("::").slice(2).join("::");
+}
+
+/**
+ * The old key each new resource takes over through its `aliases` (Pulumi's rule: a resource whose alias names an old
+ * URN is that resource), where the old URN is not itself still declared.
+ */
+function aliasMatches(before: Map<string, Resource>, after: Map<string, Resource>): Map<string, string> {
+  const matches = new Map<string, string>();
+  for (const [key, resource] of after) {
+    if (before.has(key)) continue;
+    const old = (resource.aliases ?? []).map(urnKey).find((alias) => before.has(alias) && !after.has(alias));
+    if (old) matches.set(key, old);
+  }
+  return matches;
 }
 
 function brief(resource: Resource) {
@@ -116,6 +141,12 @@ export async function diffPlans(
   const byUrn = [...before.resources, ...after.resources].every((resource) => typeof resource.urn === "string");
   const old = new Map(before.resources.map((resource) => [keyOf(resource, byUrn), resource]));
   const now = new Map(after.resources.map((resource) => [keyOf(resource, byUrn), resource]));
+  // A resource matched by an alias is the old one under its new key: compared as one, neither added nor removed.
+  const aliased = byUrn ? aliasMatches(old, now) : new Map<string, string>();
+  for (const [newKey, oldKey] of aliased) {
+    old.set(newKey, old.get(oldKey)!);
+    old.delete(oldKey);
+  }
   const diff: PlanDiff = {
     ref: context.ref,
     stack: context.stack,
@@ -124,6 +155,8 @@ export async function diffPlans(
     replaced: [],
     updated: [],
     affected: [],
+    hazards: [],
+    aliased: [...aliased.keys()].map((key) => ({ ...brief(now.get(key)!), was: brief(old.get(key)!) })),
     outputs: outputChanges(before.outputs ?? {}, after.outputs ?? {}),
     secretConfig: context.secretConfig,
     notes: [
@@ -136,6 +169,10 @@ export async function diffPlans(
   const legacy = !byUrn && !before.resources.some((resource) => resource.read);
   for (const [key, resource] of now) if (!old.has(key) && !(legacy && resource.read)) diff.added.push(brief(resource));
   for (const [key, resource] of old) if (!now.has(key)) diff.removed.push(brief(resource));
+  diff.hazards = sameObjectHazards(
+    [...old].filter(([key]) => !now.has(key)).map(([, resource]) => resource),
+    diff.added.map((added) => now.get(keyOf(added as Resource, byUrn))!),
+  );
   for (const [key, resource] of now) {
     const previous = old.get(key);
     if (!previous) continue;
@@ -148,6 +185,7 @@ export async function diffPlans(
       fields,
       ...(verdict.refusedByAzure.length ? { refusedByAzure: verdict.refusedByAzure } : {}),
       decidedBy: verdict.decidedBy,
+      ...(aliased.has(key) ? { aliasOf: { type: previous.type, name: previous.name } } : {}),
     };
     if (verdict.replaces.length) diff.replaced.push({ ...change, replaces: verdict.replaces });
     else diff.updated.push(change);
@@ -175,5 +213,5 @@ export async function diffPlans(
 
 export function hasChanges(diff: PlanDiff): boolean {
   const s = diff.secretConfig;
-  return diff.added.length + diff.removed.length + diff.replaced.length + diff.updated.length + diff.outputs.length + s.added.length + s.removed.length + s.changed.length > 0;
+  return diff.added.length + diff.removed.length + diff.replaced.length + diff.updated.length + diff.aliased.length + diff.outputs.length + s.added.length + s.removed.length + s.changed.length > 0;
 }

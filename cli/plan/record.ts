@@ -78,7 +78,12 @@ export function aliasUrn(alias: AliasMessage, own: { type: string; name: string;
 }
 
 function aliasesOf(req: { getType(): string; getName(): string; getParent(): string; getAliasesList?(): AliasMessage[] }): { aliases?: string[] } {
-  const list = req.getAliasesList?.() ?? [];
+  // azure-native aliases each resource to its type in every API-version module (`azure-native:iothub/v20230630:…`):
+  // not a change this project made, and dozens a resource; kept out of the plan.
+  const list = (req.getAliasesList?.() ?? []).filter((alias) => {
+    const spec = alias.getSpec();
+    return !(spec && req.getType().startsWith("azure-native:") && spec.getType().startsWith("azure-native:") && !spec.getName() && !spec.getParenturn() && !spec.getNoparent());
+  });
   if (!list.length) return {};
   const own = { type: req.getType(), name: req.getName(), parentUrn: req.getParent(), stack: pulumi.getStack(), project: pulumi.getProject() };
   return { aliases: list.map((alias) => aliasUrn(alias, own)) };

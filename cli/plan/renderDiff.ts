@@ -61,10 +61,19 @@ export function diffText(diff: PlanDiff): string {
     `${diff.updated.length} to update`,
   ];
   if (diff.affected.length) counts.push(`${diff.affected.length} affected by a replacement`);
+  if (diff.hazards.length) counts.push(`${diff.hazards.length} HAZARD${diff.hazards.length === 1 ? "" : "S"}: the same Azure object removed and added`);
   lines.push(counts.join(", "));
   const section = (title: string, items: string[]) => {
     if (items.length) lines.push("", title, ...items);
   };
+  section(
+    "Hazards (a removal and an addition of the same Azure object):",
+    diff.hazards.flatMap((h) => [`  ! ${h.removed.name} (${h.removed.type}) → ${h.added.name} (${h.added.type}): both are ${h.object}`, `      ${h.upWould}.`, `      Avoid it: ${h.avoid}.`]),
+  );
+  section(
+    "Matched by alias (the same resource under a new type, name or parent: not added, not removed):",
+    (diff.aliased ?? []).map((r) => `  = ${r.name}  (${r.type}), was ${r.was.name}  (${r.was.type})`),
+  );
   section("Added:", diff.added.map((r) => `  + ${r.name}  (${r.type})`));
   section("Removed:", diff.removed.map((r) => `  - ${r.name}  (${r.type})`));
   section(

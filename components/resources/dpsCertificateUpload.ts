@@ -11,6 +11,9 @@ export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
   readonly adopt?: pulumi.Input<boolean>;
 }
 
+/** azure-native's CA certificate resource, which uploaded the CAs before this one (until commit 686a1f2). */
+export const LEGACY_DPS_CERTIFICATE_TYPE = "azure-native:deviceprovisioningservices:DpsCertificate";
+
 /** One CA certificate uploaded to DPS (see `dpsCertificateProvider`). */
 export class DpsCertificateUpload extends ProjectDynamicResource {
   public readonly subscriptionId!: pulumi.Output<string>;
@@ -44,7 +47,9 @@ export class DpsCertificateUpload extends ProjectDynamicResource {
         expiry: undefined,
         requestedIsVerified: undefined,
       },
-      opts,
+      // Until commit 686a1f2 the upload was azure-native's DpsCertificate, under the same name and parent: the
+      // alias makes Pulumi (and `plan --against`) see one resource, not a create and a delete of one certificate.
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: LEGACY_DPS_CERTIFICATE_TYPE }] },
       "dps-x509",
       "DpsCertificateUpload",
     );
