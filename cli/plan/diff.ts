@@ -10,6 +10,7 @@ import { replacementOf } from "./replacement";
 import type { SecretConfigChanges } from "./secretConfig";
 import { attributeSecretChanges } from "./secretAttribution";
 import { sameObjectHazards, type Hazard } from "./hazards";
+import { inputsAsNewType } from "./aliasedInputs";
 import type { PlanJson } from "./planJson";
 
 export type { PlanJson } from "./planJson";
@@ -115,15 +116,22 @@ function urnKey(urn: string): string {
   return urn.split("::").slice(2).join("::");
 }
 
+/** An alias URN as keyOf keys the other plan: by URN, or by type and name against a plan made before URNs. */
+function aliasKey(aliasUrn: string, byUrn: boolean): string {
+  if (byUrn) return urnKey(aliasUrn);
+  const [, , qualifiedType, ...name] = aliasUrn.split("::");
+  return `${qualifiedType.split("$").pop()}::${name.join("::")}`;
+}
+
 /**
  * The old key each new resource takes over through its `aliases` (Pulumi's rule: a resource whose alias names an old
  * URN is that resource), where the old URN is not itself still declared.
  */
-function aliasMatches(before: Map<string, Resource>, after: Map<string, Resource>): Map<string, string> {
+function aliasMatches(before: Map<string, Resource>, after: Map<string, Resource>, byUrn: boolean): Map<string, string> {
   const matches = new Map<string, string>();
   for (const [key, resource] of after) {
     if (before.has(key)) continue;
-    const old = (resource.aliases ?? []).map(urnKey).find((alias) => before.has(alias) && !after.has(alias));
+    const old = (resource.aliases ?? []).map((alias) => aliasKey(alias, byUrn)).find((alias) => before.has(alias) && !after.has(alias));
     if (old) matches.set(key, old);
   }
   return matches;
@@ -142,7 +150,7 @@ export async function diffPlans(
   const old = new Map(before.resources.map((resource) => [keyOf(resource, byUrn), resource]));
   const now = new Map(after.resources.map((resource) => [keyOf(resource, byUrn), resource]));
   // A resource matched by an alias is the old one under its new key: compared as one, neither added nor removed.
-  const aliased = byUrn ? aliasMatches(old, now) : new Map<string, string>();
+  const aliased = aliasMatches(old, now, byUrn);
   for (const [newKey, oldKey] of aliased) {
     old.set(newKey, old.get(oldKey)!);
     old.delete(oldKey);
@@ -176,10 +184,11 @@ export async function diffPlans(
   for (const [key, resource] of now) {
     const previous = old.get(key);
     if (!previous) continue;
-    const fields = fieldChanges(previous.inputs, resource.inputs);
+    const previousInputs = inputsAsNewType(previous.type, previous.inputs ?? {}, resource.type, resource.inputs ?? {});
+    const fields = fieldChanges(previousInputs, resource.inputs);
     if (!fields.length) continue;
     const changedKeys = [...new Set(fields.map((change) => topLevelKey(change.field)))];
-    const verdict = await replacementOf(resource.type, changedKeys, previous.inputs ?? {}, resource.inputs ?? {});
+    const verdict = await replacementOf(resource.type, changedKeys, previousInputs, resource.inputs ?? {});
     const change: ResourceChange = {
       ...brief(resource),
       fields,

@@ -79,8 +79,8 @@ export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertific
     return { inputs: news, failures };
   },
 
-  async diff(_id, stateBefore, news) {
-    const olds = fromAzureNativeState(stateBefore); // state from azure-native's DpsCertificate (the alias)
+  async diff(id, stateBefore, news) {
+    const olds = fromAzureNativeState(id, stateBefore); // state from azure-native's DpsCertificate (the alias)
     const replaces: string[] = [];
     const updates: string[] = [];
     for (const key of IDENTITY_KEYS) {
@@ -117,8 +117,8 @@ export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertific
     return { id, props: { ...props, ...azureFacts(props, cert) } };
   },
 
-  async update(_id, stateBefore, news) {
-    const olds = fromAzureNativeState(stateBefore);
+  async update(id, stateBefore, news) {
+    const olds = fromAzureNativeState(id, stateBefore);
     const sameCertificate = normalizePem(olds.certificatePem) === normalizePem(news.certificatePem);
     const drifted = Boolean(olds.thumbprint) && normalizeThumbprint(olds.thumbprint) !== thumbprintOfPem(news.certificatePem);
     const unverified = news.isVerified === true && olds.isVerified === false;

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DpsCertificateTargetArgs } from "../azure/dpsCertificates";
 import { DPS_CERTIFICATE_PROVIDER_VERSION } from "../providers/dpsCertificate";
+import { LEGACY_DPS_CERTIFICATE_TYPE } from "../providers/legacyDpsCertificate";
 import { ProjectDynamicResource } from "../providers/shim";
 
 export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
@@ -10,9 +11,6 @@ export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
   /** Taking over a certificate already on the DPS (same thumbprint) is intended. */
   readonly adopt?: pulumi.Input<boolean>;
 }
-
-/** azure-native's CA certificate resource, which uploaded the CAs before this one (until commit 686a1f2). */
-export const LEGACY_DPS_CERTIFICATE_TYPE = "azure-native:deviceprovisioningservices:DpsCertificate";
 
 /** One CA certificate uploaded to DPS (see `dpsCertificateProvider`). */
 export class DpsCertificateUpload extends ProjectDynamicResource {
