@@ -83,7 +83,7 @@ export function planTree(plan: Plan): string {
     for (const [key, value] of Object.entries(resource.inputs)) {
       if (value === undefined) continue;
       const note = resource.notes?.[key];
-      lines.push(`${detailPrefix}${key}: ${short(value)}${note ? `  (${note})` : ""}`);
+      lines.push(`${detailPrefix}${key}: ${short(value)}${note ? `  # ${note}` : ""}`);
     }
     if (resource.dependsOn.length) lines.push(`${detailPrefix}dependsOn: ${resource.dependsOn.join(", ")}`);
     if (resource.request !== undefined) {
