@@ -85,6 +85,7 @@ describe("plans with URNs (today's format) on both sides", () => {
     expect(d.aliased).toHaveLength(2);
     const root = d.updated.concat(d.replaced).find((r) => r.name === "dps-x509-cert-my-root-ca-cert")!;
     expect(root.aliasOf).toEqual({ type: OLD_TYPE, name: "dps-x509-cert-my-root-ca-cert" });
+    expect(diffText(d)).toContain(`dps-x509-cert-my-root-ca-cert  (${UPLOAD_TYPE}), was dps-x509-cert-my-root-ca-cert  (${OLD_TYPE}), matched by alias`);
   });
 
   test("a group whose Pulumi name changes but whose enrollment id does not: a hazard on the DPS service API", async () => {

@@ -1,6 +1,6 @@
 /** Prints a plan diff for a pull request's reviewer: what is added, removed, replaced and updated, field by field. */
 import { builtInRoleName } from "./builtInRoles";
-import { hasChanges, type FieldChange, type PlanDiff } from "./diff";
+import { hasChanges, type FieldChange, type PlanDiff, type ResourceChange } from "./diff";
 import { EMPTY_TEXT, emptyKind, isEmptyValue, showValue, waitingForLines } from "./renderValue";
 
 const MAX_VALUE_LENGTH = 160;
@@ -44,6 +44,11 @@ function outputLines(change: FieldChange): string[] {
   ];
 }
 
+/** For a resource matched by alias: what it was. */
+function wasLine(change: ResourceChange): string {
+  return change.aliasOf ? `, was ${change.aliasOf.name}  (${change.aliasOf.type}), matched by alias` : "";
+}
+
 export function diffJson(diff: PlanDiff): string {
   return JSON.stringify(diff, null, 2);
 }
@@ -78,12 +83,12 @@ export function diffText(diff: PlanDiff): string {
   section("Removed:", diff.removed.map((r) => `  - ${r.name}  (${r.type})`));
   section(
     "Replaced (created anew, then the old one deleted):",
-    diff.replaced.flatMap((r) => [`  ± ${r.name}  (${r.type}), because of: ${r.replaces!.join(", ")}`, ...r.fields.map((f) => `      ${fieldLine(f)}`)]),
+    diff.replaced.flatMap((r) => [`  ± ${r.name}  (${r.type})${wasLine(r)}, because of: ${r.replaces!.join(", ")}`, ...r.fields.map((f) => `      ${fieldLine(f)}`)]),
   );
   section(
     "Updated in place:",
     diff.updated.flatMap((r) => [
-      `  ~ ${r.name}  (${r.type})`,
+      `  ~ ${r.name}  (${r.type})${wasLine(r)}`,
       ...r.fields.map((f) => `      ${fieldLine(f)}`),
       ...(r.refusedByAzure?.length ? [`      ! Azure refuses to change ${r.refusedByAzure.join(", ")} of an existing resource: \`pulumi up\` will fail here`] : []),
     ]),
