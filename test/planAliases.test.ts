@@ -100,6 +100,18 @@ describe("plans with URNs (today's format) on both sides", () => {
     expect(d.hazards[0].avoid).toContain(`name: "${group.name}"`);
   });
 
+  test("a hub moved under another parent: a hazard whose fix is an alias naming the old parent", async () => {
+    const hub = today.resources.find((r) => r.type.endsWith(":IotHubResource"))!;
+    const moved: PlanJson = {
+      ...today,
+      resources: today.resources.map((r) => (r === hub ? { ...r, parent: "dps-x509", urn: r.urn!.replace("dps-x509:dps:ProvisioningService$", "dps-x509:index:DpsX509$") } : r)),
+    };
+    const d = await diff(today, moved);
+    expect(d.hazards).toHaveLength(1);
+    expect(d.hazards[0].object).toBe("/resourcegroups/iot-x509-demo-rg/providers/microsoft.devices/iothubs/my-iot-hub-x509");
+    expect(d.hazards[0].avoid).toContain("parent: <the resource dps-x509-provisioning>");
+  });
+
   test("a removal and an addition of different objects is no hazard", async () => {
     const group = today.resources.find((r) => r.type.endsWith(":EnrollmentGroup"))!;
     const other: PlanJson = {

@@ -10,6 +10,7 @@ interface Planned {
   type: string;
   name: string;
   urn?: string;
+  parent?: string | null;
   inputs?: Record<string, unknown>;
 }
 
@@ -57,6 +58,12 @@ export function azureObjectOf(resource: Planned): string | undefined {
 
 const brief = (r: Planned) => ({ type: r.type, name: r.name, ...(r.urn ? { urn: r.urn } : {}) });
 
+/** The alias the new resource needs: what differs from the old one (its type, its name; else its parent). */
+function aliasSpecText(old: Planned, now: Planned): string {
+  const parts = [...(old.type !== now.type ? [`type: "${old.type}"`] : []), ...(old.name !== now.name ? [`name: "${old.name}"`] : [])];
+  return parts.length ? parts.join(", ") : `parent: <the resource ${old.parent ?? "at the top"}>`;
+}
+
 /** Each removed resource paired with an added one that addresses the same Azure object. */
 export function sameObjectHazards(removed: readonly Planned[], added: readonly Planned[]): Hazard[] {
   const addedByObject = new Map<string, Planned>();
@@ -77,9 +84,7 @@ export function sameObjectHazards(removed: readonly Planned[], added: readonly P
       upWould:
         `\`up\` creates ${now.name} before it deletes ${old.name}: the create finds ${object} already in Azure and fails, ` +
         "or, where it takes the object over, the delete of the old resource then deletes it from Azure",
-      avoid:
-        `declare \`aliases: [{ ${old.type !== now.type ? `type: "${old.type}"` : ""}${old.type !== now.type && old.name !== now.name ? ", " : ""}${old.name !== now.name ? `name: "${old.name}"` : ""}${old.type === now.type && old.name === now.name ? "parent: <the old parent>" : ""} }]\` ` +
-        `on ${now.name} so that Pulumi sees one resource (the old ${oldType}'s URN: ${old.urn ?? old.name})`,
+      avoid: `declare \`aliases: [{ ${aliasSpecText(old, now)} }]\` on ${now.name} so that Pulumi sees one resource (the old ${oldType}'s URN: ${old.urn ?? old.name})`,
     });
   }
   return hazards;

@@ -24,7 +24,11 @@ export function inDependencyOrder<T extends Orderable>(resources: readonly T[], 
   const parentOf = (resource: T) => (resource.parentUrn && byUrn.has(resource.parentUrn) ? resource.parentUrn : null);
 
   const children = new Map<string | null, T[]>();
-  for (const resource of resources) children.set(parentOf(resource), [...(children.get(parentOf(resource)) ?? []), resource]);
+  for (const resource of resources) {
+    const siblings = children.get(parentOf(resource)) ?? [];
+    siblings.push(resource);
+    children.set(parentOf(resource), siblings);
+  }
 
   const subtreeDeps = new Map<string, Set<string>>();
   const depsOfSubtree = (resource: T): Set<string> => {
