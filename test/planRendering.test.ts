@@ -131,6 +131,12 @@ describe("empty values and waitingFor: one rendering, in the tree and the diff",
     expect(text).toContain(`~ c: ${EMPTY_TEXT} → "y"`);
   });
 
+  test("the diff names a role beside its id too", async () => {
+    const role = (guid: string) => ({ ...resource({ roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}` }), type: "azure-native:authorization:RoleAssignment" });
+    const text = diffText(await diffPlans({ resources: [role(KEY_VAULT_CRYPTO_USER_ROLE_ID)], outputs: {} }, { resources: [role(KEY_VAULT_CRYPTO_OFFICER_ROLE_ID)], outputs: {} }, { ref: "r", stack: "s", secretConfig: { added: [], removed: [], changed: [] } }));
+    expect(text).toMatch(/~ roleDefinitionId: "\S+12338af0-0e69-4776-bea7-57ae8d297424" \(Key Vault Crypto User\) → "\S+14b46e9e-c2b7-41b4-b07b-48a6ebf60603" \(Key Vault Crypto Officer\)/);
+  });
+
   test("waitingFor: each item on its own line, the same way in the tree and the diff", async () => {
     const waiting = ["CA a: the platform has not signed its CSR yet", "group g: waits for CA a"];
     const tree = planTree({ stack: "s", file: "Pulumi.s.yaml", resources: [], outputs: { waitingFor: waiting } });
