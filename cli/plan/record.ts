@@ -82,7 +82,9 @@ function aliasesOf(req: { getType(): string; getName(): string; getParent(): str
   // not a change this project made, and dozens a resource; kept out of the plan.
   const list = (req.getAliasesList?.() ?? []).filter((alias) => {
     const spec = alias.getSpec();
-    return !(spec && req.getType().startsWith("azure-native:") && spec.getType().startsWith("azure-native:") && !spec.getName() && !spec.getParenturn() && !spec.getNoparent());
+    // The SDK fills in the resource's own parent on every alias spec that names none.
+    const sameParent = !spec?.getNoparent() && [req.getParent(), ""].includes(spec?.getParenturn() ?? "");
+    return !(spec && req.getType().startsWith("azure-native:") && spec.getType().startsWith("azure-native:") && !spec.getName() && sameParent);
   });
   if (!list.length) return {};
   const own = { type: req.getType(), name: req.getName(), parentUrn: req.getParent(), stack: pulumi.getStack(), project: pulumi.getProject() };
