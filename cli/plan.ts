@@ -17,6 +17,8 @@ import { diffPlans } from "./plan/diff";
 import { dayTwoReport } from "./plan/dayTwo";
 import { evaluatePlan } from "./plan/evaluate";
 import { skipPromiseLeakBookkeeping } from "./plan/lightRuntime";
+import { inDependencyOrder } from "./plan/order";
+import { inputNotes } from "./plan/inputNotes";
 import { diffJson, diffText } from "./plan/renderDiff";
 import { planJson, planTree, type Plan, type PlannedResource } from "./plan/render";
 import type { RecordedResource } from "./plan/record";
@@ -62,6 +64,12 @@ export function stackNameOfFile(file: string): string {
 function withRequests(resource: RecordedResource): PlannedResource {
   if (!resource.type.endsWith(":EnrollmentGroup")) return resource;
   return { ...resource, request: enrollmentGroupRequestBody(resource.inputs as unknown as EnrollmentGroupSpec) };
+}
+
+/** Adds what to read beside some inputs (a role's name, when an upload is verified). */
+function withNotes(resource: PlannedResource, all: readonly PlannedResource[]): PlannedResource {
+  const notes = inputNotes(resource, all);
+  return notes ? { ...resource, notes } : resource;
 }
 
 /** A JSON object from a file, e.g. `pulumi stack output --json > platform.json`. */
@@ -143,8 +151,9 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     io.stderr(`${label}: the stack config has ${result.problems.length} problem(s):\n${formatProblems(result.problems)}\n`);
     return 1;
   }
-  // Sorted by name, then URN: registration order depends on when inputs resolve, and a plan should print the same every time.
-  const resources = result.resources.map(withRequests).map(withRevokedThumbprints).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
+  // In dependency order, siblings as declared (cli/plan/order.ts): registration order depends on when inputs resolve.
+  const ordered = inDependencyOrder(result.resources.map(withRequests).map(withRevokedThumbprints), result.declarationOrder);
+  const resources = ordered.map((resource) => withNotes(resource, ordered));
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
     // The policy pack (policy/), as `pulumi preview --policy-pack policy` runs it: a mandatory violation fails.

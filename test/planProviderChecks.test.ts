@@ -15,6 +15,7 @@ const group = (inputs: Record<string, unknown>): RecordedResource => ({
   parent: null,
   parentUrn: null,
   dependsOn: [],
+  dependsOnUrns: [],
   urn: "urn:pulumi:plan::dps-x509::pulumi-nodejs:dynamic/dps-x509:EnrollmentGroup::dps-x509-group-1",
   inputs: {
     enrollmentId: "group-1",

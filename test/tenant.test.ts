@@ -258,5 +258,5 @@ test("the offline plan's tree prints each line of what the stack waits for in fu
   const waiting = ["CA customer-a-x: the platform has not signed its CSR yet; ".padEnd(300, "."), "group g: waits for CA customer-a-x"];
   const tree = planTree({ stack: "s", file: "Pulumi.s.yaml", resources: [], outputs: { waitingFor: waiting } });
   expect(tree.split("\n")).toEqual(expect.arrayContaining([`    - ${waiting[0]}`, `    - ${waiting[1]}`]));
-  expect(planTree({ stack: "s", file: "Pulumi.s.yaml", resources: [], outputs: { waitingFor: [] } })).toContain("waitingFor: (nothing)");
+  expect(planTree({ stack: "s", file: "Pulumi.s.yaml", resources: [], outputs: { waitingFor: [] } })).toContain("waitingFor: (empty)"); // the one rendering of an empty value (renderValue.ts)
 });

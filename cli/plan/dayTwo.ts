@@ -9,10 +9,13 @@ import { adopts } from "../../components/adoption/importIds";
 import { DEFAULT_RENEW_BEFORE_DAYS, expiringCertificates, notAfterOfPem, type CertificateValidity } from "../../components/expiry/expiring";
 import { applyRotation, declaredCas, type RotationStatus } from "../../components/rotation/apply";
 
+/** ok: known and outside its renewal window; warn: within it; unknown: the date is known only after `up`. */
+export type ExpiryStatus = "ok" | "warn" | "unknown";
+
 export interface DayTwoReport {
   rotations: RotationStatus[];
   /** Each CA: its notAfter when the plan knows it, and whether it is within its renewal window. */
-  expiry: Array<{ name: string; configPath: string; notAfter: string; windowDays: number; finding?: string }>;
+  expiry: Array<{ name: string; configPath: string; notAfter: string; windowDays: number; status: ExpiryStatus; finding?: string }>;
   adoption: string[];
 }
 
@@ -30,12 +33,13 @@ export function dayTwoReport(config: StackConfig, now: Date = new Date()): DayTw
         configPath: ca.configPath,
         notAfter: "(known after up)",
         windowDays,
+        status: soon ? ("warn" as const) : ("unknown" as const),
         ...(soon ? { finding: `CA ${ca.name} is generated with validityDays ${ca.validityDays}: within its ${windowDays}-day window from the day it is made` } : {}),
       };
     }
     const validity: CertificateValidity = { subject: `CA ${ca.name}`, notAfter, renewBeforeDays: ca.renewBeforeDays, configPath };
     const [finding] = expiringCertificates([validity], now);
-    return { name: ca.name, configPath: ca.configPath, notAfter, windowDays, ...(finding ? { finding: finding.message } : {}) };
+    return { name: ca.name, configPath: ca.configPath, notAfter, windowDays, status: finding ? ("warn" as const) : ("ok" as const), ...(finding ? { finding: finding.message } : {}) };
   });
 
   const adoption: string[] = [];
@@ -55,6 +59,8 @@ export function dayTwoReport(config: StackConfig, now: Date = new Date()): DayTw
   return { rotations: rotated.rotations, expiry, adoption };
 }
 
+const EXPIRY_LABELS: Record<ExpiryStatus, string> = { ok: "ok     ", warn: "WARN   ", unknown: "unknown" };
+
 /** The report as lines for the plan's tree. */
 export function dayTwoLines(report: DayTwoReport): string[] {
   const lines: string[] = [];
@@ -68,7 +74,8 @@ export function dayTwoLines(report: DayTwoReport): string[] {
   }
   lines.push("", "CA expiry (renewBeforeDays, or 90 days when unset):");
   for (const e of report.expiry) {
-    lines.push(`  ${e.finding ? "WARN" : "ok  "}  ${e.name}: notAfter ${e.notAfter}${e.finding ? `: ${e.finding}` : ""}`);
+    // An unknown date is never "ok": a generated CA's notAfter is set by `up` (validityDays from that day).
+    lines.push(`  ${EXPIRY_LABELS[e.status]}  ${e.name}: notAfter ${e.notAfter}${e.finding ? `: ${e.finding}` : e.status === "unknown" ? ` (the date is set by \`up\`; the ${e.windowDays}-day window is checked from then)` : ""}`);
   }
   if (report.adoption.length) {
     lines.push("", "Adoption:");

@@ -9,6 +9,8 @@ import { SECRET_MARKER, UNKNOWN_MARKER } from "./record";
 import { replacementOf } from "./replacement";
 import type { SecretConfigChanges } from "./secretConfig";
 import { attributeSecretChanges } from "./secretAttribution";
+import { sameObjectHazards, type Hazard } from "./hazards";
+import { inputsAsNewType } from "./aliasedInputs";
 import type { PlanJson } from "./planJson";
 
 export type { PlanJson } from "./planJson";
@@ -36,6 +38,8 @@ export interface ResourceChange {
   /** Inputs Azure refuses to change in place (the `up` fails unless the resource is replaced by hand). */
   refusedByAzure?: string[];
   decidedBy?: string;
+  /** Matched to the old resource by one of its `aliases`: the old resource's type and name. */
+  aliasOf?: { type: string; name: string };
 }
 
 export interface PlanDiff {
@@ -45,6 +49,10 @@ export interface PlanDiff {
   removed: Array<{ type: string; name: string; urn?: string }>;
   replaced: ResourceChange[];
   updated: ResourceChange[];
+  /** A removal and an addition that address the same Azure object (hazards.ts). */
+  hazards: Hazard[];
+  /** Resources matched to an old one by an alias (type, name or parent changed): not added, not removed. */
+  aliased: Array<{ type: string; name: string; urn?: string; was: { type: string; name: string; urn?: string } }>;
   /** Resources whose inputs come from a replaced resource: they change too, with values known only after up. */
   affected: Array<{ type: string; name: string; because: string[] }>;
   outputs: FieldChange[];
@@ -84,13 +92,49 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   return changes;
 }
 
+/** Stack outputs' changes; `waitingFor` compared as a whole list, so that it prints as the tree prints it. */
+function outputChanges(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  const { waitingFor: oldWaiting, ...oldRest } = before;
+  const { waitingFor: newWaiting, ...newRest } = after;
+  const changes = fieldChanges(oldRest, newRest);
+  if (!same(oldWaiting, newWaiting)) {
+    changes.push({ field: "waitingFor", ...("waitingFor" in before ? { old: oldWaiting } : {}), ...("waitingFor" in after ? { new: newWaiting } : {}) });
+  }
+  return changes;
+}
+
 function topLevelKey(field: string): string {
   return field.split(/[.[]/)[0];
 }
 
 /** A URN without its stack and project (`urn:pulumi:<stack>::<project>::`): a stack file given as `x.yaml` may be named differently by two versions. */
 function keyOf(resource: Resource, byUrn: boolean): string {
-  return byUrn && resource.urn ? resource.urn.split("::").slice(2).join("::") : `${resource.type}::${resource.name}`;
+  return byUrn && resource.urn ? urnKey(resource.urn) : `${resource.type}::${resource.name}`;
+}
+
+function urnKey(urn: string): string {
+  return urn.split("::").slice(2).join("::");
+}
+
+/** An alias URN as keyOf keys the other plan: by URN, or by type and name against a plan made before URNs. */
+function aliasKey(aliasUrn: string, byUrn: boolean): string {
+  if (byUrn) return urnKey(aliasUrn);
+  const [, , qualifiedType, ...name] = aliasUrn.split("::");
+  return `${qualifiedType.split("$").pop()}::${name.join("::")}`;
+}
+
+/**
+ * The old key each new resource takes over through its `aliases` (Pulumi's rule: a resource whose alias names an old
+ * URN is that resource), where the old URN is not itself still declared.
+ */
+function aliasMatches(before: Map<string, Resource>, after: Map<string, Resource>, byUrn: boolean): Map<string, string> {
+  const matches = new Map<string, string>();
+  for (const [key, resource] of after) {
+    if (before.has(key)) continue;
+    const old = (resource.aliases ?? []).map((alias) => aliasKey(alias, byUrn)).find((alias) => before.has(alias) && !after.has(alias));
+    if (old) matches.set(key, old);
+  }
+  return matches;
 }
 
 function brief(resource: Resource) {
@@ -105,6 +149,12 @@ export async function diffPlans(
   const byUrn = [...before.resources, ...after.resources].every((resource) => typeof resource.urn === "string");
   const old = new Map(before.resources.map((resource) => [keyOf(resource, byUrn), resource]));
   const now = new Map(after.resources.map((resource) => [keyOf(resource, byUrn), resource]));
+  // A resource matched by an alias is the old one under its new key: compared as one, neither added nor removed.
+  const aliased = aliasMatches(old, now, byUrn);
+  for (const [newKey, oldKey] of aliased) {
+    old.set(newKey, old.get(oldKey)!);
+    old.delete(oldKey);
+  }
   const diff: PlanDiff = {
     ref: context.ref,
     stack: context.stack,
@@ -113,7 +163,9 @@ export async function diffPlans(
     replaced: [],
     updated: [],
     affected: [],
-    outputs: fieldChanges(before.outputs, after.outputs),
+    hazards: [],
+    aliased: [...aliased.keys()].map((key) => ({ ...brief(now.get(key)!), was: brief(old.get(key)!) })),
+    outputs: outputChanges(before.outputs ?? {}, after.outputs ?? {}),
     secretConfig: context.secretConfig,
     notes: [
       `fields shown as ${SECRET_MARKER} on both sides are not compared; secret config values are compared by ciphertext`,
@@ -125,18 +177,24 @@ export async function diffPlans(
   const legacy = !byUrn && !before.resources.some((resource) => resource.read);
   for (const [key, resource] of now) if (!old.has(key) && !(legacy && resource.read)) diff.added.push(brief(resource));
   for (const [key, resource] of old) if (!now.has(key)) diff.removed.push(brief(resource));
+  diff.hazards = sameObjectHazards(
+    [...old].filter(([key]) => !now.has(key)).map(([, resource]) => resource),
+    diff.added.map((added) => now.get(keyOf(added as Resource, byUrn))!),
+  );
   for (const [key, resource] of now) {
     const previous = old.get(key);
     if (!previous) continue;
-    const fields = fieldChanges(previous.inputs, resource.inputs);
+    const previousInputs = inputsAsNewType(previous.type, previous.inputs ?? {}, resource.type, resource.inputs ?? {});
+    const fields = fieldChanges(previousInputs, resource.inputs);
     if (!fields.length) continue;
     const changedKeys = [...new Set(fields.map((change) => topLevelKey(change.field)))];
-    const verdict = await replacementOf(resource.type, changedKeys, previous.inputs ?? {}, resource.inputs ?? {});
+    const verdict = await replacementOf(resource.type, changedKeys, previousInputs, resource.inputs ?? {});
     const change: ResourceChange = {
       ...brief(resource),
       fields,
       ...(verdict.refusedByAzure.length ? { refusedByAzure: verdict.refusedByAzure } : {}),
       decidedBy: verdict.decidedBy,
+      ...(aliased.has(key) ? { aliasOf: { type: previous.type, name: previous.name } } : {}),
     };
     if (verdict.replaces.length) diff.replaced.push({ ...change, replaces: verdict.replaces });
     else diff.updated.push(change);
@@ -164,5 +222,5 @@ export async function diffPlans(
 
 export function hasChanges(diff: PlanDiff): boolean {
   const s = diff.secretConfig;
-  return diff.added.length + diff.removed.length + diff.replaced.length + diff.updated.length + diff.outputs.length + s.added.length + s.removed.length + s.changed.length > 0;
+  return diff.added.length + diff.removed.length + diff.replaced.length + diff.updated.length + diff.aliased.length + diff.outputs.length + s.added.length + s.removed.length + s.changed.length > 0;
 }

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
+import { recordDeclarationOrder } from "./declarationOrder";
 import { withCheapPulumiStacks } from "./lightRuntime";
 import { AzureLikeMocks } from "./mocks";
 import { providerCheckProblems } from "./providerChecks";
@@ -13,7 +14,7 @@ import type { StackFileConfig } from "./stackFile";
 const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
 
 export type PlanResult =
-  | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown>; config: AnyStackConfig }
+  | { ok: true; resources: RecordedResource[]; outputs: Record<string, unknown>; config: AnyStackConfig; declarationOrder: string[] }
   | { ok: false; problems: Problem[] };
 
 export interface PlanOptions {
@@ -41,6 +42,7 @@ async function evaluate(stackFile: StackFileConfig, stackName: string, options: 
   await pulumi.runtime.setMocks(new AzureLikeMocks({ platformOutputs: options.platformOutputs, stackOutputs: parsed.config.role === "platform" ? options.stackOutputs ?? {} : options.stackOutputs }), CONFIG_NAMESPACE, stackName, true);
   pulumi.runtime.setAllConfig(stackFile.allConfig, stackFile.secretKeys);
   const resources = recordRegistrations();
+  const declared = recordDeclarationOrder();
 
   // Loaded after the mocks are in place, as Pulumi's testing guide requires.
   const { declareProgram } = await import("../../components/program");
@@ -55,7 +57,7 @@ async function evaluate(stackFile: StackFileConfig, stackName: string, options: 
   // What preview runs next: every provider's check on the declared inputs.
   const providerProblems = await providerCheckProblems(resources);
   if (providerProblems.length) return { ok: false, problems: providerProblems };
-  return { ok: true, resources, outputs: await resolveOutputs(outputs), config: parsed.config };
+  return { ok: true, resources, outputs: await resolveOutputs(outputs), config: parsed.config, declarationOrder: await declared.urns() };
 }
 
 /** Resolves stack outputs for display: secrets and unknowns as markers. */

@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { offlineIdOf } from "./armIds";
 
 /** The ID scope a mocked DPS gets: Azure's shape (`0ne` + 8 hex digits), clearly not a real one. */
 export const PLACEHOLDER_ID_SCOPE = "0ne00000000";
@@ -23,8 +24,10 @@ function sha1Thumbprint(pem: unknown): string | undefined {
   }
 }
 
-function resourceId(type: string, name: string): string {
-  return `/subscriptions/${PLACEHOLDER_SUBSCRIPTION_ID}/providers/${type.replace(/:/g, "/")}/${name}`;
+/** The subscription azure-native works in: the stack's `azure-native:subscriptionId`, else the placeholder. */
+function providerSubscriptionId(): string {
+  const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
+  return new pulumi.Config("azure-native").get("subscriptionId") ?? PLACEHOLDER_SUBSCRIPTION_ID;
 }
 
 /** What Azure adds to a resource's inputs, by resource type. */
@@ -114,7 +117,7 @@ export class AzureLikeMocks implements pulumi.runtime.Mocks {
     const inputs = unwrapSecrets(args.inputs) as State;
     if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(args.name, inputs);
     const extra = azureOutputs[args.type]?.(inputs) ?? {};
-    const id = args.custom === false ? undefined : resourceId(args.type, args.name);
+    const id = args.custom === false ? undefined : offlineIdOf(args.type, args.name, inputs, providerSubscriptionId());
     return { id, state: { ...inputs, ...extra } };
   }
 

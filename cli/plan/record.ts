@@ -27,6 +27,8 @@ export interface RecordedResource {
   parentUrn: string | null;
   /** Names of the resources this one depends on (explicit dependsOn and through its inputs). */
   dependsOn: string[];
+  /** The same as URNs (names may collide): the plan's order is built from them. */
+  dependsOnUrns: string[];
   /** The inputs as registered, with SECRET_MARKER and UNKNOWN_MARKER in place of secrets and unknowns. */
   inputs: Record<string, unknown>;
   urn: string;
@@ -34,6 +36,8 @@ export interface RecordedResource {
   read?: true;
   /** The ARM id given in the `import` option (an adopted resource). */
   importId?: string;
+  /** URNs the resource was known by before (its `aliases` option): `--against` matches an old resource by them. */
+  aliases?: string[];
 }
 
 /**
@@ -57,6 +61,36 @@ function nameFromUrn(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
+/** An alias as the SDK sends it: a URN, or a spec of what differs (name, type, parent) from the resource itself. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/** The URN an alias names, built as the resource's own URN is (the mocks' newUrn: the parent's type, then the type). */
+export function aliasUrn(alias: AliasMessage, own: { type: string; name: string; parentUrn: string; stack: string; project: string }): string {
+  const spec = alias.getSpec();
+  if (!spec) return alias.getUrn();
+  const parentUrn = spec.getNoparent() ? "" : spec.getParenturn() || own.parentUrn;
+  const type = spec.getType() || own.type;
+  const qualified = parentUrn ? `${parentUrn.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${[spec.getStack() || own.stack, spec.getProject() || own.project, qualified, spec.getName() || own.name].join("::")}`;
+}
+
+function aliasesOf(req: { getType(): string; getName(): string; getParent(): string; getAliasesList?(): AliasMessage[] }): { aliases?: string[] } {
+  // azure-native aliases each resource to its type in every API-version module (`azure-native:iothub/v20230630:…`):
+  // not a change this project made, and dozens a resource; kept out of the plan.
+  const list = (req.getAliasesList?.() ?? []).filter((alias) => {
+    const spec = alias.getSpec();
+    // The SDK fills in the resource's own parent on every alias spec that names none.
+    const sameParent = !spec?.getNoparent() && [req.getParent(), ""].includes(spec?.getParenturn() ?? "");
+    return !(spec && req.getType().startsWith("azure-native:") && spec.getType().startsWith("azure-native:") && !spec.getName() && sameParent);
+  });
+  if (!list.length) return {};
+  const own = { type: req.getType(), name: req.getName(), parentUrn: req.getParent(), stack: pulumi.getStack(), project: pulumi.getProject() };
+  return { aliases: list.map((alias) => aliasUrn(alias, own)) };
+}
+
 /** Wraps the current monitor's registerResource and readResource; call after `pulumi.runtime.setMocks`. */
 export function recordRegistrations(): RecordedResource[] {
   type Request = {
@@ -67,6 +101,7 @@ export function recordRegistrations(): RecordedResource[] {
     getObject?(): { toJavaScript(): unknown } | undefined;
     getProperties?(): { toJavaScript(): unknown } | undefined;
     getImportid?(): string;
+    getAliasesList?(): AliasMessage[];
   };
   type Call = (req: Request, callback: (err: unknown, response: any) => void) => void;
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Call; readResource: Call };
@@ -80,10 +115,12 @@ export function recordRegistrations(): RecordedResource[] {
       parent: req.getParent() ? nameFromUrn(req.getParent()) : null,
       parentUrn: req.getParent() || null,
       dependsOn: [...new Set<string>(req.getDependenciesList().map(nameFromUrn))],
+      dependsOnUrns: [...new Set<string>(req.getDependenciesList())],
       inputs,
       urn: response.getUrn(),
       ...(read ? { read: true as const } : {}),
       ...(req.getImportid?.() ? { importId: req.getImportid?.() } : {}),
+      ...aliasesOf(req),
     });
   };
   const register = monitor.registerResource.bind(monitor);

@@ -1,6 +1,7 @@
 /** Prints a plan: a tree of resources with their key inputs, or JSON for machines and tests. */
 import type { RecordedResource } from "./record";
 import { dayTwoLines, type DayTwoReport } from "./dayTwo";
+import { showValue, waitingForLines } from "./renderValue";
 
 export interface PlannedResource {
   type: string;
@@ -12,11 +13,17 @@ export interface PlannedResource {
   /** A resource the program reads (a tenant's platform StackReference), not one it manages. */
   read?: true;
   dependsOn: string[];
+  /** The same as URNs (names may collide). */
+  dependsOnUrns?: string[];
+  /** URNs the resource was known by before (Pulumi `aliases`). */
+  aliases?: string[];
   inputs: Record<string, unknown>;
   /** For an enrollment group: the exact JSON body it would PUT to the DPS service API. */
   request?: unknown;
   /** An adopted resource: the ARM id Pulumi imports it from. */
   importId?: string;
+  /** What to read beside some inputs, by input key (cli/plan/inputNotes.ts). */
+  notes?: Record<string, string>;
 }
 
 export interface Plan {
@@ -36,14 +43,9 @@ export function planJson(plan: Plan): string {
 /** Longer values are cut in the tree (the JSON has them whole). */
 const MAX_VALUE_LENGTH = 240;
 
-/** One input value on one line: PEM blocks by their first line, long values cut. */
+/** One input value on one line (renderValue.ts: the same rules as the diff). */
 function short(value: unknown): string {
-  if (typeof value === "string") {
-    if (value.startsWith("-----BEGIN")) return `${value.split("\n")[0]}…`;
-    return value.length > MAX_VALUE_LENGTH ? `${value.slice(0, MAX_VALUE_LENGTH - 1)}…` : value;
-  }
-  const text = JSON.stringify(value) ?? "undefined";
-  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
+  return showValue(value, MAX_VALUE_LENGTH, false);
 }
 
 function countByType(resources: RecordedResource[] | PlannedResource[]): string {
@@ -80,7 +82,8 @@ export function planTree(plan: Plan): string {
     const detailPrefix = inner + (kids.length ? "│     " : "      ");
     for (const [key, value] of Object.entries(resource.inputs)) {
       if (value === undefined) continue;
-      lines.push(`${detailPrefix}${key}: ${short(value)}`);
+      const note = resource.notes?.[key];
+      lines.push(`${detailPrefix}${key}: ${short(value)}${note ? `  # ${note}` : ""}`);
     }
     if (resource.dependsOn.length) lines.push(`${detailPrefix}dependsOn: ${resource.dependsOn.join(", ")}`);
     if (resource.request !== undefined) {
@@ -92,10 +95,9 @@ export function planTree(plan: Plan): string {
   for (const root of children.get(null) ?? []) walk(root, "", true, true);
   lines.push("", "Outputs:");
   for (const [key, value] of Object.entries(plan.outputs)) {
-    // What the next step waits for (tenant CSRs, the platform's signature): each line in full.
-    if (key === "waitingFor" && Array.isArray(value)) {
-      lines.push(`  ${key}:${value.length ? "" : " (nothing)"}`);
-      for (const item of value) lines.push(`    - ${String(item)}`);
+    // What the next step waits for (tenant CSRs, the platform's signature): each line in full, as the diff prints it.
+    if (key === "waitingFor") {
+      lines.push(...waitingForLines(value, "  "));
       continue;
     }
     lines.push(`  ${key}: ${short(value)}`);

@@ -1,12 +1,13 @@
 /** Prints a plan diff for a pull request's reviewer: what is added, removed, replaced and updated, field by field. */
-import { hasChanges, type FieldChange, type PlanDiff } from "./diff";
+import { builtInRoleName } from "./builtInRoles";
+import { hasChanges, type FieldChange, type PlanDiff, type ResourceChange } from "./diff";
+import { EMPTY_TEXT, emptyKind, isEmptyValue, showValue, waitingForLines } from "./renderValue";
 
 const MAX_VALUE_LENGTH = 160;
 
+/** One value (renderValue.ts: the same rules as the tree, strings quoted). */
 function show(value: unknown): string {
-  if (typeof value === "string" && value.startsWith("-----BEGIN")) return `${value.split("\n")[0]}…`;
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? "undefined";
-  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
+  return showValue(value, MAX_VALUE_LENGTH, true);
 }
 
 /** Two long strings from a little before where they first differ, so that the change is what shows. */
@@ -19,12 +20,33 @@ function showPair(a: unknown, b: unknown): [string, string] {
   return [JSON.stringify(window(a)), JSON.stringify(window(b))];
 }
 
+/** A role definition id's built-in role name, after the value. */
+function roleNote(change: FieldChange, value: unknown): string {
+  const name = change.field.endsWith("roleDefinitionId") ? builtInRoleName(value) : undefined;
+  return name ? ` (${name})` : "";
+}
+
 function fieldLine(change: FieldChange): string {
-  if (!("old" in change)) return `+ ${change.field}: ${show(change.new)}`;
-  if (!("new" in change)) return `- ${change.field}: ${show(change.old)}`;
+  if (!("old" in change)) return `+ ${change.field}: ${show(change.new)}${roleNote(change, change.new)}`;
+  if (!("new" in change)) return `- ${change.field}: ${show(change.old)}${roleNote(change, change.old)}`;
   if (change.secretChanged) return `~ ${change.field}: ${show(change.old)} → ${show(change.new)}  (a secret changed, or was encrypted again: ${change.configKey})`;
+  if (isEmptyValue(change.old) && isEmptyValue(change.new)) return `~ ${change.field}: ${EMPTY_TEXT} → ${EMPTY_TEXT}  (${emptyKind(change.old)} → ${emptyKind(change.new)})`;
   const [old, now] = showPair(change.old, change.new);
-  return `~ ${change.field}: ${old} → ${now}`;
+  return `~ ${change.field}: ${old}${roleNote(change, change.old)} → ${now}${roleNote(change, change.new)}`;
+}
+
+/** A stack output's change; `waitingFor` as whole lists, one item a line, as the tree prints it. */
+function outputLines(change: FieldChange): string[] {
+  if (change.field !== "waitingFor") return [`  ${fieldLine(change)}`];
+  return [
+    ...("old" in change ? waitingForLines(change.old, "  - ", "waitingFor (before)") : []),
+    ...("new" in change ? waitingForLines(change.new, "  + ", "waitingFor (now)") : []),
+  ];
+}
+
+/** For a resource matched by alias: what it was. */
+function wasLine(change: ResourceChange): string {
+  return change.aliasOf ? `, was ${change.aliasOf.name}  (${change.aliasOf.type}), matched by alias` : "";
 }
 
 export function diffJson(diff: PlanDiff): string {
@@ -44,26 +66,35 @@ export function diffText(diff: PlanDiff): string {
     `${diff.updated.length} to update`,
   ];
   if (diff.affected.length) counts.push(`${diff.affected.length} affected by a replacement`);
+  if (diff.hazards.length) counts.push(`${diff.hazards.length} HAZARD${diff.hazards.length === 1 ? "" : "S"}: the same Azure object removed and added`);
   lines.push(counts.join(", "));
   const section = (title: string, items: string[]) => {
     if (items.length) lines.push("", title, ...items);
   };
+  section(
+    "Hazards (a removal and an addition of the same Azure object):",
+    diff.hazards.flatMap((h) => [`  ! ${h.removed.name} (${h.removed.type}) → ${h.added.name} (${h.added.type}): both are ${h.object}`, `      ${h.upWould}.`, `      Avoid it: ${h.avoid}.`]),
+  );
+  section(
+    "Matched by alias (the same resource under a new type, name or parent: not added, not removed):",
+    (diff.aliased ?? []).map((r) => `  = ${r.name}  (${r.type}), was ${r.was.name}  (${r.was.type})`),
+  );
   section("Added:", diff.added.map((r) => `  + ${r.name}  (${r.type})`));
   section("Removed:", diff.removed.map((r) => `  - ${r.name}  (${r.type})`));
   section(
     "Replaced (created anew, then the old one deleted):",
-    diff.replaced.flatMap((r) => [`  ± ${r.name}  (${r.type}), because of: ${r.replaces!.join(", ")}`, ...r.fields.map((f) => `      ${fieldLine(f)}`)]),
+    diff.replaced.flatMap((r) => [`  ± ${r.name}  (${r.type})${wasLine(r)}, because of: ${r.replaces!.join(", ")}`, ...r.fields.map((f) => `      ${fieldLine(f)}`)]),
   );
   section(
     "Updated in place:",
     diff.updated.flatMap((r) => [
-      `  ~ ${r.name}  (${r.type})`,
+      `  ~ ${r.name}  (${r.type})${wasLine(r)}`,
       ...r.fields.map((f) => `      ${fieldLine(f)}`),
       ...(r.refusedByAzure?.length ? [`      ! Azure refuses to change ${r.refusedByAzure.join(", ")} of an existing resource: \`pulumi up\` will fail here`] : []),
     ]),
   );
   section("Affected (inputs from a replaced or new resource, known after up):", diff.affected.map((r) => `  ~ ${r.name}  (${r.type}), from ${r.because.join(", ")}`));
-  section("Stack outputs:", diff.outputs.map((f) => `  ${fieldLine(f)}`));
+  section("Stack outputs:", diff.outputs.flatMap(outputLines));
   const s = diff.secretConfig;
   section("Secret config values ([secret]: compared by ciphertext, never shown):", [
     ...s.added.map((key) => `  + ${key}: a secret was added`),

@@ -25,6 +25,9 @@
  *   delete  GET (current etag) → DELETE with If-Match; 404 at either step = already gone; a 412 re-reads once
  *           and retries.
  *
+ * State from azure-native's DpsCertificate (the upload until commit 686a1f2; the resource declares an alias to it)
+ * is read in this provider's shape (legacyDpsCertificate.ts), so the same certificate is not replaced.
+ *
  * Caveat: a replacement the engine forces without asking diff (`pulumi up --replace <this urn>`, or a change of
  * resource type/provider) keeps the same ARM name and is create-before-delete: the new resource adopts the
  * certificate, then the old one deletes it. To upload again, delete the certificate in Azure and `pulumi refresh`.
@@ -50,6 +53,7 @@ import {
   requiredStringFailures,
 } from "../azure/dpsCertificates";
 import type { DpsCertificateUploadInputs, DpsCertificateUploadOutputs } from "./dpsCertificateTypes";
+import { fromAzureNativeState } from "./legacyDpsCertificate";
 import { uploadOnce, deleteOnce, retryOnce412, getOrUndefined, azureFacts, outputsOf, requestedOf, sameArmName, where } from "./dpsCertificateSteps";
 
 export type { DpsCertificateUploadInputs, DpsCertificateUploadOutputs, Identity } from "./dpsCertificateTypes";
@@ -75,7 +79,8 @@ export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertific
     return { inputs: news, failures };
   },
 
-  async diff(_id, olds, news) {
+  async diff(id, stateBefore, news) {
+    const olds = fromAzureNativeState(id, stateBefore); // state from azure-native's DpsCertificate (the alias)
     const replaces: string[] = [];
     const updates: string[] = [];
     for (const key of IDENTITY_KEYS) {
@@ -112,7 +117,8 @@ export const dpsCertificateProvider: pulumi.dynamic.ResourceProvider<DpsCertific
     return { id, props: { ...props, ...azureFacts(props, cert) } };
   },
 
-  async update(_id, olds, news) {
+  async update(id, stateBefore, news) {
+    const olds = fromAzureNativeState(id, stateBefore);
     const sameCertificate = normalizePem(olds.certificatePem) === normalizePem(news.certificatePem);
     const drifted = Boolean(olds.thumbprint) && normalizeThumbprint(olds.thumbprint) !== thumbprintOfPem(news.certificatePem);
     const unverified = news.isVerified === true && olds.isVerified === false;

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DpsCertificateTargetArgs } from "../azure/dpsCertificates";
 import { DPS_CERTIFICATE_PROVIDER_VERSION } from "../providers/dpsCertificate";
+import { LEGACY_DPS_CERTIFICATE_TYPE } from "../providers/legacyDpsCertificate";
 import { ProjectDynamicResource } from "../providers/shim";
 
 export interface DpsCertificateUploadArgs extends DpsCertificateTargetArgs {
@@ -44,7 +45,9 @@ export class DpsCertificateUpload extends ProjectDynamicResource {
         expiry: undefined,
         requestedIsVerified: undefined,
       },
-      opts,
+      // Until commit 686a1f2 the upload was azure-native's DpsCertificate, under the same name and parent: the
+      // alias makes Pulumi (and `plan --against`) see one resource, not a create and a delete of one certificate.
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: LEGACY_DPS_CERTIFICATE_TYPE }] },
       "dps-x509",
       "DpsCertificateUpload",
     );

@@ -1,0 +1,37 @@
+/**
+ * What a reviewer needs beside some inputs to read them right, by input key: the name of the built-in role a role
+ * assignment grants (its id is a GUID), and what becomes of an uploaded CA certificate's `isVerified: false` (the
+ * proof of possession verifies it during `up`). The tree prints a note after its value; the JSON carries them as
+ * `notes`. Notes are not inputs: the `--against` diff does not compare them.
+ */
+import { builtInRoleName } from "./builtInRoles";
+
+interface Noted {
+  type: string;
+  name: string;
+  urn: string;
+  parentUrn: string | null;
+  inputs: Record<string, unknown>;
+}
+
+const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const UPLOAD = "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload";
+const VERIFICATION = "pulumi-nodejs:dynamic/dps-x509:CaVerification";
+
+/** Notes for one resource's inputs; `all` is the whole plan (an upload's proof of possession is its sibling). */
+export function inputNotes(resource: Noted, all: readonly Noted[]): Record<string, string> | undefined {
+  if (resource.type === ROLE_ASSIGNMENT) {
+    const name = builtInRoleName(resource.inputs.roleDefinitionId);
+    return { roleDefinitionId: name ? `role: ${name}` : "not a built-in role this tool knows: look it up with `az role definition list --name <id>`" };
+  }
+  if (resource.type === UPLOAD) {
+    if (resource.inputs.isVerified === true) return { isVerified: "verified on upload (verification: onUpload): Azure marks it verified, no proof of possession" };
+    const proof = all.find((other) => other.type === VERIFICATION && other.parentUrn === resource.parentUrn && other.inputs.certificateName === resource.inputs.certificateName);
+    return {
+      isVerified: proof
+        ? `uploaded unverified, then verified during \`up\` by proof of possession (${proof.name}), before any enrollment group uses it`
+        : "uploaded unverified, and nothing in this stack verifies it",
+    };
+  }
+  return undefined;
+}
