@@ -26,7 +26,7 @@ const historyHasIt = spawnSync("git", ["cat-file", "-e", `${BEFORE_THE_CHANGE}^{
 let repo: string;
 
 function plan(...args: string[]) {
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "cli/plan.ts"), ...args], { cwd: repo, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ["-r", path.join(repo, "cli/tsRegister.js"), path.join(repo, "cli/plan.ts"), ...args], { cwd: repo, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
