@@ -19,6 +19,7 @@ import { planJson, planTree, type Plan, type PlannedResource } from "./plan/rend
 import type { RecordedResource } from "./plan/record";
 import { secretConfigChanges } from "./plan/secretConfig";
 import { withRevokedThumbprints } from "./plan/revokedThumbprints";
+import { withPrincipalTypeReason } from "./plan/principalTypeNote";
 import { readStackFile } from "./plan/stackFile";
 
 export interface Io {
@@ -140,7 +141,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     return 1;
   }
   // Sorted by name, then URN: registration order depends on when inputs resolve, and a plan should print the same every time.
-  const resources = result.resources.map(withRequests).map(withRevokedThumbprints).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
+  const resources = result.resources.map(withRequests).map(withRevokedThumbprints).map(withPrincipalTypeReason(result.config, process.env)).sort((a, b) => a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
     io.stdout(`${o.json ? planJson(plan) : planTree(plan)}\n`);

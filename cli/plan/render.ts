@@ -17,6 +17,8 @@ export interface PlannedResource {
   request?: unknown;
   /** An adopted resource: the ARM id Pulumi imports it from. */
   importId?: string;
+  /** A role assignment to the deployer: why its principalType is what it is (cli/plan/principalTypeNote.ts). */
+  principalTypeReason?: string;
 }
 
 export interface Plan {
@@ -82,6 +84,7 @@ export function planTree(plan: Plan): string {
       if (value === undefined) continue;
       lines.push(`${detailPrefix}${key}: ${short(value)}`);
     }
+    if (resource.principalTypeReason) lines.push(`${detailPrefix}principalType because: ${resource.principalTypeReason}`);
     if (resource.dependsOn.length) lines.push(`${detailPrefix}dependsOn: ${resource.dependsOn.join(", ")}`);
     if (resource.request !== undefined) {
       lines.push(`${detailPrefix}request (PUT enrollmentGroups/${String((resource.request as { enrollmentGroupId?: string }).enrollmentGroupId)}):`);

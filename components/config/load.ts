@@ -153,6 +153,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     keyVault: parsed.keyVault,
     dpsAuth: parsed.dpsAuth,
     dpsDataRoleAssignment: parsed.dpsDataRoleAssignment,
+    deployer: parsed.deployer,
   };
 }
 

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_VALIDITY_DAYS } from "../../certs/validity";
 import { LIMITS } from "./limits";
+import { deployerSchema, type DeployerConfig } from "./deployer";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -189,6 +190,8 @@ export const stackConfigSchema = z.strictObject({
   dpsAuth: z.enum(["entraId", "sas"]).default("entraId"),
   /** With entraId: assign "Device Provisioning Service Data Contributor" on the DPS to the identity running Pulumi. */
   dpsDataRoleAssignment: z.boolean().default(true),
+  /** The identity running `up`: the principalType of the roles assigned to it (components/config/deployer.ts). */
+  deployer: deployerSchema.optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -205,6 +208,8 @@ export const tenantStackConfigSchema = z.strictObject({
   smokeTest: smokeTestSchema.optional(),
   /** The tenant's own Key Vault, for intermediates with `keyStore: keyVault`. */
   keyVault: keyVaultSchema.optional(),
+  /** As on the platform: the identity running `up`. */
+  deployer: deployerSchema.optional(),
 });
 
 export type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -250,6 +255,7 @@ export interface StackConfig {
   /** docs/dps-auth.md. */
   readonly dpsAuth?: "entraId" | "sas";
   readonly dpsDataRoleAssignment?: boolean;
+  readonly deployer?: DeployerConfig;
 }
 
 /**
@@ -269,6 +275,7 @@ export interface TenantStackConfig {
   readonly keyVault?: KeyVaultConfig;
   /** `azure-native:location`, if set: where a vault the tenant creates goes. */
   readonly location?: string;
+  readonly deployer?: DeployerConfig;
 }
 
 export type AnyStackConfig = StackConfig | TenantStackConfig;

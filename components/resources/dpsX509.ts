@@ -12,6 +12,8 @@ import { CaKeyVault } from "./caKeyVault";
 import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
 import type { TenantCsrs } from "../tenant/tenantCsrs";
 import { assignDpsDataRole } from "./dpsDataRole";
+import type { DeployerConfig } from "../config/deployer";
+import { deployerPrincipal } from "../deployer/deployerPrincipal";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
@@ -61,7 +63,7 @@ export class DpsX509 extends pulumi.ComponentResource {
     );
     const resourceGroupName = this.resourceGroup.name;
 
-    this.keyVault = declareCaKeyVault(this, name, config.keyVault, { resourceGroupName, location: config.location });
+    this.keyVault = declareCaKeyVault(this, name, config.keyVault, { resourceGroupName, location: config.location, deployer: config.deployer });
     this.ca = new CertificateAuthority(
       `${name}-ca`,
       {
@@ -88,7 +90,7 @@ export class DpsX509 extends pulumi.ComponentResource {
     if (entraId && config.dpsDataRoleAssignment !== false) {
       this.dpsDataRole = assignDpsDataRole(
         `${name}-dps-data-role`,
-        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, principalId: client.objectId },
+        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, ...deployerPrincipal(this, config.deployer) },
         { parent: this },
       );
     }
@@ -152,7 +154,7 @@ export function declareCaKeyVault(
   parent: pulumi.Resource,
   name: string,
   config: KeyVaultConfig | undefined,
-  where: { resourceGroupName?: pulumi.Input<string>; location: string },
+  where: { resourceGroupName?: pulumi.Input<string>; location: string; deployer?: DeployerConfig },
 ): CaKeyVault | undefined {
   if (!config) return undefined;
   return new CaKeyVault(`${name}-keyvault`, { config, ...where }, { parent });

@@ -1,0 +1,23 @@
+/**
+ * The principal of the identity running Pulumi, for the role assignments the stack makes to it: its object id
+ * (`getClientConfig`) and its `principalType` (principalType.ts). The ARM token is asked for only when neither the
+ * config nor the environment decide; it is read for its claims and goes nowhere else (not in state, not in outputs).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import type { DeployerConfig } from "../config/deployer";
+import { principalTypeFromClaims, jwtClaims, principalTypeWithoutToken } from "./principalType";
+
+export interface DeployerPrincipal {
+  readonly principalId: pulumi.Output<string>;
+  readonly principalType: pulumi.Output<string>;
+}
+
+export function deployerPrincipal(parent: pulumi.Resource, config: DeployerConfig | undefined, env: NodeJS.ProcessEnv = process.env): DeployerPrincipal {
+  const client = authorization.getClientConfigOutput({ parent });
+  const decided = principalTypeWithoutToken(config?.principalType, env);
+  const principalType = decided
+    ? pulumi.output(decided.type)
+    : pulumi.unsecret(authorization.getClientTokenOutput({}, { parent }).token.apply((token) => principalTypeFromClaims(jwtClaims(token)).type));
+  return { principalId: client.objectId, principalType };
+}
