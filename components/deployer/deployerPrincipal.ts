@@ -13,11 +13,16 @@ export interface DeployerPrincipal {
   readonly principalType: pulumi.Output<string>;
 }
 
-export function deployerPrincipal(parent: pulumi.Resource, config: DeployerConfig | undefined, env: NodeJS.ProcessEnv = process.env): DeployerPrincipal {
-  const client = authorization.getClientConfigOutput({ parent });
+/** `client`: the `getClientConfig` the caller already made (one invoke per preview is enough). */
+export function deployerPrincipal(
+  parent: pulumi.Resource,
+  config: DeployerConfig | undefined,
+  client: pulumi.Output<{ objectId: string }>,
+  env: NodeJS.ProcessEnv = process.env,
+): DeployerPrincipal {
   const decided = principalTypeWithoutToken(config?.principalType, env);
   const principalType = decided
     ? pulumi.output(decided.type)
     : pulumi.unsecret(authorization.getClientTokenOutput({}, { parent }).token.apply((token) => principalTypeFromClaims(jwtClaims(token)).type));
-  return { principalId: client.objectId, principalType };
+  return { principalId: client.apply((c) => c.objectId), principalType };
 }

@@ -44,7 +44,7 @@ export class CaKeyVault extends pulumi.ComponentResource {
     const dependsOn: pulumi.Resource[] = [];
     if (config.create) {
       const client = authorization.getClientConfigOutput({ parent: this });
-      const deployer = deployerPrincipal(this, args.deployer);
+      const deployer = deployerPrincipal(this, args.deployer, client);
       this.vault = new keyvault.Vault(
         `${name}-vault`,
         {

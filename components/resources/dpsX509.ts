@@ -90,7 +90,7 @@ export class DpsX509 extends pulumi.ComponentResource {
     if (entraId && config.dpsDataRoleAssignment !== false) {
       this.dpsDataRole = assignDpsDataRole(
         `${name}-dps-data-role`,
-        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, ...deployerPrincipal(this, config.deployer) },
+        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, ...deployerPrincipal(this, config.deployer, client) },
         { parent: this },
       );
     }
