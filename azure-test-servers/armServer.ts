@@ -47,6 +47,7 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import { listenOnLoopback } from "./listen";
 import { readTestTls } from "./tls";
+import type { ExtraRouteAnswer, ExtraRouteRequest } from "./armSubscriptionRoutes";
 
 export type ArmRoute =
   | "certificate.list"
@@ -64,6 +65,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly route: ArmRoute;
+  /** The route of `extraRoutes` that answered, if one did. */
+  readonly extraRoute?: string;
   readonly status: number;
   /** `Date.now()` when the request arrived. */
   readonly at: number;
@@ -145,6 +148,11 @@ export interface ArmServerOptions {
    * from IoT Hub/DPS certificate calls in the wild.
    */
   readonly errorStyle?: "arm" | "iotRp";
+  /**
+   * More routes, tried before this server's own (after the bearer-token check); each checks its own api-version.
+   * armSubscriptionRoutes.ts has the subscription-level ones preflight reads.
+   */
+  readonly extraRoutes?: (request: ExtraRouteRequest) => ExtraRouteAnswer | undefined;
 }
 
 interface MutableCert {
@@ -470,6 +478,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       let body: unknown;
       let status = 500;
       let injected = false;
+      let extraRoute: string | undefined;
       const send = (code: number, payload: unknown, extra: Record<string, string> = {}) => {
         status = code;
         const json = payload === undefined ? "" : JSON.stringify(payload);
@@ -490,6 +499,12 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         const auth = headers["authorization"];
         if (!auth || !/^Bearer \S+/.test(auth)) {
           throw new HttpError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or is not a Bearer token.");
+        }
+        const extra = options.extraRoutes?.({ method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), body });
+        if (extra) {
+          extraRoute = extra.route;
+          send(extra.status, extra.body);
+          return;
         }
         const apiVersion = url.searchParams.get("api-version");
         if (!apiVersion) throw new HttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
@@ -529,6 +544,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           method,
           path: url.pathname,
           route,
+          ...(extraRoute ? { extraRoute } : {}),
           status,
           at,
           ifMatch: headers["if-match"],
