@@ -1,6 +1,6 @@
 /**
  * On a DPS that already exists (ours by name): CA certificates and enrollment groups with the names the stack
- * would create. Without adoption, `up` refuses them (a CA upload or group PUT that finds one); each is reported with
+ * would create. Preflight is for a stack's first `up`: on a stack already deployed, these are its own. Without adoption, `up` refuses them (a CA upload or group PUT that finds one); each is reported with
  * how to adopt it (docs/day-two.md).
  */
 import type { TokenCredential } from "@azure/identity";
@@ -21,7 +21,7 @@ export async function checkExistingDps(
   const collision = (what: string, name: string): Finding =>
     target.adoptExisting
       ? { check: `${what} ${name}`, status: "ok", detail: `exists in DPS ${dpsName}; adoptExisting: true takes it over` }
-      : { check: `${what} ${name}`, status: "problem", detail: `already exists in DPS ${dpsName}, and up would refuse to overwrite it`, fix: ADOPT_HINT };
+      : { check: `${what} ${name}`, status: "problem", detail: `already exists in DPS ${dpsName}: unless this stack uploaded it in an earlier up, up refuses to overwrite it`, fix: ADOPT_HINT };
 
   try {
     const existing = new Set<string>();
