@@ -25,7 +25,7 @@ import { expectationsFromConfig } from "./doctor/expectations";
 import { gatherLiveFacts } from "./doctor/gather";
 import { formatReport } from "./doctor/render";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
-import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError } from "./cliArgs";
+import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError, wholeErrorMessage } from "./cliArgs";
 import { findSubscription, SUBSCRIPTION_ORDER } from "./azureSubscription";
 
 export interface DoctorIo {
@@ -161,7 +161,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
   try {
     return await doctor(argv, io, secrets);
   } catch (e) {
-    const message = redact((e instanceof Error ? e.message : String(e)).split("\n")[0], secrets);
+    const message = redact(wholeErrorMessage(e), secrets);
     io.stderr(`doctor: ${message}\n${e instanceof UsageError ? USAGE : ""}`);
     return e instanceof UsageError ? 2 : 1;
   }
