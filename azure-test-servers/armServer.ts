@@ -49,6 +49,7 @@ import type { AddressInfo } from "net";
 import { listenOnLoopback } from "./listen";
 import { readTestTls } from "./tls";
 import { ArmIotHubs, dpsNetworkBody, HttpStatusError, type DpsNetworkSettings } from "./armIotHubs";
+import type { ExtraRouteAnswer, ExtraRouteRequest } from "./armSubscriptionRoutes";
 
 export type ArmRoute =
   | "certificate.list"
@@ -67,6 +68,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly route: ArmRoute;
+  /** The route of `extraRoutes` that answered, if one did. */
+  readonly extraRoute?: string;
   readonly status: number;
   /** `Date.now()` when the request arrived. */
   readonly at: number;
@@ -152,6 +155,11 @@ export interface ArmServerOptions {
    * from IoT Hub/DPS certificate calls in the wild.
    */
   readonly errorStyle?: "arm" | "iotRp";
+  /**
+   * More routes, tried before this server's own (after the bearer-token check); each checks its own api-version.
+   * armSubscriptionRoutes.ts has the subscription-level ones preflight reads.
+   */
+  readonly extraRoutes?: (request: ExtraRouteRequest) => ExtraRouteAnswer | undefined;
 }
 
 interface MutableCert {
@@ -485,6 +493,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       let body: unknown;
       let status = 500;
       let injected = false;
+      let extraRoute: string | undefined;
       const send = (code: number, payload: unknown, extra: Record<string, string> = {}) => {
         status = code;
         const json = payload === undefined ? "" : JSON.stringify(payload);
@@ -509,6 +518,12 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         if (route === "iotHub.get") {
           // IoT Hub's own api-versions (armIotHubs.ts).
           send(...state.hubs.handle(method, url.pathname, url.searchParams.get("api-version")));
+          return;
+        }
+        const extra = options.extraRoutes?.({ method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), body });
+        if (extra) {
+          extraRoute = extra.route;
+          send(extra.status, extra.body);
           return;
         }
         const apiVersion = url.searchParams.get("api-version");
@@ -549,6 +564,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           method,
           path: url.pathname,
           route,
+          ...(extraRoute ? { extraRoute } : {}),
           status,
           at,
           ifMatch: headers["if-match"],

@@ -79,7 +79,19 @@ export class KeyVaultAuth {
     throw new HttpError(
       403,
       "Forbidden",
-      `Caller is not authorized to perform action on resource. If role assignments were recently changed, please wait several minutes for role assignments to become effective. Caller: oid=${oid};Action: '${ACTIONS[route]}';Resource: '/vaults/${vaultName}'`,
+      // Azure's text, lines and all (\r\n): the action comes only on the fourth line.
+      [
+        "Caller is not authorized to perform action on resource.",
+        "If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.",
+        `Caller: appid=04b07795-8ddb-461a-bbee-02f9e1bf7b46;oid=${oid};iss=https://sts.windows.net/00000000-0000-0000-0000-000000000003/`,
+        `Action: '${ACTIONS[route]}'`,
+        `Resource: '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/kv-rg/providers/microsoft.keyvault/vaults/${vaultName}'`,
+        "Assignment: (not found)",
+        "DenyAssignmentId: null",
+        "DecisionReason: null ",
+        `Vault: ${vaultName};location=westeurope`,
+        "",
+      ].join("\r\n"),
       "ForbiddenByRbac",
     );
   }

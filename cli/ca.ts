@@ -10,7 +10,7 @@
  * Errors print one line on stderr (no stack trace) and exit 1 (2 for usage errors).
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from "fs";
-import { dirname, join } from "path";
+import { dirname, join, resolve as resolvePath } from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import {
   assertRegistrationId,
@@ -25,15 +25,23 @@ import {
   RsaKeySize,
 } from "../certs";
 import { pemDecodeAll, pemEncode } from "../certs/der";
-import { UsageError } from "./cliArgs";
+import { UsageError, wholeErrorMessage } from "./cliArgs";
 import { assertWritable, KEY_FILE_MODE, PUBLIC_FILE_MODE, writeFileSafely } from "./ca/safeWrite";
 import { importKeyCommand, vaultVerificationCert } from "./ca/keyVault";
+import { assertKeysIgnored } from "./ca/workTreeGuard";
 
 /** Where runCa writes. `process` fits. */
 export interface CaIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** Where relative paths start: default INIT_CWD (npm sets it to the folder `npm run` was called from), else the process's. */
+  callerDir?: string;
 }
+
+/** The flags that name files: resolved from the caller's folder, not the repository root where npm runs the script. */
+const PATH_FLAGS = new Set(["out", "ca-cert", "ca-key", "key"]);
+let callerDir = process.cwd();
+const fromCaller = (file: string) => resolvePath(callerDir, file);
 
 const ROOT_VALIDITY_DAYS = 3650;
 const INTERMEDIATE_VALIDITY_DAYS = 1825;
@@ -88,7 +96,7 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>,
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
   if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required`);
-  return value;
+  return PATH_FLAGS.has(name) ? fromCaller(value) : value;
 }
 
 function keySizeOption(value: unknown): RsaKeySize {
@@ -127,6 +135,7 @@ async function chain(args: string[], io: CaIo): Promise<number> {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new Error(`--out ${out} is not a folder`);
   const targets = [...CA_FILES, ...devices.flatMap(deviceFiles)].map((name) => join(out, name));
   assertWritable(targets, force);
+  assertKeysIgnored(targets.filter((target) => target.endsWith(".key.pem")));
 
   const root = createRootCa({ commonName: (values["root-cn"] as string) ?? "DPS X.509 Root CA", keySize, validityDays: ROOT_VALIDITY_DAYS });
   const intermediate = createIntermediateCa({
@@ -195,7 +204,7 @@ async function verificationCert(args: string[], io: CaIo): Promise<number> {
 async function inspect(args: string[], io: CaIo): Promise<number> {
   const { positionals } = parse(args, {}, 1);
   if (positionals.length !== 1) throw new UsageError("inspect needs one file");
-  const path = positionals[0];
+  const path = fromCaller(positionals[0]);
   const text = readInput(path, "file");
   let blocks: Buffer[];
   try {
@@ -247,6 +256,7 @@ const COMMANDS: Record<string, (args: string[], io: CaIo) => Promise<number>> = 
 
 /** Runs one `ca` command; returns the exit code. Never throws. */
 export async function runCa(argv: string[], io: CaIo): Promise<number> {
+  callerDir = io.callerDir ?? process.env.INIT_CWD ?? process.cwd();
   const [command, ...rest] = argv;
   if (command === "help" || command === "--help" || command === "-h" || rest.includes("--help") || rest.includes("-h")) {
     io.stdout.write(USAGE);
@@ -261,7 +271,8 @@ export async function runCa(argv: string[], io: CaIo): Promise<number> {
   try {
     return await run(rest, io);
   } catch (e) {
-    const message = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    // Azure's messages are kept whole (Key Vault's 403 is several lines, the action and our hint at the end).
+    const message = wholeErrorMessage(e);
     io.stderr.write(`ca ${command}: ${message}\n`);
     return e instanceof UsageError ? 2 : 1;
   }

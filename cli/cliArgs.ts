@@ -92,3 +92,12 @@ export function isSignInError(err: unknown): boolean {
   if (e.name && SIGN_IN_ERROR_NAMES.has(e.name)) return true;
   return e.cause !== undefined && e.cause !== err && isSignInError(e.cause);
 }
+
+/**
+ * An error's message for the user, whole: Azure's messages run over several lines (Key Vault's RBAC 403 names the
+ * refused action on its fourth), so none is cut to its first; carriage returns and trailing blanks are removed.
+ */
+export function wholeErrorMessage(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/\r/g, "").split("\n").map((line) => line.trimEnd()).join("\n").trim();
+}

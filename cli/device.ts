@@ -15,7 +15,7 @@ import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice
 import { explainRefusal, formatRefusal } from "./device/explain";
 import { registerX509Device } from "./device/register";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
-import { UsageError } from "./cliArgs";
+import { UsageError, wholeErrorMessage } from "./cliArgs";
 
 export const DEFAULT_GLOBAL_ENDPOINT = "global.azure-devices-provisioning.net";
 
@@ -262,7 +262,7 @@ export async function runDevice(argv: string[], io: DeviceIo): Promise<number> {
   try {
     return await run(rest, io);
   } catch (e) {
-    const message = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    const message = wholeErrorMessage(e);
     io.stderr(`device ${command}: ${message}\n${e instanceof UsageError ? USAGE : ""}`);
     return e instanceof UsageError ? 2 : 1;
   }

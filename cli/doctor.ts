@@ -28,7 +28,8 @@ import { networkChecks, networkExpectations } from "./doctor/networkChecks";
 import { gatherNetworkFacts } from "./doctor/networkGather";
 import { formatReport } from "./doctor/render";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
-import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError } from "./cliArgs";
+import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError, wholeErrorMessage } from "./cliArgs";
+import { findSubscription, SUBSCRIPTION_ORDER } from "./azureSubscription";
 
 export interface DoctorIo {
   stdout(text: string): void;
@@ -52,7 +53,7 @@ export const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulum
   --config <file>             the stack file to check against (outputs only with --stack)
   --dps-name <name>           the DPS (default: the stack output dpsName, else the config's dps.name)
   --resource-group <name>     its resource group (default: the stack output, else the config's resourceGroupName)
-  --subscription <id>         its subscription (default: the stack output subscriptionId, else azure-native:subscriptionId, else AZURE_SUBSCRIPTION_ID)
+  --subscription <id>         its subscription (default: the stack output subscriptionId, else azure-native:subscriptionId, else ARM_SUBSCRIPTION_ID, AZURE_SUBSCRIPTION_ID, az's default)
   --arm-endpoint <url>        ARM endpoint (default: the config's armEndpoint, else https://management.azure.com)
   --connection-string-file <file>
                               read the DPS service connection string from a file, or - for stdin (or set
@@ -110,10 +111,10 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
 
   const dpsName = o["dps-name"] ?? stringOutput(outputs, "dpsName") ?? platform?.dps.name;
   const resourceGroupName = o["resource-group"] ?? stringOutput(outputs, "resourceGroupName") ?? platform?.resourceGroupName;
-  const subscriptionId = o.subscription ?? stringOutput(outputs, "subscriptionId") ?? platform?.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID;
+  const subscriptionId = o.subscription ?? stringOutput(outputs, "subscriptionId") ?? platform?.subscriptionId ?? findSubscription(env)?.id;
   if (!dpsName) throw new UsageError("which DPS? pass --dps-name (a tenant stack's config does not name it)");
   if (!resourceGroupName) throw new UsageError("which resource group? pass --resource-group (a tenant stack's config does not name it)");
-  if (!subscriptionId) throw new UsageError("which subscription? pass --subscription or set AZURE_SUBSCRIPTION_ID");
+  if (!subscriptionId) throw new UsageError(`which subscription? pass --subscription, or set one of: ${SUBSCRIPTION_ORDER}`);
   const connectionString = await readSecretOption(
     "--connection-string",
     { inline: o["connection-string"], file: o["connection-string-file"], env: env.DPS_CONNECTION_STRING },
@@ -166,7 +167,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
   try {
     return await doctor(argv, io, secrets);
   } catch (e) {
-    const message = redact((e instanceof Error ? e.message : String(e)).split("\n")[0], secrets);
+    const message = redact(wholeErrorMessage(e), secrets);
     io.stderr(`doctor: ${message}\n${e instanceof UsageError ? USAGE : ""}`);
     return e instanceof UsageError ? 2 : 1;
   }

@@ -24,6 +24,7 @@ import { planJson, planTree, type Plan, type PlannedResource } from "./plan/rend
 import type { RecordedResource } from "./plan/record";
 import { secretConfigChanges } from "./plan/secretConfig";
 import { withRevokedThumbprints } from "./plan/revokedThumbprints";
+import { withPrincipalTypeReason } from "./plan/principalTypeNote";
 import { readStackFile } from "./plan/stackFile";
 import { failsPreview, planViolations, violationLines } from "./plan/policy";
 
@@ -152,7 +153,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     return 1;
   }
   // In dependency order, siblings as declared (cli/plan/order.ts): registration order depends on when inputs resolve.
-  const ordered = inDependencyOrder(result.resources.map(withRequests).map(withRevokedThumbprints), result.declarationOrder);
+  const ordered = inDependencyOrder(result.resources.map(withRequests).map(withRevokedThumbprints).map(withPrincipalTypeReason(result.config, process.env)), result.declarationOrder);
   const resources = ordered.map((resource) => withNotes(resource, ordered));
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {

@@ -16,6 +16,7 @@ const CLIS: Record<string, string> = {
   device: "cli/device.ts",
   doctor: "cli/doctor.ts",
   registrations: "cli/registrations.ts",
+  preflight: "cli/preflight.ts",
 };
 
 function run(cli: string, args: string[], options: { cwd?: string; input?: string } = {}) {
@@ -40,7 +41,7 @@ describe.each(Object.keys(CLIS))("%s", (cli) => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/usage:/);
     // The usage names the command's own flags, not a generic text.
-    const ownFlag: Record<string, string> = { plan: "--against", bench: "--only", ca: "--force", device: "--id-scope", doctor: "--connection-string-file", registrations: "--connection-string-file" };
+    const ownFlag: Record<string, string> = { plan: "--against", bench: "--only", ca: "--force", device: "--id-scope", doctor: "--connection-string-file", registrations: "--connection-string-file", preflight: "--subscription" };
     expect(stdout).toContain(ownFlag[cli]);
   });
 
@@ -58,7 +59,7 @@ describe("config problems exit 1", () => {
   const bad = path.join(scratch, "Pulumi.bad.yaml");
   beforeAll(() => fs.writeFileSync(bad, "config:\n  dps-x509:resourceGroupName: rg\n  dps-x509:hubs: []\n"));
 
-  test.each([["plan", ["--config", bad]], ["doctor", ["--config", bad, "--subscription", "00000000-0000-0000-0000-000000000000"]]])("%s with a bad stack file", (cli, args) => {
+  test.each([["plan", ["--config", bad]], ["doctor", ["--config", bad, "--subscription", "00000000-0000-0000-0000-000000000000"]], ["preflight", ["--config", bad, "--subscription", "00000000-0000-0000-0000-000000000000"]]])("%s with a bad stack file", (cli, args) => {
     const { code, stderr } = run(cli, args as string[]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/Pulumi\.bad\.yaml: the stack config has \d+ problem\(s\):/);

@@ -146,6 +146,18 @@ test("--config without --stack: thumbprints are skipped; --json prints every row
   expect(report.results.filter((r) => r.status === "fail")).toEqual([]);
 });
 
+test("no --subscription: ARM_SUBSCRIPTION_ID is used before AZURE_SUBSCRIPTION_ID", async () => {
+  const { code, stdout } = await doctor(["--config", join(dir, "Pulumi.doctor.yaml"), "--json"], {
+    env: { DPS_CONNECTION_STRING: service.connectionString(), ARM_SUBSCRIPTION_ID: SUB, AZURE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-0000000000ff", AZURE_CONFIG_DIR: dir },
+  });
+  expect(code).toBe(0);
+  expect((JSON.parse(stdout) as { results: Array<{ status: string }> }).results.filter((r) => r.status === "fail")).toEqual([]);
+  const wrong = await doctor(["--config", join(dir, "Pulumi.doctor.yaml"), "--json"], {
+    env: { DPS_CONNECTION_STRING: service.connectionString(), ARM_SUBSCRIPTION_ID: "00000000-0000-0000-0000-0000000000ff", AZURE_SUBSCRIPTION_ID: SUB, AZURE_CONFIG_DIR: dir },
+  });
+  expect(wrong.code).toBe(1);
+});
+
 test("no Pulumi CLI: a warning, and the checks run on the config alone", async () => {
   const { code, stdout, stderr } = await doctor(["--stack", "doctor", "--subscription", SUB], { noPulumi: true, env: { DPS_CONNECTION_STRING: service.connectionString() } });
   expect(stderr).toBe("warning: pulumi stack output --stack doctor failed: the pulumi CLI is not on PATH; checking without the stack's outputs (thumbprints are skipped)\n");

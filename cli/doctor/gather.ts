@@ -9,7 +9,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { createDpsClient } from "../../components/azure/armClient";
 import { createDpsServiceClient, redact } from "../../components/azure/dpsServiceClient";
-import { isSignInError } from "../cliArgs";
+import { isSignInError, wholeErrorMessage } from "../cliArgs";
 import type { LiveCertificate, LiveFacts, Read } from "./checks";
 
 export interface DoctorTarget {
@@ -27,11 +27,12 @@ export interface DoctorTarget {
   readonly onSignInError?: () => void;
 }
 
-/** ARM's RestError (or any error) as one line: status, code, message. */
+/** ARM's RestError (or any error) as one line: status, code, and the whole message. */
 function armError(err: unknown): string {
   const e = err as { statusCode?: number; code?: string; message?: string };
   const head = [e.statusCode !== undefined ? `HTTP ${e.statusCode}` : undefined, e.code].filter(Boolean).join(" ");
-  const message = String(e.message ?? err).split("\n")[0];
+  // Every line of Azure's message, on the row's one line.
+  const message = wholeErrorMessage(e.message ?? err).split("\n").join(" ");
   return head ? `${head}: ${message}` : message;
 }
 

@@ -14,6 +14,10 @@ const PLACEHOLDER_KEY = "cGxhY2Vob2xkZXIta2V5LW5vdC1yZWFs"; // base64("placehold
 
 type State = Record<string, unknown>;
 
+const jwtPart = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+/** Not a real token: header and claims only (idtyp "user"), an empty signature. */
+export const PLACEHOLDER_USER_TOKEN = `${jwtPart({ alg: "none", typ: "JWT" })}.${jwtPart({ aud: "https://management.azure.com/", idtyp: "user", scp: "user_impersonation", oid: "00000000-0000-0000-0000-000000000002" })}.`;
+
 /** Azure's thumbprint (SHA-1, upper-case hex) of a PEM certificate; undefined when the PEM is not known yet. */
 function sha1Thumbprint(pem: unknown): string | undefined {
   if (typeof pem !== "string") return undefined;
@@ -69,6 +73,8 @@ const invokeResults: Record<string, (inputs: State) => State> = {
     subscriptionId: PLACEHOLDER_SUBSCRIPTION_ID,
     tenantId: "00000000-0000-0000-0000-000000000003",
   }),
+  // An unsigned token with the claims of `az login` as a user: the plan has no identity of its own.
+  "azure-native:authorization:getClientToken": () => ({ token: PLACEHOLDER_USER_TOKEN }),
   "azure-native:iothub:listIotHubResourceKeysForKeyName": (inputs) => ({
     keyName: inputs.keyName,
     primaryKey: PLACEHOLDER_KEY,

@@ -24,6 +24,8 @@ export interface PlannedResource {
   importId?: string;
   /** What to read beside some inputs, by input key (cli/plan/inputNotes.ts). */
   notes?: Record<string, string>;
+  /** A role assignment to the deployer: why its principalType is what it is (cli/plan/principalTypeNote.ts). */
+  principalTypeReason?: string;
 }
 
 export interface Plan {
@@ -85,6 +87,7 @@ export function planTree(plan: Plan): string {
       const note = resource.notes?.[key];
       lines.push(`${detailPrefix}${key}: ${short(value)}${note ? `  # ${note}` : ""}`);
     }
+    if (resource.principalTypeReason) lines.push(`${detailPrefix}principalType because: ${resource.principalTypeReason}`);
     if (resource.dependsOn.length) lines.push(`${detailPrefix}dependsOn: ${resource.dependsOn.join(", ")}`);
     if (resource.request !== undefined) {
       lines.push(`${detailPrefix}request (PUT enrollmentGroups/${String((resource.request as { enrollmentGroupId?: string }).enrollmentGroupId)}):`);

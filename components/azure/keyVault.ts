@@ -141,11 +141,17 @@ function retried<T>(call: () => Promise<T>): Promise<T> {
   });
 }
 
+/** A message with every line kept, carriage returns and trailing blanks removed. */
+export function wholeMessage(message: string): string {
+  return message.replace(/\r/g, "").split("\n").map((line) => line.trimEnd()).join("\n").trim();
+}
+
 /** Azure's error code and message, or the error's message; never a request body. */
 export function keyVaultErrorText(e: unknown): string {
   const err = e as { code?: string; message?: string; details?: { error?: { code?: string; message?: string } } };
   const code = err?.details?.error?.code ?? err?.code;
-  const message = err?.details?.error?.message ?? err?.message ?? String(e);
+  // Whole: Key Vault's RBAC 403 is several lines (\r\n), the action it refused on the fourth.
+  const message = wholeMessage(err?.details?.error?.message ?? err?.message ?? String(e));
   return code ? `${code}: ${message}` : message;
 }
 

@@ -161,6 +161,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     dpsAuth: parsed.dpsAuth,
     dpsDataRoleAssignment: parsed.dpsDataRoleAssignment,
     ...(parsed.environment ? { environment: parsed.environment } : {}),
+    deployer: parsed.deployer,
   };
 }
 

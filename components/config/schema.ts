@@ -7,6 +7,7 @@ import { MAX_VALIDITY_DAYS } from "../../certs/validity";
 import { LIMITS } from "./limits";
 import { dpsNetworkKeys, hubSecurityKeys } from "./networkSchema";
 import { stackEnvironments } from "./environment";
+import { deployerSchema, type DeployerConfig } from "./deployer";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -197,6 +198,8 @@ export const stackConfigSchema = z.strictObject({
   dpsDataRoleAssignment: z.boolean().default(true),
   /** What the stack is for; `production` turns on the production guardrails (docs/policy.md). */
   environment: z.enum(stackEnvironments).optional(),
+  /** The identity running `up`: the principalType of the roles assigned to it (components/config/deployer.ts). */
+  deployer: deployerSchema.optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -213,6 +216,8 @@ export const tenantStackConfigSchema = z.strictObject({
   smokeTest: smokeTestSchema.optional(),
   /** The tenant's own Key Vault, for intermediates with `keyStore: keyVault`. */
   keyVault: keyVaultSchema.optional(),
+  /** As on the platform: the identity running `up`. */
+  deployer: deployerSchema.optional(),
 });
 
 export type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -260,6 +265,7 @@ export interface StackConfig {
   readonly dpsDataRoleAssignment?: boolean;
   /** `production`: the resource group is tagged so, and the policy pack forbids CA keys in state (docs/policy.md). */
   readonly environment?: (typeof stackEnvironments)[number];
+  readonly deployer?: DeployerConfig;
 }
 
 /**
@@ -279,6 +285,7 @@ export interface TenantStackConfig {
   readonly keyVault?: KeyVaultConfig;
   /** `azure-native:location`, if set: where a vault the tenant creates goes. */
   readonly location?: string;
+  readonly deployer?: DeployerConfig;
 }
 
 export type AnyStackConfig = StackConfig | TenantStackConfig;

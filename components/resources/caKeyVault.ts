@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import type { KeyVaultConfig } from "../config";
+import type { DeployerConfig } from "../config/deployer";
+import { deployerPrincipal } from "../deployer/deployerPrincipal";
 import { vaultUrlOf } from "../azure/keyVault";
 import type { CaKeyVaultRef } from "./certificateAuthority";
 
@@ -23,6 +25,8 @@ export interface CaKeyVaultArgs {
   readonly resourceGroupName?: pulumi.Input<string>;
   /** Azure region of a created vault. */
   readonly location: string;
+  /** The identity running `up` (`dps-x509:deployer`): the principal type of its role. */
+  readonly deployer?: DeployerConfig;
 }
 
 export class CaKeyVault extends pulumi.ComponentResource {
@@ -40,6 +44,7 @@ export class CaKeyVault extends pulumi.ComponentResource {
     const dependsOn: pulumi.Resource[] = [];
     if (config.create) {
       const client = authorization.getClientConfigOutput({ parent: this });
+      const deployer = deployerPrincipal(this, args.deployer, client);
       this.vault = new keyvault.Vault(
         `${name}-vault`,
         {
@@ -62,7 +67,8 @@ export class CaKeyVault extends pulumi.ComponentResource {
         `${name}-crypto-officer`,
         {
           scope: this.vault.id,
-          principalId: client.objectId,
+          principalId: deployer.principalId,
+          principalType: deployer.principalType,
           roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_CRYPTO_OFFICER_ROLE_ID}`,
         },
         { parent: this },

@@ -19,6 +19,8 @@ export interface DpsDataRoleArgs {
   readonly dpsId: pulumi.Input<string>;
   /** The object id of the identity running Pulumi. */
   readonly principalId: pulumi.Input<string>;
+  /** Its principal type (`User`, `ServicePrincipal`): ARM refuses an assignment whose type does not match. */
+  readonly principalType: pulumi.Input<string>;
 }
 
 /** Assigns the DPS data-plane contributor role on the DPS to the running identity. */
@@ -27,6 +29,7 @@ export function assignDpsDataRole(name: string, args: DpsDataRoleArgs, opts: pul
     name,
     {
       principalId: args.principalId,
+      principalType: args.principalType,
       scope: args.dpsId,
       roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${DPS_DATA_CONTRIBUTOR_ROLE_ID}`,
       description: "dps-x509: lets this stack write enrollment groups and revoked devices with Entra ID",

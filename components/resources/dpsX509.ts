@@ -13,6 +13,8 @@ import { CaKeyVault } from "./caKeyVault";
 import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
 import type { TenantCsrs } from "../tenant/tenantCsrs";
 import { assignDpsDataRole } from "./dpsDataRole";
+import type { DeployerConfig } from "../config/deployer";
+import { deployerPrincipal } from "../deployer/deployerPrincipal";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
@@ -62,7 +64,7 @@ export class DpsX509 extends pulumi.ComponentResource {
     );
     const resourceGroupName = this.resourceGroup.name;
 
-    this.keyVault = declareCaKeyVault(this, name, config.keyVault, { resourceGroupName, location: config.location });
+    this.keyVault = declareCaKeyVault(this, name, config.keyVault, { resourceGroupName, location: config.location, deployer: config.deployer });
     this.ca = new CertificateAuthority(
       `${name}-ca`,
       {
@@ -89,7 +91,7 @@ export class DpsX509 extends pulumi.ComponentResource {
     if (entraId && config.dpsDataRoleAssignment !== false) {
       this.dpsDataRole = assignDpsDataRole(
         `${name}-dps-data-role`,
-        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, principalId: client.objectId },
+        { subscriptionId: this.subscriptionId, dpsId: this.provisioning.dps.id, ...deployerPrincipal(this, config.deployer, client) },
         { parent: this },
       );
     }
@@ -153,7 +155,7 @@ export function declareCaKeyVault(
   parent: pulumi.Resource,
   name: string,
   config: KeyVaultConfig | undefined,
-  where: { resourceGroupName?: pulumi.Input<string>; location: string },
+  where: { resourceGroupName?: pulumi.Input<string>; location: string; deployer?: DeployerConfig },
 ): CaKeyVault | undefined {
   if (!config) return undefined;
   return new CaKeyVault(`${name}-keyvault`, { config, ...where }, { parent });

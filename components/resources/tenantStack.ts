@@ -45,7 +45,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const tenant = (this.tenant = args.tenant);
     const facts = tenant.facts;
     const signed = facts.tenantCertificates[tenant.tenant] ?? {};
-    this.keyVault = declareCaKeyVault(this, name, tenant.keyVault, { resourceGroupName: tenant.keyVault?.resourceGroupName, location: tenant.location ?? "" });
+    this.keyVault = declareCaKeyVault(this, name, tenant.keyVault, { resourceGroupName: tenant.keyVault?.resourceGroupName, location: tenant.location ?? "", deployer: tenant.deployer });
     const vault = this.keyVault?.forCertificateAuthority;
 
     this.requests = new Map();

@@ -8,6 +8,7 @@ import { checkCaChain } from "../config/caRules";
 import { checkEnrollmentGroups, checkSmokeTest, intermediateEntries, uploadedCaNames } from "../config/checks";
 import { checkGroupSpecs } from "../config/groupSpecRules";
 import type { Problem } from "../config/problems";
+import type { DeployerConfig } from "../config/deployer";
 import type { PlatformFacts } from "./platformOutputs";
 
 /** A tenant stack ready to declare. */
@@ -27,6 +28,8 @@ export interface ResolvedTenant {
   readonly keyVault?: KeyVaultConfig;
   /** `azure-native:location` of the tenant stack (where its vault goes). */
   readonly location?: string;
+  /** `dps-x509:deployer`: the identity running `up`. */
+  readonly deployer?: DeployerConfig;
 }
 
 export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): { ok: true; tenant: ResolvedTenant } | { ok: false; problems: Problem[] } {
@@ -82,6 +85,7 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
       facts,
       keyVault: config.keyVault,
       location: config.location,
+      deployer: config.deployer,
     },
   };
 }

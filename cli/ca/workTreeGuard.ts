@@ -1,0 +1,36 @@
+/**
+ * A private key written inside a git work tree where git does not ignore it is one `git add -A` away from the
+ * repository's history. `npm run ca` asks git (`git check-ignore`) before it writes a key, and refuses with what to
+ * do instead. The repository ignores the guide's default folder (`pki/`, in .gitignore).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/** The nearest folder of `target` that exists (the output folder may not yet). */
+function existingAncestor(target: string): string {
+  let dir = path.dirname(target);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/** The top of the git work tree holding `target`, or undefined (not in one, or no git). */
+export function workTreeOf(target: string): string | undefined {
+  const r = spawnSync("git", ["-C", existingAncestor(target), "rev-parse", "--show-toplevel"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Throws when a key would land in a git work tree unignored; the message names the file and the fixes. */
+export function assertKeysIgnored(keyFiles: readonly string[]): void {
+  for (const file of keyFiles) {
+    const top = workTreeOf(file);
+    if (!top) continue;
+    const r = spawnSync("git", ["-C", top, "check-ignore", "-q", "--no-index", path.relative(top, path.resolve(file))], { encoding: "utf8" });
+    // 0: ignored; 1: not ignored; anything else: git could not tell, and a key is not written on a guess.
+    if (r.status === 0) continue;
+    throw new Error(
+      `${file} is inside the git work tree ${top}, and git does not ignore it: a private key there is one \`git add\` away from the repository. ` +
+        `Write it outside the work tree (--out ~/dps-pki), into pki/ (ignored by this repository), or add the folder to .gitignore first. Nothing was written.`,
+    );
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * `npm run preflight -- --stack <name>` (or `--config <file>`): read-only checks of the signed-in subscription
+ * before the first `pulumi up` (docs/operations.md): identity and its principal type, tenant and subscription;
+ * resource providers registered; every global name free or already ours; IoT Hub and DPS quota; the identity's
+ * permissions at the resource group; CA certificates and groups already in an existing DPS. Each finding says what
+ * to do. Exit codes: 0 ready, 1 problems (or an invalid config), 2 usage. `--json` prints the same findings.
+ */
+import type { TokenCredential } from "@azure/identity";
+import { join, resolve } from "path";
+import { parseArgs } from "util";
+import { formatProblems, parseStackConfig, readRawStackConfig } from "../components/config";
+import { normalizeArmEndpoint } from "../components/azure/armClient";
+import { readStackFile } from "./plan/stackFile";
+import { findSubscription, SUBSCRIPTION_ORDER, type FoundSubscription } from "./azureSubscription";
+import { firstSentence, UsageError } from "./cliArgs";
+import { runPreflightChecks } from "./preflight/run";
+import { findingsJson, isReady, renderFindings } from "./preflight/render";
+
+export const USAGE = `usage: npm run preflight -- (--stack <name> | --config <file.yaml>) [--subscription <id>] [--json]
+  --stack <name>          check Pulumi.<name>.yaml
+  --config <file>         check another stack file
+  --subscription <id>     the subscription (default: ${SUBSCRIPTION_ORDER})
+  --arm-endpoint <url>    ARM endpoint (default: the stack's armEndpoint, else https://management.azure.com)
+  --json                  print the findings as JSON
+  --help                  this text
+
+Read-only. Signs in with DefaultAzureCredential (az login, a service principal, workload identity, managed identity).
+Reads existing enrollment groups with Entra ID, or DPS_CONNECTION_STRING when set.
+Exit codes: 0 ready for pulumi up, 1 problems found (or the config is invalid), 2 usage.
+`;
+
+export interface PreflightIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env?: NodeJS.ProcessEnv;
+  /** Where relative paths start (default INIT_CWD, the directory npm was run from, else the process's). */
+  cwd?: string;
+  /** Default DefaultAzureCredential. */
+  credential?: TokenCredential;
+  /** Tests shorten the SDKs' retry delay. */
+  retryDelayInMs?: number;
+}
+
+function options(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        config: { type: "string" },
+        subscription: { type: "string" },
+        "arm-endpoint": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError(firstSentence((e as Error).message));
+  }
+}
+
+async function preflight(argv: string[], io: PreflightIo): Promise<number> {
+  const o = options(argv);
+  if (o.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (!o.stack === !o.config) throw new UsageError("say which stack: --stack <name> or --config <Pulumi.x.yaml> (one of them)");
+  const env = io.env ?? process.env;
+  const cwd = io.cwd ?? env.INIT_CWD ?? process.cwd();
+  const file = o.config ? resolve(cwd, o.config) : join(resolve(__dirname, ".."), `Pulumi.${o.stack}.yaml`);
+  let stackFile;
+  try {
+    stackFile = readStackFile(file);
+  } catch (e) {
+    throw new UsageError(`${file}: ${(e as Error).message}`);
+  }
+  const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig));
+  if (!parsed.ok) {
+    io.stderr(`${file}: the stack config has ${parsed.problems.length} problem(s):\n${formatProblems(parsed.problems)}\n`);
+    return 1;
+  }
+  const config = parsed.config;
+  const platformSubscription = config.role === "platform" ? config.subscriptionId : undefined;
+  const subscription: FoundSubscription | undefined = o.subscription
+    ? { id: o.subscription, source: "--subscription" }
+    : platformSubscription
+      ? { id: platformSubscription, source: "azure-native:subscriptionId in the stack file" }
+      : findSubscription(env);
+  if (!subscription) throw new UsageError(`which subscription? pass --subscription, or set one of: ${SUBSCRIPTION_ORDER}`);
+  const credential = io.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+  const armEndpoint = normalizeArmEndpoint(o["arm-endpoint"] ?? config.armEndpoint);
+  const findings = await runPreflightChecks(config, {
+    context: { credential, armEndpoint, subscriptionId: subscription.id, retryDelayInMs: io.retryDelayInMs },
+    subscription,
+    env,
+    dpsConnectionString: env.DPS_CONNECTION_STRING,
+  });
+  const label = o.stack ? `stack "${o.stack}"` : file;
+  io.stdout(o.json ? findingsJson(o.stack ?? file, subscription.id, findings) : renderFindings(label, findings));
+  return isReady(findings) ? 0 : 1;
+}
+
+/** The command, testable in-process: returns the exit code. Never throws. */
+export async function runPreflight(argv: string[], io: PreflightIo): Promise<number> {
+  try {
+    return await preflight(argv, io);
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).replace(/\r/g, "");
+    io.stderr(`preflight: ${message}\n${e instanceof UsageError ? USAGE : ""}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  runPreflight(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then(
+    (code) => (process.exitCode = code),
+    () => (process.exitCode = 1),
+  );
+}
