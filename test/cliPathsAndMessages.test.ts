@@ -39,7 +39,7 @@ describe("npm run ca: paths from the caller's folder", () => {
   test("run as npm runs it (in the repository, INIT_CWD the caller's folder): a relative file is found", () => {
     const caller = mkdtempSync(join(tmpdir(), "dps-x509-init-cwd-"));
     writeFileSync(join(caller, "root.pem"), createRootCa({ commonName: "Init Cwd Root", keySize: 2048, validityDays: 5 }).certificatePem);
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/ca.ts", "inspect", "root.pem"], { cwd: ROOT, env: { ...process.env, INIT_CWD: caller }, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["-r", "./cli/tsRegister.js", "cli/ca.ts", "inspect", "root.pem"], { cwd: ROOT, env: { ...process.env, INIT_CWD: caller }, encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("CN=Init Cwd Root");
     rmSync(caller, { recursive: true, force: true });

@@ -57,7 +57,7 @@ describe("the principal type of the deployer", () => {
 
 describe("the offline plan shows the principal type and why", () => {
   function planJson(stack: string, env: NodeJS.ProcessEnv) {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/plan.ts"), "--stack", stack, "--json"], { cwd: ROOT, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync(process.execPath, ["-r", path.join(ROOT, "cli/tsRegister.js"), path.join(ROOT, "cli/plan.ts"), "--stack", stack, "--json"], { cwd: ROOT, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
     expect(result.stderr).toBe("");
     const plan = JSON.parse(result.stdout) as { resources: Array<{ type: string; name: string; inputs: Record<string, unknown>; principalTypeReason?: string }> };
     return plan.resources.filter((resource) => resource.type === "azure-native:authorization:RoleAssignment");

@@ -7,7 +7,7 @@
  * for RSA-2048 and RSA-4096 issuers, in the same run. Also `openssl speed`'s raw RSA sign time,
  * the floor for any path. Goals are reported (pass/fail), not asserted.
  *
- * Run alone: `npx ts-node --transpile-only cli/bench/certs.ts` prints the JSON.
+ * Run alone: `node -r ./cli/tsRegister.js cli/bench/certs.ts` prints the JSON.
  */
 import { execFileSync } from "child_process";
 import { sign as cryptoSign } from "crypto";

@@ -4,7 +4,7 @@
  * time and request counts, that every group was created and none twice, and whether the faulted run took at
  * most twice the fault-free run plus the sum of the Retry-After waits.
  *
- *   node azure-test-servers/with-test-tls.js npx ts-node --transpile-only cli/bench/enrollment.ts
+ *   node azure-test-servers/with-test-tls.js node -r ./cli/tsRegister.js cli/bench/enrollment.ts
  *
  * The fake server speaks HTTPS with a throwaway CA that Node must trust from its start (NODE_EXTRA_CA_CERTS),
  * so without DPS_X509_TEST_TLS_DIR `benchEnrollmentGroups()` runs itself again under
