@@ -515,15 +515,16 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         if (!auth || !/^Bearer \S+/.test(auth)) {
           throw new HttpError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or is not a Bearer token.");
         }
-        if (route === "iotHub.get") {
-          // IoT Hub's own api-versions (armIotHubs.ts).
-          send(...state.hubs.handle(method, url.pathname, url.searchParams.get("api-version")));
-          return;
-        }
+        // A test's own routes first (preflight's subscription-wide state: armSubscriptionRoutes.ts), then the hubs.
         const extra = options.extraRoutes?.({ method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), body });
         if (extra) {
           extraRoute = extra.route;
           send(extra.status, extra.body);
+          return;
+        }
+        if (route === "iotHub.get") {
+          // IoT Hub's own api-versions (armIotHubs.ts).
+          send(...state.hubs.handle(method, url.pathname, url.searchParams.get("api-version")));
           return;
         }
         const apiVersion = url.searchParams.get("api-version");

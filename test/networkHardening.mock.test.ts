@@ -60,7 +60,7 @@ test("a subnet id gives the hub and the DPS each a private endpoint with Private
   expect(endpoints.map((e) => e.name)).toEqual(["dps-x509-provisioning-dps-pe", "dps-x509-provisioning-hub-my-iot-hub-x509-pe"]);
   const [dpsEndpoint, hubEndpoint] = endpoints;
   expect(hubEndpoint.inputs).toMatchObject({ privateEndpointName: "my-iot-hub-x509-pe", location: "eastus", subnet: { id: SUBNET } });
-  expect(hubEndpoint.inputs.privateLinkServiceConnections).toEqual([{ name: "my-iot-hub-x509-pe", privateLinkServiceId: expect.stringContaining("IotHubResource"), groupIds: ["iotHub"] }]);
+  expect(hubEndpoint.inputs.privateLinkServiceConnections).toEqual([{ name: "my-iot-hub-x509-pe", privateLinkServiceId: expect.stringMatching(/\/resourceGroups\/[^/]+\/providers\/Microsoft\.Devices\/IotHubs\/my-iot-hub-x509$/), groupIds: ["iotHub"] }]);
   expect(hubEndpoint.dependsOn).toContain("dps-x509-provisioning-hub-my-iot-hub-x509");
   expect(dpsEndpoint.inputs).toMatchObject({ privateEndpointName: "my-dps-x509-pe", location: "westeurope" });
   expect((dpsEndpoint.inputs.privateLinkServiceConnections as Array<{ groupIds: string[] }>)[0].groupIds).toEqual(["iotDps"]);
