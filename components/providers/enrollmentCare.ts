@@ -5,7 +5,7 @@
  * Loaded by the providers at run time, like the rest of components/; holds no credential.
  */
 import type { DpsRecord, DpsServiceClient, DpsServiceError } from "../azure/dpsServiceClient";
-import { canonicalJson, changedEnrollmentGroupFields, enrollmentGroupRequestBody, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
+import { canonicalJson, changedEnrollmentGroupFields, comparableEnrollmentGroupBody, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
 
 /**
  * Adoption: read the group; if it exists, PUT the stack's body with its etag (the service's contract for an update:
@@ -18,7 +18,7 @@ export async function adoptEnrollmentGroup(client: DpsServiceClient, spec: Enrol
     const existing = await client.getEnrollmentGroup(spec.enrollmentId);
     if (!existing) return undefined;
     const current = specFromEnrollmentGroupRecord(existing);
-    if (canonicalJson(enrollmentGroupRequestBody(current)) === canonicalJson(body)) return { record: existing, changed: [] };
+    if (canonicalJson(comparableEnrollmentGroupBody(current)) === canonicalJson(comparableEnrollmentGroupBody(spec))) return { record: existing, changed: [] };
     const changed = changedEnrollmentGroupFields(current, spec);
     try {
       return { record: await client.putEnrollmentGroup(body, String(existing.etag)), changed };
