@@ -697,7 +697,7 @@ export class FakeDpsServiceServer {
       if (typeof text !== "string" || !text) throw new HttpError(400, 400004, `${field}.${slot}.certificate is required`);
       try {
         const cert = new crypto.X509Certificate(text.includes("-----BEGIN") ? text : Buffer.from(text, "base64"));
-        out.push({ pem: cert.toString(), cert });
+        out.push({ pem: text.includes("-----BEGIN") ? text : cert.toString(), cert });
       } catch {
         throw new HttpError(400, 400004, `${field}.${slot}.certificate is not an X.509 certificate`);
       }
