@@ -185,6 +185,7 @@ const table: Record<string, Record<string, Row>> = {
     enrollmentId: { inputs: { ...groupBase, enrollmentId: "-bad" }, mutate: (v) => (v.enrollmentGroups[0].enrollmentId = "-bad"), planPath: /^enrollmentGroups\[0\]\.enrollmentId$/ },
     primaryCaName: { inputs: { ...groupBase, primaryCaName: "" }, mutate: (v) => (v.enrollmentGroups[0].caName = ""), planPath: /^enrollmentGroups\[0\]\.caName$/ },
     secondaryCaName: { inputs: { ...groupBase, secondaryCaName: " " }, mutate: (v) => (v.enrollmentGroups[0].secondaryCaName = " "), planPath: /^enrollmentGroups\[0\]\.secondaryCaName$/ },
+    attestation: { inputs: { ...groupBase, attestation: "clientCertificate" }, mutate: (v) => (v.enrollmentGroups[0].attestation = "clientCertificate"), planPath: /^enrollmentGroups\[0\]\.attestation$/ },
     provisioningStatus: { inputs: { ...groupBase, provisioningStatus: "Enabled" }, mutate: (v) => (v.enrollmentGroups[0].provisioningStatus = "Enabled"), planPath: /^enrollmentGroups\[0\]\.provisioningStatus$/ },
     allocationPolicy: { inputs: { ...groupBase, allocationPolicy: "Hashed" }, mutate: (v) => (v.enrollmentGroups[0].allocationPolicy = "Hashed"), planPath: /^enrollmentGroups\[0\]\.allocationPolicy$/ },
     reprovisionPolicy: { inputs: { ...groupBase, reprovisionPolicy: "always" }, mutate: (v) => (v.enrollmentGroups[0].reprovisionPolicy = "always"), planPath: /^enrollmentGroups\[0\]\.reprovisionPolicy$/ },
