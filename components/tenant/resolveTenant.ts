@@ -154,7 +154,8 @@ function checkCapacity(config: TenantStackConfig, intermediates: CaEntryConfig[]
     // A tenant held by signing certificates reserves no CA slot.
     const othersReserved = otherTenants(config, facts).reduce((sum, tenant) => sum + (kind === "caCertificates" ? reservedCaSlots(tenants[tenant]) : tenants[tenant][kind]), 0);
     const total = used[kind] + othersReserved + own[kind];
-    if (total > limits[kind]) {
+    // A tenant that takes none of this kind (its intermediates held as signing certificates) cannot overfill it.
+    if (own[kind] > 0 && total > limits[kind]) {
       problems.push({
         path: paths[kind],
         value: own[kind],
