@@ -93,6 +93,18 @@ describe("a platform stack with every attestation", () => {
   });
 });
 
+test("rotation works on a signing-certificate group: stage holds the new CA as secondary, and uploads neither", async () => {
+  const values = platformValues();
+  (values.ca as any).intermediates[1].rotation = { step: "stage", name: "held-ca-2027" };
+  const staged = await plan(values);
+  if (!staged.ok) throw new Error(JSON.stringify(staged.problems));
+  const group = staged.resources.find((r) => kind(r.type) === "EnrollmentGroup" && r.inputs.enrollmentId === "by-signing")!;
+  expect(group.inputs).toMatchObject({ attestation: "signingCertificate", primaryCaName: "held-ca", secondaryCaName: "held-ca-2027" });
+  expect(group.inputs).toHaveProperty("secondaryCertificatePem");
+  expect(staged.resources.filter((r) => kind(r.type) === "DpsCertificateUpload").map((r) => r.inputs.certificateName).sort()).toEqual(["plan-root", "referenced-ca"]);
+  expect(staged.outputs.capacity).toMatchObject({ used: { caCertificates: 2 } });
+}, 60_000);
+
 describe("the plan refuses, naming the key", () => {
   const problemsOf = (values: Record<string, unknown>) => {
     const parsed = parseStackConfig({ values, location: "westeurope" });
@@ -164,6 +176,22 @@ describe("a tenant its platform attests by signing certificate", () => {
     expect(resolved.tenant.intermediates.map((e) => e.upload)).toEqual([false]);
     expect(resolved.tenant.enrollmentGroups[0]).toMatchObject({ attestation: "signingCertificate", caName: "customer-a-intermediate-ca" });
   });
+
+  test("its stack declares no upload and no proof: its group holds the intermediate the platform signed", async () => {
+    const signed = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/platform-outputs.signed.json"), "utf8")) as Record<string, any>;
+    const platformOutputs = { ...signed, capacity: { ...signed.capacity, tenants: { ...signed.capacity.tenants, "customer-a": { ...signed.capacity.tenants["customer-a"], attestation: "signingCertificate" } } } };
+    const result = await evaluatePlan(readStackFile(path.join(ROOT, "Pulumi.tenant-customer-a.yaml")), "tenant-customer-a", { platformOutputs });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const kinds = result.resources.filter((r) => !r.read).map((r) => kind(r.type));
+    expect(kinds).not.toContain("DpsCertificateUpload");
+    expect(kinds).not.toContain("CaVerification");
+    const group = result.resources.find((r) => kind(r.type) === "EnrollmentGroup")!;
+    expect(group.inputs).toMatchObject({ attestation: "signingCertificate", primaryCaName: "customer-a-intermediate-ca" });
+    // The CA resource's certificate (known after up in a plan), which is the one the platform signed.
+    expect(group.inputs.primaryCertificatePem).toBeDefined();
+    const ca = result.resources.find((r) => kind(r.type) === "CaCertificate")!;
+    expect(ca.inputs.providedCertificatePem).toBe(signed.tenantCertificates["customer-a"]["customer-a-intermediate-ca"]);
+  }, 60_000);
 
   test("by CA reference, the same tenant on the same full DPS is refused with the numbers", () => {
     const resolved = resolveTenant(config(), factsWith("caReference"));
