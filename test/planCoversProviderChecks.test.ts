@@ -18,6 +18,7 @@ import { caVerificationProvider } from "../components/providers/caVerification";
 import { dpsCertificateProvider } from "../components/providers/dpsCertificate";
 import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
 import { revokedDeviceProvider } from "../components/providers/revokedDevice";
+import { individualEnrollmentProvider } from "../components/providers/individualEnrollment";
 
 const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -28,6 +29,7 @@ const providers: Record<string, Provider> = {
   CaVerification: caVerificationProvider as Provider,
   EnrollmentGroup: enrollmentGroupProvider as Provider,
   RevokedDevice: revokedDeviceProvider as Provider,
+  IndividualEnrollment: individualEnrollmentProvider as Provider,
 };
 const sources: Record<string, string[]> = {
   CaCertificate: ["components/providers/caCertificate.ts", "components/providers/caInputRules.ts"],
@@ -35,6 +37,7 @@ const sources: Record<string, string[]> = {
   CaVerification: ["components/providers/caVerification.ts"],
   EnrollmentGroup: ["components/providers/enrollmentGroup.ts", "components/requests/enrollmentGroupRequest.ts"],
   RevokedDevice: ["components/providers/revokedDevice.ts", "certs/deviceCertificate.ts"],
+  IndividualEnrollment: ["components/providers/individualEnrollment.ts", "components/requests/individualEnrollmentRequest.ts", "components/providers/enrollmentCare.ts"],
 };
 
 /** The input properties a provider's check can refuse, read from its source (and the rule modules it calls). */
@@ -94,6 +97,10 @@ const groupBase = {
   edgeEnabled: false,
   serviceHostName: "my-dps.azure-devices-provisioning.net",
   providerVersion: "1",
+};
+const soloBase = {
+  registrationId: "device-1", certificatePem: device.certificatePem, provisioningStatus: "enabled", allocationPolicy: "hashed", iotHubHostNames: ["hub-one.azure-devices.net"],
+  reprovisionPolicy: "reprovisionandmigratedata", edgeEnabled: false, serviceHostName: "my-dps.azure-devices-provisioning.net", providerVersion: "1",
 };
 const revokedBase = { registrationId: "device-1", certificatePem: device.certificatePem, serviceHostName: "my-dps.azure-devices-provisioning.net", providerVersion: "1" };
 
@@ -218,6 +225,40 @@ const table: Record<string, Record<string, Row>> = {
       planPath: /^enrollmentGroups\[0\]\.initialTwin\.properties\.desired$/,
     },
     serviceHostName: { program: "the DPS's host name, from Azure (or the platform's outputs)" },
+    connectionString: { program: "built from the DPS's key, read from Azure" },
+    providerVersion: { program: "the program's constant" },
+  },
+  IndividualEnrollment: {
+    registrationId: {
+      inputs: { ...soloBase, registrationId: "device-2" },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-2", certificatePem: device.certificatePem }]),
+      planPath: /^individualEnrollments\[0\]\.registrationId$/,
+    },
+    deviceId: {
+      inputs: { ...soloBase, deviceId: "device one" },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, deviceId: "device one" }]),
+      planPath: /^individualEnrollments\[0\]\.deviceId$/,
+    },
+    certificatePem: {
+      inputs: { ...soloBase, caName: "int-ca" },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, caName: "int-ca" }]),
+      planPath: /^individualEnrollments\[0\]\.certificatePem$/,
+    },
+    caName: {
+      inputs: { ...soloBase, certificatePem: undefined, caName: " " },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", caName: " " }]),
+      planPath: /^individualEnrollments\[0\]\.caName$/,
+    },
+    // static with two hubs: the provider names the hubs; the plan the policy (the hubs were the default, all).
+    iotHubHostNames: {
+      inputs: { ...soloBase, allocationPolicy: "static", iotHubHostNames: ["a.azure-devices.net", "b.azure-devices.net"] },
+      mutate: (v) => {
+        v.hubs.push({ name: "hub-two" });
+        v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, allocationPolicy: "static" }];
+      },
+      planPath: /^individualEnrollments\[0\]\.allocationPolicy$/,
+    },
+    serviceHostName: { program: "the DPS's host name, from Azure" },
     connectionString: { program: "built from the DPS's key, read from Azure" },
     providerVersion: { program: "the program's constant" },
   },
