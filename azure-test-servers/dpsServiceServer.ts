@@ -16,8 +16,13 @@
  * the service does (reported in Azure/azure-sdk-for-python#35187 and Azure/azure-iot-sdk-csharp#3076); the
  * body: required fields, enum values with their exact casing, `allocationPolicy` required when `iotHubs` is
  * given (the service's 400004 message), hubs that are linked to this DPS, CA certificate names that exist and
- * are verified, static ⇒ one hub, custom ⇒ webhook URL and API version. It is stricter than the service in one
- * way: unknown properties are refused (the service ignores them), so that a misspelt field fails a test.
+ * are verified, static ⇒ one hub, custom ⇒ webhook URL and API version; the X.509 attestation (X509Attestation):
+ * exactly one kind, a group by `caReferences` or `signingCertificates`, an individual enrollment by
+ * `clientCertificates` or `caReferences`, each `X509Certificates` with a primary whose `certificate` parses (PEM or
+ * base64 DER), a client certificate whose CN is the registration id. Held certificates are stored and returned as
+ * their `info` (X509CertificateInfo), as the service does; the PEMs stay aside for the device endpoint. It is
+ * stricter than the service in one way: unknown properties are refused (the service ignores them), so that a
+ * misspelt field fails a test.
  *
  * Errors have Azure's shape `{ errorCode, trackingId, message, timestampUtc }` plus an `x-ms-error-code`
  * header. 400004 is the code the service is known to send for invalid arguments; the other six-digit codes
@@ -576,6 +581,7 @@ export class FakeDpsServiceServer {
     if (!att || typeof att !== "object") throw new HttpError(400, 400004, "attestation is required");
     if (!["none", "tpm", "x509", "symmetricKey"].includes(att.type)) throw new HttpError(400, 400004, `Invalid attestation type ${JSON.stringify(att.type)}`);
     if (att.type !== "x509") throw new HttpError(400, 400004, `This fake supports x509 enrollment groups only, not ${att.type}`);
+    this.checkUnknown(att, new Set(["type", "x509"]), "attestation");
     const { kind, value } = this.x509Kind(att.x509, ["caReferences", "signingCertificates"], "An x509 enrollment group");
     let x509: Json;
     if (kind === "caReferences") {
