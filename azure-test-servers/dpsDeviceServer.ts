@@ -26,10 +26,13 @@
  *   1. the chain: from the leaf up, through the certificates the device sent and the verified DPS CAs, each link
  *      checked (issuer name and signature); trusted when a verified DPS CA is on it; the leaf within its validity.
  *   2. CN == registration id (DPS requires it for X.509), compared without case (registration ids are).
- *   3. an individual enrollment for the registration id: when its certificate is the leaf, it decides (a disabled
- *      one is a revoked device → status "disabled"); a different certificate is refused (401).
- *   4. the enrollment group whose CA reference (primary or secondary) is a certificate on the chain, the one nearest
- *      the leaf; disabled → status "disabled"; none → 401. ("disabled" and "failed" come from the operation poll,
+ *   3. an individual enrollment for the registration id decides: with a client certificate, when it is the leaf (a
+ *      disabled one is a revoked device → status "disabled"; a different certificate is refused, 401); with a CA
+ *      reference, when that verified CA is on the chain.
+ *   4. the enrollment group whose CA reference (primary or secondary) or signing certificate is on the chain, the one
+ *      nearest the leaf; disabled → status "disabled"; none → 401.
+ * Trust (step 1) comes from a verified DPS CA on the chain, a group's signing certificate on the chain (no CA slot,
+ * no proof of possession), or an individual enrollment that holds the leaf itself. ("disabled" and "failed" come from the operation poll,
  *      after a 202 "assigning", as azure-iot-sdk-java#1641 describes the service doing.)
  *   5. a hub among the group's hubs that are linked to the DPS (all linked hubs when it names none):
  *      hashed → SHA-256 of the lower-case id mod the number of hubs (stable per id); static → its one hub;
@@ -278,35 +281,47 @@ export class FakeDpsDeviceServer {
     const cas = this.caCertificates();
     const now = Date.now();
     if (now < Date.parse(leaf.validFrom) || now > Date.parse(leaf.validTo)) throw new DeviceApiError(401, 401002, "Unauthorized: the device certificate is outside its validity period");
-    const chain = buildChain(leaf, sent.slice(1), cas.filter((ca) => ca.verified).map((ca) => ca.x509));
-    const verifiedOnChain = (ca: { x509: X509Certificate; verified: boolean }) => ca.verified && chain.some((c) => fingerprint(c) === fingerprint(ca.x509));
-    if (!cas.some(verifiedOnChain)) throw new DeviceApiError(401, 401002, "Unauthorized: the certificate chain does not reach a verified CA certificate");
+    const groups = this.service.groupIds().sort().map((id) => this.service.group(id)!);
+    const signing = groups.map((group) => ({ group, certs: this.service.groupSigningCertificatePems(group.enrollmentGroupId).map((pem) => new X509Certificate(pem)) }));
+    const chain = buildChain(leaf, sent.slice(1), [...cas.filter((ca) => ca.verified).map((ca) => ca.x509), ...signing.flatMap((s) => s.certs)]);
+    const position = (x: X509Certificate) => chain.findIndex((c) => fingerprint(c) === fingerprint(x));
+    const verifiedOnChain = (ca: { x509: X509Certificate; verified: boolean }) => ca.verified && position(ca.x509) >= 0;
+    const individual = this.service.enrollment(registrationId);
+    const individualPem = individual ? this.service.enrollmentCertificate(registrationId) : undefined;
+    const holdsLeaf = individualPem !== undefined && fingerprint(new X509Certificate(individualPem)) === fingerprint(leaf);
+    const trusted = holdsLeaf || cas.some(verifiedOnChain) || signing.some((s) => s.certs.some((c) => position(c) >= 0));
+    if (!trusted) throw new DeviceApiError(401, 401002, "Unauthorized: the certificate chain does not reach a verified CA certificate or an enrollment's certificate");
     if ((commonName(leaf) ?? "").toLowerCase() !== registrationId.toLowerCase()) {
       throw new DeviceApiError(401, 401002, "Unauthorized: the registration id is not the certificate's common name");
     }
     const base = { operationId: `5.${randomUUID()}`, registrationId, certificate: fingerprint(leaf) };
-    const individual = this.service.enrollment(registrationId);
     if (individual) {
-      const pem = this.service.enrollmentCertificate(registrationId);
-      if (!pem || fingerprint(new X509Certificate(pem)) !== fingerprint(leaf)) {
+      const refs = individual.attestation?.x509?.caReferences;
+      if (refs) {
+        // A CA reference: the device's chain must reach that verified CA.
+        const named = [refs.primary, refs.secondary].filter(Boolean).map((n: string) => cas.find((c) => c.name.toLowerCase() === n.toLowerCase()));
+        if (!named.some((ca) => ca && verifiedOnChain(ca))) throw new DeviceApiError(401, 401002, "Unauthorized: the certificate chain does not reach the individual enrollment's CA");
+      } else if (!holdsLeaf) {
         throw new DeviceApiError(401, 401002, "Unauthorized: the individual enrollment holds another certificate");
       }
       return this.outcome(base, individual, leaf, undefined);
     }
-    // The group nearest the leaf: the lowest chain position of a verified CA it references.
+    // The group nearest the leaf: the lowest chain position of a verified CA it references or a certificate it holds.
     let best: { group: Json; position: number } | undefined;
-    for (const id of this.service.groupIds().sort()) {
-      const group = this.service.group(id)!;
+    const consider = (group: Json, at: number) => {
+      if (at >= 0 && (!best || at < best.position)) best = { group, position: at };
+    };
+    for (const { group, certs } of signing) {
       const refs = group.attestation?.x509?.caReferences ?? {};
       for (const name of [refs.primary, refs.secondary].filter(Boolean)) {
         const ca = cas.find((c) => c.name.toLowerCase() === String(name).toLowerCase());
-        if (!ca || !verifiedOnChain(ca)) continue;
-        const position = chain.findIndex((c) => fingerprint(c) === fingerprint(ca.x509));
-        if (!best || position < best.position) best = { group, position };
+        if (ca && verifiedOnChain(ca)) consider(group, position(ca.x509));
       }
+      for (const cert of certs) consider(group, position(cert));
     }
     if (!best) throw new DeviceApiError(401, 401002, "Unauthorized: no enrollment matches the certificate chain");
-    return this.outcome(base, best.group, leaf, best.group.enrollmentGroupId);
+    const chosen = best as { group: Json; position: number };
+    return this.outcome(base, chosen.group, leaf, chosen.group.enrollmentGroupId);
   }
 
   private outcome(base: { operationId: string; registrationId: string; certificate: string }, enrollment: Json, leaf: X509Certificate, enrollmentGroupId: string | undefined): DecidedRegistration {

@@ -16,8 +16,13 @@
  * the service does (reported in Azure/azure-sdk-for-python#35187 and Azure/azure-iot-sdk-csharp#3076); the
  * body: required fields, enum values with their exact casing, `allocationPolicy` required when `iotHubs` is
  * given (the service's 400004 message), hubs that are linked to this DPS, CA certificate names that exist and
- * are verified, static ⇒ one hub, custom ⇒ webhook URL and API version. It is stricter than the service in one
- * way: unknown properties are refused (the service ignores them), so that a misspelt field fails a test.
+ * are verified, static ⇒ one hub, custom ⇒ webhook URL and API version; the X.509 attestation (X509Attestation):
+ * exactly one kind, a group by `caReferences` or `signingCertificates`, an individual enrollment by
+ * `clientCertificates` or `caReferences`, each `X509Certificates` with a primary whose `certificate` parses (PEM or
+ * base64 DER), a client certificate whose CN is the registration id. Held certificates are stored and returned as
+ * their `info` (X509CertificateInfo), as the service does; the PEMs stay aside for the device endpoint. It is
+ * stricter than the service in one way: unknown properties are refused (the service ignores them), so that a
+ * misspelt field fails a test.
  *
  * Errors have Azure's shape `{ errorCode, trackingId, message, timestampUtc }` plus an `x-ms-error-code`
  * header. 400004 is the code the service is known to send for invalid arguments; the other six-digit codes
@@ -140,6 +145,8 @@ export class FakeDpsServiceServer {
   private readonly groups = new Map<string, Json>();
   private readonly enrollments = new Map<string, Json>();
   private readonly enrollmentCertificates = new Map<string, string>();
+  /** The certificates signing-certificate groups hold (the service returns only their info), for the device endpoint. */
+  private readonly groupSigningCertificates = new Map<string, string[]>();
   private readonly registrations = new Map<string, Json[]>();
   private faultQueue: Array<FakeFault> = [];
   private everyNth?: { n: number; fault: FakeFault; seen: number };
@@ -223,6 +230,11 @@ export class FakeDpsServiceServer {
 
   enrollmentCertificate(id: string): string | undefined {
     return this.enrollmentCertificates.get(id.toLowerCase());
+  }
+
+  /** The PEMs a signing-certificate group holds (primary first), or an empty list. */
+  groupSigningCertificatePems(id: string): string[] {
+    return [...(this.groupSigningCertificates.get(id.toLowerCase()) ?? [])];
   }
 
   /** Changes a group as someone in the portal would: the record changes and gets a new etag. */
@@ -442,6 +454,7 @@ export class FakeDpsServiceServer {
         this.checkIfMatch(ifMatch, current, kind, id);
         map.delete(id.toLowerCase());
         if (!groups) this.enrollmentCertificates.delete(id.toLowerCase());
+        else this.groupSigningCertificates.delete(id.toLowerCase());
         return { status: 204 };
       }
       if (method === "PUT") {
@@ -568,23 +581,22 @@ export class FakeDpsServiceServer {
     if (!att || typeof att !== "object") throw new HttpError(400, 400004, "attestation is required");
     if (!["none", "tpm", "x509", "symmetricKey"].includes(att.type)) throw new HttpError(400, 400004, `Invalid attestation type ${JSON.stringify(att.type)}`);
     if (att.type !== "x509") throw new HttpError(400, 400004, `This fake supports x509 enrollment groups only, not ${att.type}`);
-    const x509 = att.x509;
-    const refs = x509?.caReferences;
-    if (!refs && !x509?.signingCertificates) throw new HttpError(400, 400004, "An x509 enrollment group needs attestation.x509.caReferences or signingCertificates");
-    if (refs) {
-      const extra = Object.keys(refs).filter((k) => k !== "primary" && k !== "secondary");
-      if (extra.length) throw new HttpError(400, 400004, `caReferences has unknown propert${extra.length > 1 ? "ies" : "y"} ${extra.join(", ")}`);
-      if (typeof refs.primary !== "string" || !refs.primary) throw new HttpError(400, 400004, "caReferences.primary is required");
-      for (const name of [refs.primary, refs.secondary].filter((n) => n !== undefined && n !== null)) {
-        const ca = this.caCertificates[name];
-        if (!ca) throw new HttpError(400, 400004, `CA certificate ${name} does not exist in this provisioning service`);
-        if (!ca.verified) throw new HttpError(400, 400004, `CA certificate ${name} is not verified`);
-      }
+    this.checkUnknown(att, new Set(["type", "x509"]), "attestation");
+    const { kind, value } = this.x509Kind(att.x509, ["caReferences", "signingCertificates"], "An x509 enrollment group");
+    let x509: Json;
+    if (kind === "caReferences") {
+      this.checkCaReferences(value);
+      x509 = { caReferences: deepCopy(value) };
+      this.groupSigningCertificates.delete(id.toLowerCase());
+    } else {
+      const held = this.parseCertificates(value, "signingCertificates");
+      x509 = { signingCertificates: storedCertificates(held) };
+      this.groupSigningCertificates.set(id.toLowerCase(), held.map((h) => h.pem));
     }
     this.checkCommon(body, "Enrollment group");
     const stored: Json = {
       enrollmentGroupId: id,
-      attestation: { type: "x509", x509: deepCopy(x509) },
+      attestation: { type: "x509", x509 },
       ...this.storedCommon(body, current),
     };
     if (body.iotHubs !== undefined) {
@@ -618,48 +630,106 @@ export class FakeDpsServiceServer {
     const att = body.attestation;
     if (!att || typeof att !== "object") throw new HttpError(400, 400004, "attestation is required");
     if (att.type !== "x509") throw new HttpError(400, 400004, `This fake supports x509 individual enrollments only, not ${JSON.stringify(att.type)}`);
-    const pem = att.x509?.clientCertificates?.primary?.certificate;
-    if (typeof pem !== "string" || !pem) throw new HttpError(400, 400004, "An x509 individual enrollment needs attestation.x509.clientCertificates.primary.certificate");
-    let cert: crypto.X509Certificate;
-    try {
-      cert = new crypto.X509Certificate(pem.includes("-----BEGIN") ? pem : Buffer.from(pem, "base64"));
-    } catch {
-      throw new HttpError(400, 400004, "clientCertificates.primary.certificate is not an X.509 certificate");
+    this.checkUnknown(att, new Set(["type", "x509"]), "attestation");
+    const { kind, value } = this.x509Kind(att.x509, ["clientCertificates", "caReferences"], "An x509 individual enrollment");
+    let x509: Json;
+    if (kind === "caReferences") {
+      this.checkCaReferences(value);
+      x509 = { caReferences: deepCopy(value) };
+      this.enrollmentCertificates.delete(id.toLowerCase());
+    } else {
+      const held = this.parseCertificates(value, "clientCertificates");
+      const cn = /(?:^|\n)CN=([^\n]*)/.exec(held[0].cert.subject)?.[1];
+      if (this.requireRegistrationIdMatchesCn && (cn ?? "").toLowerCase() !== id.toLowerCase()) {
+        throw new HttpError(400, 400004, `The registration id ${id} must be the certificate's common name (${cn ?? "none"})`);
+      }
+      x509 = { clientCertificates: storedCertificates(held) };
+      this.enrollmentCertificates.set(id.toLowerCase(), held[0].pem);
     }
-    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
-    if (this.requireRegistrationIdMatchesCn && (cn ?? "").toLowerCase() !== id.toLowerCase()) {
-      throw new HttpError(400, 400004, `The registration id ${id} must be the certificate's common name (${cn ?? "none"})`);
+    if (body.deviceId !== undefined && (typeof body.deviceId !== "string" || !/^[A-Za-z0-9\-:.+%_#*?!(),=@$']{1,128}$/.test(body.deviceId))) {
+      throw new HttpError(400, 400004, `Invalid deviceId ${JSON.stringify(body.deviceId)}`);
     }
     this.checkCommon(body, "Enrollment");
-    this.enrollmentCertificates.set(id.toLowerCase(), pem);
     const stored: Json = {
       registrationId: id,
-      attestation: {
-        type: "x509",
-        x509: {
-          clientCertificates: {
-            primary: {
-              info: {
-                subjectName: cert.subject.replace(/\n/g, ", "),
-                sha1Thumbprint: cert.fingerprint.replace(/:/g, ""),
-                sha256Thumbprint: cert.fingerprint256.replace(/:/g, ""),
-                issuerName: cert.issuer.replace(/\n/g, ", "),
-                notBeforeUtc: new Date(cert.validFrom).toISOString(),
-                notAfterUtc: new Date(cert.validTo).toISOString(),
-                serialNumber: cert.serialNumber,
-                version: 3,
-              },
-            },
-          },
-        },
-      },
+      attestation: { type: "x509", x509 },
       ...this.storedCommon(body, current),
     };
     if (body.deviceId) stored.deviceId = body.deviceId;
     if (body.iotHubs !== undefined) stored.iotHubs = [...body.iotHubs];
+    if (body.customAllocationDefinition) stored.customAllocationDefinition = deepCopy(body.customAllocationDefinition);
     return stored;
   }
 
+  /** `X509Attestation`: exactly one of the kinds this record type takes, and nothing else. */
+  private x509Kind(x509: unknown, allowed: readonly string[], what: string): { kind: string; value: Json } {
+    if (!x509 || typeof x509 !== "object" || Array.isArray(x509)) throw new HttpError(400, 400004, `${what} needs attestation.x509 with one of ${allowed.join(", ")}`);
+    const present = Object.keys(x509).filter((k) => (x509 as Json)[k] !== null && (x509 as Json)[k] !== undefined);
+    const unknown = present.filter((k) => !["clientCertificates", "signingCertificates", "caReferences"].includes(k));
+    if (unknown.length) throw new HttpError(400, 400004, `X509Attestation has unknown propert${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}`);
+    const refused = present.filter((k) => !allowed.includes(k));
+    if (refused.length) throw new HttpError(400, 400004, `${what} cannot be attested by ${refused.join(", ")}; allowed: ${allowed.join(" or ")}`);
+    if (present.length !== 1) throw new HttpError(400, 400004, `${what} needs exactly one of attestation.x509.${allowed.join(" / ")}; given: ${present.join(", ") || "none"}`);
+    const value = (x509 as Json)[present[0]];
+    if (typeof value !== "object" || Array.isArray(value)) throw new HttpError(400, 400004, `attestation.x509.${present[0]} must be an object`);
+    return { kind: present[0], value };
+  }
+
+  /** `X509CAReferences`: primary (required), secondary; both verified CA certificates of this DPS. */
+  private checkCaReferences(refs: Json): void {
+    const extra = Object.keys(refs).filter((k) => k !== "primary" && k !== "secondary");
+    if (extra.length) throw new HttpError(400, 400004, `caReferences has unknown propert${extra.length > 1 ? "ies" : "y"} ${extra.join(", ")}`);
+    if (typeof refs.primary !== "string" || !refs.primary) throw new HttpError(400, 400004, "caReferences.primary is required");
+    for (const name of [refs.primary, refs.secondary].filter((n) => n !== undefined && n !== null)) {
+      const ca = this.caCertificates[name];
+      if (!ca) throw new HttpError(400, 400004, `CA certificate ${name} does not exist in this provisioning service`);
+      if (!ca.verified) throw new HttpError(400, 400004, `CA certificate ${name} is not verified`);
+    }
+  }
+
+  /** `X509Certificates` of `X509CertificateWithInfo`: primary required, secondary optional, each a certificate (PEM or base64 DER). */
+  private parseCertificates(certs: Json, field: string): Array<{ pem: string; cert: crypto.X509Certificate }> {
+    const extra = Object.keys(certs).filter((k) => k !== "primary" && k !== "secondary");
+    if (extra.length) throw new HttpError(400, 400004, `${field} has unknown propert${extra.length > 1 ? "ies" : "y"} ${extra.join(", ")}`);
+    if (!certs.primary) throw new HttpError(400, 400004, `${field}.primary is required`);
+    const out: Array<{ pem: string; cert: crypto.X509Certificate }> = [];
+    for (const slot of ["primary", "secondary"] as const) {
+      const withInfo = certs[slot];
+      if (withInfo === undefined || withInfo === null) continue;
+      if (typeof withInfo !== "object" || Array.isArray(withInfo)) throw new HttpError(400, 400004, `${field}.${slot} must be { certificate }`);
+      const unknown = Object.keys(withInfo).filter((k) => k !== "certificate" && k !== "info");
+      if (unknown.length) throw new HttpError(400, 400004, `${field}.${slot} has unknown propert${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}`);
+      const text = withInfo.certificate;
+      if (typeof text !== "string" || !text) throw new HttpError(400, 400004, `${field}.${slot}.certificate is required`);
+      try {
+        const cert = new crypto.X509Certificate(text.includes("-----BEGIN") ? text : Buffer.from(text, "base64"));
+        out.push({ pem: text.includes("-----BEGIN") ? text : cert.toString(), cert });
+      } catch {
+        throw new HttpError(400, 400004, `${field}.${slot}.certificate is not an X.509 certificate`);
+      }
+    }
+    return out;
+  }
+}
+
+/** What the service stores and returns for held certificates: each one's info, not the certificate. */
+function storedCertificates(held: Array<{ cert: crypto.X509Certificate }>): Json {
+  const out: Json = {};
+  held.forEach(({ cert }, i) => {
+    out[i === 0 ? "primary" : "secondary"] = {
+      info: {
+        subjectName: cert.subject.replace(/\n/g, ", "),
+        sha1Thumbprint: cert.fingerprint.replace(/:/g, ""),
+        sha256Thumbprint: cert.fingerprint256.replace(/:/g, ""),
+        issuerName: cert.issuer.replace(/\n/g, ", "),
+        notBeforeUtc: new Date(cert.validFrom).toISOString(),
+        notAfterUtc: new Date(cert.validTo).toISOString(),
+        serialNumber: cert.serialNumber,
+        version: 3,
+      },
+    };
+  });
+  return out;
 }
 
 /** Starts a fake DPS and routes its host name to it in this process; `stop()` closes it and removes the routing. */

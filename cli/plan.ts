@@ -11,6 +11,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { formatProblems } from "../components/config/problems";
 import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../components/requests/enrollmentGroupRequest";
+import { individualEnrollmentRequestBody, type IndividualEnrollmentSpec } from "../components/requests/individualEnrollmentRequest";
 import { exitCodeOf, firstSentence, readJsonFile, UsageError } from "./cliArgs";
 import { planAtRef } from "./plan/against";
 import { diffPlans } from "./plan/diff";
@@ -61,8 +62,9 @@ export function stackNameOfFile(file: string): string {
   return /^Pulumi\.(.+)\.ya?ml$/.exec(base)?.[1] ?? base.replace(/\.ya?ml$/i, "");
 }
 
-/** Adds to each enrollment group the body it would PUT, built by the same code the provider uses. */
+/** Adds to each enrollment group and individual enrollment the body it would PUT, built by the same code the provider uses. */
 function withRequests(resource: RecordedResource): PlannedResource {
+  if (resource.type.endsWith(":IndividualEnrollment")) return { ...resource, request: individualEnrollmentRequestBody(resource.inputs as unknown as IndividualEnrollmentSpec) };
   if (!resource.type.endsWith(":EnrollmentGroup")) return resource;
   return { ...resource, request: enrollmentGroupRequestBody(resource.inputs as unknown as EnrollmentGroupSpec) };
 }

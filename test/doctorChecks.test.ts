@@ -159,3 +159,11 @@ test("the report: a table, a count, and each failure with its fix", () => {
   expect(text).toContain("To fix:\n  ✗ hub hub-b.azure-devices.net: linked: not linked to DPS my-dps (linked: hub-a.azure-devices.net)\n    fix: `pulumi up` links it");
   expect(formatReport(runChecks(expected, healthy(), NOW), "x")).toContain(`All ${results.length} checks passed.`);
 });
+
+test("a signing-certificate group holds its CA: no CA reference row, its placement still checked", () => {
+  const live: LiveFacts = { ...healthy(), groups: { "line-1": { ok: true, value: group({ attestation: { type: "x509", x509: { signingCertificates: { primary: { info: { sha256Thumbprint: "CC33" } } } } }, allocationPolicy: "static" }) } } };
+  const results = runChecks(expected, live, NOW);
+  expect(rowOf(results, "group line-1: signing certificates")).toMatchObject({ status: "pass" });
+  expect(results.some((r) => r.check === "group line-1: CA references")).toBe(false);
+  expect(failing(results)).toEqual(["group line-1: allocation"]);
+});

@@ -15,6 +15,7 @@ import { CA_VERIFICATION_PROVIDER_VERSION } from "../components/providers/caVeri
 import { DPS_CERTIFICATE_PROVIDER_VERSION } from "../components/providers/dpsCertificate";
 import { REVOKED_DEVICE_PROVIDER_VERSION } from "../components/providers/revokedDevice";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../components/providers/enrollmentGroup";
+import { INDIVIDUAL_ENROLLMENT_PROVIDER_VERSION } from "../components/providers/individualEnrollment";
 import { DynamicProviderHost, urnOf, Props } from "../azure-test-servers/dynamicProviderHost";
 import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
 import { RESOURCE_TYPES } from "./support/serializedProviders";
@@ -182,6 +183,53 @@ test("revoked device: Create, Diff, Read, Delete through the host, with Entra ID
   expect(await host.diff(urn, created.id, read.properties, checked)).toMatchObject({ changes: "some" });
   await host.delete(urn, created.id, read.properties);
   expect(dps.enrollment("host-device-1")).toBeUndefined();
+}, 60_000);
+
+test("signing-certificate group: Check, Create, Read, Update (stage a secondary) and Delete through the host", async () => {
+  const urn = urnOf(RESOURCE_TYPES.enrollmentGroup, "dps-x509-group-host-signing");
+  const held = createRootCa({ commonName: "Host Signing CA", keySize: 2048, validityDays: 5 });
+  const staged = createRootCa({ commonName: "Host Signing CA 2", keySize: 2048, validityDays: 5 });
+  const props = (extra: Props = {}) => group({ enrollmentId: "host-signing", primaryCaName: "signing-ca", attestation: "signingCertificate", primaryCertificatePem: held.certificatePem, ...extra });
+  expect((await host.check(urn, {}, props({ primaryCertificatePem: "not a certificate" }))).failures.map((f) => f.property)).toEqual(["primaryCertificatePem"]);
+  const checked = (await host.check(urn, {}, props())).inputs;
+  const created = await host.create(urn, checked);
+  expect(dps.group("host-signing")!.attestation.x509.signingCertificates.primary.info).toHaveProperty("sha256Thumbprint");
+  const read = await host.read(urn, created.id, created.properties, checked);
+  expect(read.properties).toMatchObject({ primaryCaName: "signing-ca", primaryCertificatePem: held.certificatePem });
+  expect(await host.diff(urn, created.id, read.properties, checked)).toMatchObject({ changes: "none" });
+  const news = (await host.check(urn, checked, props({ secondaryCaName: "signing-ca-2", secondaryCertificatePem: staged.certificatePem }))).inputs;
+  expect(await host.diff(urn, created.id, read.properties, news)).toMatchObject({ changes: "some", replaces: [] });
+  const updated = await host.update(urn, created.id, read.properties, news);
+  expect(dps.group("host-signing")!.attestation.x509.signingCertificates).toHaveProperty("secondary");
+  await host.delete(urn, created.id, updated.properties);
+  expect(dps.group("host-signing")).toBeUndefined();
+}, 60_000);
+
+test("individual enrollment: Check, Create, Diff, Read (drift), Update with the etag, Delete through the host", async () => {
+  const urn = urnOf(RESOURCE_TYPES.individualEnrollment, "dps-x509-enrollment-host-press-1");
+  const issuer = createRootCa({ commonName: "Host Press Issuer", keySize: 2048, validityDays: 5 });
+  const certificatePem = createVerificationCertificate({ issuer, code: "host-press-1" }).certificatePem; // CN=host-press-1
+  const props = (extra: Props = {}): Props => ({
+    registrationId: "host-press-1", certificatePem, deviceId: "press-one", provisioningStatus: "enabled", allocationPolicy: "static",
+    iotHubHostNames: ["hub-b.azure-devices.net"], reprovisionPolicy: "never", edgeEnabled: false, serviceHostName: dps.hostName,
+    providerVersion: INDIVIDUAL_ENROLLMENT_PROVIDER_VERSION, __provider: providers[RESOURCE_TYPES.individualEnrollment], ...extra,
+  });
+  expect((await host.check(urn, {}, props({ registrationId: "someone-else" }))).failures.map((f) => f.property)).toEqual(["registrationId"]);
+  const checked = (await host.check(urn, {}, props())).inputs;
+  const created = await host.create(urn, checked);
+  expect(created.id).toBe("host-press-1");
+  expect(dps.enrollment("host-press-1")).toMatchObject({ deviceId: "press-one", allocationPolicy: "static", reprovisionPolicy: { updateHubAssignment: false, migrateDeviceData: false } });
+  expect(await host.diff(urn, created.id, created.properties, checked)).toMatchObject({ changes: "none" });
+  dps.editEnrollment("host-press-1", (e) => (e.iotHubs = ["hub-a.azure-devices.net"]));
+  const read = await host.read(urn, created.id, created.properties, checked);
+  expect(read.properties.iotHubHostNames).toEqual(["hub-a.azure-devices.net"]);
+  expect(await host.diff(urn, created.id, read.properties, checked)).toMatchObject({ changes: "some", replaces: [] });
+  const updated = await host.update(urn, created.id, read.properties, checked);
+  const put = dps.requests.filter((r) => r.method === "PUT").pop()!;
+  expect(put.headers["if-match"]?.replace(/"/g, "")).toBe(read.properties.etag);
+  expect(dps.enrollment("host-press-1")!.iotHubs).toEqual(["hub-b.azure-devices.net"]);
+  await host.delete(urn, created.id, updated.properties);
+  expect(dps.enrollment("host-press-1")).toBeUndefined();
 }, 60_000);
 
 test("DPS certificate upload and proof of possession through the host, against the strict ARM server", async () => {

@@ -23,6 +23,7 @@ import { caVerificationProvider } from "../components/providers/caVerification";
 import { dpsCertificateProvider } from "../components/providers/dpsCertificate";
 import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
 import { revokedDeviceProvider } from "../components/providers/revokedDevice";
+import { individualEnrollmentProvider } from "../components/providers/individualEnrollment";
 
 const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -35,6 +36,7 @@ const providers: Record<string, Provider> = {
   RevokedDevice: revokedDeviceProvider as Provider,
   CaKeyRequest: caKeyRequestProvider as Provider,
   TenantCertificate: tenantCertificateProvider as Provider,
+  IndividualEnrollment: individualEnrollmentProvider as Provider,
 };
 const sources: Record<string, string[]> = {
   CaCertificate: ["components/providers/caCertificate.ts", "components/providers/caInputRules.ts", "components/providers/caKeyStore.ts"],
@@ -44,6 +46,7 @@ const sources: Record<string, string[]> = {
   RevokedDevice: ["components/providers/revokedDevice.ts", "certs/deviceCertificate.ts"],
   CaKeyRequest: ["components/providers/caKeyRequest.ts"],
   TenantCertificate: ["components/providers/tenantCertificate.ts"],
+  IndividualEnrollment: ["components/providers/individualEnrollment.ts", "components/requests/individualEnrollmentRequest.ts", "components/providers/enrollmentCare.ts"],
 };
 
 /** The input properties a provider's check can refuse, read from its source (and the rule modules it calls). */
@@ -132,6 +135,10 @@ const groupBase = {
   edgeEnabled: false,
   serviceHostName: "my-dps.azure-devices-provisioning.net",
   providerVersion: "1",
+};
+const soloBase = {
+  registrationId: "device-1", certificatePem: device.certificatePem, provisioningStatus: "enabled", allocationPolicy: "hashed", iotHubHostNames: ["hub-one.azure-devices.net"],
+  reprovisionPolicy: "reprovisionandmigratedata", edgeEnabled: false, serviceHostName: "my-dps.azure-devices-provisioning.net", providerVersion: "1",
 };
 const revokedBase = { registrationId: "device-1", certificatePem: device.certificatePem, serviceHostName: "my-dps.azure-devices-provisioning.net", providerVersion: "1" };
 
@@ -265,6 +272,7 @@ const table: Record<string, Record<string, Row>> = {
     enrollmentId: { inputs: { ...groupBase, enrollmentId: "-bad" }, mutate: (v) => (v.enrollmentGroups[0].enrollmentId = "-bad"), planPath: /^enrollmentGroups\[0\]\.enrollmentId$/ },
     primaryCaName: { inputs: { ...groupBase, primaryCaName: "" }, mutate: (v) => (v.enrollmentGroups[0].caName = ""), planPath: /^enrollmentGroups\[0\]\.caName$/ },
     secondaryCaName: { inputs: { ...groupBase, secondaryCaName: " " }, mutate: (v) => (v.enrollmentGroups[0].secondaryCaName = " "), planPath: /^enrollmentGroups\[0\]\.secondaryCaName$/ },
+    attestation: { inputs: { ...groupBase, attestation: "clientCertificate" }, mutate: (v) => (v.enrollmentGroups[0].attestation = "clientCertificate"), planPath: /^enrollmentGroups\[0\]\.attestation$/ },
     provisioningStatus: { inputs: { ...groupBase, provisioningStatus: "Enabled" }, mutate: (v) => (v.enrollmentGroups[0].provisioningStatus = "Enabled"), planPath: /^enrollmentGroups\[0\]\.provisioningStatus$/ },
     allocationPolicy: { inputs: { ...groupBase, allocationPolicy: "Hashed" }, mutate: (v) => (v.enrollmentGroups[0].allocationPolicy = "Hashed"), planPath: /^enrollmentGroups\[0\]\.allocationPolicy$/ },
     reprovisionPolicy: { inputs: { ...groupBase, reprovisionPolicy: "always" }, mutate: (v) => (v.enrollmentGroups[0].reprovisionPolicy = "always"), planPath: /^enrollmentGroups\[0\]\.reprovisionPolicy$/ },
@@ -297,6 +305,40 @@ const table: Record<string, Record<string, Row>> = {
       planPath: /^enrollmentGroups\[0\]\.initialTwin\.properties\.desired$/,
     },
     serviceHostName: { program: "the DPS's host name, from Azure (or the platform's outputs)" },
+    connectionString: { program: "built from the DPS's key, read from Azure" },
+    providerVersion: { program: "the program's constant" },
+  },
+  IndividualEnrollment: {
+    registrationId: {
+      inputs: { ...soloBase, registrationId: "device-2" },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-2", certificatePem: device.certificatePem }]),
+      planPath: /^individualEnrollments\[0\]\.registrationId$/,
+    },
+    deviceId: {
+      inputs: { ...soloBase, deviceId: "device one" },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, deviceId: "device one" }]),
+      planPath: /^individualEnrollments\[0\]\.deviceId$/,
+    },
+    certificatePem: {
+      inputs: { ...soloBase, caName: "int-ca" },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, caName: "int-ca" }]),
+      planPath: /^individualEnrollments\[0\]\.certificatePem$/,
+    },
+    caName: {
+      inputs: { ...soloBase, certificatePem: undefined, caName: " " },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", caName: " " }]),
+      planPath: /^individualEnrollments\[0\]\.caName$/,
+    },
+    // static with two hubs: the provider names the hubs; the plan the policy (the hubs were the default, all).
+    iotHubHostNames: {
+      inputs: { ...soloBase, allocationPolicy: "static", iotHubHostNames: ["a.azure-devices.net", "b.azure-devices.net"] },
+      mutate: (v) => {
+        v.hubs.push({ name: "hub-two" });
+        v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, allocationPolicy: "static" }];
+      },
+      planPath: /^individualEnrollments\[0\]\.allocationPolicy$/,
+    },
+    serviceHostName: { program: "the DPS's host name, from Azure" },
     connectionString: { program: "built from the DPS's key, read from Azure" },
     providerVersion: { program: "the program's constant" },
   },

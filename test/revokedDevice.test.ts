@@ -66,7 +66,8 @@ async function created(id: string) {
 test("the request body is the documented individual enrollment, disabled", () => {
   expect(revokedDeviceRequestBody("device-7", "-----BEGIN CERTIFICATE-----\nMII...\n-----END CERTIFICATE-----\n")).toStrictEqual({
     registrationId: "device-7",
-    attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: "-----BEGIN CERTIFICATE-----\nMII...\n-----END CERTIFICATE-----\n" } } } },
+    // The PEM without trailing white space, as `az iot dps enrollment create --certificate-path` sends it.
+    attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: "-----BEGIN CERTIFICATE-----\nMII...\n-----END CERTIFICATE-----" } } } },
     provisioningStatus: "disabled",
   });
 });
@@ -78,7 +79,7 @@ test("create: PUT /enrollments/{id} with the device's PEM, disabled; the thumbpr
   expect(server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["PUT /enrollments/device-1 200"]);
   expect(server.requests[0].body).toStrictEqual(revokedDeviceRequestBody("device-1", ins.certificatePem));
   expect(server.enrollment("device-1")!.provisioningStatus).toBe("disabled");
-  expect(server.enrollmentCertificate("device-1")).toBe(ins.certificatePem);
+  expect(server.enrollmentCertificate("device-1")).toBe(ins.certificatePem.trimEnd());
   const expected = new crypto.X509Certificate(ins.certificatePem).fingerprint256.replace(/:/g, "");
   expect(res.outs).toMatchObject({ sha256Thumbprint: expected, provisioningStatus: "disabled", etag: server.enrollment("device-1")!.etag });
 });
@@ -132,7 +133,7 @@ test("a new certificate for the same device: update, not replacement", async () 
   expect(await provider.diff("device-rekey", outs, { ...ins, certificatePem: newCert })).toMatchObject({ changes: true, replaces: [] });
   const res = await provider.update("device-rekey", outs, { ...ins, certificatePem: newCert });
   expect(res.outs!.sha256Thumbprint).toBe(certificateFacts(newCert).sha256Thumbprint);
-  expect(server.enrollmentCertificate("device-rekey")).toBe(newCert);
+  expect(server.enrollmentCertificate("device-rekey")).toBe(newCert.trimEnd());
 });
 
 test("delete un-revokes: the enrollment is gone; 404 on a second delete is done", async () => {

@@ -197,6 +197,13 @@ function groupChecks(group: ExpectedGroup, read: Read<Record<string, any> | unde
       : row(`${name}: ${group.provisioningStatus}`, "fail", `${status} in the DPS, ${group.provisioningStatus} in the stack${status === "disabled" ? ": its devices are refused" : ""}`, `The group's provisioningStatus (${group.configPath}) ${outsidePulumi}`),
   );
 
+  const held = record.attestation?.x509?.signingCertificates;
+  if (held && !record.attestation?.x509?.caReferences) {
+    // A signing-certificate group holds its CAs' certificates: no DPS certificate to find or verify.
+    const count = [held.primary, held.secondary].filter(Boolean).length;
+    rows.push(row(`${name}: signing certificates`, count ? "pass" : "fail", count ? `holds ${count} signing certificate${count > 1 ? "s" : ""} (no CA on the DPS needed)` : "holds no certificate: devices of this group are refused", count ? undefined : `\`pulumi up\` puts the certificates of ${group.configPath}.caName back.`));
+    return [...rows, ...groupPlacementChecks(name, group, record, outsidePulumi)];
+  }
   const refs = record.attestation?.x509?.caReferences ?? {};
   const liveRefs = [refs.primary, refs.secondary].filter((r): r is string => typeof r === "string" && r !== "");
   const problems: string[] = [];
@@ -214,6 +221,12 @@ function groupChecks(group: ExpectedGroup, read: Read<Record<string, any> | unde
       : row(`${name}: CA references`, "pass", `${list(liveRefs)}${certificates.ok ? ", verified" : " (certificates not read)"}`),
   );
 
+  return [...rows, ...groupPlacementChecks(name, group, record, outsidePulumi)];
+}
+
+/** Allocation policy and hubs of a group, as the stack says them. */
+function groupPlacementChecks(name: string, group: ExpectedGroup, record: Record<string, any>, outsidePulumi: string): CheckResult[] {
+  const rows: CheckResult[] = [];
   if (group.allocationPolicy === undefined) rows.push(row(`${name}: allocation`, "skip", "the stack does not say which policy"));
   else {
     const policy = record.allocationPolicy ?? "(none: the DPS's)";

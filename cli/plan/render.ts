@@ -90,7 +90,9 @@ export function planTree(plan: Plan): string {
     if (resource.principalTypeReason) lines.push(`${detailPrefix}principalType because: ${resource.principalTypeReason}`);
     if (resource.dependsOn.length) lines.push(`${detailPrefix}dependsOn: ${resource.dependsOn.join(", ")}`);
     if (resource.request !== undefined) {
-      lines.push(`${detailPrefix}request (PUT enrollmentGroups/${String((resource.request as { enrollmentGroupId?: string }).enrollmentGroupId)}):`);
+      const request = resource.request as { enrollmentGroupId?: string; registrationId?: string };
+      const target = request.enrollmentGroupId !== undefined ? `enrollmentGroups/${request.enrollmentGroupId}` : `enrollments/${String(request.registrationId)}`;
+      lines.push(`${detailPrefix}request (PUT ${target}):`);
       for (const line of JSON.stringify(resource.request, null, 2).split("\n")) lines.push(`${detailPrefix}  ${line}`);
     }
     kids.forEach((kid, i) => walk(kid, inner, i === kids.length - 1, false));

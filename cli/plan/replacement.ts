@@ -18,6 +18,8 @@ const REPLACE_KEYS: Record<string, readonly string[]> = {
   "pulumi-nodejs:dynamic/dps-x509:CaVerification": [...IDENTITY_KEYS, "certificatePem"],
   // components/providers/revokedDevice.ts.
   "pulumi-nodejs:dynamic/dps-x509:RevokedDevice": ["registrationId", "serviceHostName"],
+  // components/providers/individualEnrollment.ts.
+  "pulumi-nodejs:dynamic/dps-x509:IndividualEnrollment": ["registrationId", "serviceHostName"],
   // azure-native: properties in the resource's ARM path (pulumi/pulumi-azure-native#77).
   "azure-native:resources:ResourceGroup": ["resourceGroupName"],
   "azure-native:iothub:IotHubResource": ["resourceGroupName", "resourceName"],

@@ -10,6 +10,7 @@ import { checkGroupSpecs } from "./groupSpecRules";
 import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
 import type { Problem } from "./problems";
 import { checkTwinCollection } from "./twinRules";
+import { reservedCaSlots } from "./caSlots";
 import type { CaEntryAt, CaEntryConfig, EnrollmentGroupConfig, ParsedConfig, SmokeTestConfig, StackConfig } from "./schema";
 import { caKeyAvailable, checkKeyStores, checkTenantSigning, checkTenantSigningRoot } from "./keyStoreChecks";
 import { checkNetworkSettings } from "./networkRules";
@@ -42,8 +43,10 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig, now:
       groups: config.enrollmentGroups,
       givenHubs: parsed.enrollmentGroups.map((group) => group.iotHubs),
       uploadedCas: [...uploadedCaNames(entries), ...rotationNames(entries)],
+      stackCas: [...entries.map(({ entry }) => entry.name), ...rotationNames(entries)],
       hubNames: config.hubs.map((hub) => hub.name),
     }),
+
     ...checkSmokeTest(config.smokeTest, config.enrollmentGroups, entries),
     ...checkTenantReservations(config),
     ...checkDayTwo(config),
@@ -134,20 +137,24 @@ export interface GroupCheckInput {
   givenHubs: Array<string[] | undefined>;
   /** The CA names a group may reference. */
   uploadedCas: string[];
+  /** The CA names a signing-certificate group may hold (every CA of the stack); default uploadedCas. */
+  stackCas?: string[];
   /** The hub names a group may list. */
   hubNames: string[];
 }
 
-export function checkEnrollmentGroups({ groups, givenHubs: givenHubLists, uploadedCas, hubNames }: GroupCheckInput): Problem[] {
+export function checkEnrollmentGroups({ groups, givenHubs: givenHubLists, uploadedCas, stackCas, hubNames }: GroupCheckInput): Problem[] {
   const problems: Problem[] = [];
   groups.forEach((group, i) => {
     const path = `enrollmentGroups[${i}]`;
     if (!ENROLLMENT_ID.test(group.enrollmentId)) {
       problems.push({ path: `${path}.enrollmentId`, value: group.enrollmentId, message: `allowed: ${ID_RULE}` });
     }
-    problems.push(...checkCaReference(`${path}.caName`, group.caName, uploadedCas));
+    // A signing-certificate group holds the CA's certificate: any CA of the stack, uploaded or not.
+    const checkCa = (at: string, caName: string) => (group.attestation === "signingCertificate" ? checkHeldCa(at, caName, stackCas ?? uploadedCas) : checkCaReference(at, caName, uploadedCas));
+    problems.push(...checkCa(`${path}.caName`, group.caName));
     if (group.secondaryCaName !== undefined) {
-      problems.push(...checkCaReference(`${path}.secondaryCaName`, group.secondaryCaName, uploadedCas));
+      problems.push(...checkCa(`${path}.secondaryCaName`, group.secondaryCaName));
       if (group.secondaryCaName === group.caName) {
         problems.push({ path: `${path}.secondaryCaName`, value: group.secondaryCaName, message: "must differ from caName" });
       }
@@ -181,7 +188,12 @@ export function checkEnrollmentGroups({ groups, givenHubs: givenHubLists, upload
   return problems;
 }
 
-function checkCaReference(path: string, caName: string, uploadedCas: string[]): Problem[] {
+function checkHeldCa(path: string, caName: string, stackCas: string[]): Problem[] {
+  if (stackCas.includes(caName)) return [];
+  return [{ path, value: caName, message: `is not a CA of this stack (attestation signingCertificate holds that CA's certificate); allowed: ${stackCas.join(", ") || "(none)"}` }];
+}
+
+export function checkCaReference(path: string, caName: string, uploadedCas: string[]): Problem[] {
   if (uploadedCas.includes(caName)) return [];
   return [{ path, value: caName, message: `is not a CA uploaded to the DPS by this stack; allowed: ${uploadedCas.join(", ") || "(none: set upload: true on a CA)"}` }];
 }
@@ -211,7 +223,8 @@ export function checkTenantReservations(config: StackConfig): Problem[] {
     }
   });
   const usedCas = uploadedCaNames(caEntries(config)).length;
-  const reservedCas = tenants.reduce((sum, tenant) => sum + tenant.caCertificates, 0);
+  // A tenant whose intermediates are held as signing certificates takes no CA slot (caSlots.ts).
+  const reservedCas = tenants.reduce((sum, tenant) => sum + reservedCaSlots(tenant, config.tenantDefaults?.attestation), 0);
   if (usedCas + reservedCas > LIMITS.caCertificates) {
     problems.push({ path: "tenants", value: reservedCas, message: `reserve ${reservedCas} CA certificates for tenants besides the platform's ${usedCas}; a DPS holds at most ${LIMITS.caCertificates}` });
   }
@@ -246,7 +259,7 @@ export function checkSmokeTest(smokeTest: SmokeTestConfig | undefined, groups: E
   return problems;
 }
 
-function checkAllocation(path: string, group: EnrollmentGroupConfig, hubsGiven: boolean): Problem[] {
+export function checkAllocation(path: string, group: Pick<EnrollmentGroupConfig, "allocationPolicy" | "iotHubs" | "webhookUrl" | "apiVersion">, hubsGiven: boolean): Problem[] {
   const problems: Problem[] = [];
   if (group.allocationPolicy === "static" && group.iotHubs.length !== 1) {
     problems.push({
@@ -277,7 +290,7 @@ function checkAllocation(path: string, group: EnrollmentGroupConfig, hubsGiven: 
 }
 
 /** One problem for each repeat of a name, compared case-insensitively as Azure compares its names and ids. */
-function duplicates(names: string[], pathOf: (index: number) => string, what: string): Problem[] {
+export function duplicates(names: string[], pathOf: (index: number) => string, what: string): Problem[] {
   const firstIndex = new Map<string, number>();
   const problems: Problem[] = [];
   names.forEach((nameValue, i) => {

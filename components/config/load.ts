@@ -2,6 +2,8 @@
  * Reading and checking a stack's config: `parseStackConfig` is pure (tested without Pulumi); `loadStackConfig` reads
  * the running stack's config. Every problem is collected before anything is declared.
  */
+import { signingOnlyCaNames, withoutSigningOnlyUploads } from "./caSlots";
+import { checkStackIndividualEnrollments } from "./individualEnrollmentRules";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkRegions } from "./azureRules";
@@ -82,6 +84,7 @@ export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<Stack
   const config = { ...resolveDefaults(parsed.data, raw.location ?? ""), adoptExisting: parsed.data.adoptExisting, subscriptionId: raw.subscriptionId };
   problems.push(...crossCheckConfig(parsed.data, config, raw.now));
   problems.push(...platformFaithfulnessProblems(raw, config));
+  problems.push(...checkStackIndividualEnrollments(parsed.data, config));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -111,7 +114,7 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
 export { tenantPrefixed } from "./tenantReferences";
 
 /** Keys only a stack that serves tenants uses: a stack without tenants is not told about them. */
-const TENANT_KEYS = new Set(["tenants", "tenantSigning"]);
+const TENANT_KEYS = new Set(["tenants", "tenantSigning", "tenantDefaults"]);
 
 /** The keys offered at a path of a platform stack: tenant keys only to a stack that uses them. */
 function platformKeysAt(segments: ReadonlyArray<PropertyKey>, values: Record<string, unknown>): string[] {
@@ -140,22 +143,31 @@ export function allowedKeysAt(segments: ReadonlyArray<PropertyKey>, root: z.core
 
 function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
   const hubs = parsed.hubs.map((hub) => ({ ...hub, location: hub.location ?? location }));
+  // A CA that only signing-certificate groups name is held in them: not uploaded, no proof, no CA slot (caSlots.ts).
+  const signingOnly = signingOnlyCaNames(parsed.enrollmentGroups, parsed.individualEnrollments);
+  const [root, ...intermediates] = withoutSigningOnlyUploads([parsed.ca.root, ...parsed.ca.intermediates], signingOnly);
   return {
     role: "platform",
     resourceGroupName: parsed.resourceGroupName,
     location,
     dps: parsed.dps,
     hubs,
-    ca: parsed.ca,
+    ca: { root, intermediates },
     enrollmentGroups: parsed.enrollmentGroups.map((group) => ({
       ...group,
       allocationPolicy: group.allocationPolicy ?? parsed.dps.allocationPolicy,
       iotHubs: group.iotHubs ?? hubs.map((hub) => hub.name),
     })),
+    individualEnrollments: parsed.individualEnrollments.map((enrollment) => ({
+      ...enrollment,
+      allocationPolicy: enrollment.allocationPolicy ?? parsed.dps.allocationPolicy,
+      iotHubs: enrollment.iotHubs ?? hubs.map((hub) => hub.name),
+    })),
     armEndpoint: parsed.armEndpoint,
     exportIntermediateKeys: parsed.exportIntermediateKeys,
     tenantSigning: parsed.tenantSigning,
     tenants: parsed.tenants,
+    tenantDefaults: parsed.tenantDefaults,
     smokeTest: parsed.smokeTest,
     keyVault: parsed.keyVault,
     dpsAuth: parsed.dpsAuth,

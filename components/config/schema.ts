@@ -8,6 +8,7 @@ import { LIMITS } from "./limits";
 import { dpsNetworkKeys, hubSecurityKeys } from "./networkSchema";
 import { stackEnvironments } from "./environment";
 import { deployerSchema, type DeployerConfig } from "./deployer";
+import { groupAttestations } from "../requests/x509Attestation";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -118,10 +119,15 @@ const revokedDeviceSchema = z.strictObject({
   certificatePem: z.string().min(1),
 });
 
+/** How a group attests: `caReference` (the CA uploaded and proved: a CA slot) or `signingCertificate` (held in the group). */
+const attestation = z.enum(groupAttestations);
+
 const enrollmentGroupSchema = z.strictObject({
   enrollmentId: name,
   caName: name,
   secondaryCaName: name.optional(),
+  /** caReference: the CAs are uploaded to the DPS and proved; signingCertificate: their certificates are held in the group. */
+  attestation: attestation.default("caReference"),
   provisioningStatus: z.enum(["enabled", "disabled"]).default("enabled"),
   /** Defaults to the DPS-level policy. */
   allocationPolicy: z.enum(groupAllocationPolicies).optional(),
@@ -136,6 +142,27 @@ const enrollmentGroupSchema = z.strictObject({
   /** Devices of this group to block, each by a disabled individual enrollment. */
   revokedDevices: z.array(revokedDeviceSchema).default([]),
   /** Take over the group already in the DPS: read it and PUT the stack's values with its etag. */
+  adopt,
+});
+
+/** One device's own enrollment: its certificate (or a CA reference), and its own allocation, twin and status. */
+const individualEnrollmentSchema = z.strictObject({
+  registrationId: name,
+  /** The IoT Hub device id; default the registration id. */
+  deviceId: name.optional(),
+  /** The device's certificate (PEM), held in the enrollment (`clientCertificates`). Exactly one of this and caName. */
+  certificatePem: z.string().min(1).optional(),
+  /** A CA of this stack, uploaded and proved (`caReferences`). */
+  caName: name.optional(),
+  provisioningStatus: z.enum(["enabled", "disabled"]).default("enabled"),
+  allocationPolicy: z.enum(groupAllocationPolicies).optional(),
+  iotHubs: z.array(name).min(1).optional(),
+  webhookUrl: z.string().min(1).optional(),
+  apiVersion: z.string().min(1).optional(),
+  initialTwin: initialTwinSchema.optional(),
+  reprovisionPolicy: z.enum(reprovisionPolicies).default("reprovisionandmigratedata"),
+  edgeEnabled: z.boolean().default(false),
+  /** Take over the enrollment already in the DPS. */
   adopt,
 });
 
@@ -171,6 +198,13 @@ const tenantReservationSchema = z.strictObject({
   stack: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "must be <org>/<project>/<stack>").optional(),
   /** The tenant's CSRs given in config instead, by the tenant's CA name (prefixed, as in the tenant's `caCsrs`). */
   csrs: z.record(z.string(), z.string().min(1)).optional(),
+  /** How the tenant's groups attest its intermediates; default `tenantDefaults.attestation`. signingCertificate costs no CA slot. */
+  attestation: attestation.optional(),
+});
+
+/** What applies to every listed tenant unless its entry says otherwise. */
+const tenantDefaultsSchema = z.strictObject({
+  attestation: attestation.default("caReference"),
 });
 
 /** A platform stack (the default role): it owns the DPS, the hubs and the root CA. */
@@ -180,6 +214,8 @@ export const stackConfigSchema = z.strictObject({
   hubs: z.array(hubSchema).min(1).max(LIMITS.hubs),
   ca: caSchema,
   enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
+  /** Devices enrolled one by one (docs/configuration.md#individual-enrollments). */
+  individualEnrollments: z.array(individualEnrollmentSchema).max(LIMITS.individualEnrollments).default([]),
   /** ARM endpoint for the certificate calls (sovereign clouds; tests). */
   armEndpoint: z.url({ protocol: /^https$/ }).optional(),
   /** Export the intermediates' private keys as secret stack outputs (to issue device certificates by hand). */
@@ -189,6 +225,8 @@ export const stackConfigSchema = z.strictObject({
   keyVault: keyVaultSchema.optional(),
   /** The tenants this DPS serves and what each may use; a tenant stack not listed here is refused. */
   tenants: z.array(tenantReservationSchema).default([]),
+  /** Defaults for every entry of `tenants`. */
+  tenantDefaults: tenantDefaultsSchema.default({ attestation: "caReference" }),
   smokeTest: smokeTestSchema.optional(),
   /** Adopt every resource of the stack that already exists (resource group, hubs, DPS, CA certificates, groups). */
   adoptExisting: z.boolean().optional(),
@@ -231,6 +269,15 @@ export type KeyVaultConfig = NonNullable<ParsedConfig["keyVault"]>;
 /** An enrollment group as written in config, before defaults that depend on the rest of the stack. */
 export type EnrollmentGroupInput = ParsedConfig["enrollmentGroups"][number];
 
+export type IndividualEnrollmentInput = ParsedConfig["individualEnrollments"][number];
+export type TenantDefaults = ParsedConfig["tenantDefaults"];
+
+/** An individual enrollment with its allocation policy and hubs resolved from the rest of the stack. */
+export type IndividualEnrollmentConfig = Omit<IndividualEnrollmentInput, "allocationPolicy" | "iotHubs"> & {
+  allocationPolicy: (typeof groupAllocationPolicies)[number];
+  iotHubs: string[];
+};
+
 /** A hub with its location resolved. */
 export type HubConfig = ParsedConfig["hubs"][number] & { location: string };
 
@@ -250,10 +297,14 @@ export interface StackConfig {
   readonly hubs: HubConfig[];
   readonly ca: { root: CaEntryConfig; intermediates: CaEntryConfig[] };
   readonly enrollmentGroups: EnrollmentGroupConfig[];
+  /** Absent in configs built before individual enrollments: none. */
+  readonly individualEnrollments?: IndividualEnrollmentConfig[];
   readonly armEndpoint?: string;
   readonly exportIntermediateKeys: boolean;
   readonly tenantSigning: boolean;
   readonly tenants: TenantReservation[];
+  /** Absent: every tenant attests by CA reference unless its entry says otherwise. */
+  readonly tenantDefaults?: TenantDefaults;
   readonly smokeTest?: SmokeTestConfig;
   /** Adopt whatever already exists (docs/day-two.md). */
   readonly adoptExisting?: boolean;

@@ -50,7 +50,8 @@ export function platformStackOutputs(stack: DpsX509, waitingFor: string[] = []) 
     capacity: {
       limits: { caCertificates: LIMITS.caCertificates, enrollmentGroups: LIMITS.enrollmentGroups },
       used: { caCertificates: uploadedCaNames.length, enrollmentGroups: config.enrollmentGroups.length },
-      tenants: Object.fromEntries(config.tenants.map(({ name, ...reserved }) => [name, reserved])),
+      // Each tenant's attestation resolved here: a tenant stack reads it (signingCertificate: no upload, no CA slot).
+      tenants: Object.fromEntries(config.tenants.map(({ name, ...reserved }) => [name, { ...reserved, attestation: reserved.attestation ?? config.tenantDefaults?.attestation ?? "caReference" }])),
     },
   };
   return {

@@ -1,11 +1,13 @@
 /**
- * What the enrollment-group and revoked-device providers share for day two: taking over a group that exists
- * (adoption) and deleting only what is still as last seen (If-Match with the last known etag).
+ * What the enrollment-group, individual-enrollment and revoked-device providers share for day two: taking over an
+ * enrollment that exists (adoption), deleting only what is still as last seen (If-Match with the last known etag),
+ * and checking the DPS they go to.
  *
  * Loaded by the providers at run time, like the rest of components/; holds no credential.
  */
-import type { DpsRecord, DpsServiceClient, DpsServiceError } from "../azure/dpsServiceClient";
-import { canonicalJson, changedEnrollmentGroupFields, enrollmentGroupRequestBody, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
+import { type DpsRecord, type DpsServiceClient, type DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
+import { changedIndividualEnrollmentFields, type IndividualEnrollmentSpec, sameIndividualEnrollment, specFromIndividualEnrollmentRecord } from "../requests/individualEnrollmentRequest";
+import { canonicalJson, changedEnrollmentGroupFields, comparableEnrollmentGroupBody, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
 
 /**
  * Adoption: read the group; if it exists, PUT the stack's body with its etag (the service's contract for an update:
@@ -18,7 +20,7 @@ export async function adoptEnrollmentGroup(client: DpsServiceClient, spec: Enrol
     const existing = await client.getEnrollmentGroup(spec.enrollmentId);
     if (!existing) return undefined;
     const current = specFromEnrollmentGroupRecord(existing);
-    if (canonicalJson(enrollmentGroupRequestBody(current)) === canonicalJson(body)) return { record: existing, changed: [] };
+    if (canonicalJson(comparableEnrollmentGroupBody(current)) === canonicalJson(comparableEnrollmentGroupBody(spec))) return { record: existing, changed: [] };
     const changed = changedEnrollmentGroupFields(current, spec);
     try {
       return { record: await client.putEnrollmentGroup(body, String(existing.etag)), changed };
@@ -41,4 +43,45 @@ export async function deleteWithEtag(what: string, hostName: string, remove: () 
     throw new Error(`${what} was changed in ${hostName} outside Pulumi since the stack last read it; not deleting it. `
       + `Run \`pulumi refresh\` to see the change, then \`pulumi up\` (or \`pulumi destroy\`) again if it should still go. (${e.message})`);
   }
+}
+
+/**
+ * Adoption of an individual enrollment, as adoptEnrollmentGroup: read it; PUT the stack's body with its etag unless it
+ * already holds exactly that; undefined when there is none. One retry after a 412 (changed between read and write).
+ */
+export async function adoptIndividualEnrollment(client: DpsServiceClient, spec: IndividualEnrollmentSpec, body: DpsRecord): Promise<{ record: DpsRecord; changed: string[] } | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const existing = await client.getIndividualEnrollment(spec.registrationId);
+    if (!existing) return undefined;
+    const current = specFromIndividualEnrollmentRecord(existing);
+    if (sameIndividualEnrollment(current, spec)) return { record: existing, changed: [] };
+    const changed = changedIndividualEnrollmentFields(current, spec);
+    try {
+      return { record: await client.putIndividualEnrollment(body, String(existing.etag)), changed };
+    } catch (err) {
+      if ((err as DpsServiceError).statusCode !== 412 || attempt > 0) throw err;
+    }
+  }
+}
+
+const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+
+/** The checks of where an enrollment goes: the DPS service host, and a connection string for that host. */
+export function serviceTargetFailures(news: { serviceHostName?: unknown; connectionString?: unknown }, isUnknown: (v: unknown) => boolean): Array<{ property: string; reason: string }> {
+  const failures: Array<{ property: string; reason: string }> = [];
+  const host = news.serviceHostName;
+  const hostOk = typeof host === "string" && HOST_NAME.test(host);
+  if (!isUnknown(host) && !hostOk) failures.push({ property: "serviceHostName", reason: `${JSON.stringify(host)} is not a DPS service host name (<dps>.azure-devices-provisioning.net)` });
+  const cs = news.connectionString;
+  if (typeof cs === "string" && cs !== "" && !isUnknown(cs)) {
+    try {
+      const parsed = parseDpsConnectionString(cs);
+      if (hostOk && parsed.hostName.toLowerCase() !== String(host).toLowerCase()) {
+        failures.push({ property: "connectionString", reason: `is for DPS host ${parsed.hostName}, not serviceHostName ${host}` });
+      }
+    } catch (err) {
+      failures.push({ property: "connectionString", reason: (err as Error).message });
+    }
+  }
+  return failures;
 }

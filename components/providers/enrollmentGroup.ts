@@ -23,11 +23,13 @@ import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, p
 import {
   canonicalJson,
   changedEnrollmentGroupFields,
+  comparableEnrollmentGroupBody,
   EnrollmentGroupSpec,
   enrollmentGroupRequestBody,
   enrollmentGroupSpecProblems,
   specFromEnrollmentGroupRecord,
 } from "../requests/enrollmentGroupRequest";
+import { thumbprintOf } from "../requests/x509Attestation";
 
 /** Bump when the provider's behaviour changes, so that existing groups get the new code on the next `up`. */
 export const ENROLLMENT_GROUP_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
@@ -53,7 +55,7 @@ export interface EnrollmentGroupProviderOutputs extends EnrollmentGroupProviderI
 /** The value Pulumi gives a property whose value is not known yet (a preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-const SPEC_KEYS = ["enrollmentId", "primaryCaName", "secondaryCaName", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled"] as const;
+const SPEC_KEYS = ["enrollmentId", "primaryCaName", "secondaryCaName", "attestation", "primaryCertificatePem", "secondaryCertificatePem", "primaryThumbprint", "secondaryThumbprint", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled"] as const;
 
 function containsUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
@@ -79,7 +81,7 @@ function outputsFrom(inputs: EnrollmentGroupProviderInputs, record: DpsRecord): 
   return outs as unknown as EnrollmentGroupProviderOutputs;
 }
 
-const sameBody = (a: EnrollmentGroupSpec, b: EnrollmentGroupSpec) => canonicalJson(enrollmentGroupRequestBody(a)) === canonicalJson(enrollmentGroupRequestBody(b));
+const sameBody = (a: EnrollmentGroupSpec, b: EnrollmentGroupSpec) => canonicalJson(comparableEnrollmentGroupBody(a)) === canonicalJson(comparableEnrollmentGroupBody(b));
 const sameHost = (a: unknown, b: unknown) => String(a ?? "").toLowerCase() === String(b ?? "").toLowerCase();
 
 async function check(olds: EnrollmentGroupProviderInputs, news: EnrollmentGroupProviderInputs): Promise<pulumi.dynamic.CheckResult> {
@@ -160,13 +162,33 @@ async function read(id: string, props?: EnrollmentGroupProviderOutputs): Promise
   const client = clientFor(props);
   const record = await client.getEnrollmentGroup(id);
   if (!record) return {}; // deleted outside Pulumi: refresh drops it, the next `up` creates it again
-  const current = specFromEnrollmentGroupRecord(record);
+  const current = keepHeldCertificates(specFromEnrollmentGroupRecord(record), props);
   const out: Record<string, unknown> = { ...props };
   for (const k of SPEC_KEYS) delete out[k];
   Object.assign(out, current, { etag: record.etag });
   if (record.createdDateTimeUtc) out.createdDateTimeUtc = record.createdDateTimeUtc;
   if (record.lastUpdatedDateTimeUtc) out.lastUpdatedDateTimeUtc = record.lastUpdatedDateTimeUtc;
   return { id: String(record.enrollmentGroupId ?? id), props: out };
+}
+
+/**
+ * A signing-certificate group reads back as thumbprints only. Where a thumbprint is still that of the certificate in
+ * the state, the state's PEM and CA name stand (no drift); otherwise the thumbprint stays, so the next `up` shows the
+ * change and puts the configured certificate back.
+ */
+function keepHeldCertificates(current: EnrollmentGroupSpec, props: Partial<EnrollmentGroupSpec>): EnrollmentGroupSpec {
+  if (current.attestation !== "signingCertificate" || props.attestation !== "signingCertificate") return current;
+  const out: EnrollmentGroupSpec = { ...current };
+  const slots = [["primaryThumbprint", "primaryCertificatePem", "primaryCaName"], ["secondaryThumbprint", "secondaryCertificatePem", "secondaryCaName"]] as const;
+  for (const [thumbKey, pemKey, nameKey] of slots) {
+    const pem = props[pemKey];
+    if (pem && out[thumbKey] && thumbprintOf(pem) === out[thumbKey]) {
+      delete out[thumbKey];
+      out[pemKey] = pem;
+      if (props[nameKey]) (out as unknown as Record<string, unknown>)[nameKey] = props[nameKey];
+    }
+  }
+  return out;
 }
 
 async function update(id: string, olds: EnrollmentGroupProviderOutputs, news: EnrollmentGroupProviderInputs): Promise<pulumi.dynamic.UpdateResult> {

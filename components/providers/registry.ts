@@ -11,6 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 export const providers: Record<string, () => pulumi.dynamic.ResourceProvider> = {
   enrollmentGroup: () => require("./enrollmentGroup").enrollmentGroupProvider,
   revokedDevice: () => require("./revokedDevice").revokedDeviceProvider,
+  individualEnrollment: () => require("./individualEnrollment").individualEnrollmentProvider,
   caCertificate: () => require("./caCertificate").caCertificateProvider,
   dpsCertificate: () => require("./dpsCertificate").dpsCertificateProvider,
   caVerification: () => require("./caVerification").caVerificationProvider,

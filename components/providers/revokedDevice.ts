@@ -5,13 +5,16 @@
  * the configuration) deletes the enrollment, which un-revokes the device.
  *
  * The service does not return the certificate on GET, only its info (thumbprints): drift is judged on the
- * SHA-256 thumbprint and on provisioningStatus. Same conventions as the enrollment group provider.
+ * SHA-256 thumbprint and on provisioningStatus. Same conventions as the enrollment group provider. A revoked device is
+ * the narrow case of an individual enrollment (individualEnrollment.ts): it shares that one's attestation body and
+ * certificate facts (requests/x509Attestation.ts) and etag care (enrollmentCare.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { deleteWithEtag } from "./enrollmentCare";
 import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 import { enrollmentIdRule, isValidEnrollmentId } from "../requests/enrollmentGroupRequest";
 import { revokedDeviceProblems } from "../../certs/deviceCertificate";
+import { certificateFacts, clientCertificatesAttestation, recordThumbprint } from "../requests/x509Attestation";
 
 export const REVOKED_DEVICE_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -36,33 +39,15 @@ export interface RevokedDeviceProviderOutputs extends RevokedDeviceProviderInput
 
 /** The request body of `PUT /enrollments/{registrationId}`. */
 export function revokedDeviceRequestBody(registrationId: string, certificatePem: string): Record<string, unknown> {
-  return {
-    registrationId,
-    attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: certificatePem } } } },
-    provisioningStatus: "disabled",
-  };
+  return { registrationId, attestation: clientCertificatesAttestation(certificatePem), provisioningStatus: "disabled" };
 }
 
-/** The certificate's SHA-256 thumbprint and subject CN; throws when the PEM is not a certificate. */
-export function certificateFacts(pem: string): { sha256Thumbprint: string; commonName?: string } {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { X509Certificate } = require("crypto");
-  const cert = new X509Certificate(pem);
-  const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
-  return { sha256Thumbprint: String(cert.fingerprint256).replace(/:/g, "").toUpperCase(), commonName: cn };
-}
+/** The certificate's SHA-256 thumbprint and subject CN (shared with individual enrollments). */
+export { certificateFacts };
 
 function recordFacts(record: DpsRecord): { sha256Thumbprint?: string; provisioningStatus: string } {
-  const primary = record?.attestation?.x509?.clientCertificates?.primary;
-  let thumb: string | undefined = primary?.info?.sha256Thumbprint;
-  if (!thumb && primary?.certificate) {
-    try {
-      thumb = certificateFacts(primary.certificate).sha256Thumbprint;
-    } catch {
-      thumb = undefined;
-    }
-  }
-  return { sha256Thumbprint: thumb ? String(thumb).replace(/:/g, "").toUpperCase() : undefined, provisioningStatus: record?.provisioningStatus ?? "enabled" };
+  const thumb = recordThumbprint(record?.attestation?.x509?.clientCertificates?.primary);
+  return { sha256Thumbprint: thumb, provisioningStatus: record?.provisioningStatus ?? "enabled" };
 }
 
 function clientFor(props: Partial<RevokedDeviceProviderInputs>): DpsServiceClient {

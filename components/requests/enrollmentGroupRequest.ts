@@ -1,13 +1,46 @@
 /**
- * The DPS service API (2021-10-01) JSON of an X.509 CA enrollment group, both ways: the body that is PUT
+ * The DPS service API (2021-10-01) JSON of an X.509 enrollment group, both ways: the body that is PUT
  * (and that the offline plan prints), the spec read back from what the service returns, the check of a spec
  * before anything is sent, and which fields differ between two specs. Pure: no I/O, no Pulumi.
+ *
+ * A group attests by CA reference (`caReferences`, the default) or by signing certificate (`signingCertificates`:
+ * the CA's certificate held in the group, no CA slot, no proof of possession); see x509Attestation.ts.
  */
+import {
+  attestationOfRecord,
+  caReferencesAttestation,
+  type GroupAttestation,
+  signingCertificatesAttestation,
+  thumbprintOf,
+} from "./x509Attestation";
+import {
+  allocationPolicies,
+  canonicalJson,
+  type EnrollmentFields,
+  enrollmentFieldsFromRecord,
+  enrollmentRequestFields,
+  provisioningStatuses,
+  reprovisionPolicyNames,
+} from "./enrollmentFields";
+
+// The common fields live in enrollmentFields.ts; re-exported for the modules that import them from here.
+export { allocationPolicies, canonicalJson, enrollmentFieldsFromRecord, enrollmentRequestFields, provisioningStatuses, reprovisionPolicyNames };
+export type { EnrollmentFields };
 
 export interface EnrollmentGroupSpec {
   enrollmentId: string;
+  /** The CA devices chain to (its DPS certificate name; with a signing certificate, the CA's name in the stack). */
   primaryCaName: string;
   secondaryCaName?: string;
+  /** Absent: caReference (groups made before signing certificates existed keep their state). */
+  attestation?: GroupAttestation;
+  /** signingCertificate: the PEM of the CA named primaryCaName, held in the group. */
+  primaryCertificatePem?: string;
+  /** signingCertificate: the PEM of the CA named secondaryCaName. */
+  secondaryCertificatePem?: string;
+  /** Read back from a signing-certificate group: the thumbprints it holds (the service returns no certificate). */
+  primaryThumbprint?: string;
+  secondaryThumbprint?: string;
   provisioningStatus: "enabled" | "disabled";
   allocationPolicy: "hashed" | "geoLatency" | "static" | "custom";
   iotHubHostNames: string[];
@@ -17,115 +50,65 @@ export interface EnrollmentGroupSpec {
   edgeEnabled: boolean;
 }
 
-export const provisioningStatuses = ["enabled", "disabled"] as const;
-export const allocationPolicies = ["hashed", "geoLatency", "static", "custom"] as const;
-export const reprovisionPolicyNames = ["reprovisionandmigratedata", "reprovisionandresetdata", "never"] as const;
-
-const reprovisionFlags: Record<EnrollmentGroupSpec["reprovisionPolicy"], { updateHubAssignment: boolean; migrateDeviceData: boolean }> = {
-  reprovisionandmigratedata: { updateHubAssignment: true, migrateDeviceData: true },
-  reprovisionandresetdata: { updateHubAssignment: true, migrateDeviceData: false },
-  never: { updateHubAssignment: false, migrateDeviceData: false },
-};
-
 /**
  * The request body of `PUT /enrollmentGroups/{id}`. Every field the group can carry is written, so that a PUT
  * (which replaces the whole record) also clears what the configuration no longer sets: an absent initial twin
  * is sent as an empty one. `customAllocationDefinition` only for the custom policy, `secondary` only when set.
  */
 export function enrollmentGroupRequestBody(spec: EnrollmentGroupSpec): Record<string, unknown> {
-  const caReferences: Record<string, string> = { primary: spec.primaryCaName };
-  if (spec.secondaryCaName) caReferences.secondary = spec.secondaryCaName;
-  const body: Record<string, unknown> = {
-    enrollmentGroupId: spec.enrollmentId,
-    attestation: { type: "x509", x509: { caReferences } },
-    capabilities: { iotEdge: spec.edgeEnabled },
-    initialTwin: {
-      tags: { ...(spec.initialTwin?.tags ?? {}) },
-      properties: { desired: { ...(spec.initialTwin?.properties?.desired ?? {}) } },
-    },
-    provisioningStatus: spec.provisioningStatus,
-    reprovisionPolicy: { ...(reprovisionFlags[spec.reprovisionPolicy] ?? reprovisionFromLabel(spec.reprovisionPolicy)) },
-    allocationPolicy: spec.allocationPolicy,
-    iotHubs: [...(spec.iotHubHostNames ?? [])],
-  };
-  if (spec.allocationPolicy === "custom" && spec.customAllocation) {
-    body.customAllocationDefinition = { webhookUrl: spec.customAllocation.webhookUrl, apiVersion: spec.customAllocation.apiVersion };
-  }
-  return body;
-}
-
-/** The label `specFromEnrollmentGroupRecord` gives a reprovision policy that matches none of the three names. */
-function reprovisionLabel(updateHubAssignment: boolean, migrateDeviceData: boolean): string {
-  return `updateHubAssignment=${updateHubAssignment},migrateDeviceData=${migrateDeviceData}`;
-}
-
-function reprovisionFromLabel(label: string): { updateHubAssignment: boolean; migrateDeviceData: boolean } {
-  const m = /^updateHubAssignment=(true|false),migrateDeviceData=(true|false)$/.exec(String(label));
-  if (!m) return { updateHubAssignment: true, migrateDeviceData: true };
-  return { updateHubAssignment: m[1] === "true", migrateDeviceData: m[2] === "true" };
-}
-
-/** Twin collections as returned may carry `$metadata`/`$version`; they are the service's, not ours. */
-function withoutServiceKeys(collection: unknown): Record<string, unknown> {
-  if (!collection || typeof collection !== "object" || Array.isArray(collection)) return {};
-  return Object.fromEntries(Object.entries(collection as Record<string, unknown>).filter(([k]) => !k.startsWith("$")));
+  const attestation = spec.attestation === "signingCertificate"
+    ? signingCertificatesAttestation(spec.primaryCertificatePem as string, spec.secondaryCertificatePem)
+    : caReferencesAttestation(spec.primaryCaName, spec.secondaryCaName);
+  return { enrollmentGroupId: spec.enrollmentId, attestation, ...enrollmentRequestFields(spec) };
 }
 
 /**
  * The spec a group record returned by the service describes, with the service's documented defaults for
  * absent fields (provisioningStatus enabled, reprovision true/true, iotEdge false). A reprovision policy that
  * is none of the three names (e.g. set by hand to update=false, migrate=true) is kept as a descriptive label
- * so that it shows as a difference instead of being folded into "never".
+ * so that it shows as a difference instead of being folded into "never". A signing-certificate group is read
+ * back as the thumbprints it holds (the service returns no certificate and no CA name).
  */
 export function specFromEnrollmentGroupRecord(record: Record<string, any>): EnrollmentGroupSpec {
-  const ca = record?.attestation?.x509?.caReferences ?? {};
-  const rp = record?.reprovisionPolicy;
-  const update = rp?.updateHubAssignment ?? true;
-  const migrate = rp?.migrateDeviceData ?? true;
-  const reprovision = (Object.keys(reprovisionFlags) as EnrollmentGroupSpec["reprovisionPolicy"][])
-    .find((k) => reprovisionFlags[k].updateHubAssignment === update && reprovisionFlags[k].migrateDeviceData === migrate);
-  const twin = record?.initialTwin;
-  const tags = withoutServiceKeys(twin?.tags);
-  const desired = withoutServiceKeys(twin?.properties?.desired);
-  const spec: EnrollmentGroupSpec = {
-    enrollmentId: record?.enrollmentGroupId,
-    primaryCaName: ca.primary ?? undefined,
-    provisioningStatus: record?.provisioningStatus ?? "enabled",
-    allocationPolicy: record?.allocationPolicy ?? undefined,
-    iotHubHostNames: Array.isArray(record?.iotHubs) ? [...record.iotHubs] : [],
-    reprovisionPolicy: (reprovision ?? reprovisionLabel(update, migrate)) as EnrollmentGroupSpec["reprovisionPolicy"],
-    edgeEnabled: record?.capabilities?.iotEdge ?? false,
-  };
-  if (ca.secondary) spec.secondaryCaName = ca.secondary;
-  const cad = record?.customAllocationDefinition;
-  if (cad && (cad.webhookUrl || cad.apiVersion)) spec.customAllocation = { webhookUrl: cad.webhookUrl, apiVersion: cad.apiVersion };
-  if (Object.keys(tags).length || Object.keys(desired).length) spec.initialTwin = { tags, properties: { desired } };
+  const held = attestationOfRecord(record);
+  const spec = { enrollmentId: record?.enrollmentGroupId, ...enrollmentFieldsFromRecord(record) } as EnrollmentGroupSpec;
+  if (held.kind === "signingCertificates") {
+    spec.attestation = "signingCertificate";
+    if (held.primary) spec.primaryThumbprint = held.primary;
+    if (held.secondary) spec.secondaryThumbprint = held.secondary;
+  } else {
+    spec.primaryCaName = held.primary as string;
+    if (held.secondary) spec.secondaryCaName = held.secondary;
+  }
   return spec;
 }
 
-/** JSON with object keys sorted, so that two equal documents compare equal as strings. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value as object).sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
-  }
-  return value;
+/**
+ * The body as compared: a held certificate stands as its SHA-256 thumbprint (what the service gives back), so that a
+ * spec from config (PEM) and a spec read back (thumbprint) of the same certificate are equal.
+ */
+export function comparableEnrollmentGroupBody(spec: EnrollmentGroupSpec): Record<string, unknown> {
+  if (spec.attestation !== "signingCertificate") return enrollmentGroupRequestBody(spec);
+  const thumb = (pem: string | undefined, read: string | undefined) => thumbprintOf(pem) ?? read ?? (pem ? `unparsable:${pem.length}` : undefined);
+  const signingCertificates: Record<string, unknown> = { primary: { sha256Thumbprint: thumb(spec.primaryCertificatePem, spec.primaryThumbprint) } };
+  const secondary = thumb(spec.secondaryCertificatePem, spec.secondaryThumbprint);
+  if (secondary) signingCertificates.secondary = { sha256Thumbprint: secondary };
+  return { enrollmentGroupId: spec.enrollmentId, attestation: { type: "x509", x509: { signingCertificates } }, ...enrollmentRequestFields(spec) };
 }
 
 /** The spec fields by which two specs' request bodies differ, in a fixed order (values are never included). */
 export function changedEnrollmentGroupFields(a: EnrollmentGroupSpec, b: EnrollmentGroupSpec): string[] {
-  const x = enrollmentGroupRequestBody(a) as Record<string, any>;
-  const y = enrollmentGroupRequestBody(b) as Record<string, any>;
+  const x = comparableEnrollmentGroupBody(a) as Record<string, any>;
+  const y = comparableEnrollmentGroupBody(b) as Record<string, any>;
+  const held = (g: Record<string, any>, which: "primary" | "secondary") => {
+    const x509 = g.attestation.x509;
+    return x509.caReferences ? x509.caReferences[which] : x509.signingCertificates?.[which]?.sha256Thumbprint;
+  };
   const fields: Array<[string, (body: Record<string, any>) => unknown]> = [
     ["enrollmentId", (g) => String(g.enrollmentGroupId ?? "").toLowerCase()],
-    ["primaryCaName", (g) => g.attestation.x509.caReferences.primary],
-    ["secondaryCaName", (g) => g.attestation.x509.caReferences.secondary],
+    ["attestation", (g) => Object.keys(g.attestation.x509)[0]],
+    ["primaryCaName", (g) => held(g, "primary")],
+    ["secondaryCaName", (g) => held(g, "secondary")],
     ["provisioningStatus", (g) => g.provisioningStatus],
     ["allocationPolicy", (g) => g.allocationPolicy],
     ["iotHubHostNames", (g) => (g.iotHubs as string[]).map((h) => String(h).toLowerCase())],
@@ -177,6 +160,7 @@ export function enrollmentGroupSpecProblems(spec: Partial<Record<keyof Enrollmen
     if (key === "primaryCaName" && (!known(v) || v === "")) add(key, "is required: the name of a verified CA certificate in the DPS");
     else if (known(v) && (typeof v !== "string" || v.trim() === "")) add(key, `${show(v)} must be a non-empty certificate name`);
   }
+  problems.push(...signingCertificateProblems(spec, isUnknown));
   const enumCheck = (key: keyof EnrollmentGroupSpec, allowed: readonly string[]) => {
     const v = spec[key];
     if (isUnknown(v)) return;
@@ -233,6 +217,30 @@ export function enrollmentGroupSpecProblems(spec: Partial<Record<keyof Enrollmen
       else if (known(twin!.properties?.desired) && !isObj(twin!.properties!.desired)) add("initialTwin.properties.desired", "must be an object");
       const extra = Object.keys(twin!).filter((k) => k !== "tags" && k !== "properties");
       if (extra.length) add("initialTwin", `unknown field(s) ${extra.join(", ")}: allowed are tags and properties.desired`);
+    }
+  }
+  return problems;
+}
+
+/** A signing-certificate group holds the PEM of each CA it names; a CA-reference group holds none. Values are not echoed. */
+function signingCertificateProblems(spec: Partial<Record<keyof EnrollmentGroupSpec, unknown>>, isUnknown: (v: unknown) => boolean): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const kind = spec.attestation;
+  if (isUnknown(kind)) return problems;
+  if (kind !== undefined && kind !== null && kind !== "caReference" && kind !== "signingCertificate") {
+    return [{ property: "attestation", reason: `${JSON.stringify(kind)} is not allowed: one of caReference | signingCertificate` }];
+  }
+  const pairs = [["primaryCertificatePem", "primaryCaName"], ["secondaryCertificatePem", "secondaryCaName"]] as const;
+  for (const [pemKey, nameKey] of pairs) {
+    const pem = spec[pemKey];
+    if (isUnknown(pem)) continue;
+    const given = pem !== undefined && pem !== null && pem !== "";
+    if (kind === "signingCertificate") {
+      const named = spec[nameKey] !== undefined && spec[nameKey] !== null;
+      if (named && !given) problems.push({ property: pemKey, reason: `is required with the signingCertificate attestation: the certificate (PEM) of CA ${JSON.stringify(spec[nameKey])}` });
+      else if (given && thumbprintOf(pem) === undefined) problems.push({ property: pemKey, reason: "is not an X.509 certificate in PEM (value not shown)" });
+    } else if (given) {
+      problems.push({ property: pemKey, reason: "is only used with the signingCertificate attestation; a caReference group names its CA only" });
     }
   }
   return problems;

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CertificateAuthority } from "./certificateAuthority";
 import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig } from "../config";
 import { EnrollmentGroup } from "./enrollmentGroup";
+import type { IndividualEnrollment } from "./individualEnrollment";
 import { RevokedDevice } from "./revokedDevice";
 import { SmokeTest } from "./smokeTest";
 import { VerifiedCaCertificate } from "./verifiedCaCertificate";
@@ -68,6 +69,8 @@ export function declareVerifiedCas(
 export interface EnrollmentSet {
   readonly groups: Map<string, EnrollmentGroup>;
   readonly revokedDevices: RevokedDevice[];
+  /** The individual enrollments by registration id (individualEnrollments.ts). */
+  readonly individualEnrollments?: Map<string, IndividualEnrollment>;
 }
 
 /** The groups and their revoked devices. `hubHostName` maps a hub's config name to its host name. */
@@ -82,13 +85,24 @@ export function declareEnrollmentGroups(
     dependsOn: pulumi.Input<pulumi.Resource>[];
     /** Stack-level `adoptExisting`. */
     adoptExisting?: boolean;
+    /** A CA's certificate (PEM) by name: what a signing-certificate group holds. */
+    caCertificatePem?: (caName: string) => pulumi.Input<string>;
   },
 ): EnrollmentSet {
   const declared = new Map<string, EnrollmentGroup>();
   const revokedDevices: RevokedDevice[] = [];
   for (const group of groups) {
     const caNames = [group.caName, ...(group.secondaryCaName ? [group.secondaryCaName] : [])];
-    const verifications = caNames.map((caName) => context.verifiedCas.get(caName)!.ready);
+    const signing = group.attestation === "signingCertificate";
+    // A CA reference waits for the CA's proof; a signing certificate is held in the group (its PEM is the dependency).
+    const verifications = signing ? [] : caNames.map((caName) => context.verifiedCas.get(caName)!.ready);
+    const held = signing
+      ? {
+        attestation: "signingCertificate" as const,
+        primaryCertificatePem: context.caCertificatePem!(group.caName),
+        ...(group.secondaryCaName ? { secondaryCertificatePem: context.caCertificatePem!(group.secondaryCaName) } : {}),
+      }
+      : {};
     declared.set(
       group.enrollmentId,
       new EnrollmentGroup(
@@ -98,6 +112,7 @@ export function declareEnrollmentGroups(
           // Plain names, known in a preview: the ordering comes from dependsOn on the verifications below.
           primaryCaName: group.caName,
           secondaryCaName: group.secondaryCaName,
+          ...held,
           provisioningStatus: group.provisioningStatus,
           allocationPolicy: group.allocationPolicy,
           iotHubHostNames: group.iotHubs.map(context.hubHostName),

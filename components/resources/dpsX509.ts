@@ -9,6 +9,7 @@ import { warnExpiringCas } from "../expiry/warn";
 import { applyRotation, declaredCas, type DeclaredCa, type RotatedStack } from "../rotation/apply";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
+import { declareIndividualEnrollments } from "./individualEnrollments";
 import { CaKeyVault } from "./caKeyVault";
 import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
 import type { TenantCsrs } from "../tenant/tenantCsrs";
@@ -106,17 +107,23 @@ export class DpsX509 extends pulumi.ComponentResource {
     );
     warnExpiringCas(declaredCas(rotated), this.ca, this.verifiedCas);
     const hubHostName = (hubName: string) => this.provisioning.hubs.get(hubName)!.hostName;
-    this.enrollments = declareEnrollmentGroups(this, name, rotated.groups, {
+    const service = {
+      serviceHostName: this.provisioning.serviceHostName,
+      connectionString: this.provisioning.serviceConnectionString,
+      dataRoleAssignedAt: this.dpsDataRole?.createdOn,
+    };
+    const groups = declareEnrollmentGroups(this, name, rotated.groups, {
       verifiedCas: this.verifiedCas,
       hubHostName,
-      service: {
-        serviceHostName: this.provisioning.serviceHostName,
-        connectionString: this.provisioning.serviceConnectionString,
-        dataRoleAssignedAt: this.dpsDataRole?.createdOn,
-      },
+      service,
       dependsOn: dependsOnDps,
       adoptExisting: config.adoptExisting,
+      caCertificatePem: (caName) => this.ca.certificates[caName].certificatePem,
     });
+    const individualEnrollments = declareIndividualEnrollments(this, name, config.individualEnrollments ?? [], {
+      verifiedCas: this.verifiedCas, hubHostName, service, dependsOn: dependsOnDps, adoptExisting: config.adoptExisting,
+    });
+    this.enrollments = { ...groups, individualEnrollments };
     this.smokeTest = declareSmokeTest(this, name, config.smokeTest, {
       groups: rotated.groups,
       enrollments: this.enrollments,

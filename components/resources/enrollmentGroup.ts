@@ -10,6 +10,12 @@ export interface EnrollmentGroupArgs {
   readonly primaryCaName: pulumi.Input<string>;
   /** Name of a second verified DPS CA certificate (CA rollover). */
   readonly secondaryCaName?: pulumi.Input<string>;
+  /** `caReference` (default: the names above are verified DPS certificates) or `signingCertificate` (held in the group). */
+  readonly attestation?: EnrollmentGroupSpec["attestation"];
+  /** signingCertificate: the certificate (PEM) of the CA named primaryCaName. */
+  readonly primaryCertificatePem?: pulumi.Input<string>;
+  /** signingCertificate: the certificate (PEM) of the CA named secondaryCaName. */
+  readonly secondaryCertificatePem?: pulumi.Input<string>;
   /** `enabled`, or `disabled` to stop devices of the group from provisioning. */
   readonly provisioningStatus: pulumi.Input<EnrollmentGroupSpec["provisioningStatus"]>;
   /** `hashed | geoLatency | static | custom` (the service's casing). */
@@ -34,7 +40,7 @@ export interface EnrollmentGroupArgs {
   readonly dataRoleAssignedAt?: pulumi.Input<string>;
 }
 
-/** A DPS X.509 CA enrollment group, managed through the DPS service API. */
+/** A DPS X.509 enrollment group (CA reference or signing certificate), managed through the DPS service API. */
 export class EnrollmentGroup extends ProjectDynamicResource {
   public readonly enrollmentId!: pulumi.Output<string>;
   public readonly primaryCaName!: pulumi.Output<string>;
@@ -61,6 +67,10 @@ export class EnrollmentGroup extends ProjectDynamicResource {
       enrollmentId: args.enrollmentId,
       primaryCaName: args.primaryCaName,
       secondaryCaName: args.secondaryCaName,
+      // Only when set: groups made before signing certificates keep the inputs they had (no diff on upgrade).
+      ...(args.attestation === "signingCertificate"
+        ? { attestation: args.attestation, primaryCertificatePem: args.primaryCertificatePem, secondaryCertificatePem: args.secondaryCertificatePem }
+        : {}),
       provisioningStatus: args.provisioningStatus,
       allocationPolicy: args.allocationPolicy,
       iotHubHostNames: args.iotHubHostNames,

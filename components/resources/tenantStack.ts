@@ -108,6 +108,7 @@ export class TenantStack extends pulumi.ComponentResource {
       hubHostName,
       service: { serviceHostName: facts.serviceHostName },
       dependsOn: [],
+      caCertificatePem: (caName) => this.ca.certificates[caName].certificatePem,
     });
     const smokeGroup = tenant.smokeTest && (tenant.smokeTest.enrollmentId ?? tenant.enrollmentGroups[0]?.enrollmentId);
     if (tenant.smokeTest && !groups.some((group) => group.enrollmentId === smokeGroup)) {

@@ -5,10 +5,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dpsAllocationPolicies } from "../config";
+import { groupAttestations } from "../requests/x509Attestation";
 import type { Problem } from "../config/problems";
 
 const count = z.number().int().min(0);
 const usage = z.object({ caCertificates: count, enrollmentGroups: count });
+/** A tenant's reservation; `attestation` absent (a platform before signing certificates): caReference. */
+const reservation = usage.extend({ attestation: z.enum(groupAttestations).optional() });
 
 /** The platform outputs a tenant needs, all plain (no secret among them). */
 export const platformFactsSchema = z.object({
@@ -29,7 +32,7 @@ export const platformFactsSchema = z.object({
   capacity: z.object({
     limits: usage,
     used: usage,
-    tenants: z.record(z.string(), usage),
+    tenants: z.record(z.string(), reservation),
   }),
 });
 

@@ -9,6 +9,7 @@ import { checkEnrollmentGroups, checkSmokeTest, intermediateEntries, uploadedCaN
 import { checkGroupSpecs } from "../config/groupSpecRules";
 import type { Problem } from "../config/problems";
 import type { DeployerConfig } from "../config/deployer";
+import { reservedCaSlots, signingOnlyCaNames, withoutSigningOnlyUploads } from "../config/caSlots";
 import type { PlatformFacts } from "./platformOutputs";
 
 /** A tenant stack ready to declare. */
@@ -34,16 +35,23 @@ export interface ResolvedTenant {
 
 export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): { ok: true; tenant: ResolvedTenant } | { ok: false; problems: Problem[] } {
   const prefixed = (value: string) => tenantPrefixed(config.tenant, value);
-  const intermediates = config.ca.intermediates.map((entry) => ({ ...entry, name: prefixed(entry.name) }));
   const hubNames = Object.keys(facts.hubHostNames);
+  // The platform decides how this tenant's intermediates are attested: held as signing certificates in its groups
+  // (no upload, no proof, no CA slot) or uploaded and referenced.
+  const heldBySigning = facts.capacity.tenants[config.tenant]?.attestation === "signingCertificate";
   const enrollmentGroups: EnrollmentGroupConfig[] = config.enrollmentGroups.map((group) => ({
     ...group,
+    attestation: heldBySigning ? "signingCertificate" : group.attestation,
     enrollmentId: prefixed(group.enrollmentId),
     caName: prefixed(group.caName),
     secondaryCaName: group.secondaryCaName === undefined ? undefined : prefixed(group.secondaryCaName),
     allocationPolicy: group.allocationPolicy ?? facts.allocationPolicy,
     iotHubs: group.iotHubs ?? hubNames,
   }));
+  const intermediates = withoutSigningOnlyUploads(
+    config.ca.intermediates.map((entry) => ({ ...entry, name: prefixed(entry.name) })),
+    signingOnlyCaNames(enrollmentGroups),
+  );
   const smokeTest = config.smokeTest && {
     ...config.smokeTest,
     enrollmentId: config.smokeTest.enrollmentId === undefined ? undefined : prefixed(config.smokeTest.enrollmentId),
@@ -60,6 +68,7 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
       groups: enrollmentGroups,
       givenHubs: config.enrollmentGroups.map((group) => group.iotHubs),
       uploadedCas: uploadedCaNames(intermediateEntries(intermediates)),
+      stackCas: intermediates.map((entry) => entry.name),
       hubNames,
     }),
     ...checkSmokeTest(smokeTest, enrollmentGroups, intermediateEntries(intermediates)),
@@ -146,9 +155,11 @@ function checkCapacity(config: TenantStackConfig, intermediates: CaEntryConfig[]
       problems.push({ path: paths[kind], value: own[kind], message: `${own[kind]} ${labels[kind]} exceed the ${reservation} the platform ${config.platform} reserves for tenant ${config.tenant}` });
       continue;
     }
-    const othersReserved = otherTenants(config, facts).reduce((sum, tenant) => sum + tenants[tenant][kind], 0);
+    // A tenant held by signing certificates reserves no CA slot.
+    const othersReserved = otherTenants(config, facts).reduce((sum, tenant) => sum + (kind === "caCertificates" ? reservedCaSlots(tenants[tenant]) : tenants[tenant][kind]), 0);
     const total = used[kind] + othersReserved + own[kind];
-    if (total > limits[kind]) {
+    // A tenant that takes none of this kind (its intermediates held as signing certificates) cannot overfill it.
+    if (own[kind] > 0 && total > limits[kind]) {
       problems.push({
         path: paths[kind],
         value: own[kind],

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 export const RESOURCE_TYPES = {
   enrollmentGroup: "pulumi-nodejs:dynamic/dps-x509:EnrollmentGroup",
   revokedDevice: "pulumi-nodejs:dynamic/dps-x509:RevokedDevice",
+  individualEnrollment: "pulumi-nodejs:dynamic/dps-x509:IndividualEnrollment",
   caCertificate: "pulumi-nodejs:dynamic/dps-x509:CaCertificate",
   dpsCertificateUpload: "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload",
   caVerification: "pulumi-nodejs:dynamic/dps-x509:CaVerification",
@@ -35,6 +36,7 @@ async function main(out: string): Promise<void> {
   );
   const { EnrollmentGroup } = await import("../../components/resources/enrollmentGroup");
   const { RevokedDevice } = await import("../../components/resources/revokedDevice");
+  const { IndividualEnrollment } = await import("../../components/resources/individualEnrollment");
   const { CaCertificate } = await import("../../components/resources/caCertificate");
   const { DpsCertificateUpload } = await import("../../components/resources/dpsCertificateUpload");
   const { CaVerification } = await import("../../components/resources/caVerification");
@@ -46,6 +48,10 @@ async function main(out: string): Promise<void> {
       reprovisionPolicy: "reprovisionandmigratedata", edgeEnabled: false, serviceHostName: host,
     }),
     new RevokedDevice("r", { registrationId: "r", certificatePem: "pem", serviceHostName: host }),
+    new IndividualEnrollment("i", {
+      registrationId: "i", certificatePem: "pem", provisioningStatus: "enabled", allocationPolicy: "hashed", iotHubHostNames: ["h.azure-devices.net"],
+      reprovisionPolicy: "reprovisionandmigratedata", edgeEnabled: false, serviceHostName: host,
+    }),
     new CaCertificate("ca", { role: "root", commonName: "c", keySize: 2048, validityDays: 1, providerVersion: "1" } as never),
     new DpsCertificateUpload("u", { ...target, isVerified: false }),
     new CaVerification("v", { ...target, caPrivateKeyPem: "key" }),
