@@ -10,7 +10,6 @@
  */
 import * as http from "http";
 import { randomUUID } from "crypto";
-import { listenOnLoopback } from "../azure-test-servers/listen";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -100,7 +99,11 @@ export async function startDeploymentsServer(options: DeploymentsServerOptions):
       return send(res, 405, { code: 405, message: "Method Not Allowed" });
     });
   });
-  await listenOnLoopback(server);
+  // Loopback only, on a free port.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -104,7 +104,7 @@ export function tenantPrefixed(tenant: string, value: string): string {
 }
 
 /** Keys only a stack that serves tenants uses: a stack without tenants is not told about them. */
-const TENANT_KEYS = new Set(["tenants", "tenantSigning"]);
+const TENANT_KEYS = new Set(["tenants", "tenantSigning", "shards"]);
 
 /** The keys offered at a path of a platform stack: tenant keys only to a stack that uses them. */
 function platformKeysAt(segments: ReadonlyArray<PropertyKey>, values: Record<string, unknown>): string[] {
@@ -138,6 +138,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     resourceGroupName: parsed.resourceGroupName,
     location,
     dps: parsed.dps,
+    shards: parsed.shards,
     hubs,
     ca: parsed.ca,
     enrollmentGroups: parsed.enrollmentGroups.map((group) => ({

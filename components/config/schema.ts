@@ -164,12 +164,16 @@ const tenantReservationSchema = z.strictObject({
   stack: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "must be <org>/<project>/<stack>").optional(),
   /** The tenant's CSRs given in config instead, by the tenant's CA name (prefixed, as in the tenant's `caCsrs`). */
   csrs: z.record(z.string(), z.string().min(1)).optional(),
+  /** The DPS this tenant lives on (`dps.name` or a `shards[].name`); default: rendezvous hashing of its name (docs/tenants.md#shards). */
+  shard: name.optional(),
 });
 
 /** A platform stack (the default role): it owns the DPS, the hubs and the root CA. */
 export const stackConfigSchema = z.strictObject({
   resourceGroupName: z.string().min(1),
   dps: dpsSchema,
+  /** More DPS instances linking the same hubs, for tenants placed on them (docs/tenants.md#shards). */
+  shards: z.array(dpsSchema).default([]),
   hubs: z.array(hubSchema).min(1).max(LIMITS.hubs),
   ca: caSchema,
   enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
@@ -234,6 +238,8 @@ export interface StackConfig {
   /** `azure-native:location`. */
   readonly location: string;
   readonly dps: DpsConfig;
+  /** DPS instances besides `dps`, linking the same hubs (components/shards/). */
+  readonly shards?: DpsConfig[];
   readonly hubs: HubConfig[];
   readonly ca: { root: CaEntryConfig; intermediates: CaEntryConfig[] };
   readonly enrollmentGroups: EnrollmentGroupConfig[];

@@ -12,6 +12,7 @@ import type { PlatformFacts } from "../tenant/platformOutputs";
 import { ROOT_CERTIFICATE_OUTPUT } from "../tenant/platformOutputs";
 import { TENANT_CSRS_OUTPUT, WAITING_FOR_OUTPUT } from "../tenant/tenantCsrs";
 import type { TenantStack } from "../resources/tenantStack";
+import { shardOutputs } from "../shards/outputs";
 
 function certificateOutputs(certificates: Record<string, IssuedCa>) {
   return {
@@ -50,8 +51,9 @@ export function platformStackOutputs(stack: DpsX509, waitingFor: string[] = []) 
     capacity: {
       limits: { caCertificates: LIMITS.caCertificates, enrollmentGroups: LIMITS.enrollmentGroups },
       used: { caCertificates: uploadedCaNames.length, enrollmentGroups: config.enrollmentGroups.length },
-      tenants: Object.fromEntries(config.tenants.map(({ name, ...reserved }) => [name, reserved])),
+      tenants: Object.fromEntries(config.tenants.map(({ name, caCertificates, enrollmentGroups }) => [name, { caCertificates, enrollmentGroups }])),
     },
+    ...shardOutputs(config, stack.shards, uploadedCaNames.length),
   };
   return {
     ...facts,

@@ -5,10 +5,10 @@ import type { DpsConfig, HubConfig } from "../config";
 import type { ImportIds } from "../adoption/importIds";
 
 /** The DPS-level allocation policy in ARM's casing (enrollment groups use camelCase instead). */
-const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
+export const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
 
 /** The hub policy whose key the DPS uses to reach a linked hub. */
-const HUB_OWNER_POLICY = "iothubowner";
+export const HUB_OWNER_POLICY = "iothubowner";
 /** The DPS policy whose key the enrollment-group provider uses on the DPS service API. */
 const DPS_OWNER_POLICY = "provisioningserviceowner";
 
