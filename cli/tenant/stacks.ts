@@ -53,7 +53,7 @@ function listedTenants(file: StackFile): Listed[] {
 export function findTarget(projectDir: string, tenant: string): OnboardingTarget {
   const files = readStackFiles(projectDir);
   const tenantFiles = files.filter((file) => file.config[key("tenant")] === tenant);
-  if (tenantFiles.length === 0) throw new Error(`no stack file in ${projectDir} sets ${key("tenant")}: ${tenant}; add Pulumi.<stack>.yaml for it (see docs/tenants.md#onboarding-a-tenant)`);
+  if (tenantFiles.length === 0) throw new Error(`no stack file in ${projectDir} sets ${key("tenant")}: ${tenant}; add Pulumi.<stack>.yaml for it (see docs/tenants.md#onboarding-in-one-command)`);
   if (tenantFiles.length > 1) throw new Error(`tenant ${tenant} is set by ${tenantFiles.length} stack files (${tenantFiles.map((f) => `Pulumi.${f.stack}.yaml`).join(", ")}); keep one`);
   const [file] = tenantFiles;
   const platformStack = file.config[key("platform")];
