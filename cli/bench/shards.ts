@@ -61,16 +61,41 @@ async function stateAndDiff(): Promise<object> {
   const { measureState } = await import("./state");
   const { parseStackFile } = await import("../plan/stackFile");
   const config = (text: string) => parseStackFile(text, "bench.yaml").allConfig;
+  const step = (what: string) => process.stderr.write(`shards bench: ${what}\n`);
+  step("state without tenants");
   const bare = await measureState(config(shardedPlatformFile({ tenants: 0, shards: SHARDS, signed: false })), "bench-shards");
+  step("state with 1,000 tenants");
   const reserved = await measureState(config(shardedPlatformFile({ tenants: 1000, shards: SHARDS, signed: false })), "bench-shards");
+  step("state with 10 signed tenants");
   const signed = await measureState(config(shardedPlatformFile({ tenants: 10, shards: SHARDS, signed: true })), "bench-shards");
   const perTenant = (figures: typeof bare, n: number) => Math.round((figures.totalBytes - bare.totalBytes) / n);
+  // The stack's outputs grow per tenant too (its reservation, its shard; a signed tenant's certificate).
+  step("outputs per tenant");
+  const outputsPerTenant = Math.round((await outputBytes(1000, false)) - (await outputBytes(0, false))) / 1000;
+  const signedOutputsPerTenant = Math.round(((await outputBytes(10, true)) - (await outputBytes(0, false))) / 10);
   return {
-    bytesPerReservedTenant: perTenant(reserved, 1000),
-    bytesPerSignedTenant: perTenant(signed, 10),
+    resourceBytesPerReservedTenant: perTenant(reserved, 1000),
+    resourceBytesPerSignedTenant: perTenant(signed, 10),
+    outputBytesPerReservedTenant: Math.round(outputsPerTenant),
+    outputBytesPerSignedTenant: signedOutputsPerTenant,
+    bytesPerReservedTenant: perTenant(reserved, 1000) + Math.round(outputsPerTenant),
+    bytesPerSignedTenant: perTenant(signed, 10) + signedOutputsPerTenant,
     tenantCertificateBytes: signed.byType.TenantCertificate?.maxBytes,
-    oneTenantChange: await oneTenantDiff(),
+    oneTenantChange: (step("one tenant changed"), await oneTenantDiff()),
   };
+}
+
+/** Bytes of the stack outputs' JSON in a plan (a signed tenant's certificate, unknown in a plan, counted as the example platform's signed certificate of customer-a). */
+async function outputBytes(tenants: number, signed: boolean): Promise<number> {
+  const { evaluatePlan } = await import("../plan/evaluate");
+  const { parseStackFile } = await import("../plan/stackFile");
+  const result = await evaluatePlan(parseStackFile(shardedPlatformFile({ tenants, shards: SHARDS, signed }), "bench.yaml"), "bench-shards");
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const outputs = { ...result.outputs } as Record<string, unknown>;
+  const example = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "examples/platform-outputs.signed.json"), "utf8")) as { tenantCertificates: Record<string, Record<string, string>> };
+  const rootPem = Object.values(example.tenantCertificates["customer-a"])[0];
+  if (signed) outputs.tenantCertificates = Object.fromEntries(Array.from({ length: tenants }, (_, i) => `tenant-${String(i).padStart(4, "0")}`).map((t) => [t, { [`${t}-intermediate-ca`]: rootPem }]));
+  return Buffer.byteLength(JSON.stringify(outputs));
 }
 
 /** Two plans of the signed platform, tenant-0003's CSR changed: which resources' inputs differ. */
@@ -108,9 +133,8 @@ export async function benchShards(timePlan: TimePlan, runs: number): Promise<obj
       name: "1,000 tenants on 10 shards",
       plan: { ...plan, goal: "< 10000 ms", met: plan.ms < 10_000 },
       statePerTenant: {
-        reservedTenantBytes: state.bytesPerReservedTenant,
-        signedTenantBytes: state.bytesPerSignedTenant,
-        tenantCertificateResourceBytes: state.tenantCertificateBytes,
+        ...state,
+        oneTenantChange: undefined,
         goal: "<= 4096 bytes",
         met: state.bytesPerSignedTenant <= 4096 && state.bytesPerReservedTenant <= 4096,
       },
@@ -123,7 +147,11 @@ export async function benchShards(timePlan: TimePlan, runs: number): Promise<obj
 
 if (require.main === module && process.argv.includes("--state")) {
   stateAndDiff()
-    .then((figures) => process.stdout.write(`${JSON.stringify(figures)}\n`))
+    .then((figures) => {
+      process.stdout.write(`${JSON.stringify(figures)}\n`);
+      // The local Entra stand-in of the state bench stays open: the figures are out, so end here.
+      process.exit(0);
+    })
     .catch((err) => {
       process.stderr.write(`${(err as Error).stack ?? err}\n`);
       process.exitCode = 1;
