@@ -72,6 +72,8 @@ function concurrencyOf(value: string | undefined): number {
 
 /** Runs the command; resolves with the exit code. */
 export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<number> {
+  // Whether any step began: only then does running the command again resume something.
+  let began = false;
   try {
     const { values, positionals } = parse(argv);
     if (values.help) {
@@ -96,7 +98,10 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
       if (!accessToken) throw new UsageError("--runner deployments needs PULUMI_ACCESS_TOKEN (a Pulumi Cloud access token)");
       runner = deploymentsRunner({ apiUrl: values.api, accessToken, reads: local, pollIntervalMs: io.pollIntervalMs });
     }
-    const progress = (line: string) => io.stdout(`${line}\n`);
+    const progress = (line: string) => {
+      began = true;
+      io.stdout(`${line}\n`);
+    };
     if (values["plan-only"]) {
       for (const target of targets) await planOnboarding(target, { runner, progress });
       return 0;
@@ -109,7 +114,7 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
     io.stdout(`onboarded ${result.onboarded.length} of ${targets.length}${result.failed.length ? `; failed: ${result.failed.map((f) => f.tenant).join(", ")} (run the same command again to resume)` : ""}\n`);
     return result.failed.length ? 1 : 0;
   } catch (err) {
-    io.stderr(`${err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `error: ${(err as Error).message}\nrun the same command again to resume from this step`}\n`);
+    io.stderr(`${err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `error: ${(err as Error).message}${began ? "\nrun the same command again to resume from this step" : ""}`}\n`);
     return exitCodeOf(err);
   }
 }

@@ -122,6 +122,8 @@ test("usage: a tenant the platform does not list, no tenant, an unknown runner",
   const unlisted = await run(dir, world, "onboard", "customer-z");
   expect(unlisted.code).toBe(1);
   expect(unlisted.stderr).toContain("does not list tenant customer-z");
+  // Nothing began: there is nothing to resume.
+  expect(unlisted.stderr).not.toContain("run the same command again");
   expect((await run(dir, world, "onboard")).code).toBe(2);
   expect((await run(dir, world, "onboard", "customer-a", "--runner", "ssh")).stderr).toContain("--runner ssh");
   expect((await run(dir, world, "onboard", "customer-a", "--runner", "deployments")).stderr).toContain("PULUMI_ACCESS_TOKEN");
