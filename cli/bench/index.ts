@@ -8,6 +8,8 @@
  * - keyVault: proof of possession with the CA key in Key Vault vs in state, against the local ARM and Key Vault
  *   servers: requests per CA and time (cli/bench/keyVault.ts).
  * - state: bytes each resource puts into state, dev stack and at DPS's limits, and a preview's invokes (cli/bench/state.ts).
+ * - shards: 1,000 tenants on 10 shards: plan time, state per tenant, and that one tenant's change touches no other
+ *   (cli/bench/shards.ts).
  * Progress goes to stderr, so stdout stays one JSON document. `--help` for the options.
  */
 import * as fs from "fs";
@@ -17,7 +19,7 @@ import { largeStackFile } from "./largeStack";
 import { planAgainstSdkFloor, timePlan } from "./planProcess";
 
 
-const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state"] as const;
+const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state", "shards"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
@@ -132,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
     rotationPlan: await section("rotationPlan", o.only, () => optional("rotation", "benchRotationPlan")),
     keyVault: await section("keyVault", o.only, () => optional("keyVault", "benchKeyVault")),
     state: await section("state", o.only, () => optional("state", "benchState")),
+    shards: await section("shards", o.only, async () => (await import("./shards")).benchShards(timePlan, o.runs)),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   return 0;

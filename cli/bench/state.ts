@@ -202,6 +202,7 @@ async function withLocalAzure<T>(allConfig: Record<string, string>, run: (creato
       "pulumi-nodejs:dynamic/dps-x509:CaVerification": viaArm("caVerification", (i) => (dps.caCertificates[i.certificateName] = { verified: true })),
       "pulumi-nodejs:dynamic/dps-x509:EnrollmentGroup": direct("enrollmentGroup"),
       "pulumi-nodejs:dynamic/dps-x509:RevokedDevice": direct("revokedDevice"),
+      "pulumi-nodejs:dynamic/dps-x509:TenantCertificate": direct("tenantCertificate"),
     });
   } finally {
     setArmClientTestOverrides(undefined);

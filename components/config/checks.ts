@@ -8,6 +8,7 @@ import { checkHubSkus, checkRegions, isDpsApiVersion, webhookUrlProblem } from "
 import { checkCaChain } from "./caRules";
 import { checkGroupSpecs } from "./groupSpecRules";
 import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
+import { checkPlatformCapacity, checkShardConfig } from "../shards/checks";
 import type { Problem } from "./problems";
 import { checkTwinCollection } from "./twinRules";
 import { reservedCaSlots } from "./caSlots";
@@ -49,6 +50,7 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig, now:
 
     ...checkSmokeTest(config.smokeTest, config.enrollmentGroups, entries),
     ...checkTenantReservations(config),
+    ...checkShardConfig(config),
     ...checkDayTwo(config),
     ...checkKeyStores(entries, config.keyVault, "platform"),
     ...checkTenantSigning(config.tenantSigning),
@@ -222,17 +224,9 @@ export function checkTenantReservations(config: StackConfig): Problem[] {
       problems.push({ path: own.path, value: own.value, message: `starts with "${tenant.name}-", which is reserved for tenant ${tenant.name} (tenants[${i}])` });
     }
   });
-  const usedCas = uploadedCaNames(caEntries(config)).length;
-  // A tenant whose intermediates are held as signing certificates takes no CA slot (caSlots.ts).
-  const reservedCas = tenants.reduce((sum, tenant) => sum + reservedCaSlots(tenant, config.tenantDefaults?.attestation), 0);
-  if (usedCas + reservedCas > LIMITS.caCertificates) {
-    problems.push({ path: "tenants", value: reservedCas, message: `reserve ${reservedCas} CA certificates for tenants besides the platform's ${usedCas}; a DPS holds at most ${LIMITS.caCertificates}` });
-  }
-  const usedGroups = config.enrollmentGroups.length;
-  const reservedGroups = tenants.reduce((sum, tenant) => sum + tenant.enrollmentGroups, 0);
-  if (usedGroups + reservedGroups > LIMITS.enrollmentGroups) {
-    problems.push({ path: "tenants", value: reservedGroups, message: `reserve ${reservedGroups} enrollment groups for tenants besides the platform's ${usedGroups}; a DPS holds at most ${LIMITS.enrollmentGroups}` });
-  }
+  // Counted per DPS (one, or the shards), in components/shards/capacity.ts; a tenant whose intermediates are held
+  // as signing certificates takes no CA slot (caSlots.ts).
+  problems.push(...checkPlatformCapacity(config, uploadedCaNames(caEntries(config)).length));
   return problems;
 }
 

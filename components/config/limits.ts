@@ -1,7 +1,7 @@
 /** Numbers the schema and the cross-checks share (no imports: anything in config/ may use them). */
 
 /** Azure's limits on one DPS (see DESIGN.md). */
-export const LIMITS = { hubs: 50, caCertificates: 25, enrollmentGroups: 100, individualEnrollments: 1_000_000 } as const;
+export const LIMITS = { hubs: 50, caCertificates: 25, enrollmentGroups: 100, individualEnrollments: 1_000_000, dpsPerSubscription: 10 } as const;
 
 /**
  * Stands in for a `secure:` value that cannot be decrypted (the offline plan has no stack passphrase or KMS).

@@ -200,6 +200,8 @@ const tenantReservationSchema = z.strictObject({
   csrs: z.record(z.string(), z.string().min(1)).optional(),
   /** How the tenant's groups attest its intermediates; default `tenantDefaults.attestation`. signingCertificate costs no CA slot. */
   attestation: attestation.optional(),
+  /** The DPS this tenant lives on (`dps.name` or a `shards[].name`); default: rendezvous hashing of its name (docs/tenants.md#shards). */
+  shard: name.optional(),
 });
 
 /** What applies to every listed tenant unless its entry says otherwise. */
@@ -211,6 +213,8 @@ const tenantDefaultsSchema = z.strictObject({
 export const stackConfigSchema = z.strictObject({
   resourceGroupName: z.string().min(1),
   dps: dpsSchema,
+  /** More DPS instances linking the same hubs, for tenants placed on them (docs/tenants.md#shards). */
+  shards: z.array(dpsSchema).default([]),
   hubs: z.array(hubSchema).min(1).max(LIMITS.hubs),
   ca: caSchema,
   enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
@@ -294,6 +298,8 @@ export interface StackConfig {
   /** `azure-native:location`. */
   readonly location: string;
   readonly dps: DpsConfig;
+  /** DPS instances besides `dps`, linking the same hubs (components/shards/). */
+  readonly shards?: DpsConfig[];
   readonly hubs: HubConfig[];
   readonly ca: { root: CaEntryConfig; intermediates: CaEntryConfig[] };
   readonly enrollmentGroups: EnrollmentGroupConfig[];

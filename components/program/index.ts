@@ -12,8 +12,10 @@ import { DpsX509 } from "../resources/dpsX509";
 import { platformStackOutputs, tenantStackOutputs } from "./stackOutputs";
 import { ROOT_CERTIFICATE_OUTPUT, parsePlatformFacts, readPlatformFacts } from "../tenant/platformOutputs";
 import { resolveTenant } from "../tenant/resolveTenant";
+import { factsOnTenantShard } from "../tenant/shardFacts";
 import { checkTenantCsrs, platformWaitingFor, readTenantCsrs } from "../tenant/tenantCsrs";
 import { TenantStack } from "../resources/tenantStack";
+import { moveNote, tenantMoves } from "../shards/moves";
 
 /** Declares the stack; throws ConfigError (before declaring anything) when a tenant does not fit its platform. */
 export async function declareProgram(config: AnyStackConfig): Promise<Record<string, unknown>> {
@@ -24,9 +26,11 @@ export async function declareProgram(config: AnyStackConfig): Promise<Record<str
 async function declarePlatform(config: StackConfig): Promise<Record<string, unknown>> {
   // The tenants' CSRs are read (and checked) before anything is declared.
   const tenantCsrs = await readTenantCsrs(config.tenants, (tenant) => `${CONFIG_NAMESPACE}-tenant-${tenant}`);
-  const problems = checkTenantCsrs(config.tenants, tenantCsrs);
+  const moved = tenantMoves(config, tenantCsrs);
+  const problems = [...checkTenantCsrs(config.tenants, tenantCsrs), ...moved.problems];
   if (problems.length) throw new ConfigError(problems);
-  const waitingFor = platformWaitingFor(config.tenants, tenantCsrs);
+  const waitingFor = [...platformWaitingFor(config.tenants, tenantCsrs), ...moved.moves.map(moveNote)];
+  for (const move of moved.moves) pulumi.log.warn(moveNote(move));
   return platformStackOutputs(new DpsX509(CONFIG_NAMESPACE, { config, tenantCsrs }), waitingFor);
 }
 
@@ -35,7 +39,8 @@ async function declareTenant(config: TenantStackConfig): Promise<Record<string, 
   const platform = new pulumi.StackReference(`${CONFIG_NAMESPACE}-platform`, { name: config.platform });
   const facts = parsePlatformFacts(await readPlatformFacts(platform), config.platform);
   if (!facts.ok) throw new ConfigError(facts.problems);
-  const resolved = resolveTenant(config, facts.facts);
+  // On a platform with shards, the tenant works on its own shard's DPS.
+  const resolved = resolveTenant(config, factsOnTenantShard(facts.facts, config.tenant));
   if (!resolved.ok) throw new ConfigError(resolved.problems);
   const stack = new TenantStack(CONFIG_NAMESPACE, {
     tenant: resolved.tenant,

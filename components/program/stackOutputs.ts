@@ -12,6 +12,7 @@ import type { PlatformFacts } from "../tenant/platformOutputs";
 import { ROOT_CERTIFICATE_OUTPUT } from "../tenant/platformOutputs";
 import { TENANT_CSRS_OUTPUT, WAITING_FOR_OUTPUT } from "../tenant/tenantCsrs";
 import type { TenantStack } from "../resources/tenantStack";
+import { shardOutputs } from "../shards/outputs";
 
 function certificateOutputs(certificates: Record<string, IssuedCa>) {
   return {
@@ -51,8 +52,9 @@ export function platformStackOutputs(stack: DpsX509, waitingFor: string[] = []) 
       limits: { caCertificates: LIMITS.caCertificates, enrollmentGroups: LIMITS.enrollmentGroups },
       used: { caCertificates: uploadedCaNames.length, enrollmentGroups: config.enrollmentGroups.length },
       // Each tenant's attestation resolved here: a tenant stack reads it (signingCertificate: no upload, no CA slot).
-      tenants: Object.fromEntries(config.tenants.map(({ name, ...reserved }) => [name, { ...reserved, attestation: reserved.attestation ?? config.tenantDefaults?.attestation ?? "caReference" }])),
+      tenants: Object.fromEntries(config.tenants.map(({ name, caCertificates, enrollmentGroups, attestation }) => [name, { caCertificates, enrollmentGroups, attestation: attestation ?? config.tenantDefaults?.attestation ?? "caReference" }])),
     },
+    ...shardOutputs(config, stack.shards, uploadedCaNames.length),
   };
   return {
     ...facts,

@@ -10,6 +10,7 @@ import { applyRotation, declaredCas, type DeclaredCa, type RotatedStack } from "
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
 import { ProvisioningService } from "./provisioningService";
 import { declareIndividualEnrollments } from "./individualEnrollments";
+import { declareShards, type ShardFacts } from "./dpsShard";
 import { CaKeyVault } from "./caKeyVault";
 import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
 import type { TenantCsrs } from "../tenant/tenantCsrs";
@@ -38,6 +39,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   /** The vault of CA keys, when `keyVault` is configured. */
   readonly keyVault?: CaKeyVault;
   readonly provisioning: ProvisioningService;
+  /** Every DPS by name: the primary (`provisioning`) first, then the shards (`shards` in config). */
+  readonly shards: Map<string, ShardFacts>;
   /** The subscription of the deployment (and of the DPS). */
   readonly subscriptionId: pulumi.Output<string>;
   /** Uploaded (and, where configured, proved) CA certificates by their DPS certificate name. */
@@ -82,6 +85,9 @@ export class DpsX509 extends pulumi.ComponentResource {
       { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted, dpsAuth: config.dpsAuth },
       { parent: this },
     );
+
+    const shards = declareShards(this, name, config.shards ?? [], { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs });
+    this.shards = new Map<string, ShardFacts>([[config.dps.name, this.provisioning], ...shards]);
 
     const client = authorization.getClientConfigOutput({ parent: this });
     this.subscriptionId = client.subscriptionId;

@@ -6,10 +6,10 @@ import type { ImportIds } from "../adoption/importIds";
 import { declarePrivateEndpoint, dpsNetworkProperties, hubSecurityProperties, PRIVATE_LINK_GROUP_IDS } from "./networkSettings";
 
 /** The DPS-level allocation policy in ARM's casing (enrollment groups use camelCase instead). */
-const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
+export const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
 
 /** The hub policy whose key the DPS uses to reach a linked hub. */
-const HUB_OWNER_POLICY = "iothubowner";
+export const HUB_OWNER_POLICY = "iothubowner";
 /** The DPS policy whose key the enrollment-group provider uses on the DPS service API. */
 const DPS_OWNER_POLICY = "provisioningserviceowner";
 

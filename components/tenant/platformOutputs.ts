@@ -34,6 +34,10 @@ export const platformFactsSchema = z.object({
     used: usage,
     tenants: z.record(z.string(), reservation),
   }),
+  /** A platform with shards: each DPS by name, with the platform's own use of it (components/shards/). */
+  shards: z.record(z.string(), z.object({ dpsName: z.string().min(1), idScope: z.string().min(1), serviceHostName: z.string().min(1), globalDeviceEndpoint: z.string().min(1), used: usage })).optional(),
+  /** A platform with shards: the DPS each tenant lives on. */
+  tenantShards: z.record(z.string(), z.string()).optional(),
 });
 
 export type PlatformFacts = z.infer<typeof platformFactsSchema>;

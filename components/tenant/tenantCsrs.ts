@@ -21,6 +21,8 @@ export interface TenantCsrs {
   readonly index: number;
   readonly csrs: Record<string, string>;
   readonly source: string;
+  /** The DPS the tenant's stack works on now (its `dpsName` output), when read from its stack: where it lives. */
+  readonly currentDps?: string;
 }
 
 /** Reads each listed tenant's CSRs: from config, else from its stack (outputs of a stack not yet up: none). */
@@ -30,10 +32,11 @@ export async function readTenantCsrs(tenants: TenantReservation[], referenceName
       if (tenant.csrs) return { tenant: tenant.name, index, csrs: tenant.csrs, source: `tenants[${index}].csrs` };
       if (!tenant.stack) return { tenant: tenant.name, index, csrs: {}, source: `tenants[${index}]` };
       const reference = new pulumi.StackReference(referenceName(tenant.name), { name: tenant.stack });
-      const details = await reference.getOutputDetails(TENANT_CSRS_OUTPUT);
+      const [details, dps] = await Promise.all([reference.getOutputDetails(TENANT_CSRS_OUTPUT), reference.getOutputDetails("dpsName")]);
       const value = details.value ?? details.secretValue;
       const csrs = value && typeof value === "object" ? (value as Record<string, string>) : {};
-      return { tenant: tenant.name, index, csrs, source: `tenants[${index}].stack` };
+      const currentDps = typeof dps.value === "string" && dps.value ? dps.value : undefined;
+      return { tenant: tenant.name, index, csrs, source: `tenants[${index}].stack`, ...(currentDps ? { currentDps } : {}) };
     }),
   );
 }
