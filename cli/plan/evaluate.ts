@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
 import { recordDeclarationOrder } from "./declarationOrder";
-import { withCheapPulumiStacks } from "./lightRuntime";
+import { dropAzureNativeVersionAliasesInPlan, withCheapPulumiStacks } from "./lightRuntime";
 import { AzureLikeMocks } from "./mocks";
 import { providerCheckProblems } from "./providerChecks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
@@ -43,6 +43,7 @@ async function evaluate(stackFile: StackFileConfig, stackName: string, options: 
   pulumi.runtime.setAllConfig(stackFile.allConfig, stackFile.secretKeys);
   const resources = recordRegistrations();
   const declared = recordDeclarationOrder();
+  dropAzureNativeVersionAliasesInPlan();
 
   // Loaded after the mocks are in place, as Pulumi's testing guide requires.
   const { declareProgram } = await import("../../components/program");

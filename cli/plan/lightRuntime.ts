@@ -1,10 +1,16 @@
 /**
- * Pulumi's SDK takes a stack trace for every promise it wraps (runtime/debuggable.ts: for leak reports) and every
- * resource it constructs (resource.ts: the source position it sends to the engine). The offline plan uses neither —
- * no engine, and a leak there is a test failure, not a user's — yet formatting those traces was a sixth of its time
- * at DPS's limits. While the plan evaluates, a trace taken inside the SDK is left unformatted; every other error
- * (ours, Azure's, a real bug) keeps its stack. Used by the plan only, never by the program under `pulumi up`.
+ * The offline plan's lighter run of Pulumi's SDK: work the SDK does for an engine, a leak report or state migration,
+ * which the plan never shows, left out. Each lever leaves what the plan records unchanged (test/planLightRuntime.test.ts
+ * compares the command's output with a plan under the SDK's full runtime).
+ * - Stack traces: the SDK takes one for every promise it wraps (runtime/debuggable.ts) and every resource it
+ *   constructs (resource.ts: the source position it sends to the engine). While the plan evaluates, a trace taken
+ *   inside the SDK is left unformatted; every other error (ours, Azure's, a real bug) keeps its stack. The plan and
+ *   the mock tests.
+ * - The promise-leak bookkeeping and azure-native's version aliases: the plan command only (below).
+ * Never used by the program under `pulumi up`.
  */
+import * as pulumi from "@pulumi/pulumi";
+
 type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 
 const PULUMI_STACK_TAKERS = [/[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/, /[\\/]@pulumi[\\/]pulumi[\\/]resource\.js$/];
@@ -41,4 +47,33 @@ export async function withCheapPulumiStacks<T>(work: () => Promise<T>): Promise<
 export function skipPromiseLeakBookkeeping(): void {
   const debuggable: { debuggablePromise: <T>(promise: Promise<T>, context: unknown) => Promise<T> } = require("@pulumi/pulumi/runtime/debuggable");
   debuggable.debuggablePromise = (promise) => promise;
+  planCommand = true;
+}
+
+let planCommand = false;
+
+/**
+ * azure-native aliases each of its resources to the same type in every other API-version module
+ * (`azure-native:iothub/v20230630:IotHubResource`, … 36 for a hub), so that state written by another module version
+ * is recognised. The SDK turns each alias into a URN output as the resource is constructed: at DPS's limits that was
+ * some 1,900 URNs, a third of the plan. They concern state migration only, and the plan never showed them (record.ts
+ * leaves them out); the plan command drops them before the SDK sees them. Aliases the project declares itself (a
+ * name, a parent, or a type of another provider) are kept, so `--against` still matches them.
+ */
+export function isAzureNativeVersionAlias(resourceType: string, alias: unknown): boolean {
+  if (!resourceType.startsWith("azure-native:") || alias === null || typeof alias !== "object") return false;
+  const keys = Object.keys(alias);
+  const type = (alias as { type?: unknown }).type;
+  return keys.length === 1 && keys[0] === "type" && typeof type === "string" && type.startsWith("azure-native:");
+}
+
+/** Registers, for the plan command only, the stack transformation that drops azure-native's version aliases. */
+export function dropAzureNativeVersionAliasesInPlan(): void {
+  if (!planCommand) return;
+  pulumi.runtime.registerStackTransformation((args) => {
+    const aliases = args.opts.aliases;
+    if (!aliases?.length) return undefined;
+    const kept = aliases.filter((alias) => !isAzureNativeVersionAlias(args.type, alias));
+    return kept.length === aliases.length ? undefined : { props: args.props, opts: { ...args.opts, aliases: kept } };
+  });
 }
