@@ -8,4 +8,9 @@ module.exports = {
   // Jest's default is one worker fewer than the cores: one worker on a 2-core machine. Most suites wait on child
   // processes and local servers, so one worker per core keeps both busy.
   maxWorkers: "100%",
+  // The SDK's closure-serialization modules, loaded only if used: jest loads the SDK again for every test file.
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/test/support/deferredTypescript.js",
+    "^@npmcli/arborist$": "<rootDir>/test/support/deferredArborist.js",
+  },
 };

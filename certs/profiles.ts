@@ -6,7 +6,7 @@
 import { pemEncode } from "./der";
 import { caExtensions, deviceExtensions, verificationExtensions } from "./extensions";
 import { IssuerContext, loadIssuer, rememberIssuer } from "./issuer";
-import { assertKeySize, generateRsaKeyPair, RsaKeySize } from "./keys";
+import { assertKeySize, generateRsaKeyPair, RsaKeySize, throwawayPublicKey } from "./keys";
 import { assertCommonName, assertRegistrationId, assertVerificationCode } from "./names";
 import { parseCertificateDer } from "./parse";
 import { signatureAlgorithmFor, signCertificate, SubjectKey, subjectKeyOf } from "./sign";
@@ -177,7 +177,7 @@ export function createVerificationCertificate(o: { issuer: KeyAndCert; code: str
   assertVerificationCode(o.code);
   const issuer = loadIssuer(o.issuer);
   const validity = computeValidity({ now: o.now, validityDays: VERIFICATION_VALIDITY_DAYS, issuer: issuer.parsed });
-  const subjectKey = subjectKeyOf(generateRsaKeyPair(2048).publicKey);
+  const subjectKey = subjectKeyOf(throwawayPublicKey());
   const { pem } = signCertificate(
     {
       serialHex: randomSerialHex(),

@@ -5,7 +5,7 @@
  */
 import { KeyObject, X509Certificate } from "crypto";
 import { caExtensions, deviceExtensions, verificationExtensions } from "./extensions";
-import { assertKeySize, generateRsaKeyPair, keyIdentifierFromSpki, keySizeOf, RsaKeySize, spkiDer } from "./keys";
+import { assertKeySize, keyIdentifierFromSpki, throwawayPublicKey, keySizeOf, RsaKeySize, spkiDer } from "./keys";
 import { assertCommonName, assertRegistrationId, assertVerificationCode } from "./names";
 import { parseCertificatePem, ParsedCertificate } from "./parse";
 import { assembleCertificate, buildTbsDer, CertificateTemplate, subjectKeyOf } from "./sign";
@@ -95,7 +95,7 @@ export async function signIntermediateCa(o: { issuer: SignerIssuer; subjectPubli
 /** The proof-of-possession certificate (CN = code, one day at most), signed by the CA being proved. */
 export async function signVerificationCertificate(o: { issuer: SignerIssuer; code: string; now?: Date }): Promise<string> {
   assertVerificationCode(o.code);
-  const subjectPublicKey = generateRsaKeyPair(2048).publicKey;
+  const subjectPublicKey = throwawayPublicKey();
   return signUnderIssuer(o.issuer, { commonName: o.code, subjectPublicKey, validityDays: 1, now: o.now }, verificationExtensions);
 }
 
