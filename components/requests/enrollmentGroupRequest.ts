@@ -27,7 +27,8 @@ import {
 export { allocationPolicies, canonicalJson, enrollmentFieldsFromRecord, enrollmentRequestFields, provisioningStatuses, reprovisionPolicyNames };
 export type { EnrollmentFields };
 
-export interface EnrollmentGroupSpec {
+/** An enrollment group: its id and attestation, and what every enrollment carries (EnrollmentFields). */
+export interface EnrollmentGroupSpec extends EnrollmentFields {
   enrollmentId: string;
   /** The CA devices chain to (its DPS certificate name; with a signing certificate, the CA's name in the stack). */
   primaryCaName: string;
@@ -41,13 +42,6 @@ export interface EnrollmentGroupSpec {
   /** Read back from a signing-certificate group: the thumbprints it holds (the service returns no certificate). */
   primaryThumbprint?: string;
   secondaryThumbprint?: string;
-  provisioningStatus: "enabled" | "disabled";
-  allocationPolicy: "hashed" | "geoLatency" | "static" | "custom";
-  iotHubHostNames: string[];
-  customAllocation?: { webhookUrl: string; apiVersion: string };
-  initialTwin?: { tags?: Record<string, unknown>; properties?: { desired?: Record<string, unknown> } };
-  reprovisionPolicy: "reprovisionandmigratedata" | "reprovisionandresetdata" | "never";
-  edgeEnabled: boolean;
 }
 
 /**
