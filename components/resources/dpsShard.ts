@@ -5,9 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as deviceprovisioningservices from "@pulumi/azure-native/deviceprovisioningservices";
-import * as iothub from "@pulumi/azure-native/iothub";
 import type { DpsConfig, HubConfig } from "../config";
-import { ARM_ALLOCATION_POLICY, HUB_OWNER_POLICY, type LinkedHub } from "./provisioningService";
+import { ARM_ALLOCATION_POLICY, linkedHubEntry, type LinkedHub } from "./provisioningService";
 
 export interface DpsShardArgs {
   readonly resourceGroupName: pulumi.Input<string>;
@@ -36,16 +35,7 @@ export class DpsShard extends pulumi.ComponentResource implements ShardFacts {
 
   constructor(name: string, args: DpsShardArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:dps:DpsShard", name, {}, opts);
-    const iotHubs = args.hubs.map((hub) => {
-      const linked = args.linkedHubs.get(hub.name)!;
-      const keys = iothub.listIotHubResourceKeysForKeyNameOutput({ keyName: HUB_OWNER_POLICY, resourceGroupName: args.resourceGroupName, resourceName: linked.resource.name }, { parent: this });
-      return {
-        connectionString: pulumi.secret(pulumi.interpolate`HostName=${linked.hostName};SharedAccessKeyName=${HUB_OWNER_POLICY};SharedAccessKey=${keys.primaryKey}`),
-        location: hub.location,
-        allocationWeight: hub.allocationWeight,
-        applyAllocationPolicy: hub.applyAllocationPolicy,
-      };
-    });
+    const iotHubs = args.hubs.map((hub) => linkedHubEntry(hub, args.linkedHubs.get(hub.name)!, args.resourceGroupName, this));
     this.dps = new deviceprovisioningservices.IotDpsResource(
       `${name}-dps`,
       {

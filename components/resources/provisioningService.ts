@@ -9,7 +9,7 @@ import { declarePrivateEndpoint, dpsNetworkProperties, hubSecurityProperties, PR
 export const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
 
 /** The hub policy whose key the DPS uses to reach a linked hub. */
-export const HUB_OWNER_POLICY = "iothubowner";
+const HUB_OWNER_POLICY = "iothubowner";
 /** The DPS policy whose key the enrollment-group provider uses on the DPS service API. */
 const DPS_OWNER_POLICY = "provisioningserviceowner";
 
@@ -133,18 +133,20 @@ export class ProvisioningService extends pulumi.ComponentResource {
 
   /** The DPS's link to one hub: its location, weight, policy flag and owner connection string (secret). */
   private hubLink(hub: HubConfig, resourceGroupName: pulumi.Input<string>) {
-    const linked = this.hubs.get(hub.name)!;
-    const keys = iothub.listIotHubResourceKeysForKeyNameOutput(
-      { keyName: HUB_OWNER_POLICY, resourceGroupName, resourceName: linked.resource.name },
-      { parent: this },
-    );
-    return {
-      connectionString: pulumi.secret(
-        pulumi.interpolate`HostName=${linked.hostName};SharedAccessKeyName=${HUB_OWNER_POLICY};SharedAccessKey=${keys.primaryKey}`,
-      ),
-      location: hub.location,
-      allocationWeight: hub.allocationWeight,
-      applyAllocationPolicy: hub.applyAllocationPolicy,
-    };
+    return linkedHubEntry(hub, this.hubs.get(hub.name)!, resourceGroupName, this);
   }
+}
+
+/**
+ * A DPS's link to one hub (the primary's and every shard's): its location, weight, policy flag and the hub's
+ * `iothubowner` connection string (secret), read through an invoke parented to the DPS's component.
+ */
+export function linkedHubEntry(hub: HubConfig, linked: LinkedHub, resourceGroupName: pulumi.Input<string>, parent: pulumi.Resource) {
+  const keys = iothub.listIotHubResourceKeysForKeyNameOutput({ keyName: HUB_OWNER_POLICY, resourceGroupName, resourceName: linked.resource.name }, { parent });
+  return {
+    connectionString: pulumi.secret(pulumi.interpolate`HostName=${linked.hostName};SharedAccessKeyName=${HUB_OWNER_POLICY};SharedAccessKey=${keys.primaryKey}`),
+    location: hub.location,
+    allocationWeight: hub.allocationWeight,
+    applyAllocationPolicy: hub.applyAllocationPolicy,
+  };
 }
