@@ -6,7 +6,8 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { deferredModule } from "../cli/plan/deferUnusedSdkModules";
+// The stand-in itself, without the plan's require hook (deferUnusedSdkModules.ts installs that when imported).
+const { deferredModule }: { deferredModule: (load: () => Record<string | symbol, unknown>) => object } = require("../cli/plan/deferredModule.js");
 
 const ROOT = path.resolve(__dirname, "..");
 

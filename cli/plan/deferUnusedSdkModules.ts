@@ -17,25 +17,8 @@ const DEFERRED: ReadonlyArray<{ request: string; from: RegExp }> = [
   { request: "normalize-package-data", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/ },
 ];
 
-/**
- * A module that is loaded on first use. It answers `__esModule` itself, so TypeScript's import helpers pass it
- * through without listing its keys (which would load it); `default` is the module itself, as those helpers make it.
- */
-export function deferredModule(load: () => Record<string | symbol, unknown>): object {
-  let real: Record<string | symbol, unknown> | undefined;
-  const module = () => (real ??= load());
-  return new Proxy(
-    {},
-    {
-      get: (_target, property) => {
-        if (property === "__esModule") return true;
-        const loaded = module();
-        return property === "default" && !("default" in loaded) ? loaded : loaded[property];
-      },
-      has: (_target, property) => property in module(),
-    },
-  );
-}
+/** A module loaded on first use (cli/plan/deferredModule.js, shared with jest's stand-ins). */
+const deferredModule: (load: () => Record<string | symbol, unknown>) => object = require("./deferredModule.js").deferredModule;
 
 type Load = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
 const nodeModule = Module as unknown as { _load: Load };
