@@ -17,7 +17,7 @@ import { planAtRef } from "./plan/against";
 import { diffPlans } from "./plan/diff";
 import { dayTwoReport } from "./plan/dayTwo";
 import { evaluatePlan } from "./plan/evaluate";
-import { skipPromiseLeakBookkeeping } from "./plan/lightRuntime";
+import { lightenRuntimeForPlanCommand } from "./plan/lightRuntime";
 import { inDependencyOrder } from "./plan/order";
 import { inputNotes } from "./plan/inputNotes";
 import { diffJson, diffText } from "./plan/renderDiff";
@@ -183,7 +183,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
-  skipPromiseLeakBookkeeping();
+  lightenRuntimeForPlanCommand();
   runPlan(process.argv.slice(2), { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) })
     .then((code) => {
       process.exitCode = code;

@@ -6,7 +6,8 @@
  *   constructs (resource.ts: the source position it sends to the engine). While the plan evaluates, a trace taken
  *   inside the SDK is left unformatted; every other error (ours, Azure's, a real bug) keeps its stack. The plan and
  *   the mock tests.
- * - The promise-leak bookkeeping and azure-native's version aliases: the plan command only (below).
+ * - The promise-leak bookkeeping and azure-native's version aliases: the plan command only
+ *   (lightenRuntimeForPlanCommand).
  * Never used by the program under `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -37,20 +38,22 @@ export async function withCheapPulumiStacks<T>(work: () => Promise<T>): Promise<
   }
 }
 
+let planCommand = false;
+
 /**
- * The plan command only (never the program under `pulumi up`, nor the mock tests): the SDK wraps each of its promises
- * in `debuggablePromise`, which takes a stack and keeps the promise in a set to report leaks at exit. That bookkeeping
- * was a quarter of the plan's time at DPS's limits and tells a reviewer nothing; the mock tests keep it, so a leaking
- * program still fails there. The SDK calls the function through its module's exports, so replacing the export is
- * enough.
+ * Called by the plan command's entry point only (never by the program under `pulumi up`, nor by the mock tests,
+ * which keep the SDK's full runtime): turns on the two levers below for this process.
+ * - The SDK wraps each of its promises in `debuggablePromise`, which takes a stack and keeps the promise in a set to
+ *   report leaks at exit. That bookkeeping was a quarter of the plan's time at DPS's limits and tells a reviewer
+ *   nothing; a leaking program still fails the mock tests. The SDK calls the function through its module's
+ *   exports, so replacing the export is enough.
+ * - azure-native's version aliases are dropped (dropAzureNativeVersionAliasesInPlan, called by the evaluation).
  */
-export function skipPromiseLeakBookkeeping(): void {
+export function lightenRuntimeForPlanCommand(): void {
   const debuggable: { debuggablePromise: <T>(promise: Promise<T>, context: unknown) => Promise<T> } = require("@pulumi/pulumi/runtime/debuggable");
   debuggable.debuggablePromise = (promise) => promise;
   planCommand = true;
 }
-
-let planCommand = false;
 
 /**
  * azure-native aliases each of its resources to the same type in every other API-version module
