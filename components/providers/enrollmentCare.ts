@@ -1,13 +1,48 @@
 /**
- * What the enrollment-group, individual-enrollment and revoked-device providers share for day two: taking over an
- * enrollment that exists (adoption), deleting only what is still as last seen (If-Match with the last known etag),
- * and checking the DPS they go to.
+ * What the enrollment-group, individual-enrollment and revoked-device providers share: their DPS client and
+ * inputs (the service host, the unknown value of a preview, the spec keys, the record's dates in the outputs), and
+ * for day two: taking over an enrollment that exists (adoption), deleting only what is still as last seen (If-Match
+ * with the last known etag), and checking the DPS they go to.
  *
  * Loaded by the providers at run time, like the rest of components/; holds no credential.
  */
-import { type DpsRecord, type DpsServiceClient, type DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
+import { createDpsServiceClient, type DpsRecord, type DpsServiceClient, type DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 import { changedIndividualEnrollmentFields, type IndividualEnrollmentSpec, sameIndividualEnrollment, specFromIndividualEnrollmentRecord } from "../requests/individualEnrollmentRequest";
 import { canonicalJson, changedEnrollmentGroupFields, comparableEnrollmentGroupBody, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
+
+/** Pulumi's unknown value: what a provider sees during a preview for an input only `up` will know. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether a value, or anything inside it, is still unknown. */
+export function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/** The spec part of a provider's inputs: the given keys that are set. */
+export function pickSpec<T>(props: object, keys: readonly string[]): T {
+  const spec: Record<string, unknown> = {};
+  for (const k of keys) {
+    const value = (props as Record<string, unknown>)[k];
+    if (value !== undefined && value !== null) spec[k] = value;
+  }
+  return spec as T;
+}
+
+/** The DPS service client for a provider's inputs: its host, and the DPS key or the data role's assignment time. */
+export function dpsClientFor(props: { serviceHostName?: unknown; connectionString?: string; dataRoleAssignedAt?: string }): DpsServiceClient {
+  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
+}
+
+/** The outputs of a write or read: the inputs, the record's etag, and its dates when the service gives them. */
+export function outputsWithRecord<T>(inputs: object, record: DpsRecord): T {
+  const outs: Record<string, unknown> = { ...inputs, etag: record.etag };
+  if (record.createdDateTimeUtc) outs.createdDateTimeUtc = record.createdDateTimeUtc;
+  if (record.lastUpdatedDateTimeUtc) outs.lastUpdatedDateTimeUtc = record.lastUpdatedDateTimeUtc;
+  return outs as T;
+}
 
 /**
  * Adoption: read the group; if it exists, PUT the stack's body with its etag (the service's contract for an update:

@@ -18,8 +18,11 @@
  * connection string is an input, a secret, or DefaultAzureCredential is used), `providerVersion` is an input.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { adoptEnrollmentGroup, deleteWithEtag } from "./enrollmentCare";
-import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
+import { adoptEnrollmentGroup, containsUnknown, deleteWithEtag, dpsClientFor, outputsWithRecord, pickSpec, UNKNOWN } from "./enrollmentCare";
+
+/** Re-exported: the plan and the tests read the unknown value from here. */
+export { UNKNOWN };
+import { DpsRecord, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 import {
   canonicalJson,
   changedEnrollmentGroupFields,
@@ -52,33 +55,14 @@ export interface EnrollmentGroupProviderOutputs extends EnrollmentGroupProviderI
   lastUpdatedDateTimeUtc?: string;
 }
 
-/** The value Pulumi gives a property whose value is not known yet (a preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 const SPEC_KEYS = ["enrollmentId", "primaryCaName", "secondaryCaName", "attestation", "primaryCertificatePem", "secondaryCertificatePem", "primaryThumbprint", "secondaryThumbprint", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled"] as const;
 
-function containsUnknown(v: unknown): boolean {
-  if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
-  return false;
-}
-
 export function specOf(props: Partial<EnrollmentGroupProviderInputs>): EnrollmentGroupSpec {
-  const spec: Record<string, unknown> = {};
-  for (const k of SPEC_KEYS) if (props[k] !== undefined && props[k] !== null) spec[k] = props[k];
-  return spec as unknown as EnrollmentGroupSpec;
-}
-
-function clientFor(props: Partial<EnrollmentGroupProviderInputs>): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
+  return pickSpec<EnrollmentGroupSpec>(props, SPEC_KEYS);
 }
 
 function outputsFrom(inputs: EnrollmentGroupProviderInputs, record: DpsRecord): EnrollmentGroupProviderOutputs {
-  const outs: Record<string, unknown> = { ...inputs, etag: record.etag };
-  if (record.createdDateTimeUtc) outs.createdDateTimeUtc = record.createdDateTimeUtc;
-  if (record.lastUpdatedDateTimeUtc) outs.lastUpdatedDateTimeUtc = record.lastUpdatedDateTimeUtc;
-  return outs as unknown as EnrollmentGroupProviderOutputs;
+  return outputsWithRecord<EnrollmentGroupProviderOutputs>(inputs, record);
 }
 
 const sameBody = (a: EnrollmentGroupSpec, b: EnrollmentGroupSpec) => canonicalJson(comparableEnrollmentGroupBody(a)) === canonicalJson(comparableEnrollmentGroupBody(b));
@@ -129,7 +113,7 @@ async function diff(id: string, olds: EnrollmentGroupProviderOutputs, news: Enro
 }
 
 async function create(inputs: EnrollmentGroupProviderInputs): Promise<pulumi.dynamic.CreateResult> {
-  const client = clientFor(inputs);
+  const client = dpsClientFor(inputs);
   const spec = specOf(inputs);
   const body = enrollmentGroupRequestBody(spec);
   if (inputs.adopt === true) {
@@ -159,7 +143,7 @@ async function create(inputs: EnrollmentGroupProviderInputs): Promise<pulumi.dyn
 
 async function read(id: string, props?: EnrollmentGroupProviderOutputs): Promise<pulumi.dynamic.ReadResult> {
   if (!props?.serviceHostName) throw new Error(`Cannot read enrollment group "${id}": serviceHostName (and credentials) are not in the state`);
-  const client = clientFor(props);
+  const client = dpsClientFor(props);
   const record = await client.getEnrollmentGroup(id);
   if (!record) return {}; // deleted outside Pulumi: refresh drops it, the next `up` creates it again
   const current = keepHeldCertificates(specFromEnrollmentGroupRecord(record), props);
@@ -197,7 +181,7 @@ async function update(id: string, olds: EnrollmentGroupProviderOutputs, news: En
     // Only credentials or the provider version changed: nothing to send.
     return { outs: { ...news, etag: olds.etag, createdDateTimeUtc: olds.createdDateTimeUtc, lastUpdatedDateTimeUtc: olds.lastUpdatedDateTimeUtc } };
   }
-  const client = clientFor(news);
+  const client = dpsClientFor(news);
   const body = enrollmentGroupRequestBody(spec);
   try {
     return { outs: outputsFrom(news, await client.putEnrollmentGroup(body, olds.etag)) };
@@ -220,7 +204,7 @@ async function update(id: string, olds: EnrollmentGroupProviderOutputs, news: En
 }
 
 async function del(id: string, props: EnrollmentGroupProviderOutputs): Promise<void> {
-  const client = clientFor(props);
+  const client = dpsClientFor(props);
   await deleteWithEtag(`Enrollment group "${id}"`, client.hostName, () => client.deleteEnrollmentGroup(id, props.etag || undefined));
 }
 

@@ -16,8 +16,8 @@
  * certificate facts (requests/x509Attestation.ts) and the etag care (enrollmentCare.ts) with this one.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { adoptIndividualEnrollment, deleteWithEtag, serviceTargetFailures } from "./enrollmentCare";
-import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError } from "../azure/dpsServiceClient";
+import { adoptIndividualEnrollment, containsUnknown, deleteWithEtag, dpsClientFor, outputsWithRecord, pickSpec, serviceTargetFailures, UNKNOWN } from "./enrollmentCare";
+import { DpsRecord, DpsServiceError } from "../azure/dpsServiceClient";
 import {
   changedIndividualEnrollmentFields,
   IndividualEnrollmentSpec,
@@ -30,7 +30,6 @@ import { thumbprintOf } from "../requests/x509Attestation";
 
 /** Bump when the provider's behaviour changes, so that existing enrollments get the new code on the next `up`. */
 export const INDIVIDUAL_ENROLLMENT_PROVIDER_VERSION = "1";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface IndividualEnrollmentProviderInputs extends IndividualEnrollmentSpec {
   serviceHostName: string;
@@ -49,28 +48,12 @@ export interface IndividualEnrollmentProviderOutputs extends IndividualEnrollmen
 
 const SPEC_KEYS = ["registrationId", "deviceId", "certificatePem", "caName", "certificateThumbprint", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled"] as const;
 
-function containsUnknown(v: unknown): boolean {
-  if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
-  return false;
-}
-
 function specOf(props: Partial<IndividualEnrollmentProviderInputs>): IndividualEnrollmentSpec {
-  const spec: Record<string, unknown> = {};
-  for (const k of SPEC_KEYS) if (props[k] !== undefined && props[k] !== null) spec[k] = props[k];
-  return spec as unknown as IndividualEnrollmentSpec;
-}
-
-function clientFor(props: Partial<IndividualEnrollmentProviderInputs>): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
+  return pickSpec<IndividualEnrollmentSpec>(props, SPEC_KEYS);
 }
 
 function outputsFrom(inputs: IndividualEnrollmentProviderInputs, record: DpsRecord): IndividualEnrollmentProviderOutputs {
-  const outs: Record<string, unknown> = { ...inputs, etag: record.etag };
-  if (record.createdDateTimeUtc) outs.createdDateTimeUtc = record.createdDateTimeUtc;
-  if (record.lastUpdatedDateTimeUtc) outs.lastUpdatedDateTimeUtc = record.lastUpdatedDateTimeUtc;
-  return outs as unknown as IndividualEnrollmentProviderOutputs;
+  return outputsWithRecord<IndividualEnrollmentProviderOutputs>(inputs, record);
 }
 
 async function check(olds: IndividualEnrollmentProviderInputs, news: IndividualEnrollmentProviderInputs): Promise<pulumi.dynamic.CheckResult> {
@@ -104,7 +87,7 @@ async function diff(id: string, olds: IndividualEnrollmentProviderOutputs, news:
 }
 
 async function create(inputs: IndividualEnrollmentProviderInputs): Promise<pulumi.dynamic.CreateResult> {
-  const client = clientFor(inputs);
+  const client = dpsClientFor(inputs);
   const spec = specOf(inputs);
   const body = individualEnrollmentRequestBody(spec);
   if (inputs.adopt === true) {
@@ -133,7 +116,7 @@ async function create(inputs: IndividualEnrollmentProviderInputs): Promise<pulum
 
 async function read(id: string, props?: IndividualEnrollmentProviderOutputs): Promise<pulumi.dynamic.ReadResult> {
   if (!props?.serviceHostName) throw new Error(`Cannot read individual enrollment "${id}": serviceHostName (and credentials) are not in the state`);
-  const record = await clientFor(props).getIndividualEnrollment(id);
+  const record = await dpsClientFor(props).getIndividualEnrollment(id);
   if (!record) return {}; // deleted outside Pulumi: refresh drops it, the next `up` creates it again
   const current = specFromIndividualEnrollmentRecord(record);
   // The certificate the state holds stands while the enrollment still holds it (the service returns its thumbprint).
@@ -155,7 +138,7 @@ async function update(id: string, olds: IndividualEnrollmentProviderOutputs, new
     // Only credentials, the provider version or the PEM's text (same certificate) changed: nothing to send.
     return { outs: { ...news, etag: olds.etag, createdDateTimeUtc: olds.createdDateTimeUtc, lastUpdatedDateTimeUtc: olds.lastUpdatedDateTimeUtc } };
   }
-  const client = clientFor(news);
+  const client = dpsClientFor(news);
   const body = individualEnrollmentRequestBody(spec);
   try {
     return { outs: outputsFrom(news, await client.putIndividualEnrollment(body, olds.etag)) };
@@ -173,7 +156,7 @@ async function update(id: string, olds: IndividualEnrollmentProviderOutputs, new
 }
 
 async function del(id: string, props: IndividualEnrollmentProviderOutputs): Promise<void> {
-  const client = clientFor(props);
+  const client = dpsClientFor(props);
   await deleteWithEtag(`Individual enrollment "${id}"`, client.hostName, () => client.deleteIndividualEnrollment(id, props.etag || undefined));
 }
 

@@ -10,14 +10,13 @@
  * certificate facts (requests/x509Attestation.ts) and etag care (enrollmentCare.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { deleteWithEtag } from "./enrollmentCare";
-import { createDpsServiceClient, DpsRecord, DpsServiceClient, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
+import { deleteWithEtag, dpsClientFor, UNKNOWN } from "./enrollmentCare";
+import { DpsRecord, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 import { enrollmentIdRule, isValidEnrollmentId } from "../requests/enrollmentGroupRequest";
 import { revokedDeviceProblems } from "../../certs/deviceCertificate";
 import { certificateFacts, clientCertificatesAttestation, recordThumbprint } from "../requests/x509Attestation";
 
 export const REVOKED_DEVICE_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface RevokedDeviceProviderInputs {
   registrationId: string;
@@ -48,10 +47,6 @@ export { certificateFacts };
 function recordFacts(record: DpsRecord): { sha256Thumbprint?: string; provisioningStatus: string } {
   const thumb = recordThumbprint(record?.attestation?.x509?.clientCertificates?.primary);
   return { sha256Thumbprint: thumb, provisioningStatus: record?.provisioningStatus ?? "enabled" };
-}
-
-function clientFor(props: Partial<RevokedDeviceProviderInputs>): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
 }
 
 function outputsFrom(inputs: RevokedDeviceProviderInputs, record: DpsRecord): RevokedDeviceProviderOutputs {
@@ -114,7 +109,7 @@ async function diff(id: string, olds: RevokedDeviceProviderOutputs, news: Revoke
 }
 
 async function create(inputs: RevokedDeviceProviderInputs): Promise<pulumi.dynamic.CreateResult> {
-  const client = clientFor(inputs);
+  const client = dpsClientFor(inputs);
   const body = revokedDeviceRequestBody(inputs.registrationId, inputs.certificatePem);
   let record: DpsRecord;
   try {
@@ -136,7 +131,7 @@ async function create(inputs: RevokedDeviceProviderInputs): Promise<pulumi.dynam
 
 async function read(id: string, props?: RevokedDeviceProviderOutputs): Promise<pulumi.dynamic.ReadResult> {
   if (!props?.serviceHostName) throw new Error(`Cannot read revoked device "${id}": serviceHostName (and credentials) are not in the state`);
-  const record = await clientFor(props).getIndividualEnrollment(id);
+  const record = await dpsClientFor(props).getIndividualEnrollment(id);
   if (!record) return {}; // deleted outside Pulumi (device un-revoked by hand): refresh drops it, `up` revokes again
   const facts = recordFacts(record);
   return {
@@ -150,7 +145,7 @@ async function update(id: string, olds: RevokedDeviceProviderOutputs, news: Revo
   if (newThumb === olds.sha256Thumbprint && olds.provisioningStatus === "disabled") {
     return { outs: { ...news, etag: olds.etag, sha256Thumbprint: olds.sha256Thumbprint, provisioningStatus: olds.provisioningStatus } };
   }
-  const client = clientFor(news);
+  const client = dpsClientFor(news);
   const body = revokedDeviceRequestBody(news.registrationId, news.certificatePem);
   try {
     return { outs: outputsFrom(news, await client.putIndividualEnrollment(body, olds.etag)) };
@@ -171,7 +166,7 @@ async function update(id: string, olds: RevokedDeviceProviderOutputs, news: Revo
 }
 
 async function del(id: string, props: RevokedDeviceProviderOutputs): Promise<void> {
-  const client = clientFor(props);
+  const client = dpsClientFor(props);
   await deleteWithEtag(`The individual enrollment "${id}" (a revoked device)`, client.hostName, () => client.deleteIndividualEnrollment(id, props.etag || undefined));
 }
 
