@@ -73,6 +73,23 @@ export interface EnrollmentSet {
   readonly individualEnrollments?: Map<string, IndividualEnrollment>;
 }
 
+/** What a group and an individual enrollment both take from their config: status, allocation, hubs, twin, … */
+export function enrollmentFieldsOf(
+  config: Pick<EnrollmentGroupConfig, "provisioningStatus" | "allocationPolicy" | "iotHubs" | "webhookUrl" | "apiVersion" | "initialTwin" | "reprovisionPolicy" | "edgeEnabled">,
+  hubHostName: (hubName: string) => pulumi.Input<string>,
+) {
+  return {
+    provisioningStatus: config.provisioningStatus,
+    allocationPolicy: config.allocationPolicy,
+    iotHubHostNames: config.iotHubs.map(hubHostName),
+    // The URL carries a function key: secret from here on (the resources keep it so).
+    customAllocation: config.webhookUrl !== undefined && config.apiVersion !== undefined ? { webhookUrl: pulumi.secret(config.webhookUrl), apiVersion: config.apiVersion } : undefined,
+    initialTwin: config.initialTwin,
+    reprovisionPolicy: config.reprovisionPolicy,
+    edgeEnabled: config.edgeEnabled,
+  };
+}
+
 /** The groups and their revoked devices. `hubHostName` maps a hub's config name to its host name. */
 export function declareEnrollmentGroups(
   parent: pulumi.Resource,
@@ -113,16 +130,7 @@ export function declareEnrollmentGroups(
           primaryCaName: group.caName,
           secondaryCaName: group.secondaryCaName,
           ...held,
-          provisioningStatus: group.provisioningStatus,
-          allocationPolicy: group.allocationPolicy,
-          iotHubHostNames: group.iotHubs.map(context.hubHostName),
-          customAllocation:
-            group.webhookUrl !== undefined && group.apiVersion !== undefined
-              ? { webhookUrl: pulumi.secret(group.webhookUrl), apiVersion: group.apiVersion }
-              : undefined,
-          initialTwin: group.initialTwin,
-          reprovisionPolicy: group.reprovisionPolicy,
-          edgeEnabled: group.edgeEnabled,
+          ...enrollmentFieldsOf(group, context.hubHostName),
           ...(adopts(context.adoptExisting, group.adopt) ? { adopt: true } : {}),
           ...context.service,
         },

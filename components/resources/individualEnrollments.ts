@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IndividualEnrollmentConfig } from "../config";
 import { adopts } from "../adoption/importIds";
-import type { DpsService } from "./dpsEnrollments";
+import { enrollmentFieldsOf, type DpsService } from "./dpsEnrollments";
 import { IndividualEnrollment } from "./individualEnrollment";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
 
@@ -33,16 +33,7 @@ export function declareIndividualEnrollments(
           deviceId: enrollment.deviceId,
           certificatePem: enrollment.certificatePem,
           caName: enrollment.caName,
-          provisioningStatus: enrollment.provisioningStatus,
-          allocationPolicy: enrollment.allocationPolicy,
-          iotHubHostNames: enrollment.iotHubs.map(context.hubHostName),
-          customAllocation:
-            enrollment.webhookUrl !== undefined && enrollment.apiVersion !== undefined
-              ? { webhookUrl: enrollment.webhookUrl, apiVersion: enrollment.apiVersion }
-              : undefined,
-          initialTwin: enrollment.initialTwin,
-          reprovisionPolicy: enrollment.reprovisionPolicy,
-          edgeEnabled: enrollment.edgeEnabled,
+          ...enrollmentFieldsOf(enrollment, context.hubHostName),
           ...(adopts(context.adoptExisting, enrollment.adopt) ? { adopt: true } : {}),
           ...context.service,
         },
