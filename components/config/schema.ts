@@ -122,12 +122,8 @@ const revokedDeviceSchema = z.strictObject({
 /** How a group attests: `caReference` (the CA uploaded and proved: a CA slot) or `signingCertificate` (held in the group). */
 const attestation = z.enum(groupAttestations);
 
-const enrollmentGroupSchema = z.strictObject({
-  enrollmentId: name,
-  caName: name,
-  secondaryCaName: name.optional(),
-  /** caReference: the CAs are uploaded to the DPS and proved; signingCertificate: their certificates are held in the group. */
-  attestation: attestation.default("caReference"),
+/** What a group and an individual enrollment both carry: status, allocation, hubs, webhook, twin, reprovisioning, Edge. */
+const enrollmentFields = {
   provisioningStatus: z.enum(["enabled", "disabled"]).default("enabled"),
   /** Defaults to the DPS-level policy. */
   allocationPolicy: z.enum(groupAllocationPolicies).optional(),
@@ -139,6 +135,15 @@ const enrollmentGroupSchema = z.strictObject({
   initialTwin: initialTwinSchema.optional(),
   reprovisionPolicy: z.enum(reprovisionPolicies).default("reprovisionandmigratedata"),
   edgeEnabled: z.boolean().default(false),
+};
+
+const enrollmentGroupSchema = z.strictObject({
+  enrollmentId: name,
+  caName: name,
+  secondaryCaName: name.optional(),
+  /** caReference: the CAs are uploaded to the DPS and proved; signingCertificate: their certificates are held in the group. */
+  attestation: attestation.default("caReference"),
+  ...enrollmentFields,
   /** Devices of this group to block, each by a disabled individual enrollment. */
   revokedDevices: z.array(revokedDeviceSchema).default([]),
   /** Take over the group already in the DPS: read it and PUT the stack's values with its etag. */
@@ -154,14 +159,7 @@ const individualEnrollmentSchema = z.strictObject({
   certificatePem: z.string().min(1).optional(),
   /** A CA of this stack, uploaded and proved (`caReferences`). */
   caName: name.optional(),
-  provisioningStatus: z.enum(["enabled", "disabled"]).default("enabled"),
-  allocationPolicy: z.enum(groupAllocationPolicies).optional(),
-  iotHubs: z.array(name).min(1).optional(),
-  webhookUrl: z.string().min(1).optional(),
-  apiVersion: z.string().min(1).optional(),
-  initialTwin: initialTwinSchema.optional(),
-  reprovisionPolicy: z.enum(reprovisionPolicies).default("reprovisionandmigratedata"),
-  edgeEnabled: z.boolean().default(false),
+  ...enrollmentFields,
   /** Take over the enrollment already in the DPS. */
   adopt,
 });
