@@ -35,12 +35,15 @@ function keepCompiledCode() {
 }
 
 /** tsconfig.json's compiler options, as transpileModule takes them (the enum names resolved by TypeScript on a miss). */
-function compilerOptionsJson() {
+function readCompilerOptionsJson() {
   const tsconfig = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "tsconfig.json"), "utf8"));
   // Only what changes the emitted JavaScript of one file; outDir, types and strictness do not.
   const { target, module, esModuleInterop, resolveJsonModule } = tsconfig.compilerOptions;
   return { target, module, esModuleInterop, resolveJsonModule, sourceMap: false, inlineSourceMap: false };
 }
+
+/** Read once: the cache key and the transpiler both use it. */
+const COMPILER_OPTIONS_JSON = readCompilerOptionsJson();
 
 let typescript;
 let compilerOptions;
@@ -48,7 +51,7 @@ let compilerOptions;
 function transpiler() {
   if (!typescript) {
     typescript = require("typescript");
-    compilerOptions = typescript.convertCompilerOptionsFromJson(compilerOptionsJson(), PROJECT_ROOT).options;
+    compilerOptions = typescript.convertCompilerOptionsFromJson(COMPILER_OPTIONS_JSON, PROJECT_ROOT).options;
   }
   return { typescript, compilerOptions };
 }
@@ -61,7 +64,7 @@ const typescriptVersion = (() => {
   }
 })();
 // The cache key's fixed part: a new TypeScript, new options or a new version of this file invalidate every entry.
-const KEY_PREFIX = `${typescriptVersion}\0${JSON.stringify(compilerOptionsJson())}\0tsRegister-1\0`;
+const KEY_PREFIX = `${typescriptVersion}\0${JSON.stringify(COMPILER_OPTIONS_JSON)}\0tsRegister-1\0`;
 
 /** The JavaScript of one TypeScript file: from the cache when its source is unchanged, else transpiled and stored. */
 function javascriptOf(filename, source) {
