@@ -24,6 +24,7 @@ import { dpsCertificateProvider } from "../components/providers/dpsCertificate";
 import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
 import { revokedDeviceProvider } from "../components/providers/revokedDevice";
 import { individualEnrollmentProvider } from "../components/providers/individualEnrollment";
+import { platformStackValues, tenantStackValues } from "./support/stackValues";
 
 const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -81,25 +82,6 @@ beforeAll(async () => {
   tenantCsr = await createCsr({ commonName: "Customer A Intermediate CA", signer: keyObjectSigner(generateRsaKeyPair(2048).privateKey) });
 });
 
-function validValues(): Record<string, any> {
-  return {
-    resourceGroupName: "iot-rg",
-    dps: { name: "my-dps" },
-    hubs: [{ name: "hub-one" }],
-    ca: { root: { name: "root-ca", commonName: "Root" }, intermediates: [{ name: "int-ca", commonName: "Intermediate" }] },
-    enrollmentGroups: [{ enrollmentId: "group-1", caName: "int-ca" }],
-  };
-}
-
-function tenantValidValues(): Record<string, any> {
-  return {
-    platform: "my-org/dps-x509/platform",
-    tenant: "customer-a",
-    ca: { intermediates: [{ name: "intermediate-ca", commonName: "Customer A Intermediate CA" }] },
-    enrollmentGroups: [{ enrollmentId: "devices", caName: "intermediate-ca" }],
-  };
-}
-
 /** A stack's values as the plan reads a stack file (the program reads them so too). */
 function asStackFile(values: Record<string, unknown>): StackFileConfig {
   const allConfig: Record<string, string> = { "azure-native:location": "westeurope" };
@@ -112,7 +94,7 @@ function asStackFile(values: Record<string, unknown>): StackFileConfig {
  * checks, or for a row that only the program's own checks can see (a tenant's CSRs), the whole offline plan.
  */
 async function planProblems(row: Pick<FileRow, "mutate" | "stack" | "wholePlan">): Promise<Problem[]> {
-  const values = row.stack === "tenant" ? tenantValidValues() : validValues();
+  const values = row.stack === "tenant" ? tenantStackValues() : platformStackValues();
   row.mutate(values);
   if (row.wholePlan) {
     const result = await evaluatePlan(asStackFile(values), "platform", { stackOutputs: {} });

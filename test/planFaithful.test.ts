@@ -10,25 +10,7 @@ import { formatProblem } from "../components/config/problems";
 import { REMOVED_KEYS } from "../components/config/removedKeys";
 import { caKeyName } from "../components/azure/keyVault";
 import { caCertificateProvider, CA_PROVIDER_VERSION } from "../components/providers/caCertificate";
-
-function platformValues(): Record<string, any> {
-  return {
-    resourceGroupName: "iot-rg",
-    dps: { name: "my-dps" },
-    hubs: [{ name: "hub-one" }],
-    ca: { root: { name: "root-ca", commonName: "Root" }, intermediates: [{ name: "int-ca", commonName: "Intermediate" }] },
-    enrollmentGroups: [{ enrollmentId: "group-1", caName: "int-ca" }],
-  };
-}
-
-function tenantValues(): Record<string, any> {
-  return {
-    platform: "my-org/dps-x509/platform",
-    tenant: "customer-a",
-    ca: { intermediates: [{ name: "intermediate-ca", commonName: "Customer A Intermediate CA" }] },
-    enrollmentGroups: [{ enrollmentId: "devices", caName: "intermediate-ca" }],
-  };
-}
+import { platformStackValues, tenantStackValues } from "./support/stackValues";
 
 function problemsOf(values: Record<string, any>, extra: Partial<RawStackConfig> = {}): Problem[] {
   const result = parseStackConfig({ values, location: "westeurope", ...extra });
@@ -56,11 +38,11 @@ describe("two CA names that map to the same Key Vault key name", () => {
   });
 
   test("good: names that differ in letters or digits", () => {
-    expect(problemsOf(inVault(platformValues(), ["edge-ca", "edge-ca2"]))).toEqual([]);
+    expect(problemsOf(inVault(platformStackValues(), ["edge-ca", "edge-ca2"]))).toEqual([]);
   });
 
   test("bad: edge.ca and edge_ca share the key dps-x509-edge-ca", () => {
-    const message = onlyProblemAt(problemsOf(inVault(platformValues(), ["edge.ca", "edge_ca"])), "ca.intermediates[0].name");
+    const message = onlyProblemAt(problemsOf(inVault(platformStackValues(), ["edge.ca", "edge_ca"])), "ca.intermediates[0].name");
     expect(message).toContain('dps-x509:ca.intermediates[0].name = "edge_ca"');
     expect(message).toContain("dps-x509-edge-ca");
     expect(message).toContain("ca.root.name");
@@ -68,17 +50,17 @@ describe("two CA names that map to the same Key Vault key name", () => {
   });
 
   test("bad: Key Vault ignores case, so EDGE-CA and edge.ca clash too", () => {
-    onlyProblemAt(problemsOf(inVault(platformValues(), ["EDGE-CA", "edge.ca"])), "ca.intermediates[0].name");
+    onlyProblemAt(problemsOf(inVault(platformStackValues(), ["EDGE-CA", "edge.ca"])), "ca.intermediates[0].name");
   });
 
   test("bad: a rotation's new CA gets a key of its own, and may not take another CA's", () => {
-    const values = inVault(platformValues(), ["root-ca", "int-ca"]);
+    const values = inVault(platformStackValues(), ["root-ca", "int-ca"]);
     values.ca.intermediates[0].rotation = { step: "stage", name: "root_ca" };
     onlyProblemAt(problemsOf(values), "ca.intermediates[0].rotation.name");
   });
 
   test("good: the same names with their keys in state use no vault key", () => {
-    const values = platformValues();
+    const values = platformStackValues();
     values.ca.root.name = "edge.ca";
     values.ca.intermediates[0].name = "edge_ca";
     values.enrollmentGroups[0].caName = "edge_ca";
@@ -86,7 +68,7 @@ describe("two CA names that map to the same Key Vault key name", () => {
   });
 
   test("bad, on a tenant stack: the names as declared, with the tenant's prefix", () => {
-    const values = tenantValues();
+    const values = tenantStackValues();
     values.keyVault = { name: "tenant-vault", create: false };
     values.ca.intermediates = [
       { name: "int.ca", commonName: "A", keyStore: "keyVault" },
@@ -99,7 +81,7 @@ describe("two CA names that map to the same Key Vault key name", () => {
 });
 
 describe("a sovereign cloud whose azure-native:environment and ARM endpoint disagree", () => {
-  const withEndpoint = (armEndpoint?: string) => ({ ...platformValues(), ...(armEndpoint ? { armEndpoint } : {}) });
+  const withEndpoint = (armEndpoint?: string) => ({ ...platformStackValues(), ...(armEndpoint ? { armEndpoint } : {}) });
 
   test.each([
     ["neither set (public)", undefined, undefined],
@@ -138,7 +120,7 @@ describe("a sovereign cloud whose azure-native:environment and ARM endpoint disa
   });
 
   test("bad, on a tenant stack too", () => {
-    onlyProblemAt(problemsOf({ ...tenantValues(), armEndpoint: "https://management.usgovcloudapi.net" }), "armEndpoint");
+    onlyProblemAt(problemsOf({ ...tenantStackValues(), armEndpoint: "https://management.usgovcloudapi.net" }), "armEndpoint");
   });
 
   test("good: a sovereign cloud with a vault the stack creates (addressed by the vaultUri ARM returns)", () => {
@@ -160,7 +142,7 @@ describe("a sovereign cloud whose azure-native:environment and ARM endpoint disa
 describe("a rotation's new certificate that outlives its root", () => {
   const DAY = 24 * 3600 * 1000;
   const rotating = (validityDays: number) => {
-    const values = platformValues();
+    const values = platformStackValues();
     values.ca.root.validityDays = 365;
     values.ca.intermediates[0].validityDays = 300;
     values.ca.intermediates[0].rotation = { step: "stage", name: "int-ca-next", validityDays };
@@ -194,7 +176,7 @@ describe("a rotation's new certificate that outlives its root", () => {
   });
 
   test("bad: when the root rotates, the new intermediates are judged against the new root", () => {
-    const values = platformValues();
+    const values = platformStackValues();
     values.ca.root.rotation = { step: "stage", name: "root-ca-next", validityDays: 400 };
     values.ca.intermediates[0].rotation = { step: "stage", name: "int-ca-next" };
     const message = onlyProblemAt(problemsOf(values), "ca.intermediates[0].rotation.validityDays");
@@ -203,14 +185,14 @@ describe("a rotation's new certificate that outlives its root", () => {
   });
 
   test("good: the root rotates to a longer life than its intermediates", () => {
-    const values = platformValues();
+    const values = platformStackValues();
     values.ca.root.rotation = { step: "promote", name: "root-ca-next", validityDays: 4000 };
     values.ca.intermediates[0].rotation = { step: "promote", name: "int-ca-next" };
     expect(problemsOf(values)).toEqual([]);
   });
 
   test("bad: a rotation's renewal window as long as its own new validity", () => {
-    const values = platformValues();
+    const values = platformStackValues();
     values.ca.intermediates[0].renewBeforeDays = 100;
     values.ca.intermediates[0].rotation = { step: "stage", name: "int-ca-next", validityDays: 100 };
     const message = onlyProblemAt(problemsOf(values), "ca.intermediates[0].renewBeforeDays");
@@ -219,7 +201,7 @@ describe("a rotation's new certificate that outlives its root", () => {
 });
 
 describe("tenant references that can never work", () => {
-  const platformWithTenants = (tenants: Array<Record<string, unknown>>) => ({ ...platformValues(), tenants });
+  const platformWithTenants = (tenants: Array<Record<string, unknown>>) => ({ ...platformStackValues(), tenants });
   const self = { project: "dps-x509", stack: "platform" };
 
   test("good: each tenant with a stack of its own", () => {
@@ -265,22 +247,22 @@ describe("tenant references that can never work", () => {
   });
 
   test("good: a tenant stack naming its platform", () => {
-    expect(problemsOf(tenantValues(), { self: { project: "dps-x509", stack: "tenant-customer-a" } })).toEqual([]);
+    expect(problemsOf(tenantStackValues(), { self: { project: "dps-x509", stack: "tenant-customer-a" } })).toEqual([]);
   });
 
   test("bad: a tenant stack whose platform is itself", () => {
-    const values = { ...tenantValues(), platform: "my-org/dps-x509/tenant-customer-a" };
+    const values = { ...tenantStackValues(), platform: "my-org/dps-x509/tenant-customer-a" };
     const message = onlyProblemAt(problemsOf(values, { self: { project: "dps-x509", stack: "tenant-customer-a" } }), "platform");
     expect(message).toContain("is this tenant stack itself");
   });
 
   test("bad: a malformed platform reference", () => {
-    const message = onlyProblemAt(problemsOf({ ...tenantValues(), platform: "my-org/dps-x509/pl@tform" }), "platform");
+    const message = onlyProblemAt(problemsOf({ ...tenantStackValues(), platform: "my-org/dps-x509/pl@tform" }), "platform");
     expect(message).toContain('has the stack "pl@tform"');
   });
 
   test("bad: two tenant names that its prefix makes one", () => {
-    const values = tenantValues();
+    const values = tenantStackValues();
     values.ca.intermediates.push({ name: "customer-a-intermediate-ca", commonName: "Other" });
     const message = onlyProblemAt(problemsOf(values), "ca.intermediates[1].name");
     expect(message).toContain("becomes customer-a-intermediate-ca with the tenant's prefix");
@@ -293,25 +275,25 @@ describe("a removed key says what replaced it", () => {
   });
 
   test("good: a tenant stack without them", () => {
-    expect(problemsOf(tenantValues())).toEqual([]);
+    expect(problemsOf(tenantStackValues())).toEqual([]);
   });
 
   test("bad: tenantSigning on a tenant stack (docs/key-vault.md: a message saying what to do instead)", () => {
-    const message = onlyProblemAt(problemsOf({ ...tenantValues(), tenantSigning: true }), "tenantSigning");
+    const message = onlyProblemAt(problemsOf({ ...tenantStackValues(), tenantSigning: true }), "tenantSigning");
     expect(message).not.toContain("is not a known key");
     expect(message).toContain("exports a CSR");
     expect(message).toContain("tenants[i].stack");
   });
 
   test("bad: dpsAuth on a tenant stack (docs/dps-auth.md: tenant stacks always use Entra ID)", () => {
-    const message = onlyProblemAt(problemsOf({ ...tenantValues(), dpsAuth: "sas" }), "dpsAuth");
+    const message = onlyProblemAt(problemsOf({ ...tenantStackValues(), dpsAuth: "sas" }), "dpsAuth");
     expect(message).toContain('dps-x509:dpsAuth = "sas"');
     expect(message).toContain("always use Entra ID");
     expect(message).toContain("Device Provisioning Service Data Contributor");
   });
 
   test("a key that was never ours still says it is not known", () => {
-    const message = onlyProblemAt(problemsOf({ ...tenantValues(), tenantSigningX: true }), "tenantSigningX");
+    const message = onlyProblemAt(problemsOf({ ...tenantStackValues(), tenantSigningX: true }), "tenantSigningX");
     expect(message).toContain("is not a known key");
   });
 });

@@ -5,19 +5,10 @@ import { parseStackConfig, type Problem } from "../components/config";
 import { AZURE_REGIONS, closestRegions, isAzureRegion } from "../components/config/azureRegions";
 import { isDpsApiVersion, webhookUrlProblem } from "../components/config/azureRules";
 import { checkTwinCollection, twinValueSize } from "../components/config/twinRules";
-
-function validValues(): Record<string, any> {
-  return {
-    resourceGroupName: "iot-rg",
-    dps: { name: "my-dps" },
-    hubs: [{ name: "hub-one" }],
-    ca: { root: { name: "root-ca", commonName: "Root" }, intermediates: [{ name: "int-ca", commonName: "Intermediate" }] },
-    enrollmentGroups: [{ enrollmentId: "group-1", caName: "int-ca" }],
-  };
-}
+import { platformStackValues } from "./support/stackValues";
 
 function problemsAfter(mutate: (values: Record<string, any>) => void, location = "westeurope"): Problem[] {
-  const values = validValues();
+  const values = platformStackValues();
   mutate(values);
   const result = parseStackConfig({ values, location });
   return result.ok ? [] : result.problems;

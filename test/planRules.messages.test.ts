@@ -8,19 +8,10 @@ import { formatProblem, parseStackConfig, readRawStackConfig, type Problem } fro
 import { escapeInvisible } from "../components/config/problems";
 import { checkSecretsInClear } from "../components/config/secretsInClear";
 import { redact } from "../components/azure/dpsServiceClient";
-
-function validValues(): Record<string, any> {
-  return {
-    resourceGroupName: "iot-rg",
-    dps: { name: "my-dps" },
-    hubs: [{ name: "hub-one" }],
-    ca: { root: { name: "root-ca", commonName: "Root" }, intermediates: [{ name: "int-ca", commonName: "Intermediate" }] },
-    enrollmentGroups: [{ enrollmentId: "group-1", caName: "int-ca" }],
-  };
-}
+import { platformStackValues } from "./support/stackValues";
 
 function problemsAfter(mutate: (values: Record<string, any>) => void, decryptedKeys: string[] = []): Problem[] {
-  const values = validValues();
+  const values = platformStackValues();
   mutate(values);
   const result = parseStackConfig({ values, location: "westeurope", decryptedKeys });
   return result.ok ? [] : result.problems;
