@@ -4,6 +4,7 @@
  * line on how to sign in when Azure credentials are missing.
  */
 import * as fs from "fs";
+import { wholeMessage } from "../components/azure/errorText";
 
 /** A problem in how the command was called: exit 2, with the usage. */
 export class UsageError extends Error {}
@@ -98,6 +99,5 @@ export function isSignInError(err: unknown): boolean {
  * refused action on its fourth), so none is cut to its first; carriage returns and trailing blanks are removed.
  */
 export function wholeErrorMessage(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return message.replace(/\r/g, "").split("\n").map((line) => line.trimEnd()).join("\n").trim();
+  return wholeMessage(e instanceof Error ? e.message : String(e));
 }

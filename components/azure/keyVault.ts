@@ -20,6 +20,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { KeyVaultKey } from "@azure/keyvault-keys";
 import { loadPrivateKey } from "../../certs/keys";
 import { digestSigner, type Signer } from "../../certs/signer";
+import { wholeMessage } from "./errorText";
 import { httpStatusOf, isRetryableStatus, withRetry } from "./retry";
 
 /** The tag a key made (or imported) by dps-x509 carries: the CA it belongs to. */
@@ -139,11 +140,6 @@ function retried<T>(call: () => Promise<T>): Promise<T> {
     baseDelayMs: testOverrides?.baseDelayMs ?? KEY_VAULT_RETRY.baseDelayMs,
     isRetryable: (e) => isRetryableStatus(httpStatusOf(e)) || isForbiddenByRbac(e),
   });
-}
-
-/** A message with every line kept, carriage returns and trailing blanks removed. */
-export function wholeMessage(message: string): string {
-  return message.replace(/\r/g, "").split("\n").map((line) => line.trimEnd()).join("\n").trim();
 }
 
 /** Azure's error code and message, or the error's message; never a request body. */
