@@ -7,15 +7,11 @@ import type { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
 import type { IotHubClient } from "@azure/arm-iothub";
 import type { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import type { ResourceManagementClient } from "@azure/arm-resources";
-import { ARM_RETRY, normalizeArmEndpoint } from "../../components/azure/armClient";
+import { armClientOptions } from "../../components/azure/armClient";
+import { wholeMessage } from "../../components/azure/errorText";
 import type { PreflightContext } from "./types";
 
-function options(context: PreflightContext) {
-  return {
-    endpoint: normalizeArmEndpoint(context.armEndpoint),
-    retryOptions: { maxRetries: ARM_RETRY.maxRetries, retryDelayInMs: context.retryDelayInMs ?? ARM_RETRY.retryDelayInMs, maxRetryDelayInMs: ARM_RETRY.maxRetryDelayInMs },
-  };
-}
+const options = (context: PreflightContext) => armClientOptions(context.armEndpoint, context.retryDelayInMs);
 
 export interface PreflightClients {
   resources(): ResourceManagementClient;
@@ -39,7 +35,7 @@ export function preflightClients(context: PreflightContext): PreflightClients {
 /** Azure's error, whole: its code and its message (every line, `\r` removed). */
 export function azureError(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown; statusCode?: unknown };
-  const message = String(e?.message ?? err).replace(/\r/g, "").trim();
+  const message = wholeMessage(String(e?.message ?? err));
   return typeof e?.code === "string" && !message.startsWith(e.code) ? `${e.code}: ${message}` : message;
 }
 

@@ -71,17 +71,17 @@ export function createDpsClient(options: DpsClientOptions): IotDpsClient {
 export function armClientSettings(endpoint: string | undefined) {
   const overrides = testOverrides;
   const credential: TokenCredential = overrides?.credential ?? createDefaultCredential();
-  const clientOptions = {
+  return { credential, clientOptions: armClientOptions(endpoint, overrides?.retryDelayInMs) };
+}
+
+/** The client options of every ARM SDK client here (the CLIs' too): endpoint, bounded retry, capped Retry-After. */
+export function armClientOptions(endpoint: string | undefined, retryDelayInMs: number = ARM_RETRY.retryDelayInMs) {
+  return {
     endpoint: normalizeArmEndpoint(endpoint),
-    retryOptions: {
-      maxRetries: ARM_RETRY.maxRetries,
-      retryDelayInMs: overrides?.retryDelayInMs ?? ARM_RETRY.retryDelayInMs,
-      maxRetryDelayInMs: ARM_RETRY.maxRetryDelayInMs,
-    },
+    retryOptions: { maxRetries: ARM_RETRY.maxRetries, retryDelayInMs, maxRetryDelayInMs: ARM_RETRY.maxRetryDelayInMs },
     // perRetry: runs inside the retry loop, so the retry policy sees the capped header.
     additionalPolicies: [{ policy: capRetryAfterPolicy(ARM_RETRY.maxRetryAfterMs), position: "perRetry" as const }],
   };
-  return { credential, clientOptions };
 }
 
 function createDefaultCredential(): TokenCredential {
