@@ -5,16 +5,10 @@
  * assignment's scope in the plan reads as the ARM id of what it is assigned on, as it will after `up`.
  */
 import { createHash } from "crypto";
+import { dpsArmId, hubArmId, resourceGroupArmId } from "../../components/adoption/importIds";
 import { certificateArmId } from "../../components/azure/dpsCertificates";
 
 type Inputs = Record<string, unknown>;
-
-/** Resource type → the ARM type (provider namespace and type, as Azure spells them in ids) and the input naming it. */
-const ARM_TYPES: Record<string, { armType: string; nameInput: string }> = {
-  "azure-native:iothub:IotHubResource": { armType: "Microsoft.Devices/IotHubs", nameInput: "resourceName" },
-  "azure-native:deviceprovisioningservices:IotDpsResource": { armType: "Microsoft.Devices/provisioningServices", nameInput: "provisioningServiceName" },
-  "azure-native:keyvault:Vault": { armType: "Microsoft.KeyVault/vaults", nameInput: "vaultName" },
-};
 
 const text = (value: unknown, fallback: string) => (typeof value === "string" && value ? value : fallback);
 
@@ -30,13 +24,19 @@ function placeholderGuid(name: string): string {
  */
 export function offlineIdOf(type: string, name: string, inputs: Inputs, subscriptionId: string): string {
   const subscription = text(inputs.subscriptionId, subscriptionId);
-  const group = `/subscriptions/${subscription}/resourceGroups/${text(inputs.resourceGroupName, "unknown")}`;
-  const arm = ARM_TYPES[type];
-  if (arm) return `${group}/providers/${arm.armType}/${text(inputs[arm.nameInput], name)}`;
-  const target = { subscriptionId: subscription, resourceGroupName: text(inputs.resourceGroupName, "unknown"), dpsName: text(inputs.dpsName, "unknown"), certificateName: text(inputs.certificateName, name) };
+  const resourceGroupName = text(inputs.resourceGroupName, "unknown");
+  const group = resourceGroupArmId(subscription, resourceGroupName);
+  const target = { subscriptionId: subscription, resourceGroupName, dpsName: text(inputs.dpsName, "unknown"), certificateName: text(inputs.certificateName, name) };
   switch (type) {
     case "azure-native:resources:ResourceGroup":
       return group;
+    // The ARM ids adoption imports by (components/adoption/importIds.ts), and the vault's.
+    case "azure-native:iothub:IotHubResource":
+      return hubArmId(subscription, resourceGroupName, text(inputs.resourceName, name));
+    case "azure-native:deviceprovisioningservices:IotDpsResource":
+      return dpsArmId(subscription, resourceGroupName, text(inputs.provisioningServiceName, name));
+    case "azure-native:keyvault:Vault":
+      return `${group}/providers/Microsoft.KeyVault/vaults/${text(inputs.vaultName, name)}`;
     case "azure-native:authorization:RoleAssignment":
       // ARM: `<scope>/providers/Microsoft.Authorization/roleAssignments/<guid>`.
       return `${text(inputs.scope, `/subscriptions/${subscription}`)}/providers/Microsoft.Authorization/roleAssignments/${text(inputs.roleAssignmentName, placeholderGuid(name))}`;
