@@ -115,7 +115,7 @@ test("drift: enabled by hand shows on read, and the next update disables it agai
   expect(await provider.diff("device-drift", refreshed, ins)).toMatchObject({ changes: true, replaces: [] });
   server.resetRequests();
   await provider.update("device-drift", refreshed, ins);
-  expect(server.requests[0].headers["if-match"]).toBe(refreshed.etag);
+  expect(server.requests.find((r) => r.method === "PUT")!.headers["if-match"]).toBe(refreshed.etag);
   expect(server.enrollment("device-drift")!.provisioningStatus).toBe("disabled");
 });
 

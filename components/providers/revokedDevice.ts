@@ -126,9 +126,10 @@ const thumbprintOfInputs = (inputs: RevokedDeviceProviderInputs) => certificateF
 
 /** What the shared flow needs to know of a revoked device (enrollmentProvider.ts). */
 const revokedKind: EnrollmentKind<RevokedDeviceProviderInputs, RevokedDeviceProviderOutputs> = {
-  what: (id) => `The individual enrollment "${id}" (a revoked device)`,
+  what: (id) => `The individual enrollment "${id}"`,
   idKey: "registrationId",
   adoptWhere: "this revoked device (enrollmentGroups[].revokedDevices[])",
+  // (The words say "individual enrollment": that is what the portal shows for a revoked device.)
   idOf: (inputs) => inputs.registrationId,
   get: (client, id) => client.getIndividualEnrollment(id),
   put: (client, body, etag) => client.putIndividualEnrollment(body, etag),

@@ -127,7 +127,9 @@ export function individualEnrollmentSpecProblems(spec: Partial<Record<keyof Indi
     problems.push({ property: "secondaryCertificatePem", reason: "is the same certificate as certificatePem; allowed: the device's next certificate (same CN), to roll it" });
   }
   // The common fields follow the group rules (the id and attestation were checked above).
-  const common = enrollmentGroupSpecProblems({ ...spec, enrollmentId: "x", primaryCaName: "x" } as never, isUnknown);
+  // (Only the common fields: a group's own secondaryCertificatePem has rules of its own.)
+  const { provisioningStatus, allocationPolicy, iotHubHostNames, customAllocation, initialTwin, reprovisionPolicy, edgeEnabled } = spec;
+  const common = enrollmentGroupSpecProblems({ enrollmentId: "x", primaryCaName: "x", provisioningStatus, allocationPolicy, iotHubHostNames, customAllocation, initialTwin, reprovisionPolicy, edgeEnabled } as never, isUnknown);
   return [...problems, ...common];
 }
 
