@@ -123,7 +123,7 @@ test("412: re-enabled underneath without a refresh is reported, not overwritten"
   const { ins, outs } = await created("device-412");
   server.editEnrollment("device-412", (e) => (e.provisioningStatus = "enabled"));
   const newCert = deviceCertificate("device-412");
-  await expect(provider.update("device-412", outs, { ...ins, certificatePem: newCert })).rejects.toThrow(/"device-412" was changed .* outside Pulumi .*\(changed: provisioningStatus\); not overwriting/);
+  await expect(provider.update("device-412", outs, { ...ins, certificatePem: newCert })).rejects.toThrow(/"device-412" \(a revoked device\) was changed .* outside Pulumi .*\(changed: provisioningStatus\); not overwriting/);
   expect(server.enrollment("device-412")!.provisioningStatus).toBe("enabled");
 });
 

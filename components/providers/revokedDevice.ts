@@ -126,10 +126,9 @@ const thumbprintOfInputs = (inputs: RevokedDeviceProviderInputs) => certificateF
 
 /** What the shared flow needs to know of a revoked device (enrollmentProvider.ts). */
 const revokedKind: EnrollmentKind<RevokedDeviceProviderInputs, RevokedDeviceProviderOutputs> = {
-  what: (id) => `The individual enrollment "${id}"`,
+  what: (id) => `The individual enrollment "${id}" (a revoked device)`,
   idKey: "registrationId",
   adoptWhere: "this revoked device (enrollmentGroups[].revokedDevices[])",
-  // (The words say "individual enrollment": that is what the portal shows for a revoked device.)
   idOf: (inputs) => inputs.registrationId,
   get: (client, id) => client.getIndividualEnrollment(id),
   put: (client, body, etag) => client.putIndividualEnrollment(body, etag),
