@@ -158,3 +158,18 @@ describe("the device's certificate rolls through the secondary slot", () => {
     expect([held("roll-2", "primary"), held("roll-2", "secondary")]).toEqual([sha256(old), sha256(next)]);
   });
 });
+
+describe("one create flow for every individual-enrollment kind: its own PUT recognized after an ambiguous failure", () => {
+  test.each([
+    ["individual enrollment", (id: string, pem: string) => solos.create(solo(id, pem))],
+    ["revoked device", (id: string, pem: string) => revoked.create(revokedDevice(id, pem))],
+  ])("%s: a 500 after the PUT was applied, then the retry's 409, takes the record made once", async (_kind, create) => {
+    const id = `ambiguous-${_kind.split(" ")[0]}`;
+    server.failNext({ status: 500, afterApply: true, match: (r) => r.path === `/enrollments/${id}` });
+    const res = await create(id, certFor(id));
+    expect(server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["PUT 500", "PUT 409", "GET 200"]);
+    expect(res.outs.etag).toBe(server.enrollment(id)!.etag);
+    // Without the ambiguous failure, the 409 is "already exists", saying how to adopt.
+    await expect(create(id, certFor(id))).rejects.toThrow(/already exists .*\(it differs in: .*\).*adopt: true/s);
+  });
+});
