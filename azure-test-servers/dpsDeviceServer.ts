@@ -26,9 +26,9 @@
  *   1. the chain: from the leaf up, through the certificates the device sent and the verified DPS CAs, each link
  *      checked (issuer name and signature); trusted when a verified DPS CA is on it; the leaf within its validity.
  *   2. CN == registration id (DPS requires it for X.509), compared without case (registration ids are).
- *   3. an individual enrollment for the registration id decides: with a client certificate, when it is the leaf (a
- *      disabled one is a revoked device → status "disabled"; a different certificate is refused, 401); with a CA
- *      reference, when that verified CA is on the chain.
+ *   3. an individual enrollment for the registration id decides, when one of its client certificates (primary or
+ *      secondary: a device's certificate rolls through the secondary slot) is the leaf (a disabled one is a revoked
+ *      device → status "disabled"; a certificate in neither slot is refused, 401).
  *   4. the enrollment group whose CA reference (primary or secondary) or signing certificate is on the chain, the one
  *      nearest the leaf; disabled → status "disabled"; none → 401.
  * Trust (step 1) comes from a verified DPS CA on the chain, a group's signing certificate on the chain (no CA slot,
@@ -287,8 +287,8 @@ export class FakeDpsDeviceServer {
     const position = (x: X509Certificate) => chain.findIndex((c) => fingerprint(c) === fingerprint(x));
     const verifiedOnChain = (ca: { x509: X509Certificate; verified: boolean }) => ca.verified && position(ca.x509) >= 0;
     const individual = this.service.enrollment(registrationId);
-    const individualPem = individual ? this.service.enrollmentCertificate(registrationId) : undefined;
-    const holdsLeaf = individualPem !== undefined && fingerprint(new X509Certificate(individualPem)) === fingerprint(leaf);
+    const individualPems = individual ? this.service.enrollmentCertificatePems(registrationId) : [];
+    const holdsLeaf = individualPems.some((pem) => fingerprint(new X509Certificate(pem)) === fingerprint(leaf));
     const trusted = holdsLeaf || cas.some(verifiedOnChain) || signing.some((s) => s.certs.some((c) => position(c) >= 0));
     if (!trusted) throw new DeviceApiError(401, 401002, "Unauthorized: the certificate chain does not reach a verified CA certificate or an enrollment's certificate");
     if ((commonName(leaf) ?? "").toLowerCase() !== registrationId.toLowerCase()) {
@@ -296,14 +296,7 @@ export class FakeDpsDeviceServer {
     }
     const base = { operationId: `5.${randomUUID()}`, registrationId, certificate: fingerprint(leaf) };
     if (individual) {
-      const refs = individual.attestation?.x509?.caReferences;
-      if (refs) {
-        // A CA reference: the device's chain must reach that verified CA.
-        const named = [refs.primary, refs.secondary].filter(Boolean).map((n: string) => cas.find((c) => c.name.toLowerCase() === n.toLowerCase()));
-        if (!named.some((ca) => ca && verifiedOnChain(ca))) throw new DeviceApiError(401, 401002, "Unauthorized: the certificate chain does not reach the individual enrollment's CA");
-      } else if (!holdsLeaf) {
-        throw new DeviceApiError(401, 401002, "Unauthorized: the individual enrollment holds another certificate");
-      }
+      if (!holdsLeaf) throw new DeviceApiError(401, 401002, "Unauthorized: the individual enrollment holds another certificate");
       return this.outcome(base, individual, leaf, undefined);
     }
     // The group nearest the leaf: the lowest chain position of a verified CA it references or a certificate it holds.

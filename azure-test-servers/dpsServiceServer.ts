@@ -18,9 +18,12 @@
  * given (the service's 400004 message), hubs that are linked to this DPS, CA certificate names that exist and
  * are verified, static ⇒ one hub, custom ⇒ webhook URL and API version; the X.509 attestation (X509Attestation):
  * exactly one kind, a group by `caReferences` or `signingCertificates`, an individual enrollment by
- * `clientCertificates` or `caReferences`, each `X509Certificates` with a primary whose `certificate` parses (PEM or
- * base64 DER), a client certificate whose CN is the registration id. Held certificates are stored and returned as
- * their `info` (X509CertificateInfo), as the service does; the PEMs stay aside for the device endpoint. It is
+ * `clientCertificates` only (a CA reference is not valid there: the service SDK's
+ * attestationMechanism_createWithX509CAReference; refused 400 with 400004, Azure's invalid-argument code), each
+ * `X509Certificates` with a primary whose `certificate` parses (PEM or base64 DER), client certificates (primary and
+ * secondary) whose CN is the registration id. Held certificates are stored and returned as their `info`
+ * (X509CertificateInfo), as the service does; the PEMs stay aside for the device endpoint. What the caller may set
+ * and the stack does not manage (an individual enrollment's `optionalDeviceInformation`) is kept and returned. It is
  * stricter than the service in one way: unknown properties are refused (the service ignores them), so that a
  * misspelt field fails a test.
  *
@@ -144,7 +147,8 @@ export class FakeDpsServiceServer {
   private readonly server: https.Server;
   private readonly groups = new Map<string, Json>();
   private readonly enrollments = new Map<string, Json>();
-  private readonly enrollmentCertificates = new Map<string, string>();
+  /** The client certificates individual enrollments hold (primary first), for the device endpoint. */
+  private readonly enrollmentCertificates = new Map<string, string[]>();
   /** The certificates signing-certificate groups hold (the service returns only their info), for the device endpoint. */
   private readonly groupSigningCertificates = new Map<string, string[]>();
   private readonly registrations = new Map<string, Json[]>();
@@ -228,8 +232,14 @@ export class FakeDpsServiceServer {
     return deepCopy(this.enrollments.get(id.toLowerCase()));
   }
 
+  /** The primary client certificate an individual enrollment holds. */
   enrollmentCertificate(id: string): string | undefined {
-    return this.enrollmentCertificates.get(id.toLowerCase());
+    return this.enrollmentCertificates.get(id.toLowerCase())?.[0];
+  }
+
+  /** Every client certificate an individual enrollment holds (primary first): a device may present either. */
+  enrollmentCertificatePems(id: string): string[] {
+    return [...(this.enrollmentCertificates.get(id.toLowerCase()) ?? [])];
   }
 
   /** The PEMs a signing-certificate group holds (primary first), or an empty list. */
@@ -255,7 +265,7 @@ export class FakeDpsServiceServer {
   seedEnrollment(record: Json, certificatePem?: string): void {
     const id = String(record.registrationId).toLowerCase();
     this.enrollments.set(id, deepCopy(record));
-    if (certificatePem) this.enrollmentCertificates.set(id, certificatePem);
+    if (certificatePem) this.enrollmentCertificates.set(id, [certificatePem]);
   }
 
   /** Removes a record directly (deleted in the portal). */
@@ -631,31 +641,29 @@ export class FakeDpsServiceServer {
     if (!att || typeof att !== "object") throw new HttpError(400, 400004, "attestation is required");
     if (att.type !== "x509") throw new HttpError(400, 400004, `This fake supports x509 individual enrollments only, not ${JSON.stringify(att.type)}`);
     this.checkUnknown(att, new Set(["type", "x509"]), "attestation");
-    const { kind, value } = this.x509Kind(att.x509, ["clientCertificates", "caReferences"], "An x509 individual enrollment");
-    let x509: Json;
-    if (kind === "caReferences") {
-      this.checkCaReferences(value);
-      x509 = { caReferences: deepCopy(value) };
-      this.enrollmentCertificates.delete(id.toLowerCase());
-    } else {
-      const held = this.parseCertificates(value, "clientCertificates");
-      const cn = /(?:^|\n)CN=([^\n]*)/.exec(held[0].cert.subject)?.[1];
+    const { value } = this.x509Kind(att.x509, ["clientCertificates"], "An x509 individual enrollment");
+    const held = this.parseCertificates(value, "clientCertificates");
+    for (const { cert } of held) {
+      const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
       if (this.requireRegistrationIdMatchesCn && (cn ?? "").toLowerCase() !== id.toLowerCase()) {
         throw new HttpError(400, 400004, `The registration id ${id} must be the certificate's common name (${cn ?? "none"})`);
       }
-      x509 = { clientCertificates: storedCertificates(held) };
-      this.enrollmentCertificates.set(id.toLowerCase(), held[0].pem);
     }
+    const x509 = { clientCertificates: storedCertificates(held) };
     if (body.deviceId !== undefined && (typeof body.deviceId !== "string" || !/^[A-Za-z0-9\-:.+%_#*?!(),=@$']{1,128}$/.test(body.deviceId))) {
       throw new HttpError(400, 400004, `Invalid deviceId ${JSON.stringify(body.deviceId)}`);
     }
     this.checkCommon(body, "Enrollment");
+    const info = body.optionalDeviceInformation;
+    if (info !== undefined && info !== null && (typeof info !== "object" || Array.isArray(info))) throw new HttpError(400, 400004, "optionalDeviceInformation must be a twin collection (an object)");
+    this.enrollmentCertificates.set(id.toLowerCase(), held.map((h) => h.pem));
     const stored: Json = {
       registrationId: id,
       attestation: { type: "x509", x509 },
       ...this.storedCommon(body, current),
     };
     if (body.deviceId) stored.deviceId = body.deviceId;
+    if (info) stored.optionalDeviceInformation = deepCopy(info);
     if (body.iotHubs !== undefined) stored.iotHubs = [...body.iotHubs];
     if (body.customAllocationDefinition) stored.customAllocationDefinition = deepCopy(body.customAllocationDefinition);
     return stored;

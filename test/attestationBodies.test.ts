@@ -12,6 +12,7 @@ import { enrollmentGroupRequestBody, type EnrollmentGroupSpec } from "../compone
 import { individualEnrollmentRequestBody, individualEnrollmentSpecProblems, type IndividualEnrollmentSpec } from "../components/requests/individualEnrollmentRequest";
 import { createDpsServiceClient } from "../components/azure/dpsServiceClient";
 import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/dpsServiceServer";
+import { expiredDeviceCertificate } from "./support/deviceCertificates";
 
 type Schema = { type?: string; required?: string[]; properties?: Record<string, Schema>; enum?: string[]; items?: Schema; additionalProperties?: Schema | boolean; $ref?: string };
 const def = (name: string): Schema => ({ $ref: name });
@@ -72,6 +73,8 @@ const root = createRootCa({ commonName: "Bodies root", keySize: 2048, validityDa
 const intermediate = createIntermediateCa({ issuer: root, commonName: "Bodies intermediate", keySize: 2048, validityDays: 10 });
 const next = createIntermediateCa({ issuer: root, commonName: "Bodies next intermediate", keySize: 2048, validityDays: 10 });
 const deviceCert = createDeviceCertificate({ issuer: intermediate, registrationId: "device-9", keySize: 2048 }).certificatePem;
+const nextDeviceCert = createDeviceCertificate({ issuer: intermediate, registrationId: "device-9", keySize: 2048 }).certificatePem;
+const expiredDeviceCert = expiredDeviceCertificate("device-9");
 
 const fields = {
   provisioningStatus: "enabled", allocationPolicy: "static", iotHubHostNames: ["hub-a.azure-devices.net"],
@@ -97,7 +100,7 @@ describe("bodies match the 2021-10-01 schema", () => {
     expect(JSON.stringify(body)).not.toContain("int-ca");
   });
 
-  test("individual by client certificate, and by CA reference: with the device id and every common field", () => {
+  test("individual by client certificate, with a secondary to roll it: with the device id and every common field", () => {
     const byCert = individualEnrollmentRequestBody(soloSpec({ certificatePem: deviceCert, deviceId: "press-9" }));
     expect(violations(byCert, DEFINITIONS.IndividualEnrollment)).toEqual([]);
     expect(byCert).toMatchObject({
@@ -106,10 +109,12 @@ describe("bodies match the 2021-10-01 schema", () => {
       capabilities: { iotEdge: true }, provisioningStatus: "enabled", allocationPolicy: "static", iotHubs: ["hub-a.azure-devices.net"],
       reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: false }, initialTwin: { tags: { line: "7" }, properties: { desired: { interval: 5 } } },
     });
-    const byCa = individualEnrollmentRequestBody(soloSpec({ caName: "int-ca" }));
-    expect(violations(byCa, DEFINITIONS.IndividualEnrollment)).toEqual([]);
-    expect(byCa.attestation).toStrictEqual({ type: "x509", x509: { caReferences: { primary: "int-ca" } } });
-    expect(byCa).not.toHaveProperty("deviceId");
+    // `az iot dps enrollment create --certificate-path --secondary-certificate-path`: clientCertificates.{primary,secondary}.certificate.
+    const rolling = individualEnrollmentRequestBody(soloSpec({ certificatePem: deviceCert, secondaryCertificatePem: `${nextDeviceCert}\n` }));
+    expect(violations(rolling, DEFINITIONS.IndividualEnrollment)).toEqual([]);
+    expect(rolling.attestation).toStrictEqual({ type: "x509", x509: { clientCertificates: { primary: { certificate: deviceCert.replace(/\s+$/, "") }, secondary: { certificate: nextDeviceCert.replace(/\s+$/, "") } } } });
+    expect(rolling).not.toHaveProperty("deviceId");
+    expect(JSON.stringify(rolling)).not.toContain("caReferences");
   });
 
   test("the schema check itself fails a body that is off", () => {
@@ -119,11 +124,21 @@ describe("bodies match the 2021-10-01 schema", () => {
 });
 
 describe("the spec checks before anything is sent", () => {
-  test("an individual enrollment needs exactly one attestation, a certificate whose CN is the registration id", () => {
+  test("an individual enrollment needs the device's certificate (no CA reference), whose CN is the registration id, in each slot", () => {
     expect(individualEnrollmentSpecProblems(soloSpec({ certificatePem: deviceCert })).map((p) => p.property)).toEqual([]);
+    expect(individualEnrollmentSpecProblems(soloSpec({ certificatePem: deviceCert, secondaryCertificatePem: nextDeviceCert })).map((p) => p.property)).toEqual([]);
     expect(individualEnrollmentSpecProblems(soloSpec({})).map((p) => p.property)).toEqual(["certificatePem"]);
-    expect(individualEnrollmentSpecProblems(soloSpec({ certificatePem: deviceCert, caName: "int-ca" })).map((p) => p.property)).toEqual(["certificatePem"]);
+    const withCa = individualEnrollmentSpecProblems({ ...soloSpec({ certificatePem: deviceCert }), caName: "int-ca" });
+    expect(withCa.map((p) => p.property)).toEqual(["caName"]);
+    expect(withCa[0].reason).toMatch(/"int-ca" is not allowed: .*device's own certificate only.*Allowed: certificatePem.*enrollment group/);
     expect(individualEnrollmentSpecProblems(soloSpec({ registrationId: "device-8", certificatePem: deviceCert })).map((p) => p.property)).toEqual(["registrationId"]);
+    expect(individualEnrollmentSpecProblems(soloSpec({ registrationId: "device-8", certificatePem: createDeviceCertificate({ issuer: intermediate, registrationId: "device-8", keySize: 2048 }).certificatePem, secondaryCertificatePem: deviceCert })).map((p) => p.property)).toEqual(["registrationId"]);
+    expect(individualEnrollmentSpecProblems(soloSpec({ certificatePem: deviceCert, secondaryCertificatePem: deviceCert })).map((p) => p.property)).toEqual(["secondaryCertificatePem"]);
+    const expired = individualEnrollmentSpecProblems(soloSpec({ certificatePem: deviceCert, secondaryCertificatePem: expiredDeviceCert }));
+    expect(expired.map((p) => p.property)).toEqual(["secondaryCertificatePem"]);
+    expect(expired[0].reason).toMatch(/^expired on \d{4}-.*allowed: a certificate valid now/);
+    const long = "d".repeat(65);
+    expect(individualEnrollmentSpecProblems(soloSpec({ registrationId: long }), (v) => v === undefined).map((p) => p.reason)).toEqual([`"${long}" is 65 characters; allowed: at most 64, since with X.509 it is the certificate's common name`]);
     expect(individualEnrollmentSpecProblems(soloSpec({ certificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----" }))[0].reason).not.toContain("AAAA");
   });
 });
@@ -137,7 +152,7 @@ describe("the strict local DPS refuses what the schema and the service refuse", 
   afterAll(async () => stop());
   const client = () => createDpsServiceClient({ serviceHostName: server.hostName, connectionString: server.connectionString() });
   const x509Group = (x509: unknown) => ({ ...enrollmentGroupRequestBody(groupSpec({})), attestation: { type: "x509", x509 } });
-  const x509Solo = (x509: unknown) => ({ ...individualEnrollmentRequestBody(soloSpec({ caName: "int-ca" })), attestation: { type: "x509", x509 } });
+  const x509Solo = (x509: unknown) => ({ ...individualEnrollmentRequestBody(soloSpec({ certificatePem: deviceCert })), attestation: { type: "x509", x509 } });
   const signing = { primary: { certificate: intermediate.certificatePem } };
 
   test.each([
@@ -154,9 +169,27 @@ describe("the strict local DPS refuses what the schema and the service refuse", 
   test.each([
     ["signing certificates on an individual enrollment", { signingCertificates: signing }],
     ["a client certificate whose CN is another device", { clientCertificates: { primary: { certificate: createDeviceCertificate({ issuer: intermediate, registrationId: "device-1", keySize: 2048 }).certificatePem } } }],
-    ["a CA reference to a CA the DPS does not hold", { caReferences: { primary: "nobody-ca" } }],
+    ["a CA reference, even to a verified CA of the DPS", { caReferences: { primary: "int-ca" } }],
+    ["a secondary client certificate whose CN is another device", { clientCertificates: { primary: { certificate: deviceCert }, secondary: { certificate: createDeviceCertificate({ issuer: intermediate, registrationId: "device-1", keySize: 2048 }).certificatePem } } }],
   ])("individual enrollment: %s → 400", async (_what, x509) => {
     await expect(client().putIndividualEnrollment(x509Solo(x509))).rejects.toMatchObject({ statusCode: 400, errorCode: 400004 });
+  });
+
+  test("a CA reference on an individual enrollment is refused as Azure refuses an invalid argument: 400, {errorCode, trackingId, message, timestampUtc}", async () => {
+    const err = await client().putIndividualEnrollment(x509Solo({ caReferences: { primary: "int-ca" } })).catch((e) => e);
+    expect(err).toMatchObject({ statusCode: 400, errorCode: 400004, trackingId: expect.stringMatching(/^[0-9A-F]{32}$/) });
+    expect(err.message).toMatch(/individual enrollment cannot be attested by caReferences; allowed: clientCertificates/);
+    expect(server.enrollment("device-9")).toBeUndefined();
+  });
+
+  test("an individual enrollment keeps the secondary certificate and the optional device information it was given", async () => {
+    const body = { ...individualEnrollmentRequestBody(soloSpec({ registrationId: "device-9", certificatePem: deviceCert, secondaryCertificatePem: nextDeviceCert })), optionalDeviceInformation: { serial: "A-9" } };
+    const record = await client().putIndividualEnrollment(body);
+    const { X509Certificate } = await import("crypto");
+    expect(record.attestation.x509.clientCertificates.secondary.info.sha256Thumbprint).toBe(new X509Certificate(nextDeviceCert).fingerprint256.replace(/:/g, ""));
+    expect(record.optionalDeviceInformation).toEqual({ serial: "A-9" });
+    expect(server.enrollmentCertificatePems("device-9")).toHaveLength(2);
+    await client().deleteIndividualEnrollment("device-9");
   });
 
   test("held certificates come back as their info (thumbprints), not the certificate", async () => {

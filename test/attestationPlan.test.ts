@@ -20,6 +20,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const issuer = createRootCa({ commonName: "Plan device issuer", keySize: 2048, validityDays: 30 });
 const pressCert = createDeviceCertificate({ issuer, registrationId: "press-1", keySize: 2048 }).certificatePem;
+const specialCert = createDeviceCertificate({ issuer, registrationId: "special-1", keySize: 2048 }).certificatePem;
+const specialNext = createDeviceCertificate({ issuer, registrationId: "special-1", keySize: 2048 }).certificatePem;
 
 function platformValues(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -39,7 +41,7 @@ function platformValues(extra: Record<string, unknown> = {}): Record<string, unk
     ],
     individualEnrollments: [
       { registrationId: "press-1", certificatePem: pressCert, deviceId: "press-one", allocationPolicy: "static", iotHubs: ["plan-hub-b"] },
-      { registrationId: "special-1", caName: "referenced-ca", edgeEnabled: true },
+      { registrationId: "special-1", certificatePem: specialCert, secondaryCertificatePem: specialNext, edgeEnabled: true },
     ],
     ...extra,
   };
@@ -80,7 +82,7 @@ describe("a platform stack with every attestation", () => {
     expect(reference.dependsOn.some((d) => d.includes("referenced-ca"))).toBe(true);
   });
 
-  test("individual enrollments are declared with their own settings; the CA reference waits for its CA's proof", () => {
+  test("individual enrollments are declared with their own settings and certificates, waiting for no CA's proof", () => {
     if (!result.ok) throw new Error("plan failed");
     const solos = result.resources.filter((r) => kind(r.type) === "IndividualEnrollment");
     expect(solos.map((r) => r.inputs.registrationId).sort()).toEqual(["press-1", "special-1"]);
@@ -88,8 +90,9 @@ describe("a platform stack with every attestation", () => {
       deviceId: "press-one", allocationPolicy: "static", iotHubHostNames: ["plan-hub-b.azure-devices.net"], certificatePem: pressCert,
     });
     const special = solos.find((r) => r.inputs.registrationId === "special-1")!;
-    expect(special.inputs).toMatchObject({ caName: "referenced-ca", edgeEnabled: true, allocationPolicy: "hashed", iotHubHostNames: ["plan-hub-a.azure-devices.net", "plan-hub-b.azure-devices.net"] });
-    expect(special.dependsOn.some((d) => d.includes("referenced-ca"))).toBe(true);
+    expect(special.inputs).toMatchObject({ certificatePem: specialCert, secondaryCertificatePem: specialNext, edgeEnabled: true, allocationPolicy: "hashed", iotHubHostNames: ["plan-hub-a.azure-devices.net", "plan-hub-b.azure-devices.net"] });
+    expect(special.inputs).not.toHaveProperty("caName");
+    expect(special.dependsOn.some((d) => d.includes("verification"))).toBe(false);
   });
 });
 
@@ -111,28 +114,28 @@ describe("the plan refuses, naming the key", () => {
     return parsed.ok ? [] : parsed.problems;
   };
 
-  test("a CA reference to a CA only held as a signing certificate is still a reference: the CA is then uploaded", () => {
-    const values = platformValues({ individualEnrollments: [{ registrationId: "special-1", caName: "held-ca" }] });
-    expect(problemsOf(values)).toEqual([]);
-  });
-
-  test("an individual enrollment with both or neither attestation, another device's certificate, or a CA the stack does not upload", () => {
-    const paths = problemsOf(platformValues({
+  test("an individual enrollment without a certificate, with another device's certificate, with a CA reference, or twice", () => {
+    const problems = problemsOf(platformValues({
       individualEnrollments: [
-        { registrationId: "press-1", certificatePem: pressCert, caName: "referenced-ca" },
         { registrationId: "press-2" },
         { registrationId: "press-3", certificatePem: pressCert },
-        { registrationId: "press-4", caName: "nobody-ca" },
-        { registrationId: "PRESS-4", caName: "referenced-ca" },
+        { registrationId: "press-1", certificatePem: pressCert },
+        { registrationId: "PRESS-1", certificatePem: pressCert },
+      ],
+    }));
+    expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining([
+      "individualEnrollments[0].certificatePem",
+    ]));
+    const more = problemsOf(platformValues({
+      individualEnrollments: [
+        { registrationId: "press-3", certificatePem: pressCert },
+        { registrationId: "press-1", certificatePem: pressCert },
+        { registrationId: "PRESS-1", certificatePem: pressCert },
       ],
     })).map((p) => p.path);
-    expect(paths).toEqual(expect.arrayContaining([
-      "individualEnrollments[0].certificatePem",
-      "individualEnrollments[1].certificatePem",
-      "individualEnrollments[2].registrationId",
-      "individualEnrollments[3].caName",
-      "individualEnrollments[4].registrationId",
-    ]));
+    expect(more).toEqual(expect.arrayContaining(["individualEnrollments[0].registrationId", "individualEnrollments[2].registrationId"]));
+    const byCa = problemsOf(platformValues({ individualEnrollments: [{ registrationId: "special-1", certificatePem: specialCert, caName: "referenced-ca" }] }));
+    expect(byCa).toEqual([expect.objectContaining({ path: "individualEnrollments[0].caName", value: "referenced-ca", message: expect.stringMatching(/device's own certificate only/) })]);
   });
 
   test("a signing-certificate group naming a CA the stack does not have", () => {

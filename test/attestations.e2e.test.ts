@@ -5,8 +5,9 @@
  *
  *   CA reference         group names a verified DPS CA                        (a CA slot, a proof of possession)
  *   signing certificate  group holds the intermediate's certificate           (the DPS holds no CA for it)
- *   client certificate   individual enrollment holds the device's certificate (no CA at all)
- *   CA reference         individual enrollment names a verified DPS CA        (one device, its own settings)
+ *   client certificate   individual enrollment holds the device's certificate (no CA at all), in its primary slot
+ *                        and, while the certificate rolls, its next one in the secondary slot
+ * (DPS takes no CA reference on an individual enrollment: the strict server refuses one, attestationBodies.test.ts.)
  */
 import { createIntermediateCa, createRootCa, KeyAndCert } from "../certs";
 import { issueThrowawayDevice } from "../cli/device/credentials";
@@ -95,13 +96,24 @@ test("client certificate: a device whose chain reaches no DPS CA provisions thro
   expect(device.registration("solo-device")!.enrollmentGroupId).toBeUndefined();
 });
 
-test("CA reference on an individual enrollment: the device gets the enrollment's settings, not its CA's group's", async () => {
-  await individualEnrollmentProvider.create!(individual("special-device", { caName: "referenced-ca", deviceId: "special-twin", allocationPolicy: "static" }));
-  const result = await register("special-device", referenced).run();
-  expect(result).toMatchObject({ assignedHub: HUB_B, deviceId: "special-twin" });
-  expect(device.registration("special-device")!.enrollmentGroupId).toBeUndefined();
-  // A device of another chain cannot use that enrollment.
-  await expect(register("special-device", signing).run()).rejects.toMatchObject({ response: { statusCode: 401 } });
+test("client certificate rolled through the secondary slot: either certificate provisions while both are enrolled, then only the new one", async () => {
+  const old = register("roll-device", stranger);
+  const next = register("roll-device", stranger);
+  const ins = individual("roll-device", { certificatePem: old.certificatePem, allocationPolicy: "static" });
+  let outs = (await individualEnrollmentProvider.create!(ins)).outs;
+  await expect(next.run()).rejects.toMatchObject({ response: { statusCode: 401 } });
+
+  // Stage: the new certificate as secondary. The device provisions with either.
+  const staged = { ...ins, secondaryCertificatePem: next.certificatePem };
+  outs = (await individualEnrollmentProvider.update!("roll-device", outs, staged)).outs;
+  expect(await old.run()).toMatchObject({ assignedHub: HUB_B, deviceId: "roll-device" });
+  expect(await next.run()).toMatchObject({ assignedHub: HUB_B, deviceId: "roll-device" });
+
+  // Retire: the new certificate alone, as primary. The old one is refused.
+  outs = (await individualEnrollmentProvider.update!("roll-device", outs, { ...ins, certificatePem: next.certificatePem })).outs;
+  expect(service.enrollment("roll-device")!.attestation.x509.clientCertificates).not.toHaveProperty("secondary");
+  await expect(old.run()).rejects.toMatchObject({ response: { statusCode: 401 } });
+  expect(await next.run()).toMatchObject({ assignedHub: HUB_B });
 });
 
 test("a disabled individual enrollment blocks its device; deleting the signing group stops its devices", async () => {

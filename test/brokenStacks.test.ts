@@ -28,8 +28,11 @@ const material = (() => {
   const other = createRootCa({ commonName: "Other Root", keySize: 2048, validityDays: 3650 });
   const intermediate = createIntermediateCa({ issuer: root, commonName: "Brought Intermediate", keySize: 2048, validityDays: 1000 });
   const stray = createIntermediateCa({ issuer: other, commonName: "Stray Intermediate", keySize: 2048, validityDays: 1000 });
-  const expired = createRootCa({ commonName: "Old Root", keySize: 2048, validityDays: 30, now: new Date(Date.now() - 400 * 24 * 3600 * 1000) });
+  const then = new Date(Date.now() - 400 * 24 * 3600 * 1000);
+  const expired = createRootCa({ commonName: "Old Root", keySize: 2048, validityDays: 30, now: then });
   const device = createDeviceCertificate({ issuer: intermediate, registrationId: "device-1", keySize: 2048 });
+  const device2 = createDeviceCertificate({ issuer: intermediate, registrationId: "device-2", keySize: 2048 });
+  const expiredDevice = createDeviceCertificate({ issuer: expired, registrationId: "device-1", keySize: 2048, validityDays: 20, now: then });
   return {
     __ROOT_CERT__: root.certificatePem,
     __OTHER_KEY__: other.privateKeyPem,
@@ -38,6 +41,8 @@ const material = (() => {
     __EXPIRED_ROOT_CERT__: expired.certificatePem,
     __LEAF_CERT__: device.certificatePem,
     __DEVICE_CERT__: device.certificatePem,
+    __DEVICE_2_CERT__: device2.certificatePem,
+    __EXPIRED_DEVICE_CERT__: expiredDevice.certificatePem,
   };
 })();
 

@@ -21,6 +21,7 @@ import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
 import { RESOURCE_TYPES } from "./support/serializedProviders";
 import { verifyChain } from "./support/openssl";
 import * as path from "path";
+import { X509Certificate } from "crypto";
 
 let providers: Record<string, string>;
 let entra: FakeEntraTokenServer;
@@ -230,6 +231,58 @@ test("individual enrollment: Check, Create, Diff, Read (drift), Update with the 
   expect(dps.enrollment("host-press-1")!.iotHubs).toEqual(["hub-b.azure-devices.net"]);
   await host.delete(urn, created.id, updated.properties);
   expect(dps.enrollment("host-press-1")).toBeUndefined();
+}, 60_000);
+
+test("revoked device: the 409 names adopt, and adopt takes over the enrollment through the host, keeping its twin", async () => {
+  const urn = urnOf(RESOURCE_TYPES.revokedDevice, "dps-x509-revoked-host-adopted");
+  const issuer = createRootCa({ commonName: "Host Adopt Issuer", keySize: 2048, validityDays: 5 });
+  const certificatePem = createVerificationCertificate({ issuer, code: "host-adopted" }).certificatePem; // CN=host-adopted
+  const byHand = createVerificationCertificate({ issuer, code: "host-adopted" }).certificatePem;
+  const thumb = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, "");
+  dps.seedEnrollment({
+    registrationId: "host-adopted", attestation: { type: "x509", x509: { clientCertificates: { primary: { info: { sha256Thumbprint: thumb(byHand) } } } } },
+    provisioningStatus: "enabled", initialTwin: { tags: { ticket: "INC-7" } }, etag: "AAAAAAAAAgE=",
+  }, byHand);
+  const news = { registrationId: "host-adopted", certificatePem, serviceHostName: dps.hostName, providerVersion: REVOKED_DEVICE_PROVIDER_VERSION, __provider: providers[RESOURCE_TYPES.revokedDevice] };
+  const plain = (await host.check(urn, {}, news)).inputs;
+  await expect(host.create(urn, plain)).rejects.toThrow(/already exists .*set adopt: true on this revoked device/s);
+  const checked = (await host.check(urn, {}, { ...news, adopt: true })).inputs;
+  const created = await host.create(urn, checked);
+  expect(created.properties).toMatchObject({ adoptedChanges: ["provisioningStatus", "certificate"], provisioningStatus: "disabled" });
+  expect(dps.enrollment("host-adopted")).toMatchObject({ provisioningStatus: "disabled", initialTwin: { tags: { ticket: "INC-7" } } });
+  expect(await host.diff(urn, created.id, created.properties, checked)).toMatchObject({ changes: "none" });
+  await host.delete(urn, created.id, created.properties);
+  expect(dps.enrollment("host-adopted")).toBeUndefined();
+}, 60_000);
+
+test("individual enrollment: a secondary certificate staged and promoted through the host; optionalDeviceInformation kept on a stale etag", async () => {
+  const urn = urnOf(RESOURCE_TYPES.individualEnrollment, "dps-x509-enrollment-host-roll-1");
+  const issuer = createRootCa({ commonName: "Host Roll Issuer", keySize: 2048, validityDays: 5 });
+  const [old, next] = [1, 2].map(() => createVerificationCertificate({ issuer, code: "host-roll-1" }).certificatePem);
+  const props = (extra: Props = {}): Props => ({
+    registrationId: "host-roll-1", certificatePem: old, provisioningStatus: "enabled", allocationPolicy: "hashed", iotHubHostNames: ["hub-a.azure-devices.net"],
+    reprovisionPolicy: "reprovisionandmigratedata", edgeEnabled: false, serviceHostName: dps.hostName,
+    providerVersion: INDIVIDUAL_ENROLLMENT_PROVIDER_VERSION, __provider: providers[RESOURCE_TYPES.individualEnrollment], ...extra,
+  });
+  expect((await host.check(urn, {}, props({ caName: "host-ca" }))).failures.map((f) => f.property)).toEqual(["caName"]);
+  const checked = (await host.check(urn, {}, props())).inputs;
+  const created = await host.create(urn, checked);
+  dps.editEnrollment("host-roll-1", (e) => (e.optionalDeviceInformation = { serial: "HOST-1" }));
+  const staged = (await host.check(urn, checked, props({ secondaryCertificatePem: next }))).inputs;
+  expect(await host.diff(urn, created.id, created.properties, staged)).toMatchObject({ changes: "some", replaces: [] });
+  const updated = await host.update(urn, created.id, created.properties, staged);
+  const thumb = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, "");
+  expect(dps.enrollment("host-roll-1")).toMatchObject({
+    optionalDeviceInformation: { serial: "HOST-1" },
+    attestation: { x509: { clientCertificates: { primary: { info: { sha256Thumbprint: thumb(old) } }, secondary: { info: { sha256Thumbprint: thumb(next) } } } } },
+  });
+  const read = await host.read(urn, created.id, updated.properties, staged);
+  expect(read.properties).toMatchObject({ certificatePem: old, secondaryCertificatePem: next });
+  expect(await host.diff(urn, created.id, read.properties, staged)).toMatchObject({ changes: "none" });
+  const promoted = (await host.check(urn, staged, props({ certificatePem: next }))).inputs;
+  const done = await host.update(urn, created.id, read.properties, promoted);
+  expect(dps.enrollment("host-roll-1")!.attestation.x509.clientCertificates).not.toHaveProperty("secondary");
+  await host.delete(urn, created.id, done.properties);
 }, 60_000);
 
 test("DPS certificate upload and proof of possession through the host, against the strict ARM server", async () => {

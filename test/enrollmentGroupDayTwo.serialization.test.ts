@@ -12,7 +12,7 @@ const requireFromString = require("require-from-string") as (code: string) => { 
 
 test("serialized: adopt puts with the existing etag; delete sends If-Match and refuses a group changed since", async () => {
   const text = (await pulumi.runtime.serializeFunction(() => enrollmentGroupProvider, { allowSecrets: true })).text;
-  expect(text).toContain("adoptEnrollmentGroup");
+  expect(text).toContain("adoptRecord");
   expect(text).toContain("deleteWithEtag");
   const provider = requireFromString(text).handler() as Required<typeof enrollmentGroupProvider>;
   const { server, stop } = await startRoutedFakeDps({ linkedHubs: ["hub-a.azure-devices.net"], caCertificates: { "root-ca": { verified: true } } });

@@ -38,7 +38,7 @@ test("create, read, update and delete with DefaultAzureCredential: one credentia
   const read = await provider.read(created.id, created.outs);
   const updated = await provider.update(created.id, read.props!, { ...ins, provisioningStatus: "disabled" });
   await provider.delete(created.id, updated.outs!);
-  expect(server.requests.map((r) => `${r.method} ${r.status} ${r.headers.authorization}`)).toEqual(["PUT 200 Bearer", "GET 200 Bearer", "PUT 200 Bearer", "DELETE 204 Bearer"]);
+  expect(server.requests.map((r) => `${r.method} ${r.status} ${r.headers.authorization}`)).toEqual(["PUT 200 Bearer", "GET 200 Bearer", "GET 200 Bearer", "PUT 200 Bearer", "DELETE 204 Bearer"]);
   expect(constructed).toBe(1);
   expect(tokenRequests).toEqual(["https://azure-devices-provisioning.net/.default"]);
   expect(created.outs).not.toHaveProperty("connectionString");

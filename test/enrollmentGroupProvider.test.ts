@@ -204,7 +204,7 @@ describe("update", () => {
     expect(server.group("eg-update")!.provisioningStatus).toBe("disabled");
   });
 
-  test("changed underneath (412): re-reads, names the changed fields and does not overwrite", async () => {
+  test("changed underneath since the last read: re-reads, names the changed fields and does not overwrite", async () => {
     const { ins, outs } = await created("eg-412");
     server.editGroup("eg-412", (g) => {
       g.provisioningStatus = "disabled";
@@ -213,18 +213,30 @@ describe("update", () => {
     const err = await provider.update("eg-412", outs, { ...ins, edgeEnabled: true }).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/Enrollment group "eg-412" was changed .* outside Pulumi .*\(changed: provisioningStatus, initialTwin\.tags\); not overwriting it\. Run `pulumi refresh`/);
-    expect(err.message).toMatch(/HTTP 412.*error 412002/);
-    expect(server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["PUT 412", "GET 200"]);
+    expect(err.message).toContain(`etag ${outs.etag} last seen`);
+    expect(server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["GET 200"]);
     expect(server.group("eg-412")).toMatchObject({ provisioningStatus: "disabled", capabilities: { iotEdge: false } });
   });
 
-  test("412 where nothing managed changed: applied on top of the new etag", async () => {
+  test("etag moved but nothing managed changed: applied on top of the current record, with its etag", async () => {
     const { ins, outs } = await created("eg-412-same");
-    server.editGroup("eg-412-same", () => undefined); // saved in the portal without a change
+    const saved = server.editGroup("eg-412-same", () => undefined); // saved in the portal without a change
     const res = await provider.update("eg-412-same", outs, { ...ins, edgeEnabled: true });
-    expect(server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["PUT 412", "GET 200", "PUT 200"]);
+    expect(server.requests.map((r) => `${r.method} ${r.status} ${r.headers["if-match"]?.replace(/"/g, "") ?? "-"}`)).toEqual(["GET 200 -", `PUT 200 ${saved.etag}`]);
     expect(res.outs!.etag).toBe(server.group("eg-412-same")!.etag);
     expect(server.group("eg-412-same")!.capabilities.iotEdge).toBe(true);
+  });
+
+  test("412 between the read and the write: reads again and re-applies on the current record, once", async () => {
+    const { ins, outs } = await created("eg-412-race");
+    server.failNext({ status: 412, match: (r) => r.method === "PUT" });
+    const res = await provider.update("eg-412-race", outs, { ...ins, edgeEnabled: true });
+    expect(server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["GET 200", "PUT 412", "GET 200", "PUT 200"]);
+    expect(res.outs!.etag).toBe(server.group("eg-412-race")!.etag);
+    server.resetRequests();
+    server.failNext({ status: 412, match: (r) => r.method === "PUT" }, 2);
+    await expect(provider.update("eg-412-race", res.outs as never, { ...ins, edgeEnabled: false })).rejects.toThrow(/HTTP 412/);
+    expect(server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["GET 200", "PUT 412", "GET 200", "PUT 412"]);
   });
 
   test("deleted underneath: says so and suggests a refresh", async () => {

@@ -24,6 +24,7 @@ import { dpsCertificateProvider } from "../components/providers/dpsCertificate";
 import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
 import { revokedDeviceProvider } from "../components/providers/revokedDevice";
 import { individualEnrollmentProvider } from "../components/providers/individualEnrollment";
+import { expiredDeviceCertificate } from "./support/deviceCertificates";
 import { platformStackValues, tenantStackValues } from "./support/stackValues";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -75,6 +76,7 @@ const root = createRootCa({ commonName: "Cover Root", keySize: 2048, validityDay
 const other = createRootCa({ commonName: "Other Root", keySize: 2048, validityDays: 3650 });
 const intermediate = createIntermediateCa({ issuer: root, commonName: "Cover Intermediate", keySize: 2048, validityDays: 1000 });
 const device = createDeviceCertificate({ issuer: intermediate, registrationId: "device-1", keySize: 2048 });
+const expiredDevice = expiredDeviceCertificate("device-1");
 // A root a year long, for the rotation rows; and a tenant's CSR, for the tenant rows.
 const shortRoot = createRootCa({ commonName: "Short Root", keySize: 2048, validityDays: 365 });
 let tenantCsr = "";
@@ -302,13 +304,18 @@ const table: Record<string, Record<string, Row>> = {
       planPath: /^individualEnrollments\[0\]\.deviceId$/,
     },
     certificatePem: {
-      inputs: { ...soloBase, caName: "int-ca" },
-      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, caName: "int-ca" }]),
+      inputs: { ...soloBase, certificatePem: expiredDevice },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: expiredDevice }]),
       planPath: /^individualEnrollments\[0\]\.certificatePem$/,
     },
+    secondaryCertificatePem: {
+      inputs: { ...soloBase, secondaryCertificatePem: device.certificatePem },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, secondaryCertificatePem: device.certificatePem }]),
+      planPath: /^individualEnrollments\[0\]\.secondaryCertificatePem$/,
+    },
     caName: {
-      inputs: { ...soloBase, certificatePem: undefined, caName: " " },
-      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", caName: " " }]),
+      inputs: { ...soloBase, caName: "int-ca" },
+      mutate: (v) => (v.individualEnrollments = [{ registrationId: "device-1", certificatePem: device.certificatePem, caName: "int-ca" }]),
       planPath: /^individualEnrollments\[0\]\.caName$/,
     },
     // static with two hubs: the provider names the hubs; the plan the policy (the hubs were the default, all).

@@ -115,7 +115,7 @@ test("drift: enabled by hand shows on read, and the next update disables it agai
   expect(await provider.diff("device-drift", refreshed, ins)).toMatchObject({ changes: true, replaces: [] });
   server.resetRequests();
   await provider.update("device-drift", refreshed, ins);
-  expect(server.requests[0].headers["if-match"]).toBe(refreshed.etag);
+  expect(server.requests.find((r) => r.method === "PUT")!.headers["if-match"]).toBe(refreshed.etag);
   expect(server.enrollment("device-drift")!.provisioningStatus).toBe("disabled");
 });
 
@@ -123,7 +123,7 @@ test("412: re-enabled underneath without a refresh is reported, not overwritten"
   const { ins, outs } = await created("device-412");
   server.editEnrollment("device-412", (e) => (e.provisioningStatus = "enabled"));
   const newCert = deviceCertificate("device-412");
-  await expect(provider.update("device-412", outs, { ...ins, certificatePem: newCert })).rejects.toThrow(/"device-412" was changed .* outside Pulumi .*\(changed: provisioningStatus\); not overwriting/);
+  await expect(provider.update("device-412", outs, { ...ins, certificatePem: newCert })).rejects.toThrow(/"device-412" \(a revoked device\) was changed .* outside Pulumi .*\(changed: provisioningStatus\); not overwriting/);
   expect(server.enrollment("device-412")!.provisioningStatus).toBe("enabled");
 });
 

@@ -1,6 +1,6 @@
 /**
  * Which CAs take a CA slot on the DPS. A CA named by a CA reference (an enrollment group with `attestation:
- * caReference`, an individual enrollment's `caName`) is uploaded and proved: one of the DPS's 25 slots. A CA named
+ * caReference`) is uploaded and proved: one of the DPS's 25 slots. A CA named
  * only by signing-certificate groups is held in those groups: it is not uploaded, not proved, and costs no slot. A CA
  * no enrollment names keeps its own `upload` setting. Pure, shared by the platform and tenant stacks.
  */
@@ -13,9 +13,9 @@ interface NamesCas {
 }
 
 /** Lower-cased names of the CAs that only signing-certificate groups name. */
-export function signingOnlyCaNames(groups: readonly NamesCas[], individualEnrollments: readonly NamesCas[] = []): Set<string> {
+export function signingOnlyCaNames(groups: readonly NamesCas[]): Set<string> {
   const names = (e: NamesCas) => [e.caName, e.secondaryCaName].filter((n): n is string => typeof n === "string").map((n) => n.toLowerCase());
-  const referenced = new Set([...groups.filter((g) => g.attestation !== "signingCertificate"), ...individualEnrollments].flatMap(names));
+  const referenced = new Set(groups.filter((g) => g.attestation !== "signingCertificate").flatMap(names));
   return new Set(groups.filter((g) => g.attestation === "signingCertificate").flatMap(names).filter((n) => !referenced.has(n)));
 }
 

@@ -84,7 +84,7 @@ export function parsePlatformStackConfig(raw: RawStackConfig): ParseResult<Stack
   const config = { ...resolveDefaults(parsed.data, raw.location ?? ""), adoptExisting: parsed.data.adoptExisting, subscriptionId: raw.subscriptionId };
   problems.push(...crossCheckConfig(parsed.data, config, raw.now));
   problems.push(...platformFaithfulnessProblems(raw, config));
-  problems.push(...checkStackIndividualEnrollments(parsed.data, config));
+  problems.push(...checkStackIndividualEnrollments(parsed.data, config, raw.now));
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -144,7 +144,7 @@ export function allowedKeysAt(segments: ReadonlyArray<PropertyKey>, root: z.core
 function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
   const hubs = parsed.hubs.map((hub) => ({ ...hub, location: hub.location ?? location }));
   // A CA that only signing-certificate groups name is held in them: not uploaded, no proof, no CA slot (caSlots.ts).
-  const signingOnly = signingOnlyCaNames(parsed.enrollmentGroups, parsed.individualEnrollments);
+  const signingOnly = signingOnlyCaNames(parsed.enrollmentGroups);
   const [root, ...intermediates] = withoutSigningOnlyUploads([parsed.ca.root, ...parsed.ca.intermediates], signingOnly);
   return {
     role: "platform",

@@ -4,11 +4,12 @@
  * docs/key-vault.md "Tenants", docs/dps-auth.md, docs/configuration.md).
  */
 import type { Problem } from "./problems";
+import { NO_CA_REFERENCE } from "../requests/individualEnrollmentRequest";
 
 export type StackRole = "platform" | "tenant";
 
 interface RemovedKey {
-  /** The key path below `dps-x509:`, as problems name it. */
+  /** The key path below `dps-x509:`, as problems name it; `[]` stands for any list index. */
   readonly path: string;
   /** The stacks on which it is refused with this message. */
   readonly roles: ReadonlyArray<StackRole>;
@@ -36,11 +37,17 @@ export const REMOVED_KEYS: ReadonlyArray<RemovedKey> = [
     instead:
       "is not used on a tenant stack: a tenant assigns no role on the platform's DPS. Remove it; the platform's owner assigns this stack's identity the Device Provisioning Service Data Contributor role (docs/dps-auth.md, \"Assigned by hand\")",
   },
+  {
+    path: "individualEnrollments[].caName",
+    roles: ["platform"],
+    instead: `is not allowed on an individual enrollment: ${NO_CA_REFERENCE}`,
+  },
 ];
 
 /** The unknown-key message for a removed key, or undefined when the key was never ours. */
 export function removedKeyMessage(path: string, role: StackRole): string | undefined {
-  return REMOVED_KEYS.find((removed) => removed.path === path && removed.roles.includes(role))?.instead;
+  const anyIndex = path.replace(/\[\d+\]/g, "[]");
+  return REMOVED_KEYS.find((removed) => removed.path === anyIndex && removed.roles.includes(role))?.instead;
 }
 
 /** Replaces "is not a known key" with what replaced the key, where the table knows it. */

@@ -117,6 +117,8 @@ const revokedDeviceSchema = z.strictObject({
   registrationId: name,
   /** The device's certificate (PEM): the individual enrollment that blocks it carries it. */
   certificatePem: z.string().min(1),
+  /** Take over the disabled individual enrollment already in the DPS. */
+  adopt,
 });
 
 /** How a group attests: `caReference` (the CA uploaded and proved: a CA slot) or `signingCertificate` (held in the group). */
@@ -150,15 +152,15 @@ const enrollmentGroupSchema = z.strictObject({
   adopt,
 });
 
-/** One device's own enrollment: its certificate (or a CA reference), and its own allocation, twin and status. */
+/** One device's own enrollment: its certificate (no CA reference: DPS takes none here), allocation, twin and status. */
 const individualEnrollmentSchema = z.strictObject({
   registrationId: name,
   /** The IoT Hub device id; default the registration id. */
   deviceId: name.optional(),
-  /** The device's certificate (PEM), held in the enrollment (`clientCertificates`). Exactly one of this and caName. */
-  certificatePem: z.string().min(1).optional(),
-  /** A CA of this stack, uploaded and proved (`caReferences`). */
-  caName: name.optional(),
+  /** The device's certificate (PEM), held in the enrollment (`clientCertificates.primary`). */
+  certificatePem: z.string().min(1),
+  /** The device's next certificate (PEM, same CN), held as `clientCertificates.secondary` while it rolls. */
+  secondaryCertificatePem: z.string().min(1).optional(),
   ...enrollmentFields,
   /** Take over the enrollment already in the DPS. */
   adopt,

@@ -1,14 +1,12 @@
 /**
  * What the enrollment-group, individual-enrollment and revoked-device providers share: their DPS client and
- * inputs (the service host, the unknown value of a preview, the spec keys, the record's dates in the outputs), and
- * for day two: taking over an enrollment that exists (adoption), deleting only what is still as last seen (If-Match
- * with the last known etag), and checking the DPS they go to.
+ * inputs (the service host, the unknown value of a preview, the spec keys, the record's dates in the outputs),
+ * deleting only what is still as last seen (If-Match with the last known etag), and checking the DPS they go to.
+ * Their create / update / adopt flow is one too: enrollmentProvider.ts.
  *
  * Loaded by the providers at run time, like the rest of components/; holds no credential.
  */
 import { createDpsServiceClient, type DpsRecord, type DpsServiceClient, type DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
-import { changedIndividualEnrollmentFields, type IndividualEnrollmentSpec, sameIndividualEnrollment, specFromIndividualEnrollmentRecord } from "../requests/individualEnrollmentRequest";
-import { canonicalJson, changedEnrollmentGroupFields, comparableEnrollmentGroupBody, type EnrollmentGroupSpec, specFromEnrollmentGroupRecord } from "../requests/enrollmentGroupRequest";
 
 /** Pulumi's unknown value: what a provider sees during a preview for an input only `up` will know. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -45,27 +43,6 @@ export function outputsWithRecord<T>(inputs: object, record: DpsRecord): T {
 }
 
 /**
- * Adoption: read the group; if it exists, PUT the stack's body with its etag (the service's contract for an update:
- * without If-Match an existing group is refused with 409), unless it already holds exactly that body (no write).
- * Returns undefined when there is no group to adopt. A 412
- * (someone changed it between our read and our write) reads once more and tries again.
- */
-export async function adoptEnrollmentGroup(client: DpsServiceClient, spec: EnrollmentGroupSpec, body: DpsRecord): Promise<{ record: DpsRecord; changed: string[] } | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const existing = await client.getEnrollmentGroup(spec.enrollmentId);
-    if (!existing) return undefined;
-    const current = specFromEnrollmentGroupRecord(existing);
-    if (canonicalJson(comparableEnrollmentGroupBody(current)) === canonicalJson(comparableEnrollmentGroupBody(spec))) return { record: existing, changed: [] };
-    const changed = changedEnrollmentGroupFields(current, spec);
-    try {
-      return { record: await client.putEnrollmentGroup(body, String(existing.etag)), changed };
-    } catch (err) {
-      if ((err as DpsServiceError).statusCode !== 412 || attempt > 0) throw err;
-    }
-  }
-}
-
-/**
  * Runs a DELETE sent with If-Match. 404 (already gone) is done; 412 means the record was changed in the DPS since
  * the stack last read it: never deleted silently.
  */
@@ -77,25 +54,6 @@ export async function deleteWithEtag(what: string, hostName: string, remove: () 
     if (e.statusCode !== 412) throw err;
     throw new Error(`${what} was changed in ${hostName} outside Pulumi since the stack last read it; not deleting it. `
       + `Run \`pulumi refresh\` to see the change, then \`pulumi up\` (or \`pulumi destroy\`) again if it should still go. (${e.message})`);
-  }
-}
-
-/**
- * Adoption of an individual enrollment, as adoptEnrollmentGroup: read it; PUT the stack's body with its etag unless it
- * already holds exactly that; undefined when there is none. One retry after a 412 (changed between read and write).
- */
-export async function adoptIndividualEnrollment(client: DpsServiceClient, spec: IndividualEnrollmentSpec, body: DpsRecord): Promise<{ record: DpsRecord; changed: string[] } | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const existing = await client.getIndividualEnrollment(spec.registrationId);
-    if (!existing) return undefined;
-    const current = specFromIndividualEnrollmentRecord(existing);
-    if (sameIndividualEnrollment(current, spec)) return { record: existing, changed: [] };
-    const changed = changedIndividualEnrollmentFields(current, spec);
-    try {
-      return { record: await client.putIndividualEnrollment(body, String(existing.etag)), changed };
-    } catch (err) {
-      if ((err as DpsServiceError).statusCode !== 412 || attempt > 0) throw err;
-    }
   }
 }
 

@@ -4,25 +4,21 @@
  * - check: the spec's rules (enrollmentGroupSpecProblems), the DPS host, the connection string's shape.
  * - diff: local and exact (no cloud call): the request bodies of old and new are compared; a new enrollment
  *   id or DPS host replaces the group.
- * - create: PUT of the body. A 409 after an ambiguous failure of the same PUT (5xx: it may have been applied)
- *   adopts the group if it is exactly what was sent; otherwise "already exists" is an error.
  * - read: GET, mapped back to the spec, so `pulumi refresh` shows drift and the next `up` puts it back.
- * - update: PUT with If-Match of the stored etag; on 412 the group is read again and the error names the
- *   fields that changed underneath instead of overwriting them. Credentials-only changes send nothing.
- * - create with `adopt`: GET; an existing group is taken over by a PUT of the stack's values with its etag, and
- *   `adoptedChanges` lists what that changed. Without `adopt`, an existing group is refused, saying how to adopt it.
- * - delete: DELETE with If-Match of the last known etag; 404 means done; 412 (changed since the last refresh) is
- *   never a silent delete: the error says so and points to `pulumi refresh`.
+ * - create (409 recognition, `adopt`), update (the declared fields on the current record, with its etag; a change
+ *   made underneath to a managed field is refused, naming it) and delete (If-Match): the flow every enrollment
+ *   provider shares (enrollmentProvider.ts); this file gives it the group's body, comparisons and words.
  *
  * Conventions (DESIGN.md): npm modules are required inside the methods, no credential is captured (the
  * connection string is an input, a secret, or DefaultAzureCredential is used), `providerVersion` is an input.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { adoptEnrollmentGroup, containsUnknown, deleteWithEtag, dpsClientFor, outputsWithRecord, pickSpec, UNKNOWN } from "./enrollmentCare";
+import { containsUnknown, dpsClientFor, outputsWithRecord, pickSpec, serviceTargetFailures, UNKNOWN } from "./enrollmentCare";
+import { type EnrollmentKind, enrollmentWrites } from "./enrollmentProvider";
 
 /** Re-exported: the plan and the tests read the unknown value from here. */
 export { UNKNOWN };
-import { DpsRecord, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
+import type { DpsRecord } from "../azure/dpsServiceClient";
 import {
   canonicalJson,
   changedEnrollmentGroupFields,
@@ -71,23 +67,10 @@ const sameHost = (a: unknown, b: unknown) => String(a ?? "").toLowerCase() === S
 async function check(olds: EnrollmentGroupProviderInputs, news: EnrollmentGroupProviderInputs): Promise<pulumi.dynamic.CheckResult> {
   void olds;
   const isUnknown = (v: unknown) => v === UNKNOWN;
-  const failures: pulumi.dynamic.CheckFailure[] = enrollmentGroupSpecProblems(news as never, isUnknown).map((p) => ({ property: p.property, reason: p.reason }));
-  const host = news.serviceHostName;
-  const hostOk = typeof host === "string" && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i.test(host);
-  if (!isUnknown(host) && !hostOk) {
-    failures.push({ property: "serviceHostName", reason: `${JSON.stringify(host)} is not a DPS service host name (<dps>.azure-devices-provisioning.net)` });
-  }
-  const cs = news.connectionString;
-  if (cs !== undefined && cs !== null && cs !== "" && !isUnknown(cs)) {
-    try {
-      const parsed = parseDpsConnectionString(cs);
-      if (hostOk && !sameHost(parsed.hostName, host)) {
-        failures.push({ property: "connectionString", reason: `is for DPS host ${parsed.hostName}, not serviceHostName ${host}` });
-      }
-    } catch (err) {
-      failures.push({ property: "connectionString", reason: (err as Error).message });
-    }
-  }
+  const failures: pulumi.dynamic.CheckFailure[] = [
+    ...enrollmentGroupSpecProblems(news as never, isUnknown),
+    ...serviceTargetFailures(news, isUnknown),
+  ].map((p) => ({ property: p.property, reason: p.reason }));
   if (!isUnknown(news.providerVersion) && typeof news.providerVersion !== "string") {
     failures.push({ property: "providerVersion", reason: "is required" });
   }
@@ -110,35 +93,6 @@ async function diff(id: string, olds: EnrollmentGroupProviderOutputs, news: Enro
     || news.serviceHostName !== olds.serviceHostName;
   const changes = replaces.length > 0 || bodyChanged || otherChanged;
   return { changes, replaces, deleteBeforeReplace: deleteBeforeReplace || undefined };
-}
-
-async function create(inputs: EnrollmentGroupProviderInputs): Promise<pulumi.dynamic.CreateResult> {
-  const client = dpsClientFor(inputs);
-  const spec = specOf(inputs);
-  const body = enrollmentGroupRequestBody(spec);
-  if (inputs.adopt === true) {
-    const adopted = await adoptEnrollmentGroup(client, spec, body);
-    if (adopted) {
-      return { id: String(adopted.record.enrollmentGroupId ?? spec.enrollmentId), outs: { ...outputsFrom(inputs, adopted.record), adoptedChanges: adopted.changed } };
-    }
-  }
-  let record: DpsRecord;
-  try {
-    record = await client.putEnrollmentGroup(body);
-  } catch (err) {
-    const e = err as DpsServiceError;
-    if (e.statusCode !== 409) throw err;
-    const existing = await client.getEnrollmentGroup(spec.enrollmentId);
-    if (e.afterAmbiguousFailure && existing && sameBody(specFromEnrollmentGroupRecord(existing), spec)) {
-      record = existing; // our own PUT went through before its answer was lost
-    } else {
-      throw new Error(`Enrollment group "${spec.enrollmentId}" already exists in ${client.hostName} and is not managed by this stack`
-        + (existing ? ` (it differs in: ${changedEnrollmentGroupFields(specFromEnrollmentGroupRecord(existing), spec).join(", ") || "nothing"})` : "")
-        + `. To take it over with the stack's values, set adopt: true on this group in the stack config (or adoptExisting: true on the stack); `
-        + `or delete it, or choose another enrollmentId. (${e.message})`);
-    }
-  }
-  return { id: String(record.enrollmentGroupId ?? spec.enrollmentId), outs: outputsFrom(inputs, record) };
 }
 
 async function read(id: string, props?: EnrollmentGroupProviderOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -175,37 +129,27 @@ function keepHeldCertificates(current: EnrollmentGroupSpec, props: Partial<Enrol
   return out;
 }
 
-async function update(id: string, olds: EnrollmentGroupProviderOutputs, news: EnrollmentGroupProviderInputs): Promise<pulumi.dynamic.UpdateResult> {
-  const spec = specOf(news);
-  if (sameBody(specOf(olds), spec)) {
-    // Only credentials or the provider version changed: nothing to send.
-    return { outs: { ...news, etag: olds.etag, createdDateTimeUtc: olds.createdDateTimeUtc, lastUpdatedDateTimeUtc: olds.lastUpdatedDateTimeUtc } };
-  }
-  const client = dpsClientFor(news);
-  const body = enrollmentGroupRequestBody(spec);
-  try {
-    return { outs: outputsFrom(news, await client.putEnrollmentGroup(body, olds.etag)) };
-  } catch (err) {
-    const e = err as DpsServiceError;
-    if (e.statusCode !== 412 && e.statusCode !== 404) throw err;
-    const current = await client.getEnrollmentGroup(id);
-    if (!current) {
-      throw new Error(`Enrollment group "${id}" was deleted from ${client.hostName} outside Pulumi. Run \`pulumi refresh\`, then \`pulumi up\` to create it again. (${e.message})`);
-    }
-    const changed = changedEnrollmentGroupFields(specOf(olds), specFromEnrollmentGroupRecord(current));
-    if (changed.length === 0) {
-      // The etag moved but nothing this stack manages changed: safe to apply on top of the current etag.
-      return { outs: outputsFrom(news, await client.putEnrollmentGroup(body, current.etag)) };
-    }
-    throw new Error(`Enrollment group "${id}" was changed in ${client.hostName} outside Pulumi since it was last read `
-      + `(changed: ${changed.join(", ")}); not overwriting it. Run \`pulumi refresh\` to see the changes, then \`pulumi up\` `
-      + `to apply the configuration again. (${e.message})`);
-  }
-}
+/** What the shared flow needs to know of a group (enrollmentProvider.ts). */
+const groupKind: EnrollmentKind<EnrollmentGroupProviderInputs, EnrollmentGroupProviderOutputs> = {
+  what: (id) => `Enrollment group "${id}"`,
+  idKey: "enrollmentId",
+  adoptWhere: "this group",
+  idOf: (inputs) => inputs.enrollmentId,
+  get: (client, id) => client.getEnrollmentGroup(id),
+  put: (client, body, etag) => client.putEnrollmentGroup(body, etag),
+  remove: (client, id, etag) => client.deleteEnrollmentGroup(id, etag),
+  body: (inputs) => enrollmentGroupRequestBody(specOf(inputs)),
+  managedFields: ["enrollmentGroupId", "attestation", "capabilities", "initialTwin", "provisioningStatus", "reprovisionPolicy", "allocationPolicy", "iotHubs", "iotHubHostName", "customAllocationDefinition"],
+  differences: (record, inputs) => {
+    const [current, spec] = [specFromEnrollmentGroupRecord(record), specOf(inputs)];
+    if (sameBody(current, spec)) return [];
+    const changed = changedEnrollmentGroupFields(current, spec);
+    return changed.length ? changed : ["enrollmentId"]; // only the id's case differs
+  },
+  changedSince: (olds, record) => changedEnrollmentGroupFields(specOf(olds), specFromEnrollmentGroupRecord(record)),
+  unchanged: (olds, news) => sameBody(specOf(olds), specOf(news)),
+  recordOutputs: ["createdDateTimeUtc", "lastUpdatedDateTimeUtc"],
+  outputs: outputsFrom,
+};
 
-async function del(id: string, props: EnrollmentGroupProviderOutputs): Promise<void> {
-  const client = dpsClientFor(props);
-  await deleteWithEtag(`Enrollment group "${id}"`, client.hostName, () => client.deleteEnrollmentGroup(id, props.etag || undefined));
-}
-
-export const enrollmentGroupProvider: pulumi.dynamic.ResourceProvider = { check, diff, create, read, update, delete: del };
+export const enrollmentGroupProvider: pulumi.dynamic.ResourceProvider = { check, diff, read, ...enrollmentWrites(groupKind) };

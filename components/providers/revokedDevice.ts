@@ -5,13 +5,16 @@
  * the configuration) deletes the enrollment, which un-revokes the device.
  *
  * The service does not return the certificate on GET, only its info (thumbprints): drift is judged on the
- * SHA-256 thumbprint and on provisioningStatus. Same conventions as the enrollment group provider. A revoked device is
- * the narrow case of an individual enrollment (individualEnrollment.ts): it shares that one's attestation body and
- * certificate facts (requests/x509Attestation.ts) and etag care (enrollmentCare.ts).
+ * SHA-256 thumbprint and on provisioningStatus. A revoked device is the narrow case of an individual enrollment
+ * (individualEnrollment.ts): it shares that one's attestation body and certificate facts (requests/x509Attestation.ts)
+ * and the create (409 recognition, `adopt`) / update / delete flow (enrollmentProvider.ts). It manages only the
+ * registration id, the certificate and the disabled status: whatever else the enrollment holds (a tag added in the
+ * portal, hubs) is kept on every write.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { deleteWithEtag, dpsClientFor, UNKNOWN } from "./enrollmentCare";
-import { DpsRecord, DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
+import { dpsClientFor, serviceTargetFailures, UNKNOWN } from "./enrollmentCare";
+import { type EnrollmentKind, enrollmentWrites } from "./enrollmentProvider";
+import type { DpsRecord } from "../azure/dpsServiceClient";
 import { enrollmentIdRule, isValidEnrollmentId } from "../requests/enrollmentGroupRequest";
 import { revokedDeviceProblems } from "../../certs/deviceCertificate";
 import { certificateFacts, clientCertificatesAttestation, recordThumbprint } from "../requests/x509Attestation";
@@ -26,10 +29,14 @@ export interface RevokedDeviceProviderInputs {
   /** When this stack assigned the DPS data role (Entra ID): 401/403 are retried while it propagates. */
   dataRoleAssignedAt?: string;
   providerVersion: string;
+  /** Take over the individual enrollment of this registration id that already exists (docs/day-two.md). */
+  adopt?: boolean;
 }
 
 export interface RevokedDeviceProviderOutputs extends RevokedDeviceProviderInputs {
   etag: string;
+  /** Set when adopted: the fields the stack's PUT changed. */
+  adoptedChanges?: string[];
   /** Upper-case hex, no separators, as the service reports it. */
   sha256Thumbprint: string;
   /** As last read: "disabled" unless someone enabled it by hand. */
@@ -68,20 +75,7 @@ async function check(olds: RevokedDeviceProviderInputs, news: RevokedDeviceProvi
       if (problem.property === "certificatePem" || registrationId !== undefined) failures.push({ property: problem.property, reason: problem.reason });
     }
   }
-  const host = news.serviceHostName;
-  const hostOk = typeof host === "string" && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i.test(host);
-  if (known(host) && !hostOk) failures.push({ property: "serviceHostName", reason: `${JSON.stringify(host)} is not a DPS service host name` });
-  const cs = news.connectionString;
-  if (cs && known(cs)) {
-    try {
-      const parsed = parseDpsConnectionString(cs);
-      if (hostOk && parsed.hostName.toLowerCase() !== host.toLowerCase()) {
-        failures.push({ property: "connectionString", reason: `is for DPS host ${parsed.hostName}, not serviceHostName ${host}` });
-      }
-    } catch (err) {
-      failures.push({ property: "connectionString", reason: (err as Error).message });
-    }
-  }
+  failures.push(...serviceTargetFailures(news, (v) => !known(v)));
   return { inputs: news, failures };
 }
 
@@ -108,27 +102,6 @@ async function diff(id: string, olds: RevokedDeviceProviderOutputs, news: Revoke
   return { changes, replaces, deleteBeforeReplace: caseOnly || undefined };
 }
 
-async function create(inputs: RevokedDeviceProviderInputs): Promise<pulumi.dynamic.CreateResult> {
-  const client = dpsClientFor(inputs);
-  const body = revokedDeviceRequestBody(inputs.registrationId, inputs.certificatePem);
-  let record: DpsRecord;
-  try {
-    record = await client.putIndividualEnrollment(body);
-  } catch (err) {
-    const e = err as DpsServiceError;
-    if (e.statusCode !== 409) throw err;
-    const existing = await client.getIndividualEnrollment(inputs.registrationId);
-    const facts = existing && recordFacts(existing);
-    if (e.afterAmbiguousFailure && facts && facts.provisioningStatus === "disabled" && facts.sha256Thumbprint === certificateFacts(inputs.certificatePem).sha256Thumbprint) {
-      record = existing!;
-    } else {
-      throw new Error(`An individual enrollment "${inputs.registrationId}" already exists in ${client.hostName} and is not managed by this stack`
-        + (facts ? ` (provisioningStatus ${facts.provisioningStatus})` : "") + `. Delete it or import it. (${e.message})`);
-    }
-  }
-  return { id: String(record.registrationId ?? inputs.registrationId), outs: outputsFrom(inputs, record) };
-}
-
 async function read(id: string, props?: RevokedDeviceProviderOutputs): Promise<pulumi.dynamic.ReadResult> {
   if (!props?.serviceHostName) throw new Error(`Cannot read revoked device "${id}": serviceHostName (and credentials) are not in the state`);
   const record = await dpsClientFor(props).getIndividualEnrollment(id);
@@ -140,34 +113,33 @@ async function read(id: string, props?: RevokedDeviceProviderOutputs): Promise<p
   };
 }
 
-async function update(id: string, olds: RevokedDeviceProviderOutputs, news: RevokedDeviceProviderInputs): Promise<pulumi.dynamic.UpdateResult> {
-  const newThumb = certificateFacts(news.certificatePem).sha256Thumbprint;
-  if (newThumb === olds.sha256Thumbprint && olds.provisioningStatus === "disabled") {
-    return { outs: { ...news, etag: olds.etag, sha256Thumbprint: olds.sha256Thumbprint, provisioningStatus: olds.provisioningStatus } };
-  }
-  const client = dpsClientFor(news);
-  const body = revokedDeviceRequestBody(news.registrationId, news.certificatePem);
-  try {
-    return { outs: outputsFrom(news, await client.putIndividualEnrollment(body, olds.etag)) };
-  } catch (err) {
-    const e = err as DpsServiceError;
-    if (e.statusCode !== 412 && e.statusCode !== 404) throw err;
-    const current = await client.getIndividualEnrollment(id);
-    if (!current) throw new Error(`The individual enrollment "${id}" was deleted from ${client.hostName} outside Pulumi. Run \`pulumi refresh\`, then \`pulumi up\`. (${e.message})`);
-    const facts = recordFacts(current);
-    const changed = [
-      ...(facts.provisioningStatus !== olds.provisioningStatus ? ["provisioningStatus"] : []),
-      ...(facts.sha256Thumbprint !== olds.sha256Thumbprint ? ["certificate"] : []),
-    ];
-    if (changed.length === 0) return { outs: outputsFrom(news, await client.putIndividualEnrollment(body, current.etag)) };
-    throw new Error(`The individual enrollment "${id}" was changed in ${client.hostName} outside Pulumi since it was last read `
-      + `(changed: ${changed.join(", ")}); not overwriting it. Run \`pulumi refresh\` to see the changes, then \`pulumi up\`. (${e.message})`);
-  }
+/** The fields a revoked device manages by which a record differs from the given thumbprint and the disabled status. */
+function differencesFrom(record: DpsRecord, sha256Thumbprint: string | undefined, provisioningStatus: string): string[] {
+  const facts = recordFacts(record);
+  return [
+    ...(facts.provisioningStatus !== provisioningStatus ? ["provisioningStatus"] : []),
+    ...(facts.sha256Thumbprint !== sha256Thumbprint ? ["certificate"] : []),
+  ];
 }
 
-async function del(id: string, props: RevokedDeviceProviderOutputs): Promise<void> {
-  const client = dpsClientFor(props);
-  await deleteWithEtag(`The individual enrollment "${id}" (a revoked device)`, client.hostName, () => client.deleteIndividualEnrollment(id, props.etag || undefined));
-}
+const thumbprintOfInputs = (inputs: RevokedDeviceProviderInputs) => certificateFacts(inputs.certificatePem).sha256Thumbprint;
 
-export const revokedDeviceProvider: pulumi.dynamic.ResourceProvider = { check, diff, create, read, update, delete: del };
+/** What the shared flow needs to know of a revoked device (enrollmentProvider.ts). */
+const revokedKind: EnrollmentKind<RevokedDeviceProviderInputs, RevokedDeviceProviderOutputs> = {
+  what: (id) => `The individual enrollment "${id}" (a revoked device)`,
+  idKey: "registrationId",
+  adoptWhere: "this revoked device (enrollmentGroups[].revokedDevices[])",
+  idOf: (inputs) => inputs.registrationId,
+  get: (client, id) => client.getIndividualEnrollment(id),
+  put: (client, body, etag) => client.putIndividualEnrollment(body, etag),
+  remove: (client, id, etag) => client.deleteIndividualEnrollment(id, etag),
+  body: (inputs) => revokedDeviceRequestBody(inputs.registrationId, inputs.certificatePem),
+  managedFields: ["registrationId", "attestation", "provisioningStatus"],
+  differences: (record, inputs) => differencesFrom(record, thumbprintOfInputs(inputs), "disabled"),
+  changedSince: (olds, record) => differencesFrom(record, olds.sha256Thumbprint, olds.provisioningStatus),
+  unchanged: (olds, news) => thumbprintOfInputs(news) === olds.sha256Thumbprint && olds.provisioningStatus === "disabled",
+  recordOutputs: ["sha256Thumbprint", "provisioningStatus"],
+  outputs: outputsFrom,
+};
+
+export const revokedDeviceProvider: pulumi.dynamic.ResourceProvider = { check, diff, read, ...enrollmentWrites(revokedKind) };

@@ -46,10 +46,10 @@ export function clientCertificatesAttestation(primaryPem: string, secondaryPem?:
 }
 
 /** A certificate's SHA-256 thumbprint (upper-case hex, no separators, as the service reports it) and subject CN. Throws on a PEM that is not a certificate. */
-export function certificateFacts(pem: string): { sha256Thumbprint: string; commonName?: string } {
+export function certificateFacts(pem: string): { sha256Thumbprint: string; commonName?: string; notAfter: string } {
   const cert = new X509Certificate(pem);
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
-  return { sha256Thumbprint: String(cert.fingerprint256).replace(/:/g, "").toUpperCase(), commonName: cn };
+  return { sha256Thumbprint: String(cert.fingerprint256).replace(/:/g, "").toUpperCase(), commonName: cn, notAfter: cert.validTo };
 }
 
 /** The thumbprint of a PEM, or undefined when it is not a certificate. */

@@ -141,7 +141,7 @@ export function declareEnrollmentGroups(
       revokedDevices.push(
         new RevokedDevice(
           `${name}-revoked-${device.registrationId}`,
-          { registrationId: device.registrationId, certificatePem: device.certificatePem, ...context.service },
+          { registrationId: device.registrationId, certificatePem: device.certificatePem, ...(adopts(context.adoptExisting, device.adopt) ? { adopt: true } : {}), ...context.service },
           { parent, dependsOn: context.dependsOn },
         ),
       );

@@ -127,7 +127,7 @@ export class DpsX509 extends pulumi.ComponentResource {
       caCertificatePem: (caName) => this.ca.certificates[caName].certificatePem,
     });
     const individualEnrollments = declareIndividualEnrollments(this, name, config.individualEnrollments ?? [], {
-      verifiedCas: this.verifiedCas, hubHostName, service, dependsOn: dependsOnDps, adoptExisting: config.adoptExisting,
+      hubHostName, service, dependsOn: dependsOnDps, adoptExisting: config.adoptExisting,
     });
     this.enrollments = { ...groups, individualEnrollments };
     this.smokeTest = declareSmokeTest(this, name, config.smokeTest, {

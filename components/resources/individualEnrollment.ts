@@ -8,10 +8,10 @@ export interface IndividualEnrollmentArgs {
   readonly registrationId: pulumi.Input<string>;
   /** The IoT Hub device id; absent: the registration id. */
   readonly deviceId?: pulumi.Input<string>;
-  /** The device's certificate (PEM), held as `clientCertificates`. Exactly one of this and `caName`. */
-  readonly certificatePem?: pulumi.Input<string>;
-  /** A verified DPS CA certificate's name (`caReferences`). */
-  readonly caName?: pulumi.Input<string>;
+  /** The device's certificate (PEM), held as `clientCertificates.primary`. */
+  readonly certificatePem: pulumi.Input<string>;
+  /** The device's next certificate (PEM), held as `clientCertificates.secondary`: rolls the certificate with no gap. */
+  readonly secondaryCertificatePem?: pulumi.Input<string>;
   readonly provisioningStatus: pulumi.Input<EnrollmentGroupSpec["provisioningStatus"]>;
   readonly allocationPolicy: pulumi.Input<EnrollmentGroupSpec["allocationPolicy"]>;
   /** Host names of linked IoT hubs (exactly one for `static`). */
@@ -35,8 +35,8 @@ export interface IndividualEnrollmentArgs {
 export class IndividualEnrollment extends ProjectDynamicResource {
   public readonly registrationId!: pulumi.Output<string>;
   public readonly deviceId!: pulumi.Output<string | undefined>;
-  public readonly certificatePem!: pulumi.Output<string | undefined>;
-  public readonly caName!: pulumi.Output<string | undefined>;
+  public readonly certificatePem!: pulumi.Output<string>;
+  public readonly secondaryCertificatePem!: pulumi.Output<string | undefined>;
   public readonly provisioningStatus!: pulumi.Output<EnrollmentGroupSpec["provisioningStatus"]>;
   public readonly iotHubHostNames!: pulumi.Output<string[]>;
   public readonly providerVersion!: pulumi.Output<string>;
@@ -51,7 +51,8 @@ export class IndividualEnrollment extends ProjectDynamicResource {
       registrationId: args.registrationId,
       deviceId: args.deviceId,
       certificatePem: args.certificatePem,
-      caName: args.caName,
+      // Only when set: enrollments made before the secondary slot keep the inputs they had (no diff on upgrade).
+      ...(args.secondaryCertificatePem !== undefined ? { secondaryCertificatePem: args.secondaryCertificatePem } : {}),
       provisioningStatus: args.provisioningStatus,
       allocationPolicy: args.allocationPolicy,
       iotHubHostNames: args.iotHubHostNames,

@@ -13,6 +13,8 @@ export interface RevokedDeviceArgs {
   readonly connectionString?: pulumi.Input<string>;
   /** When this stack assigned the DPS data role to its identity: 401/403 are retried while the role propagates. */
   readonly dataRoleAssignedAt?: pulumi.Input<string>;
+  /** Take over the individual enrollment of this registration id that already exists: PUT these values with its etag. */
+  readonly adopt?: boolean;
 }
 
 /**
@@ -26,6 +28,8 @@ export class RevokedDevice extends ProjectDynamicResource {
   public readonly connectionString!: pulumi.Output<string | undefined>;
   public readonly providerVersion!: pulumi.Output<string>;
   public readonly etag!: pulumi.Output<string>;
+  /** When adopted: the fields the stack changed in the enrollment it took over (empty: it already matched). */
+  public readonly adoptedChanges!: pulumi.Output<string[] | undefined>;
   /** SHA-256 thumbprint of the certificate, as DPS reports it. */
   public readonly sha256Thumbprint!: pulumi.Output<string>;
   /** As last read from DPS: `disabled`, unless it was enabled by hand since. */
@@ -39,6 +43,9 @@ export class RevokedDevice extends ProjectDynamicResource {
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
       dataRoleAssignedAt: args.dataRoleAssignedAt,
       providerVersion: REVOKED_DEVICE_PROVIDER_VERSION,
+      // Only when set: revoked devices made before adoption keep the inputs they had (no diff on upgrade).
+      ...(args.adopt ? { adopt: true } : {}),
+      adoptedChanges: undefined,
       etag: undefined,
       sha256Thumbprint: undefined,
       provisioningStatus: undefined,
