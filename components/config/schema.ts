@@ -9,6 +9,8 @@ import { dpsNetworkKeys, hubSecurityKeys } from "./networkSchema";
 import { stackEnvironments } from "./environment";
 import { deployerSchema, type DeployerConfig } from "./deployer";
 import { groupAttestations } from "../requests/x509Attestation";
+import { shardPlacementKeys } from "../shards/shardSchema";
+import { quotasSchema, type QuotasConfig } from "./quotas";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -212,7 +214,9 @@ export const stackConfigSchema = z.strictObject({
   resourceGroupName: z.string().min(1),
   dps: dpsSchema,
   /** More DPS instances linking the same hubs, for tenants placed on them (docs/tenants.md#shards). */
-  shards: z.array(dpsSchema).default([]),
+  shards: z.array(dpsSchema.extend(shardPlacementKeys)).default([]),
+  /** Quotas granted to the stack's subscriptions above Azure's defaults (components/config/quotas.ts). */
+  quotas: quotasSchema.optional(),
   hubs: z.array(hubSchema).min(1).max(LIMITS.hubs),
   ca: caSchema,
   enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
@@ -262,6 +266,8 @@ export const tenantStackConfigSchema = z.strictObject({
 
 export type ParsedConfig = z.infer<typeof stackConfigSchema>;
 export type DpsConfig = ParsedConfig["dps"];
+/** A shard: a DPS, and where it lives when not beside the primary. */
+export type ShardConfig = ParsedConfig["shards"][number];
 export type CaEntryConfig = ParsedConfig["ca"]["root"];
 export type RotationConfig = NonNullable<CaEntryConfig["rotation"]>;
 export type RotationStep = RotationConfig["step"];
@@ -297,7 +303,9 @@ export interface StackConfig {
   readonly location: string;
   readonly dps: DpsConfig;
   /** DPS instances besides `dps`, linking the same hubs (components/shards/). */
-  readonly shards?: DpsConfig[];
+  readonly shards?: ShardConfig[];
+  /** Quotas granted above Azure's defaults; absent: the defaults. */
+  readonly quotas?: QuotasConfig;
   readonly hubs: HubConfig[];
   readonly ca: { root: CaEntryConfig; intermediates: CaEntryConfig[] };
   readonly enrollmentGroups: EnrollmentGroupConfig[];
