@@ -26,6 +26,7 @@ import { expectationsFromConfig } from "./doctor/expectations";
 import { gatherLiveFacts } from "./doctor/gather";
 import { networkChecks, networkExpectations } from "./doctor/networkChecks";
 import { gatherNetworkFacts } from "./doctor/networkGather";
+import { gatherShards, shardChecks, shardExpectations } from "./doctor/shardChecks";
 import { formatReport } from "./doctor/render";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError, wholeErrorMessage } from "./cliArgs";
@@ -145,7 +146,10 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   const network = networkExpectations(config);
   const armTarget = { subscriptionId, resourceGroupName, dpsName, armEndpoint: o["arm-endpoint"] ?? config.armEndpoint };
   const networkRows = network ? networkChecks(network, await gatherNetworkFacts(armTarget, network)) : [];
-  const results = [...runChecks(expected, live, io.now?.() ?? new Date()), ...networkRows];
+  // Each shard where it lives (its own subscription and resource group, else this DPS's).
+  const shards = shardExpectations(config, { subscriptionId, resourceGroupName });
+  const shardRows = shards.length ? shardChecks(shards, await gatherShards(shards, armTarget.armEndpoint), expected.linkedHubHostNames) : [];
+  const results = [...runChecks(expected, live, io.now?.() ?? new Date()), ...networkRows, ...shardRows];
   const target = `DPS ${dpsName} (resource group ${resourceGroupName}) against ${o.stack ? `stack ${o.stack}` : path}`;
   io.stdout(o.json ? `${JSON.stringify({ target, results }, null, 2)}\n` : formatReport(results, target));
   return failed(results).length ? 1 : 0;

@@ -88,3 +88,26 @@ test("a shard's network settings and placement are checked by the primary's rule
   );
   expect(problems.find((p) => p.path === "shards[0].ipFilterRules")!.message).toContain("ignored by Azure while publicNetworkAccess is Disabled");
 });
+
+test("`npm run plan` shows a shard's network settings and the provider of its subscription", () => {
+  const { spawnSync } = require("child_process") as typeof import("child_process");
+  const fs = require("fs") as typeof import("fs");
+  const os = require("os") as typeof import("os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-x509-shard-plan-"));
+  const file = path.join(dir, "Pulumi.sharded.yaml");
+  const yaml = fs.readFileSync(path.resolve(__dirname, "../Pulumi.platform.yaml"), "utf8").replace("config:\n", `config:\n  azure-native:subscriptionId: ${SUB}\n`);
+  fs.writeFileSync(
+    file,
+    `${yaml}  dps-x509:shards:\n    - { name: shared-dps-b, publicNetworkAccess: Disabled, privateEndpoint: { subnetId: "${subnet(OTHER)}" }, subscriptionId: ${OTHER}, resourceGroupName: iot-shards-rg }\n`,
+  );
+  const root = path.resolve(__dirname, "..");
+  const run = spawnSync(process.execPath, ["-r", path.join(root, "cli/tsRegister.js"), path.join(root, "cli/plan.ts"), "--config", file, "--json"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  fs.rmSync(dir, { recursive: true, force: true });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  const planned = JSON.parse(run.stdout) as { resources: RecordedResource[] };
+  const shard = planned.resources.find((r) => r.type === DPS && r.inputs.provisioningServiceName === "shared-dps-b")!;
+  expect(shard.inputs).toMatchObject({ resourceGroupName: "iot-shards-rg", properties: { publicNetworkAccess: "Disabled" } });
+  expect(planned.resources.find((r) => r.type === PROVIDER)!.inputs).toMatchObject({ subscriptionId: OTHER });
+  expect(planned.resources.filter((r) => r.type === ENDPOINT).map((r) => r.inputs.privateEndpointName)).toEqual(["shared-dps-b-pe"]);
+});
