@@ -187,7 +187,7 @@ const keyVaultSchema = z.strictObject({
 });
 
 /** A tenant the platform serves, with what it may use of the shared DPS. */
-const tenantReservationSchema = z.strictObject({
+export const tenantReservationSchema = z.strictObject({
   /** The tenant's name: the prefix of its CA names and group ids. */
   name: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
   /** CA certificates the tenant may upload. */
