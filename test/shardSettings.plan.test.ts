@@ -111,3 +111,35 @@ test("`npm run plan` shows a shard's network settings and the provider of its su
   expect(planned.resources.find((r) => r.type === PROVIDER)!.inputs).toMatchObject({ subscriptionId: OTHER });
   expect(planned.resources.filter((r) => r.type === ENDPOINT).map((r) => r.inputs.privateEndpointName)).toEqual(["shared-dps-b-pe"]);
 });
+
+test("the platform tells tenants where a shard lives, and a tenant there uploads its CAs to that subscription and group", async () => {
+  const platformPlan = await (async () => {
+    const allConfig = {
+      ...PLATFORM.allConfig,
+      "azure-native:subscriptionId": SUB,
+      "dps-x509:shards": JSON.stringify([{ name: "shared-dps-b", subscriptionId: OTHER, resourceGroupName: "iot-shards-rg" }]),
+      "dps-x509:tenants": JSON.stringify([{ name: "customer-a", caCertificates: 1, enrollmentGroups: 5, shard: "shared-dps-b" }]),
+      "dps-x509:quotas": JSON.stringify({ caCertificatesPerDps: 40 }),
+    };
+    const result = await evaluatePlan({ ...PLATFORM, allConfig }, "platform");
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    return result;
+  })();
+  expect((platformPlan.outputs.shards as Record<string, unknown>)["shared-dps-b"]).toMatchObject({ subscriptionId: OTHER, resourceGroupName: "iot-shards-rg" });
+  expect((platformPlan.outputs.shards as Record<string, Record<string, unknown>>)["shared-dps-x509"]).not.toHaveProperty("subscriptionId");
+  expect((platformPlan.outputs.capacity as { limits: unknown }).limits).toEqual({ caCertificates: 40, enrollmentGroups: 100 });
+
+  const outputs = require("../examples/platform-outputs.signed.json") as Record<string, any>;
+  const onShard = { dpsName: "shared-dps-b", idScope: "0ne00BBBBBB", serviceHostName: "shared-dps-b.azure-devices-provisioning.net", globalDeviceEndpoint: "global.azure-devices-provisioning.net", used: { caCertificates: 0, enrollmentGroups: 0 } };
+  const sharded = {
+    ...outputs,
+    shards: {
+      [outputs.dpsName]: { dpsName: outputs.dpsName, idScope: outputs.idScope, serviceHostName: outputs.serviceHostName, globalDeviceEndpoint: outputs.globalDeviceEndpoint, used: { caCertificates: 1, enrollmentGroups: 0 } },
+      "shared-dps-b": { ...onShard, subscriptionId: OTHER, resourceGroupName: "iot-shards-rg" },
+    },
+    tenantShards: { "customer-a": "shared-dps-b", "customer-b": outputs.dpsName },
+  };
+  const tenant = await evaluatePlan(readStackFile(path.resolve(__dirname, "../Pulumi.tenant-customer-a.yaml")), "tenant-customer-a", { platformOutputs: sharded });
+  if (!tenant.ok) throw new Error(JSON.stringify(tenant.problems));
+  expect(tenant.resources.find((r) => r.type.endsWith(":DpsCertificateUpload"))!.inputs).toMatchObject({ subscriptionId: OTHER, resourceGroupName: "iot-shards-rg", dpsName: "shared-dps-b" });
+});
