@@ -190,10 +190,10 @@ const keyVaultSchema = z.strictObject({
 export const tenantReservationSchema = z.strictObject({
   /** The tenant's name: the prefix of its CA names and group ids. */
   name: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
-  /** CA certificates the tenant may upload. */
-  caCertificates: z.number().int().min(0).max(LIMITS.caCertificates).default(2),
-  /** X.509 enrollment groups the tenant may create. */
-  enrollmentGroups: z.number().int().min(0).max(LIMITS.enrollmentGroups).default(5),
+  /** CA certificates the tenant may upload (counted against its DPS's limit with the stated quotas: shards/capacity.ts). */
+  caCertificates: z.number().int().min(0).default(2),
+  /** X.509 enrollment groups the tenant may create (counted as its CAs are). */
+  enrollmentGroups: z.number().int().min(0).default(5),
   /** The tenant's stack `<org>/<project>/<stack>`: the platform reads its CSRs (output `caCsrs`) through a StackReference. */
   stack: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "must be <org>/<project>/<stack>").optional(),
   /** The tenant's CSRs given in config instead, by the tenant's CA name (prefixed, as in the tenant's `caCsrs`). */
