@@ -45,7 +45,7 @@ test("a private shard is declared private: public access, IP filter rules in ord
   expect(endpoints.map((e) => e.name)).toEqual(["dps-x509-shard-shared-dps-closed-dps-pe"]);
   expect(endpoints[0].inputs).toMatchObject({ privateEndpointName: "shared-dps-closed-pe", subnet: { id: subnet(SUB) } });
   expect(endpoints[0].inputs.privateLinkServiceConnections).toEqual([
-    { name: "shared-dps-closed-pe", privateLinkServiceId: expect.stringMatching(/provisioningServices\/shared-dps-closed$/), groupIds: ["iotDps"] },
+    { name: "shared-dps-closed-pe", privateLinkServiceId: expect.stringMatching(new RegExp(`^/subscriptions/${SUB}/resourceGroups/iot-shared-rg/.*provisioningServices/shared-dps-closed$`)), groupIds: ["iotDps"] },
   ]);
   expect(endpoints[0].dependsOn).toContain("dps-x509-shard-shared-dps-closed-dps");
 });
@@ -62,6 +62,10 @@ test("shards in a second subscription share one provider for it and live in thei
     expect(dpsNamed(resources, name)).toMatchObject({ provider: providers[0].name, inputs: { resourceGroupName: "iot-shards-rg" } });
   }
   expect(resources.find((r) => r.type === ENDPOINT)).toMatchObject({ provider: providers[0].name, inputs: { resourceGroupName: "iot-shards-rg" } });
+  // The endpoint connects to the shard's DPS by its ARM id in that subscription and group.
+  expect((resources.find((r) => r.type === ENDPOINT)!.inputs.privateLinkServiceConnections as Array<{ privateLinkServiceId: string }>)[0].privateLinkServiceId).toBe(
+    `/subscriptions/${OTHER}/resourceGroups/iot-shards-rg/providers/Microsoft.Devices/provisioningServices/shared-dps-b`,
+  );
   const stay = dpsNamed(resources, "shared-dps-d");
   expect(stay.provider).toBeUndefined();
   expect(stay.inputs.resourceGroupName).toBe("iot-shared-rg");
