@@ -146,4 +146,6 @@ test("the platform tells tenants where a shard lives, and a tenant there uploads
   const tenant = await evaluatePlan(readStackFile(path.resolve(__dirname, "../Pulumi.tenant-customer-a.yaml")), "tenant-customer-a", { platformOutputs: sharded });
   if (!tenant.ok) throw new Error(JSON.stringify(tenant.problems));
   expect(tenant.resources.find((r) => r.type.endsWith(":DpsCertificateUpload"))!.inputs).toMatchObject({ subscriptionId: OTHER, resourceGroupName: "iot-shards-rg", dpsName: "shared-dps-b" });
+  // Its outputs say where its DPS is, so `npm run doctor -- --stack <tenant>` reads the shard there.
+  expect(tenant.outputs).toMatchObject({ subscriptionId: OTHER, resourceGroupName: "iot-shards-rg", dpsName: "shared-dps-b" });
 });

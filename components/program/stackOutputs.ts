@@ -71,6 +71,9 @@ export function tenantStackOutputs(stack: TenantStack) {
   return {
     tenant: tenant.tenant,
     platform: tenant.platform,
+    // Where the tenant's DPS is (its shard's, when the platform has shards): doctor and the CLIs read it there.
+    subscriptionId: tenant.facts.subscriptionId,
+    resourceGroupName: tenant.facts.resourceGroupName,
     dpsName: tenant.facts.dpsName,
     idScope: tenant.facts.idScope,
     globalDeviceEndpoint: tenant.facts.globalDeviceEndpoint,
