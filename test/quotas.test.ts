@@ -51,3 +51,32 @@ test("a quota is a whole number of at least 1, and quotas takes only its keys", 
   expect(problemsOf({ quotas: { enrollmentGroupsPerDps: 0 } }).map((p) => p.path)).toEqual(["quotas.enrollmentGroupsPerDps"]);
   expect(problemsOf({ quotas: { hubsPerSubscription: 60 } }).map((p) => p.path)).toEqual([expect.stringMatching(/^quotas/)]);
 });
+
+test("the platform's own groups count against the stated quota too", () => {
+  const groups = Array.from({ length: 150 }, (_, i) => ({ enrollmentId: `g-${i}`, caName: "provider-root-ca" }));
+  expect(problemsOf({ tenants: [], enrollmentGroups: groups })).toEqual([
+    expect.objectContaining({ path: "enrollmentGroups", value: 150, message: expect.stringContaining("a DPS holds at most 100") }),
+  ]);
+  expect(problemsOf({ tenants: [], enrollmentGroups: groups, quotas: { enrollmentGroupsPerDps: 200 } })).toEqual([]);
+});
+
+describe("preflight's comparison with Microsoft.Devices/usages (cli/preflight/quota.ts)", () => {
+  const { checkStatedQuotas } = require("../cli/preflight/quota") as typeof import("../cli/preflight/quota");
+  // Only the one SDK call the check makes; ARM today lists FreeHubCount alone, so a DPS entry is hypothetical here.
+  const clientsListing = (value: unknown[]) => ({ iotHub: () => ({ resourceProviderCommon: { getSubscriptionQuota: async () => ({ value }) } }) }) as never;
+  const FREE = { name: { value: "FreeHubCount" }, currentValue: 0, limit: 1 };
+
+  test("a stated quota ARM reports lower is a problem with the granted figure; one it reports at or above, ok", async () => {
+    const dps = { name: { value: "ProvisioningServiceCount" }, currentValue: 3, limit: 15 };
+    expect(await checkStatedQuotas(clientsListing([FREE, dps]), { dpsPerSubscription: 20 })).toEqual([
+      { check: "quotas.dpsPerSubscription", status: "problem", detail: "20 stated, but Microsoft.Devices/usages ProvisioningServiceCount grants 15", fix: expect.stringContaining("quotas.dpsPerSubscription: 15") },
+    ]);
+    expect((await checkStatedQuotas(clientsListing([FREE, dps]), { dpsPerSubscription: 15 }))[0].status).toBe("ok");
+  });
+
+  test("nothing stated, nothing asked; a refused read is a problem naming the permission", async () => {
+    expect(await checkStatedQuotas({} as never, undefined)).toEqual([]);
+    const denied = { iotHub: () => ({ resourceProviderCommon: { getSubscriptionQuota: async () => Promise.reject(Object.assign(new Error("no"), { code: "AuthorizationFailed" })) } }) } as never;
+    expect(await checkStatedQuotas(denied, { caCertificatesPerDps: 50 })).toEqual([expect.objectContaining({ status: "problem", fix: expect.stringContaining("Microsoft.Devices/usages/read") })]);
+  });
+});

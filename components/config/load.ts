@@ -114,7 +114,7 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
 export { tenantPrefixed } from "./tenantReferences";
 
 /** Keys only a stack that serves tenants uses: a stack without tenants is not told about them. */
-const TENANT_KEYS = new Set(["tenants", "tenantSigning", "tenantDefaults", "shards", "quotas"]);
+const TENANT_KEYS = new Set(["tenants", "tenantSigning", "tenantDefaults", "shards"]);
 
 /** The keys offered at a path of a platform stack: tenant keys only to a stack that uses them. */
 function platformKeysAt(segments: ReadonlyArray<PropertyKey>, values: Record<string, unknown>): string[] {

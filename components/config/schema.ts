@@ -219,7 +219,8 @@ export const stackConfigSchema = z.strictObject({
   quotas: quotasSchema.optional(),
   hubs: z.array(hubSchema).min(1).max(LIMITS.hubs),
   ca: caSchema,
-  enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
+  /** Counted against the DPS's limit, with the stated quotas (shards/checks.ts). */
+  enrollmentGroups: z.array(enrollmentGroupSchema).default([]),
   /** Devices enrolled one by one (docs/configuration.md#individual-enrollments). */
   individualEnrollments: z.array(individualEnrollmentSchema).max(LIMITS.individualEnrollments).default([]),
   /** ARM endpoint for the certificate calls (sovereign clouds; tests). */

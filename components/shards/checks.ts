@@ -78,8 +78,15 @@ export function checkShardConfig(config: StackConfig): Problem[] {
       problems.push({ path: `tenants[${i}].shard`, value: tenant.shard, message: `names no DPS of this stack; allowed: ${shards.join(", ")} (dps.name or a shards[].name)` });
     }
   });
-  // With tenants, checkPlatformCapacity counts everything; without, only the number of DPS instances can be over.
-  if (!config.tenants.length) problems.push(...checkShardCapacity({ ...capacityInput(config, 0), platform: { caCertificates: 0, enrollmentGroups: 0 } }));
+  // With tenants, checkPlatformCapacity counts everything; without, the platform's own groups and the number of DPS
+  // instances can be over.
+  if (!config.tenants.length) {
+    const limit = effectiveLimits(config.quotas).enrollmentGroups;
+    if (config.enrollmentGroups.length > limit) {
+      problems.push({ path: "enrollmentGroups", value: config.enrollmentGroups.length, message: `declares ${config.enrollmentGroups.length} enrollment groups; a DPS holds at most ${limit} (quotas.enrollmentGroupsPerDps states a raised quota)` });
+    }
+    problems.push(...checkShardCapacity({ ...capacityInput(config, 0), platform: { caCertificates: 0, enrollmentGroups: 0 } }));
+  }
   return problems;
 }
 
