@@ -215,8 +215,6 @@ export const stackConfigSchema = z.strictObject({
   dps: dpsSchema,
   /** More DPS instances linking the same hubs, for tenants placed on them (docs/tenants.md#shards). */
   shards: z.array(dpsSchema.extend(shardPlacementKeys)).default([]),
-  /** Quotas granted to the stack's subscriptions above Azure's defaults (components/config/quotas.ts). */
-  quotas: quotasSchema.optional(),
   hubs: z.array(hubSchema).min(1).max(LIMITS.hubs),
   ca: caSchema,
   /** Counted against the DPS's limit, with the stated quotas (shards/checks.ts). */
@@ -245,6 +243,8 @@ export const stackConfigSchema = z.strictObject({
   environment: z.enum(stackEnvironments).optional(),
   /** The identity running `up`: the principalType of the roles assigned to it (components/config/deployer.ts). */
   deployer: deployerSchema.optional(),
+  /** Quotas granted to the stack's subscriptions above Azure's defaults (components/config/quotas.ts). */
+  quotas: quotasSchema.optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
