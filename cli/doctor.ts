@@ -4,7 +4,8 @@
  * expiring within its CA's renewBeforeDays (90 days when unset), and the stack's CAs not on the DPS by the output
  * `caNotAfter`; each hub linked; each group present, enabled as configured, naming verified CAs, with the
  * configured allocation policy and hubs; each hub's SAS, TLS and network settings and the DPS's network settings
- * (cli/doctor/networkChecks.ts). Prints a table and the fix for each failure; exits 1 if any check fails.
+ * (cli/doctor/networkChecks.ts); each shard's network settings and hub links, read in its own subscription and
+ * resource group (cli/doctor/shardChecks.ts). Prints a table and the fix for each failure; exits 1 if any check fails.
  *
  *   npm run doctor -- --stack dev
  *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string-file <file>|-]
