@@ -104,7 +104,7 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
       io.stdout(`${line}\n`);
     };
     // Shards: each new tenant is pinned to a shard with room before the platform's up reads the file.
-    for (const target of targets) await pinOnboardingTarget(projectDir, target, runner, progress, !values["plan-only"]);
+    for (const target of targets) await pinOnboardingTarget(projectDir, target, runner, progress, { write: !values["plan-only"], fromRepository: runnerKind === "deployments" });
     if (values["plan-only"]) {
       for (const target of targets) await planOnboarding(target, { runner, progress });
       return 0;

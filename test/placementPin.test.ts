@@ -94,7 +94,7 @@ test("a tenant that already lives on a DPS is pinned where it lives, even on a f
   const dir = makeProject();
   const lines: string[] = [];
   const target = { tenant: "customer-a", tenantStack: "my-org/dps-x509/tenant-customer-a", platformStack: PLATFORM };
-  await pinOnboardingTarget(dir, target, { outputs: async () => ({ dpsName: FULL }) }, (line) => lines.push(line), true);
+  await pinOnboardingTarget(dir, target, { outputs: async () => ({ dpsName: FULL }) }, (line) => lines.push(line), { write: true });
   expect(lines).toEqual([expect.stringContaining(`customer-a: pinned to shard ${FULL}`)]);
   expect(fs.readFileSync(path.join(dir, "Pulumi.platform.yaml"), "utf8")).toContain(`      shard: ${FULL}\n`);
 });
@@ -103,7 +103,17 @@ test("a platform without shards is left alone", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "onboard-pin-"));
   fs.copyFileSync(path.join(ROOT, "Pulumi.platform.yaml"), path.join(dir, "Pulumi.platform.yaml"));
   const lines: string[] = [];
-  await pinOnboardingTarget(dir, { tenant: "customer-a", tenantStack: "t", platformStack: PLATFORM }, { outputs: async () => ({}) }, (line) => lines.push(line), true);
+  await pinOnboardingTarget(dir, { tenant: "customer-a", tenantStack: "t", platformStack: PLATFORM }, { outputs: async () => ({}) }, (line) => lines.push(line), { write: true });
   expect(lines).toEqual([]);
   expect(fs.readFileSync(path.join(dir, "Pulumi.platform.yaml"), "utf8")).toBe(fs.readFileSync(path.join(ROOT, "Pulumi.platform.yaml"), "utf8"));
+});
+
+test("with the platform's update run from the repository (Deployments), the run stops after pinning, asking to push", async () => {
+  const dir = makeProject();
+  const target = { tenant: "customer-a", tenantStack: "my-org/dps-x509/tenant-customer-a", platformStack: PLATFORM };
+  const pinning = pinOnboardingTarget(dir, target, { outputs: async () => ({}) }, () => {}, { write: true, fromRepository: true });
+  await expect(pinning).rejects.toThrow(`customer-a is pinned to shard ${NEXT} in Pulumi.platform.yaml: commit and push it`);
+  expect(fs.readFileSync(path.join(dir, "Pulumi.platform.yaml"), "utf8")).toContain(`      shard: ${NEXT}\n`);
+  // Pinned now: the same run again goes on.
+  await expect(pinOnboardingTarget(dir, target, { outputs: async () => ({}) }, () => {}, { write: true, fromRepository: true })).resolves.toBeUndefined();
 });

@@ -91,9 +91,17 @@ export async function pinPlacement(file: string, tenant: string, options: { curr
 
 /**
  * The onboarding hook: pins the target's tenant in its platform's stack file (in `projectDir`) when it needs a pin,
- * and says so. `write: false` (`--plan-only`) says where it would pin and writes nothing.
+ * and says so. `write: false` (`--plan-only`) says where it would pin and writes nothing. `fromRepository`: the
+ * platform's update runs from the repository (Pulumi Deployments), which does not have the pin until it is pushed,
+ * so the run stops after writing it and says so.
  */
-export async function pinOnboardingTarget(projectDir: string, target: OnboardingTarget, runner: Pick<StackRunner, "outputs">, progress: (line: string) => void, write: boolean): Promise<void> {
+export async function pinOnboardingTarget(
+  projectDir: string,
+  target: OnboardingTarget,
+  runner: Pick<StackRunner, "outputs">,
+  progress: (line: string) => void,
+  options: { write: boolean; fromRepository?: boolean },
+): Promise<void> {
   const file = path.join(projectDir, `Pulumi.${shortStackName(target.platformStack)}.yaml`);
   if (!fs.existsSync(file)) return;
   const currentDps = async () => {
@@ -102,6 +110,11 @@ export async function pinOnboardingTarget(projectDir: string, target: Onboarding
     const outputs = await runner.outputs(target.tenantStack);
     return typeof outputs.dpsName === "string" ? outputs.dpsName : undefined;
   };
-  const pin = await pinPlacement(file, target.tenant, { currentDps, write });
-  if (pin) progress(`${target.tenant}: ${write ? "pinned" : "would pin"} to shard ${pin.shard} (tenants[].shard in ${path.basename(file)}: a shard with room; a pin never moves when other tenants come and go)`);
+  const pin = await pinPlacement(file, target.tenant, { currentDps, write: options.write });
+  if (!pin) return;
+  const name = path.basename(file);
+  progress(`${target.tenant}: ${options.write ? "pinned" : "would pin"} to shard ${pin.shard} (tenants[].shard in ${name}: a shard with room; a pin never moves when other tenants come and go)`);
+  if (options.write && options.fromRepository) {
+    throw new Error(`${target.tenant} is pinned to shard ${pin.shard} in ${name}: commit and push it (the platform's deployment runs from the repository), then run the same command again`);
+  }
 }
