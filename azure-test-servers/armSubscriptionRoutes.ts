@@ -41,8 +41,11 @@ export interface SubscriptionArmState {
   resourceGroups: string[];
   /** Hubs in this subscription. */
   hubs: Array<{ resourceGroupName: string; name: string; sku: string }>;
-  /** DPS instances in this subscription (the DPS resource itself is armServer's `state.dps`). */
-  dpsInstances: Array<{ resourceGroupName: string; name: string }>;
+  /**
+   * DPS instances (the DPS resource itself is armServer's `state.dps`): one with a `subscriptionId` is listed in that
+   * subscription only, one without in whichever subscription asks (a test with one subscription).
+   */
+  dpsInstances: Array<{ resourceGroupName: string; name: string; subscriptionId?: string }>;
   /** Vaults in this subscription. */
   vaults: Array<{ resourceGroupName: string; name: string }>;
   /** Names held in other subscriptions (or soft-deleted vaults): not available, not ours. */
@@ -202,7 +205,7 @@ function answer(state: SubscriptionArmState, route: SubscriptionRoute, m: RegExp
         route,
         status: 200,
         body: {
-          value: state.dpsInstances.map((dps) => ({
+          value: state.dpsInstances.filter((dps) => dps.subscriptionId === undefined || same(dps.subscriptionId, sub)).map((dps) => ({
             id: `/subscriptions/${sub}/resourceGroups/${dps.resourceGroupName}/providers/Microsoft.Devices/provisioningServices/${dps.name}`,
             name: dps.name,
             type: "Microsoft.Devices/provisioningServices",

@@ -4,7 +4,8 @@
  * expiring within its CA's renewBeforeDays (90 days when unset), and the stack's CAs not on the DPS by the output
  * `caNotAfter`; each hub linked; each group present, enabled as configured, naming verified CAs, with the
  * configured allocation policy and hubs; each hub's SAS, TLS and network settings and the DPS's network settings
- * (cli/doctor/networkChecks.ts). Prints a table and the fix for each failure; exits 1 if any check fails.
+ * (cli/doctor/networkChecks.ts); each shard's network settings and hub links, read in its own subscription and
+ * resource group (cli/doctor/shardChecks.ts). Prints a table and the fix for each failure; exits 1 if any check fails.
  *
  *   npm run doctor -- --stack dev
  *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string-file <file>|-]
@@ -26,6 +27,7 @@ import { expectationsFromConfig } from "./doctor/expectations";
 import { gatherLiveFacts } from "./doctor/gather";
 import { networkChecks, networkExpectations } from "./doctor/networkChecks";
 import { gatherNetworkFacts } from "./doctor/networkGather";
+import { gatherShards, shardChecks, shardExpectations } from "./doctor/shardChecks";
 import { formatReport } from "./doctor/render";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError, wholeErrorMessage } from "./cliArgs";
@@ -145,7 +147,10 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   const network = networkExpectations(config);
   const armTarget = { subscriptionId, resourceGroupName, dpsName, armEndpoint: o["arm-endpoint"] ?? config.armEndpoint };
   const networkRows = network ? networkChecks(network, await gatherNetworkFacts(armTarget, network)) : [];
-  const results = [...runChecks(expected, live, io.now?.() ?? new Date()), ...networkRows];
+  // Each shard where it lives (its own subscription and resource group, else this DPS's).
+  const shards = shardExpectations(config, { subscriptionId, resourceGroupName });
+  const shardRows = shards.length ? shardChecks(shards, await gatherShards(shards, armTarget.armEndpoint), expected.linkedHubHostNames) : [];
+  const results = [...runChecks(expected, live, io.now?.() ?? new Date()), ...networkRows, ...shardRows];
   const target = `DPS ${dpsName} (resource group ${resourceGroupName}) against ${o.stack ? `stack ${o.stack}` : path}`;
   io.stdout(o.json ? `${JSON.stringify({ target, results }, null, 2)}\n` : formatReport(results, target));
   return failed(results).length ? 1 : 0;

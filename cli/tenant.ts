@@ -17,6 +17,7 @@ import { onboardFleet } from "./tenant/fleet";
 import { onboardTenant, planOnboarding } from "./tenant/onboard";
 import type { StackRunner } from "./tenant/runner";
 import { findAllTargets, findTarget, type OnboardingTarget } from "./tenant/stacks";
+import { pinOnboardingTarget } from "./tenant/placementPin";
 
 export const USAGE = `usage: npm run tenant -- onboard (<tenant> | --all) [options]
 
@@ -102,6 +103,8 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
       began = true;
       io.stdout(`${line}\n`);
     };
+    // Shards: each new tenant is pinned to a shard with room before the platform's up reads the file.
+    for (const target of targets) await pinOnboardingTarget(projectDir, target, runner, progress, { write: !values["plan-only"], fromRepository: runnerKind === "deployments" });
     if (values["plan-only"]) {
       for (const target of targets) await planOnboarding(target, { runner, progress });
       return 0;

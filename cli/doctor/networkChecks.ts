@@ -11,9 +11,17 @@ import type { CheckResult, Read } from "./checks";
 type HubProperties = ReturnType<typeof hubSecurityProperties>;
 type DpsProperties = ReturnType<typeof dpsNetworkProperties>;
 
+/** A DPS's expected network settings: the primary's (`dps`) or a shard's (`shards[i]`, where it lives: shardChecks.ts). */
+export interface DpsExpectation {
+  readonly name: string;
+  readonly configPath: string;
+  readonly properties: DpsProperties;
+  readonly privateEndpoint: boolean;
+}
+
 export interface NetworkExpectations {
   readonly hubs: ReadonlyArray<{ name: string; configPath: string; properties: HubProperties; privateEndpoint: boolean }>;
-  readonly dps: { name: string; properties: DpsProperties; privateEndpoint: boolean };
+  readonly dps: DpsExpectation;
 }
 
 /** What ARM reports of a hub (`properties` of `IotHubs/{name}`) or of the DPS, and how many approved private endpoints. */
@@ -39,7 +47,7 @@ export function networkExpectations(config: StackConfig | TenantStackConfig): Ne
       properties: hubSecurityProperties(hub, adopted.hubs[hub.name] !== undefined),
       privateEndpoint: hub.privateEndpoint !== undefined,
     })),
-    dps: { name: config.dps.name, properties: dpsNetworkProperties(config.dps, adopted.dps !== undefined), privateEndpoint: config.dps.privateEndpoint !== undefined },
+    dps: { name: config.dps.name, configPath: "dps", properties: dpsNetworkProperties(config.dps, adopted.dps !== undefined), privateEndpoint: config.dps.privateEndpoint !== undefined },
   };
 }
 
@@ -96,18 +104,18 @@ function endpointRow(what: string, live: LiveNetwork, configPath: string): Check
   );
 }
 
-function dpsRows(dps: NetworkExpectations["dps"], read: Read<LiveNetwork>): CheckResult[] {
+export function dpsRows(dps: DpsExpectation, read: Read<LiveNetwork>): CheckResult[] {
   const what = `DPS ${dps.name}`;
   if (!read.ok) return [row(`${what} network (ARM)`, false, `could not be read: ${read.error}`, "Sign in with an identity that can read the DPS (`az login`; Reader on its resource group).")];
   const live = read.value.properties;
-  const rows = settingRows(what, "dps", dps.properties, live, { publicNetworkAccess: "Enabled" });
+  const rows = settingRows(what, dps.configPath, dps.properties, live, { publicNetworkAccess: "Enabled" });
   const want = dps.properties.ipFilterRules;
   const have = (live.ipFilterRules ?? []).length ? live.ipFilterRules : undefined;
   if (want || have) {
     const same = ipRules(want) === ipRules((have ?? []).map((r: Record<string, unknown>) => ({ ...r, target: r.target ?? "all" })));
-    rows.push(row(`${what}: IP filter rules`, same, same ? `${ipRules(want)}, as configured (in order)` : `${ipRules(have)} in Azure, ${ipRules(want)} in the stack`, `dps.ipFilterRules ${OUTSIDE}`));
+    rows.push(row(`${what}: IP filter rules`, same, same ? `${ipRules(want)}, as configured (in order)` : `${ipRules(have)} in Azure, ${ipRules(want)} in the stack`, `${dps.configPath}.ipFilterRules ${OUTSIDE}`));
   }
-  if (dps.privateEndpoint) rows.push(endpointRow(what, read.value, "dps.privateEndpoint"));
+  if (dps.privateEndpoint) rows.push(endpointRow(what, read.value, `${dps.configPath}.privateEndpoint`));
   return rows;
 }
 

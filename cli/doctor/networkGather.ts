@@ -14,11 +14,11 @@ export interface NetworkTarget {
   readonly armEndpoint?: string;
 }
 
-function approved(connections: Array<{ properties?: { privateLinkServiceConnectionState?: { status?: string } } }> | undefined): number {
+export function approved(connections: Array<{ properties?: { privateLinkServiceConnectionState?: { status?: string } } }> | undefined): number {
   return (connections ?? []).filter((c) => c.properties?.privateLinkServiceConnectionState?.status === "Approved").length;
 }
 
-async function read(what: () => Promise<LiveNetwork>): Promise<Read<LiveNetwork>> {
+export async function read(what: () => Promise<LiveNetwork>): Promise<Read<LiveNetwork>> {
   try {
     return { ok: true, value: await what() };
   } catch (err) {

@@ -123,8 +123,18 @@ export class AzureLikeMocks implements pulumi.runtime.Mocks {
     const inputs = unwrapSecrets(args.inputs) as State;
     if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(args.name, inputs);
     const extra = azureOutputs[args.type]?.(inputs) ?? {};
-    const id = args.custom === false ? undefined : offlineIdOf(args.type, args.name, inputs, providerSubscriptionId());
+    if (args.type === "pulumi:providers:azure-native" && typeof inputs.subscriptionId === "string") this.providerSubscriptions.set(args.name, inputs.subscriptionId);
+    const id = args.custom === false ? undefined : offlineIdOf(args.type, args.name, inputs, this.subscriptionOf(args.provider));
     return { id, state: { ...inputs, ...extra } };
+  }
+
+  /** Explicit azure-native providers' subscriptions by provider name (a shard in another subscription). */
+  private readonly providerSubscriptions = new Map<string, string>();
+
+  /** The subscription a resource is declared in: its explicit provider's (`<urn>::<id>`), else the stack's. */
+  private subscriptionOf(provider: string | undefined): string {
+    const parts = provider?.split("::") ?? [];
+    return this.providerSubscriptions.get(parts[parts.length - 2] ?? "") ?? providerSubscriptionId();
   }
 
   private stackReference(name: string, inputs: State): { id: string; state: State } {

@@ -38,6 +38,8 @@ export interface RecordedResource {
   importId?: string;
   /** URNs the resource was known by before (its `aliases` option): `--against` matches an old resource by them. */
   aliases?: string[];
+  /** The name of the explicit provider it is declared through (a shard in another subscription); absent: the default. */
+  provider?: string;
 }
 
 /**
@@ -91,6 +93,12 @@ function aliasesOf(req: { getType(): string; getName(): string; getParent(): str
   return { aliases: list.map((alias) => aliasUrn(alias, own)) };
 }
 
+/** An explicit provider reference (`<urn>::<id>`) as the provider's name. */
+function providerOf(reference: string | undefined): { provider?: string } {
+  if (!reference) return {};
+  return { provider: nameFromUrn(reference.slice(0, reference.lastIndexOf("::"))) };
+}
+
 /** Wraps the current monitor's registerResource and readResource; call after `pulumi.runtime.setMocks`. */
 export function recordRegistrations(): RecordedResource[] {
   type Request = {
@@ -102,6 +110,7 @@ export function recordRegistrations(): RecordedResource[] {
     getProperties?(): { toJavaScript(): unknown } | undefined;
     getImportid?(): string;
     getAliasesList?(): AliasMessage[];
+    getProvider?(): string;
   };
   type Call = (req: Request, callback: (err: unknown, response: any) => void) => void;
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Call; readResource: Call };
@@ -121,6 +130,7 @@ export function recordRegistrations(): RecordedResource[] {
       ...(read ? { read: true as const } : {}),
       ...(req.getImportid?.() ? { importId: req.getImportid?.() } : {}),
       ...aliasesOf(req),
+      ...providerOf(req.getProvider?.()),
     });
   };
   const register = monitor.registerResource.bind(monitor);

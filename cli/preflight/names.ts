@@ -79,3 +79,24 @@ export async function checkNames(clients: PreflightClients, target: PreflightTar
   const ours = new Set(found.filter((finding) => finding.ours).map((finding) => finding.check));
   return { findings: found.map(({ ours: _ours, ...finding }) => finding), ours };
 }
+
+/**
+ * Each shard's DPS name, asked in the shard's subscription (`clientsOf`), and looked up as ours in its resource
+ * group. Returns the findings and the shards (by name) whose DPS is already ours.
+ */
+export async function checkShardNames(clientsOf: (subscriptionId?: string) => PreflightClients, target: PreflightTarget): Promise<{ findings: Finding[]; ours: Set<string> }> {
+  const found: Array<Finding & { ours?: true; shard: string }> = [];
+  for (const [i, shard] of (target.shards ?? []).entries()) {
+    const clients = clientsOf(shard.subscriptionId);
+    const rg = shard.resourceGroupName;
+    const finding = await checkName(
+      `name of DPS ${shard.name} (shards[${i}]${shard.subscriptionId ? `, subscription ${shard.subscriptionId}` : ""})`,
+      () => clients.dps().iotDpsResource.checkProvisioningServiceNameAvailability({ name: shard.name }),
+      rg ? () => clients.dps().iotDpsResource.get(shard.name, rg) : undefined,
+      `choose another shards[${i}].name (DPS names are global)`,
+    );
+    found.push({ ...finding, shard: shard.name });
+  }
+  const ours = new Set(found.filter((finding) => finding.ours).map((finding) => finding.shard));
+  return { findings: found.map(({ ours: _ours, shard: _shard, ...finding }) => finding), ours };
+}

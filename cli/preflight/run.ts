@@ -8,9 +8,9 @@ import { checkAccess } from "./access";
 import { preflightClients } from "./clients";
 import { checkExistingDps } from "./existingDps";
 import { checkIdentity } from "./identity";
-import { checkNames } from "./names";
+import { checkNames, checkShardNames } from "./names";
 import { checkProviders } from "./providers";
-import { checkDpsCount, checkHubQuota } from "./quota";
+import { checkDpsCount, checkHubQuota, checkStatedQuotas, DPS_PER_SUBSCRIPTION } from "./quota";
 import { preflightTarget } from "./target";
 import type { Finding, PreflightContext } from "./types";
 
@@ -34,10 +34,24 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
   findings.push(...(await checkProviders(clients, namespaces)));
   const names = await checkNames(clients, target);
   findings.push(...names.findings);
+  // Each shard is followed to its subscription: its name there, and the DPS count of every subscription used.
+  const clientsOf = (subscriptionId?: string) => (subscriptionId && subscriptionId !== context.subscriptionId ? preflightClients({ ...context, subscriptionId }) : clients);
+  const shardNames = await checkShardNames(clientsOf, target);
+  findings.push(...shardNames.findings);
   if (target.dpsName) {
     const newHubs = target.hubs.filter((hub) => !names.ours.has(`name of IoT hub ${hub.name}`));
     findings.push(...(await checkHubQuota(clients, newHubs)));
-    findings.push(await checkDpsCount(clients, !names.ours.has(`name of DPS ${target.dpsName}`)));
+    const limit = target.quotas?.dpsPerSubscription ?? DPS_PER_SUBSCRIPTION;
+    const subscriptionOf = (shard: { subscriptionId?: string }) => (shard.subscriptionId?.toLowerCase() === context.subscriptionId.toLowerCase() ? undefined : shard.subscriptionId?.toLowerCase());
+    const newShards = (target.shards ?? []).filter((shard) => !shardNames.ours.has(shard.name));
+    const addsHere = (names.ours.has(`name of DPS ${target.dpsName}`) ? 0 : 1) + newShards.filter((shard) => !subscriptionOf(shard)).length;
+    findings.push(await checkDpsCount(clients, addsHere, limit));
+    findings.push(...(await checkStatedQuotas(clients, target.quotas)));
+    const others = [...new Set((target.shards ?? []).map(subscriptionOf).filter((id): id is string => !!id))];
+    for (const other of others) {
+      findings.push(await checkDpsCount(clientsOf(other), newShards.filter((shard) => subscriptionOf(shard) === other).length, limit, other));
+      findings.push(...(await checkStatedQuotas(clientsOf(other), target.quotas, other)));
+    }
   }
   findings.push(...(await checkAccess(clients, target)));
   if (target.dpsName && names.ours.has(`name of DPS ${target.dpsName}`)) {

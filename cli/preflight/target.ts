@@ -27,5 +27,7 @@ export function preflightTarget(config: AnyStackConfig): PreflightTarget {
     caNames: [config.ca.root, ...config.ca.intermediates].filter((entry) => entry.upload !== false).map((entry) => entry.name),
     enrollmentGroupIds: config.enrollmentGroups.map((group) => group.enrollmentId),
     adoptExisting: config.adoptExisting === true,
+    shards: (config.shards ?? []).map((shard) => ({ name: shard.name, subscriptionId: shard.subscriptionId, resourceGroupName: shard.resourceGroupName ?? config.resourceGroupName })),
+    quotas: config.quotas,
   };
 }

@@ -1,5 +1,6 @@
 /** The shapes preflight's checks share: what the stack would make (its target) and what each check found. */
 import type { TokenCredential } from "@azure/identity";
+import type { QuotasConfig } from "../../components/config/quotas";
 
 export type FindingStatus = "ok" | "problem" | "warning";
 
@@ -34,6 +35,10 @@ export interface PreflightTarget {
   readonly enrollmentGroupIds: readonly string[];
   /** `adoptExisting: true`: what exists is taken over on purpose. */
   readonly adoptExisting: boolean;
+  /** The platform's shards: each DPS, and where it lives (no subscription: the stack's; no group: the stack's). */
+  readonly shards?: ReadonlyArray<{ readonly name: string; readonly subscriptionId?: string; readonly resourceGroupName?: string }>;
+  /** The quotas the stack states its subscriptions have been granted (`dps-x509:quotas`). */
+  readonly quotas?: QuotasConfig;
 }
 
 /** Where preflight looks and as whom. */

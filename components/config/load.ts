@@ -152,6 +152,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     location,
     dps: parsed.dps,
     shards: parsed.shards,
+    quotas: parsed.quotas,
     hubs,
     ca: { root, intermediates },
     enrollmentGroups: parsed.enrollmentGroups.map((group) => ({

@@ -37,7 +37,7 @@ export function checkNetworkSettings(config: StackConfig): Problem[] {
   return problems;
 }
 
-function ipRuleProblems(path: string, rules: ReadonlyArray<{ name: string; ipMask: string }>, publicNetworkAccess: string): Problem[] {
+export function ipRuleProblems(path: string, rules: ReadonlyArray<{ name: string; ipMask: string }>, publicNetworkAccess: string): Problem[] {
   const problems: Problem[] = [];
   if (rules.length && publicNetworkAccess === "Disabled") {
     problems.push({
@@ -62,7 +62,7 @@ function ipRuleProblems(path: string, rules: ReadonlyArray<{ name: string; ipMas
   return problems;
 }
 
-function privateEndpointProblems(path: string, endpoint: { subnetId: string; location?: string } | undefined): Problem[] {
+export function privateEndpointProblems(path: string, endpoint: { subnetId: string; location?: string } | undefined): Problem[] {
   if (!endpoint) return [];
   const problems: Problem[] = [];
   if (!SUBNET_ID.test(endpoint.subnetId)) {

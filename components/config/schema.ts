@@ -9,6 +9,8 @@ import { dpsNetworkKeys, hubSecurityKeys } from "./networkSchema";
 import { stackEnvironments } from "./environment";
 import { deployerSchema, type DeployerConfig } from "./deployer";
 import { groupAttestations } from "../requests/x509Attestation";
+import { shardPlacementKeys } from "../shards/shardSchema";
+import { quotasSchema, type QuotasConfig } from "./quotas";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -187,13 +189,13 @@ const keyVaultSchema = z.strictObject({
 });
 
 /** A tenant the platform serves, with what it may use of the shared DPS. */
-const tenantReservationSchema = z.strictObject({
+export const tenantReservationSchema = z.strictObject({
   /** The tenant's name: the prefix of its CA names and group ids. */
   name: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
-  /** CA certificates the tenant may upload. */
-  caCertificates: z.number().int().min(0).max(LIMITS.caCertificates).default(2),
-  /** X.509 enrollment groups the tenant may create. */
-  enrollmentGroups: z.number().int().min(0).max(LIMITS.enrollmentGroups).default(5),
+  /** CA certificates the tenant may upload (counted against its DPS's limit with the stated quotas: shards/capacity.ts). */
+  caCertificates: z.number().int().min(0).default(2),
+  /** X.509 enrollment groups the tenant may create (counted as its CAs are). */
+  enrollmentGroups: z.number().int().min(0).default(5),
   /** The tenant's stack `<org>/<project>/<stack>`: the platform reads its CSRs (output `caCsrs`) through a StackReference. */
   stack: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "must be <org>/<project>/<stack>").optional(),
   /** The tenant's CSRs given in config instead, by the tenant's CA name (prefixed, as in the tenant's `caCsrs`). */
@@ -214,10 +216,11 @@ export const stackConfigSchema = z.strictObject({
   resourceGroupName: z.string().min(1),
   dps: dpsSchema,
   /** More DPS instances linking the same hubs, for tenants placed on them (docs/tenants.md#shards). */
-  shards: z.array(dpsSchema).default([]),
+  shards: z.array(dpsSchema.extend(shardPlacementKeys)).default([]),
   hubs: z.array(hubSchema).min(1).max(LIMITS.hubs),
   ca: caSchema,
-  enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
+  /** Counted against the DPS's limit, with the stated quotas (shards/checks.ts). */
+  enrollmentGroups: z.array(enrollmentGroupSchema).default([]),
   /** Devices enrolled one by one (docs/configuration.md#individual-enrollments). */
   individualEnrollments: z.array(individualEnrollmentSchema).max(LIMITS.individualEnrollments).default([]),
   /** ARM endpoint for the certificate calls (sovereign clouds; tests). */
@@ -242,6 +245,8 @@ export const stackConfigSchema = z.strictObject({
   environment: z.enum(stackEnvironments).optional(),
   /** The identity running `up`: the principalType of the roles assigned to it (components/config/deployer.ts). */
   deployer: deployerSchema.optional(),
+  /** Quotas granted to the stack's subscriptions above Azure's defaults (components/config/quotas.ts). */
+  quotas: quotasSchema.optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -264,6 +269,8 @@ export const tenantStackConfigSchema = z.strictObject({
 
 export type ParsedConfig = z.infer<typeof stackConfigSchema>;
 export type DpsConfig = ParsedConfig["dps"];
+/** A shard: a DPS, and where it lives when not beside the primary. */
+export type ShardConfig = ParsedConfig["shards"][number];
 export type CaEntryConfig = ParsedConfig["ca"]["root"];
 export type RotationConfig = NonNullable<CaEntryConfig["rotation"]>;
 export type RotationStep = RotationConfig["step"];
@@ -299,7 +306,9 @@ export interface StackConfig {
   readonly location: string;
   readonly dps: DpsConfig;
   /** DPS instances besides `dps`, linking the same hubs (components/shards/). */
-  readonly shards?: DpsConfig[];
+  readonly shards?: ShardConfig[];
+  /** Quotas granted above Azure's defaults; absent: the defaults. */
+  readonly quotas?: QuotasConfig;
   readonly hubs: HubConfig[];
   readonly ca: { root: CaEntryConfig; intermediates: CaEntryConfig[] };
   readonly enrollmentGroups: EnrollmentGroupConfig[];

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { IssuedCa } from "../resources/certificateAuthority";
-import { LIMITS } from "../config";
+import { effectiveLimits } from "../config/quotas";
 import type { DpsX509 } from "../resources/dpsX509";
 import type { PlatformFacts } from "../tenant/platformOutputs";
 import { ROOT_CERTIFICATE_OUTPUT } from "../tenant/platformOutputs";
@@ -49,7 +49,8 @@ export function platformStackOutputs(stack: DpsX509, waitingFor: string[] = []) 
     enrollmentGroupIds: [...stack.enrollments.groups.keys()],
     tenantCertificates: pulumi.all(Object.fromEntries(Object.entries(stack.tenantCertificates).map(([tenant, byCa]) => [tenant, pulumi.all(byCa)]))),
     capacity: {
-      limits: { caCertificates: LIMITS.caCertificates, enrollmentGroups: LIMITS.enrollmentGroups },
+      // The stated quotas (dps-x509:quotas), else Azure's defaults: a tenant checks its reservation against these.
+      limits: (({ caCertificates, enrollmentGroups }) => ({ caCertificates, enrollmentGroups }))(effectiveLimits(config.quotas)),
       used: { caCertificates: uploadedCaNames.length, enrollmentGroups: config.enrollmentGroups.length },
       // Each tenant's attestation resolved here: a tenant stack reads it (signingCertificate: no upload, no CA slot).
       tenants: Object.fromEntries(config.tenants.map(({ name, caCertificates, enrollmentGroups, attestation }) => [name, { caCertificates, enrollmentGroups, attestation: attestation ?? config.tenantDefaults?.attestation ?? "caReference" }])),
@@ -70,6 +71,9 @@ export function tenantStackOutputs(stack: TenantStack) {
   return {
     tenant: tenant.tenant,
     platform: tenant.platform,
+    // Where the tenant's DPS is (its shard's, when the platform has shards): doctor and the CLIs read it there.
+    subscriptionId: tenant.facts.subscriptionId,
+    resourceGroupName: tenant.facts.resourceGroupName,
     dpsName: tenant.facts.dpsName,
     idScope: tenant.facts.idScope,
     globalDeviceEndpoint: tenant.facts.globalDeviceEndpoint,

@@ -86,7 +86,7 @@ export class DpsX509 extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const shards = declareShards(this, name, config.shards ?? [], { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs });
+    const shards = declareShards(this, name, config, { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs, hubsParent: this.provisioning });
     this.shards = new Map<string, ShardFacts>([[config.dps.name, this.provisioning], ...shards]);
 
     const client = authorization.getClientConfigOutput({ parent: this });

@@ -1,14 +1,15 @@
 /**
  * What each shard (DPS) of a platform would hold, counted in one place: the platform's own CAs and groups on the
  * primary, and on each shard the reservations of the tenants placed there. Azure's limits (components/config/
- * limits.ts): 25 CA certificates and 100 X.509 enrollment groups per DPS, 10 DPS instances per subscription.
+ * limits.ts): 25 CA certificates and 100 X.509 enrollment groups per DPS, 10 DPS instances per subscription, or
+ * the quotas the stack states it has been granted (components/config/quotas.ts).
  *
  * A tenant's CAs cost CA slots only when its groups attest through verified DPS certificates (caReferences): the
  * caller says which tenants do (`costsCaSlot`), so that a tenant attested another way (the intermediate held in
  * its group, no DPS certificate) can be counted without a slot.
  */
-import { LIMITS } from "../config/limits";
 import type { Problem } from "../config/problems";
+import { effectiveLimits, QUOTA_KEYS, type EffectiveLimits } from "../config/quotas";
 import type { TenantReservation } from "../config/schema";
 
 export interface ShardUsage {
@@ -29,6 +30,10 @@ export interface CapacityInput {
   readonly placement: ReadonlyMap<string, string>;
   /** Whether a tenant's CAs take CA slots on its DPS (default: every tenant's do). */
   readonly costsCaSlot?: (tenant: TenantReservation) => boolean;
+  /** The limits to count against: the stack's stated quotas, else Azure's defaults. */
+  readonly limits?: EffectiveLimits;
+  /** The subscription each shard's DPS lives in (default: all in one), for the DPS-per-subscription limit. */
+  readonly subscriptionOf?: (shard: string) => string;
 }
 
 /** The usage of every shard, in shard order. */
@@ -53,23 +58,29 @@ function largest(usage: ShardUsage, kind: "caCertificates" | "enrollmentGroups")
   return `${shares.length} tenants${shown ? ` (${shown}${shares.length > 5 ? ", …" : ""})` : ""}`;
 }
 
-/** Refusals, with the numbers: per shard over 25 CAs or 100 groups, and more DPS instances than a subscription holds. */
+/** Refusals, with the numbers: per shard over its CA or group limit, and more DPS instances than a subscription holds. */
 export function checkShardCapacity(input: CapacityInput): Problem[] {
   const problems: Problem[] = [];
-  if (input.shards.length > LIMITS.dpsPerSubscription) {
+  const limits = input.limits ?? effectiveLimits(undefined);
+  const subscriptionOf = input.subscriptionOf ?? (() => "");
+  const bySubscription = new Map<string, number>();
+  for (const shard of input.shards) bySubscription.set(subscriptionOf(shard), (bySubscription.get(subscriptionOf(shard)) ?? 0) + 1);
+  for (const [subscription, count] of bySubscription) {
+    if (count <= limits.dpsPerSubscription) continue;
+    const where = subscription ? ` in subscription ${subscription}` : ` (dps and ${input.shards.length - 1} shards)`;
     problems.push({
       path: "shards",
-      value: input.shards.length,
-      message: `declares ${input.shards.length} DPS instances (dps and ${input.shards.length - 1} shards); a subscription holds at most ${LIMITS.dpsPerSubscription} (a support ticket can raise it)`,
+      value: count,
+      message: `declares ${count} DPS instances${where}; a subscription holds at most ${limits.dpsPerSubscription} (${QUOTA_KEYS.dpsPerSubscription} states a raised quota; or give some shards their own shards[].subscriptionId)`,
     });
   }
   for (const usage of shardUsage(input)) {
     for (const kind of ["caCertificates", "enrollmentGroups"] as const) {
-      if (usage[kind] <= LIMITS[kind]) continue;
+      if (usage[kind] <= limits[kind]) continue;
       problems.push({
         path: "tenants",
         value: usage[kind],
-        message: `shard ${usage.shard} would hold ${usage[kind]} ${LABELS[kind]} (platform ${usage.platform[kind]}, ${largest(usage, kind)}); a DPS holds at most ${LIMITS[kind]}: pin some of its tenants to another shard (tenants[].shard) or add a shard (shards)`,
+        message: `shard ${usage.shard} would hold ${usage[kind]} ${LABELS[kind]} (platform ${usage.platform[kind]}, ${largest(usage, kind)}); a DPS holds at most ${limits[kind]} (${QUOTA_KEYS[kind]}): pin some of its tenants to another shard (tenants[].shard, or let \`npm run tenant -- onboard\` pin new ones where there is room) or add a shard (shards)`,
       });
     }
   }

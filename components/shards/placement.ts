@@ -4,6 +4,12 @@
  * default depends only on the tenant's own name and the set of shards, so adding or removing a tenant never moves
  * another. Adding or removing a shard would move some unpinned tenants: the platform compares with where each
  * tenant is (its stack's `dpsName`) and refuses such a move unless a pin says so (moves.ts). Pure.
+ *
+ * Hashing alone fills shards unevenly (1,000 names land 84–116 on each of 10), so a shard can be full while others
+ * have room. The plan does not balance by itself: a placement that looked at the other tenants would move one when
+ * another is added or removed. Pins are the state that makes balancing safe: `npm run tenant -- onboard` pins each
+ * new tenant to the first shard of its ranking with room (roomyShard.ts, cli/tenant/placementPin.ts), and a pin
+ * never changes when others come and go.
  */
 import { createHash } from "crypto";
 import type { StackConfig } from "../config/schema";
@@ -30,6 +36,15 @@ export function defaultShard(tenant: string, shards: readonly string[]): string 
     }
   }
   return best;
+}
+
+/**
+ * Every shard in this tenant's order of preference: highest weight first, so the first is `defaultShard`. Onboarding
+ * pins a new tenant to the first of these with room (roomyShard.ts): where hashing alone would put it unless full.
+ */
+export function rankShards(tenant: string, shards: readonly string[]): string[] {
+  const weighed = shards.map((shard) => ({ shard, w: weight(shard, tenant) }));
+  return weighed.sort((a, b) => b.w - a.w || (a.shard < b.shard ? -1 : a.shard > b.shard ? 1 : 0)).map(({ shard }) => shard);
 }
 
 export interface PlacedTenant {

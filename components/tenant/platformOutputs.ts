@@ -35,7 +35,21 @@ export const platformFactsSchema = z.object({
     tenants: z.record(z.string(), reservation),
   }),
   /** A platform with shards: each DPS by name, with the platform's own use of it (components/shards/). */
-  shards: z.record(z.string(), z.object({ dpsName: z.string().min(1), idScope: z.string().min(1), serviceHostName: z.string().min(1), globalDeviceEndpoint: z.string().min(1), used: usage })).optional(),
+  shards: z
+    .record(
+      z.string(),
+      z.object({
+        dpsName: z.string().min(1),
+        idScope: z.string().min(1),
+        serviceHostName: z.string().min(1),
+        globalDeviceEndpoint: z.string().min(1),
+        used: usage,
+        /** A shard in another subscription or resource group than the platform's (components/shards/subscriptions.ts). */
+        subscriptionId: z.string().min(1).optional(),
+        resourceGroupName: z.string().min(1).optional(),
+      }),
+    )
+    .optional(),
   /** A platform with shards: the DPS each tenant lives on. */
   tenantShards: z.record(z.string(), z.string()).optional(),
 });

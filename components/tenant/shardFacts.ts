@@ -16,6 +16,9 @@ export function factsOnTenantShard(facts: PlatformFacts, tenant: string): Platfo
   );
   return {
     ...facts,
+    // A shard in another subscription or resource group: the tenant's CA uploads go there.
+    subscriptionId: shard.subscriptionId ?? facts.subscriptionId,
+    resourceGroupName: shard.resourceGroupName ?? facts.resourceGroupName,
     dpsName: shard.dpsName,
     idScope: shard.idScope,
     serviceHostName: shard.serviceHostName,
