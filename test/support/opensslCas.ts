@@ -29,9 +29,9 @@ export function opensslCas(rootCn = "Policy Test Root", intermediateCn = "Policy
   const run = (args: string[]) => opensslOk(args, { cwd: s.dir });
   const read = (name: string) => fs.readFileSync(path.join(s.dir, name), "utf8");
   try {
-    run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem", "-days", "60", "-subj", `/CN=${rootCn}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem", "-days", "400", "-subj", `/CN=${rootCn}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
     run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "int.key", "-out", "int.csr", "-subj", `/CN=${intermediateCn}`]);
-    run(["x509", "-req", "-in", "int.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial", "-out", "int.pem", "-days", "50", "-extfile", "ca.cnf"]);
+    run(["x509", "-req", "-in", "int.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial", "-out", "int.pem", "-days", "300", "-extfile", "ca.cnf"]);
     const cas = { rootPem: read("root.pem"), rootKeyPem: read("root.key"), intermediatePem: read("int.pem"), intermediateKeyPem: read("int.key") };
     run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "device.key"]);
     const deviceKey = read("device.key");
@@ -41,7 +41,7 @@ export function opensslCas(rootCn = "Policy Test Root", intermediateCn = "Policy
         const d = scratch({ "int.pem": cas.intermediatePem, "int.key": cas.intermediateKeyPem, "leaf.cnf": LEAF_EXTENSIONS, "device.key": deviceKey });
         try {
           opensslOk(["req", "-new", "-key", "device.key", "-out", "d.csr", "-subj", `/CN=${name}`], { cwd: d.dir });
-          opensslOk(["x509", "-req", "-in", "d.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out", "d.pem", "-days", "30", "-extfile", "leaf.cnf"], { cwd: d.dir });
+          opensslOk(["x509", "-req", "-in", "d.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out", "d.pem", "-days", "200", "-extfile", "leaf.cnf"], { cwd: d.dir });
           devices.set(name, fs.readFileSync(path.join(d.dir, "d.pem"), "utf8"));
         } finally {
           d.cleanup();
