@@ -80,6 +80,12 @@ function withNotes(resource: PlannedResource, all: readonly PlannedResource[]): 
   return notes ? { ...resource, notes } : resource;
 }
 
+/** Which policy levels applied: after the violations, or alone when a config file was given; else nothing. */
+function levelLines(afterViolations: boolean, config: ResolvedPolicyConfig, file: string | undefined): string[] {
+  if (!afterViolations && !file) return [];
+  return [...(afterViolations ? [] : [""]), ...policyLevelLines(config, file)];
+}
+
 /** A JSON object from a file, e.g. `pulumi stack output --json > platform.json`. */
 function readJsonObject(file: string, flag: string): Record<string, unknown> {
   const value = readJsonFile(file, flag);
@@ -175,7 +181,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
     const policyLevels = Object.fromEntries([...policyConfig.policies].map(([name, { enforcementLevel }]) => [name, enforcementLevel]));
     const text = o.json
       ? JSON.stringify({ ...JSON.parse(planJson(plan)), policyLevels, policyViolations: violations }, null, 2)
-      : [planTree(plan), ...violationLines(violations), ...(violations.length || o["policy-pack-config"] ? policyLevelLines(policyConfig, o["policy-pack-config"]) : [])].join("\n");
+      : [planTree(plan), ...violationLines(violations), ...levelLines(violations.length > 0, policyConfig, o["policy-pack-config"])].join("\n");
     io.stdout(`${text}\n`);
     return failsPreview(violations) ? 1 : 0;
   }

@@ -58,7 +58,6 @@ export function violationLines(violations: readonly PolicyViolation[]): string[]
 export function policyLevelLines(config: ResolvedPolicyConfig, file: string | undefined): string[] {
   const levels = [...config.policies].map(([name, { enforcementLevel }]) => `${name}=${enforcementLevel}`).join(", ");
   return [
-    "",
     `Policy levels (${file ? `--policy-pack-config ${file}` : "the pack's defaults"}): ${levels}`,
     ...config.unknownNames.map((name) => `  ${file}: "${name}" is not a policy of ${POLICY_PACK}; ignored, as Pulumi ignores it`),
   ];
