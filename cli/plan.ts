@@ -27,9 +27,8 @@ import { secretConfigChanges } from "./plan/secretConfig";
 import { withRevokedThumbprints } from "./plan/revokedThumbprints";
 import { withPrincipalTypeReason } from "./plan/principalTypeNote";
 import { readStackFile } from "./plan/stackFile";
-import { failsPreview, PACK_DEFAULTS, planViolations, policyLevelLines, violationLines } from "./plan/policy";
-import { GUARDRAILS } from "../policy/policies";
-import { readPolicyPackConfig, resolvePolicyPackConfig, type ResolvedPolicyConfig } from "./plan/policyPackConfig";
+import { failsPreview, PACK_DEFAULTS, packConfigFromFile, planViolations, policyLevelLines, violationLines } from "./plan/policy";
+import type { ResolvedPolicyConfig } from "./plan/policyPackConfig";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -153,7 +152,7 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   let policyConfig: ResolvedPolicyConfig = PACK_DEFAULTS;
   try {
     stackFile = readStackFile(file);
-    if (o["policy-pack-config"]) policyConfig = resolvePolicyPackConfig(GUARDRAILS, readPolicyPackConfig(o["policy-pack-config"]));
+    if (o["policy-pack-config"]) policyConfig = packConfigFromFile(o["policy-pack-config"]);
     if (o["platform-outputs"]) platformOutputs = readJsonObject(o["platform-outputs"], "--platform-outputs");
     // A platform's plan reads its tenants' CSRs from their outputs: `--tenant-outputs my-org/dps-x509/customer-a=a.json`.
     for (const pair of o["tenant-outputs"] ?? []) {

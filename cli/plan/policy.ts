@@ -6,7 +6,7 @@
  */
 import { GUARDRAILS } from "../../policy/policies";
 import type { PolicySubject } from "../../policy/rules";
-import { resolvePolicyPackConfig, type ResolvedPolicyConfig } from "./policyPackConfig";
+import { readPolicyPackConfig, resolvePolicyPackConfig, type ResolvedPolicyConfig } from "./policyPackConfig";
 import type { PlannedResource } from "./render";
 
 export const POLICY_PACK = "dps-x509-guardrails";
@@ -27,6 +27,11 @@ function subjectOf(resource: PlannedResource): PolicySubject {
 
 /** The pack's own levels, with no config file. */
 export const PACK_DEFAULTS: ResolvedPolicyConfig = resolvePolicyPackConfig(GUARDRAILS);
+
+/** The pack's levels and config with `--policy-pack-config <file>` applied; throws PolicyPackConfigError. */
+export function packConfigFromFile(file: string): ResolvedPolicyConfig {
+  return resolvePolicyPackConfig(GUARDRAILS, readPolicyPackConfig(file));
+}
 
 /** Every violation of the pack's policies by these resources, at the levels `config` resolves to. */
 export function planViolations(resources: readonly PlannedResource[], config: ResolvedPolicyConfig = PACK_DEFAULTS): PolicyViolation[] {
