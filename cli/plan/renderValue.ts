@@ -3,7 +3,7 @@
  * null, or none at all) is always EMPTY_TEXT, a PEM block shows its first line (a certificate with its subject's CN and
  * Azure's thumbprint), a long value is cut, and a list of what the stack waits for (`waitingFor`) is one item a line.
  */
-import { X509Certificate } from "crypto";
+import { certificateLabel, certificateOf } from "../../policy/subjects";
 
 /** The one rendering of an empty value. */
 export const EMPTY_TEXT = "(empty)";
@@ -40,12 +40,6 @@ export function waitingForLines(value: unknown, indent: string, label = "waiting
 
 /** ` (CN=…, thumbprint …)` for a certificate PEM, the thumbprint as the portal and `az` show it; "" for other PEMs. */
 function certificateSummary(pem: string): string {
-  if (!pem.startsWith("-----BEGIN CERTIFICATE-----")) return "";
-  try {
-    const cert = new X509Certificate(pem);
-    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
-    return ` (${cn ? `CN=${cn}, ` : ""}thumbprint ${cert.fingerprint.replace(/:/g, "")})`;
-  } catch {
-    return "";
-  }
+  const cert = certificateOf(pem);
+  return cert ? ` (${certificateLabel(cert)})` : "";
 }
