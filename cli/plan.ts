@@ -27,14 +27,15 @@ import { secretConfigChanges } from "./plan/secretConfig";
 import { withRevokedThumbprints } from "./plan/revokedThumbprints";
 import { withPrincipalTypeReason } from "./plan/principalTypeNote";
 import { readStackFile } from "./plan/stackFile";
-import { failsPreview, planViolations, violationLines } from "./plan/policy";
+import { failsPreview, PACK_DEFAULTS, packConfigFromFile, planViolations, policyLevelLines, violationLines } from "./plan/policy";
+import type { ResolvedPolicyConfig } from "./plan/policyPackConfig";
 
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
 
-export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.yaml>) [--platform-outputs <file.json>] [--tenant-outputs <org/project/stack>=<file.json> ...] [--against <git ref>] [--json]
+export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.yaml>) [--platform-outputs <file.json>] [--tenant-outputs <org/project/stack>=<file.json> ...] [--against <git ref>] [--policy-pack-config <file.json>] [--json]
 
   --stack <name>               plan Pulumi.<name>.yaml (in the current folder, else the project's)
   --config <file.yaml>         plan this stack file; the plan is labelled by the file
@@ -42,6 +43,9 @@ export const USAGE = `usage: npm run plan -- (--stack <name> | --config <file.ya
   --tenant-outputs <ref>=<file> a platform's plan: a listed tenant stack's outputs (its CSRs), repeatable
   --against <git ref>          show what changes compared with the same stack at that ref (e.g. origin/main):
                                resources added, removed, replaced, updated, field by field
+  --policy-pack-config <file> the policy pack's levels and config, in the file \`pulumi preview --policy-pack-config\`
+                               reads (e.g. policy-config/<stack>.json): {"all": "advisory", "<policy>": "disabled"},
+                               {"<policy>": {"enforcementLevel": "mandatory", ...config}}; without it, the pack's defaults
   --json                       print JSON instead of a tree
   --help                       this text
 
@@ -75,6 +79,12 @@ function withNotes(resource: PlannedResource, all: readonly PlannedResource[]): 
   return notes ? { ...resource, notes } : resource;
 }
 
+/** Which policy levels applied: after the violations, or alone when a config file was given; else nothing. */
+function levelLines(afterViolations: boolean, config: ResolvedPolicyConfig, file: string | undefined): string[] {
+  if (!afterViolations && !file) return [];
+  return [...(afterViolations ? [] : [""]), ...policyLevelLines(config, file)];
+}
+
 /** A JSON object from a file, e.g. `pulumi stack output --json > platform.json`. */
 function readJsonObject(file: string, flag: string): Record<string, unknown> {
   const value = readJsonFile(file, flag);
@@ -90,6 +100,7 @@ interface Options {
   against?: string;
   "platform-outputs"?: string;
   "tenant-outputs"?: string[];
+  "policy-pack-config"?: string;
 }
 
 function options(argv: string[]): Options {
@@ -107,6 +118,7 @@ function options(argv: string[]): Options {
         against: { type: "string" },
         "platform-outputs": { type: "string" },
         "tenant-outputs": { type: "string", multiple: true },
+        "policy-pack-config": { type: "string" },
       },
     }).values as Options;
   } catch (err) {
@@ -115,6 +127,7 @@ function options(argv: string[]): Options {
   if (values.help) return values;
   if (!values.stack === !values.config) throw new UsageError("give exactly one of --stack and --config");
   if (values.against === "") throw new UsageError("--against needs a git ref");
+  if (values["policy-pack-config"] === "") throw new UsageError("--policy-pack-config needs a file");
   return values;
 }
 
@@ -136,8 +149,10 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   let stackFile;
   let platformOutputs: Record<string, unknown> | undefined;
   let stackOutputs: Record<string, Record<string, unknown>> | undefined;
+  let policyConfig: ResolvedPolicyConfig = PACK_DEFAULTS;
   try {
     stackFile = readStackFile(file);
+    if (o["policy-pack-config"]) policyConfig = packConfigFromFile(o["policy-pack-config"]);
     if (o["platform-outputs"]) platformOutputs = readJsonObject(o["platform-outputs"], "--platform-outputs");
     // A platform's plan reads its tenants' CSRs from their outputs: `--tenant-outputs my-org/dps-x509/customer-a=a.json`.
     for (const pair of o["tenant-outputs"] ?? []) {
@@ -159,9 +174,13 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   const resources = ordered.map((resource) => withNotes(resource, ordered));
   const plan: Plan = { stack, file: label, resources, outputs: result.outputs, ...(result.config.role === "platform" ? { dayTwo: dayTwoReport(result.config) } : {}) };
   if (o.against === undefined) {
-    // The policy pack (policy/), as `pulumi preview --policy-pack policy` runs it: a mandatory violation fails.
-    const violations = planViolations(resources);
-    const text = o.json ? JSON.stringify({ ...JSON.parse(planJson(plan)), policyViolations: violations }, null, 2) : [planTree(plan), ...violationLines(violations)].join("\n");
+    // The policy pack (policy/), as `pulumi preview --policy-pack policy [--policy-pack-config <file>]` runs it: a
+    // mandatory violation fails, an advisory one is printed.
+    const violations = planViolations(resources, policyConfig);
+    const policyLevels = Object.fromEntries([...policyConfig.policies].map(([name, { enforcementLevel }]) => [name, enforcementLevel]));
+    const text = o.json
+      ? JSON.stringify({ ...JSON.parse(planJson(plan)), policyLevels, policyViolations: violations }, null, 2)
+      : [planTree(plan), ...violationLines(violations), ...levelLines(violations.length > 0, policyConfig, o["policy-pack-config"])].join("\n");
     io.stdout(`${text}\n`);
     return failsPreview(violations) ? 1 : 0;
   }

@@ -6,7 +6,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { packPolicies } from "./policies";
 
 new PolicyPack("dps-x509-guardrails", {
-  description: "Guardrails for Azure DPS X.509 set-ups: X.509-only hubs, groups on verified intermediates, CA keys out of production state.",
+  description: "Guardrails for Azure DPS X.509 set-ups: X.509-only hubs, enrollments on verified intermediates, one enrollment per certificate, CA keys out of production state.",
   provider: "azure",
   policies: packPolicies(),
 });

@@ -1,9 +1,10 @@
 /**
- * The pack's policies: each wraps a rule of rules.ts for Pulumi's policy runtime, with its enforcement level. The
- * offline plan reads the same list (cli/plan/policy.ts), so names, levels and messages are the same in both.
+ * The pack's policies: each wraps a rule of rules.ts for Pulumi's policy runtime, with its default enforcement level
+ * (a `--policy-pack-config` file changes it). The offline plan reads the same list (cli/plan/policy.ts) and applies
+ * the same config the same way, so names, levels and messages are the same in both.
  */
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { groupCasVerifiedByStack, groupsAttestThroughIntermediates, hubX509Only, noCaKeyInStateInProduction, type Finding, type PolicySubject } from "./rules";
+import { groupCasVerifiedByStack, groupsAttestThroughIntermediates, hubHardenedAfterAdoption, hubX509Only, noCaKeyInStateInProduction, oneEnrollmentPerCertificate, type Finding, type PolicySubject } from "./rules";
 
 /** What the plan shows for a value Pulumi knows only after `up` (the same marker as cli/plan/record.ts). */
 export const UNKNOWN = "(known after up)";
@@ -28,16 +29,28 @@ export const GUARDRAILS: readonly GuardrailPolicy[] = [
     checkResource: hubX509Only,
   },
   {
+    name: "hub-hardened-after-adoption",
+    description: "An IoT hub that leaves device SAS or its minimum TLS version as Azure holds them (an adopted hub) is reported, with the way to X.509 only and TLS 1.2.",
+    enforcementLevel: "advisory",
+    checkResource: hubHardenedAfterAdoption,
+  },
+  {
     name: "group-attests-through-intermediate",
-    description: "Enrollment groups attest through an intermediate CA, never a root.",
-    enforcementLevel: "mandatory",
+    description: "Enrollment entries attest through an intermediate CA, not a root (by CA reference or signing certificate).",
+    enforcementLevel: "advisory",
     checkStack: (resources) => groupsAttestThroughIntermediates(resources),
   },
   {
     name: "group-ca-verified-by-stack",
-    description: "Every CA an enrollment group references is one the stack uploads and verifies.",
+    description: "Every CA an enrollment entry references is one the stack uploads and verifies; a signing-certificate group holds its CA's certificate instead.",
     enforcementLevel: "mandatory",
     checkStack: (resources) => groupCasVerifiedByStack(resources),
+  },
+  {
+    name: "one-enrollment-per-certificate",
+    description: "A certificate is named by one enrollment entry only (group, individual enrollment or revoked device), as DPS requires.",
+    enforcementLevel: "advisory",
+    checkStack: (resources) => oneEnrollmentPerCertificate(resources),
   },
   {
     name: "no-ca-key-in-state-in-production",

@@ -8,8 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { GUARDRAILS, packPolicies, plainCopy, UNKNOWN } from "../policy/policies";
-import { groupCasVerifiedByStack, groupsAttestThroughIntermediates, hubX509Only, noCaKeyInStateInProduction, TYPES, type PolicySubject } from "../policy/rules";
+import { groupCasVerifiedByStack, groupsAttestThroughIntermediates, hubHardenedAfterAdoption, hubX509Only, noCaKeyInStateInProduction, oneEnrollmentPerCertificate, TYPES, type PolicySubject } from "../policy/rules";
 import { ENVIRONMENT_TAG } from "../components/config/environment";
+import { opensslCas } from "./support/opensslCas";
 
 const subject = (type: string, name: string, props: Record<string, unknown>, dependencies: string[] = []): PolicySubject => ({ type, name, props, dependencies });
 const hub = (properties: Record<string, unknown> | undefined) => subject(TYPES.hub, "hub", properties ? { properties } : {});
@@ -28,11 +29,13 @@ function stack(groupCa: string, extra: PolicySubject[] = []): PolicySubject[] {
   ];
 }
 
-test("every policy has a level, advisory or mandatory, and a resource or a stack check", () => {
+test("every policy has a level, advisory or mandatory, and a resource or a stack check; what Azure and the seed allow is advisory", () => {
   expect(GUARDRAILS.map((p) => [p.name, p.enforcementLevel])).toEqual([
     ["hub-x509-only", "mandatory"],
-    ["group-attests-through-intermediate", "mandatory"],
+    ["hub-hardened-after-adoption", "advisory"],
+    ["group-attests-through-intermediate", "advisory"],
     ["group-ca-verified-by-stack", "mandatory"],
+    ["one-enrollment-per-certificate", "advisory"],
     ["no-ca-key-in-state-in-production", "mandatory"],
   ]);
   for (const policy of GUARDRAILS) expect(Boolean(policy.checkResource) !== Boolean(policy.checkStack)).toBe(true);
@@ -42,13 +45,30 @@ describe("hub-x509-only", () => {
   test("passes a hub with device SAS off and TLS 1.2", () => {
     expect(hubX509Only(hub({ disableDeviceSAS: true, minTlsVersion: "1.2" }))).toEqual([]);
   });
-  test("fails a hub that accepts device SAS, and one that accepts TLS 1.0", () => {
+  test("fails a hub whose inputs accept device SAS, and one whose inputs state TLS 1.0", () => {
     expect(hubX509Only(hub({ disableDeviceSAS: false, minTlsVersion: "1.2" }))).toEqual([expect.stringMatching(/device SAS tokens are accepted \(properties\.disableDeviceSAS is false\)/)]);
-    expect(hubX509Only(hub({ disableDeviceSAS: true }))).toEqual([expect.stringMatching(/TLS older than 1\.2 is accepted \(properties\.minTlsVersion is unset\)/)]);
-    expect(hubX509Only(hub(undefined))).toHaveLength(2);
+    expect(hubX509Only(hub({ disableDeviceSAS: true, minTlsVersion: "1.0" }))).toEqual([expect.stringMatching(/TLS older than 1\.2 is accepted \(properties\.minTlsVersion is "1\.0"\)/)]);
+  });
+  test("does not block what the inputs leave to Azure (an adopted hub): hub-hardened-after-adoption reports that", () => {
+    expect(hubX509Only(hub(undefined))).toEqual([]);
+    expect(hubX509Only(hub({ disableDeviceSAS: true }))).toEqual([]);
   });
   test("ignores other resource types", () => {
     expect(hubX509Only(subject(TYPES.resourceGroup, "rg", {}))).toEqual([]);
+  });
+});
+
+describe("hub-hardened-after-adoption", () => {
+  test("passes a hub that states both", () => {
+    expect(hubHardenedAfterAdoption(hub({ disableDeviceSAS: true, minTlsVersion: "1.2" }))).toEqual([]);
+    expect(hubHardenedAfterAdoption(hub({ disableDeviceSAS: false, minTlsVersion: "1.0" }))).toEqual([]);
+  });
+  test("reports each setting left to Azure, with the way to the hardened state", () => {
+    expect(hubHardenedAfterAdoption(hub(undefined))).toEqual([
+      expect.stringMatching(/device SAS is left as Azure holds it .*set disableDeviceSAS: true .*run up again/),
+      expect.stringMatching(/minimum TLS version is left as Azure holds it .*only when a hub is created, so TLS 1\.2 takes a new hub/),
+    ]);
+    expect(hubHardenedAfterAdoption(hub({ disableDeviceSAS: true }))).toHaveLength(1);
   });
 });
 
@@ -87,6 +107,73 @@ describe("group-ca-verified-by-stack", () => {
   });
 });
 
+describe("every enrollment kind", () => {
+  const cas = opensslCas();
+  /** A signing-certificate group holding `pem` (or nothing) of the CA `caName`, which it depends on. */
+  const signing = (name: string, caName: string, pem: unknown, deps = [`ca-${caName}`]) =>
+    subject(TYPES.enrollmentGroup, name, { enrollmentId: name, attestation: "signingCertificate", primaryCaName: caName, primaryCertificatePem: pem }, deps);
+  const cas2 = [
+    subject(TYPES.caCertificate, "ca-root-ca", { role: "root" }),
+    subject(TYPES.caCertificate, "ca-inter-ca", { role: "intermediate" }, ["ca-root-ca"]),
+  ];
+
+  test("a signing-certificate group satisfies group-ca-verified-by-stack: it holds its CA, nothing is uploaded; one that holds nothing fails", () => {
+    expect(groupCasVerifiedByStack([...cas2, signing("held", "inter-ca", UNKNOWN)])).toEqual([]);
+    expect(groupCasVerifiedByStack([...cas2, signing("held", "inter-ca", cas.intermediatePem)])).toEqual([]);
+    expect(groupCasVerifiedByStack([...cas2, signing("empty", "inter-ca", undefined)])).toEqual([{ resource: "empty", message: expect.stringMatching(/attests by signing certificate but holds no certificate of inter-ca/) }]);
+  });
+
+  test("a signing-certificate group holding a root is judged as a CA-reference group on a root: by its PEM, else by its CA resource", () => {
+    expect(groupsAttestThroughIntermediates([...cas2, signing("on-root", "root-ca", cas.rootPem)])).toEqual([{ resource: "on-root", message: expect.stringMatching(/^enrollment group on-root attests through root-ca, a root CA \(held as its signing certificate\)/) }]);
+    expect(groupsAttestThroughIntermediates([...cas2, signing("on-root", "root-ca", UNKNOWN)])).toHaveLength(1);
+    expect(groupsAttestThroughIntermediates([...cas2, signing("on-inter", "inter-ca", cas.intermediatePem)])).toEqual([]);
+    expect(groupsAttestThroughIntermediates([...cas2, signing("on-inter", "inter-ca", UNKNOWN)])).toEqual([]);
+  });
+
+  test("an individual enrollment's CA reference is covered as a group's is: verified by the stack, not a root", () => {
+    const individual = subject(TYPES.individualEnrollment, "ie", { registrationId: "press-1", caName: "root-ca" });
+    expect(groupsAttestThroughIntermediates(stack("inter-ca", [individual]))).toEqual([{ resource: "ie", message: expect.stringMatching(/^individual enrollment press-1 attests through root-ca, a root CA/) }]);
+    const elsewhere = subject(TYPES.individualEnrollment, "ie", { registrationId: "press-1", caName: "gone-ca" });
+    expect(groupCasVerifiedByStack(stack("inter-ca", [elsewhere]))).toEqual([{ resource: "ie", message: expect.stringMatching(/^individual enrollment press-1 references CA gone-ca/) }]);
+  });
+
+  describe("one-enrollment-per-certificate", () => {
+    test("one CA per group, one certificate per device: nothing to report", () => {
+      const devices = [
+        subject(TYPES.individualEnrollment, "ie-1", { registrationId: "press-1", certificatePem: cas.device("press-1") }),
+        subject(TYPES.revokedDevice, "rd-2", { registrationId: "press-2", certificatePem: cas.device("press-2") }),
+      ];
+      expect(oneEnrollmentPerCertificate(stack("inter-ca", [subject(TYPES.enrollmentGroup, "g2", { enrollmentId: "other", primaryCaName: "root-ca" }), ...devices]))).toEqual([]);
+    });
+    test("two groups on one CA reference: reported once, naming both entries", () => {
+      const found = oneEnrollmentPerCertificate(stack("inter-ca", [subject(TYPES.enrollmentGroup, "g2", { enrollmentId: "second", primaryCaName: "INTER-CA" })]));
+      expect(found).toEqual([
+        { resource: "group", message: expect.stringMatching(/^the certificate of CA inter-ca is named by 2 enrollment entries: enrollment group devices \(CA reference inter-ca\), enrollment group second \(CA reference INTER-CA\); DPS takes a certificate in only one enrollment entry .*intermediate CA of its own/) },
+      ]);
+    });
+    test("a group's signing certificate equal to another group's CA reference, and a secondary slot, count alike", () => {
+      const known = stack("inter-ca").map((r) => (r.name === "cert-inter" ? { ...r, props: { ...r.props, certificatePem: cas.intermediatePem } } : r));
+      const held = subject(TYPES.enrollmentGroup, "g-held", { enrollmentId: "held", attestation: "signingCertificate", primaryCaName: "other", primaryCertificatePem: cas.rootPem, secondaryCaName: "inter-ca", secondaryCertificatePem: cas.intermediatePem });
+      const found = oneEnrollmentPerCertificate([...known, held]);
+      expect(found).toHaveLength(1);
+      expect(found[0].message).toMatch(/^CN=Policy Test Intermediate, thumbprint [0-9A-F]{40} is named by 2 enrollment entries: enrollment group devices \(CA reference inter-ca\), enrollment group held \(secondary signing certificate of inter-ca\)/);
+    });
+    test("an individual enrollment's device certificate equal to another's or to a revoked device's", () => {
+      const pem = cas.device("press-1");
+      const found = oneEnrollmentPerCertificate([
+        subject(TYPES.individualEnrollment, "ie-1", { registrationId: "press-1", certificatePem: pem }),
+        subject(TYPES.individualEnrollment, "ie-2", { registrationId: "press-1b", certificatePem: cas.device("press-2"), secondaryCertificatePem: pem }),
+        subject(TYPES.revokedDevice, "rd-1", { registrationId: "press-1", certificatePem: pem }),
+      ]);
+      expect(found).toEqual([{ resource: "ie-1", message: expect.stringMatching(/^CN=press-1, .* is named by 3 enrollment entries: individual enrollment press-1 \(device certificate\), individual enrollment press-1b \(secondary device certificate\), revoked device press-1 \(device certificate\); .*one entry per device certificate/) }]);
+    });
+    test("one entry naming a certificate as primary and secondary is one entry", () => {
+      const pem = cas.device("press-1");
+      expect(oneEnrollmentPerCertificate([subject(TYPES.individualEnrollment, "ie-1", { registrationId: "press-1", certificatePem: pem, secondaryCertificatePem: pem })])).toEqual([]);
+    });
+  });
+});
+
 describe("no-ca-key-in-state-in-production", () => {
   const production = subject(TYPES.resourceGroup, "rg", { tags: { [ENVIRONMENT_TAG]: "production" } });
   const inVault = (r: PolicySubject): PolicySubject =>
@@ -109,7 +196,9 @@ describe("no-ca-key-in-state-in-production", () => {
 });
 
 describe("the pack for Pulumi's policy runtime", () => {
-  const [hubPolicy, , , productionPolicy] = packPolicies() as any[];
+  const policies = packPolicies() as any[];
+  const hubPolicy = policies.find((p) => p.name === "hub-x509-only");
+  const productionPolicy = policies.find((p) => p.name === "no-ca-key-in-state-in-production");
 
   test("a resource policy reports each message for the resource", () => {
     const reported: string[] = [];

@@ -1,10 +1,12 @@
 /**
  * What a reviewer needs beside some inputs to read them right, by input key: the name of the built-in role a role
- * assignment grants (its id is a GUID), and what becomes of an uploaded CA certificate's `isVerified: false` (the
- * proof of possession verifies it during `up`). The tree prints a note after its value; the JSON carries them as
+ * assignment grants (its id is a GUID), what becomes of an uploaded CA certificate's `isVerified: false` (the
+ * proof of possession verifies it during `up`), and where a signing-certificate group's certificate comes from when
+ * its CA is generated during `up`. The tree prints a note after its value; the JSON carries them as
  * `notes`. Notes are not inputs: the `--against` diff does not compare them.
  */
 import { builtInRoleName } from "./builtInRoles";
+import { UNKNOWN_MARKER } from "./record";
 
 interface Noted {
   type: string;
@@ -17,6 +19,18 @@ interface Noted {
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const UPLOAD = "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload";
 const VERIFICATION = "pulumi-nodejs:dynamic/dps-x509:CaVerification";
+const GROUP = "pulumi-nodejs:dynamic/dps-x509:EnrollmentGroup";
+
+/** A signing-certificate group whose CA is generated during `up`: its certificate (and so the body) exists only then. */
+function signingCertificateNotes(inputs: Record<string, unknown>): Record<string, string> | undefined {
+  if (inputs.attestation !== "signingCertificate") return undefined;
+  const notes: Record<string, string> = {};
+  for (const slot of ["primary", "secondary"] as const) {
+    if (inputs[`${slot}CertificatePem`] !== UNKNOWN_MARKER) continue;
+    notes[`${slot}CertificatePem`] = `the certificate of CA ${String(inputs[`${slot}CaName`])}, generated during \`up\`: the group's body carries it then (a CA brought with certificatePem shows here)`;
+  }
+  return Object.keys(notes).length ? notes : undefined;
+}
 
 /** Notes for one resource's inputs; `all` is the whole plan (an upload's proof of possession is its sibling). */
 export function inputNotes(resource: Noted, all: readonly Noted[]): Record<string, string> | undefined {
@@ -33,5 +47,6 @@ export function inputNotes(resource: Noted, all: readonly Noted[]): Record<strin
         : "uploaded unverified, and nothing in this stack verifies it",
     };
   }
+  if (resource.type === GROUP) return signingCertificateNotes(resource.inputs);
   return undefined;
 }

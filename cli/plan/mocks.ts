@@ -6,6 +6,7 @@
 import { X509Certificate } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { offlineIdOf } from "./armIds";
+import { broughtCaOutputs } from "./broughtCaOutputs";
 
 /** The ID scope a mocked DPS gets: Azure's shape (`0ne` + 8 hex digits), clearly not a real one. */
 export const PLACEHOLDER_ID_SCOPE = "0ne00000000";
@@ -55,6 +56,8 @@ const azureOutputs: Record<string, (inputs: State) => State> = {
     name: inputs.vaultName,
     properties: { ...(inputs.properties as State), vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/` },
   }),
+  // A brought CA (dynamic provider, components/providers/caCertificate.ts): its certificate is known from config.
+  "pulumi-nodejs:dynamic/dps-x509:CaCertificate": broughtCaOutputs,
   // The CA upload (dynamic provider, components/providers/dpsCertificate.ts): what its create reports.
   "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload": (inputs) => ({
     name: inputs.certificateName,

@@ -1,8 +1,9 @@
 /**
  * How the plan's tree and its `--against` diff print a value, so that both read alike: an empty value ("", [], {},
- * null, or none at all) is always EMPTY_TEXT, a PEM block shows its first line, a long value is cut, and a list of
- * what the stack waits for (`waitingFor`) is one item a line.
+ * null, or none at all) is always EMPTY_TEXT, a PEM block shows its first line (a certificate with its subject's CN and
+ * Azure's thumbprint), a long value is cut, and a list of what the stack waits for (`waitingFor`) is one item a line.
  */
+import { certificateLabel, certificateOf } from "../../policy/subjects";
 
 /** The one rendering of an empty value. */
 export const EMPTY_TEXT = "(empty)";
@@ -25,7 +26,7 @@ export function emptyKind(value: unknown): string {
  */
 export function showValue(value: unknown, maxLength: number, quoteStrings: boolean): string {
   if (isEmptyValue(value)) return EMPTY_TEXT;
-  if (typeof value === "string" && value.startsWith("-----BEGIN")) return `${value.split("\n")[0]}…`;
+  if (typeof value === "string" && value.startsWith("-----BEGIN")) return `${value.split("\n")[0]}…${certificateSummary(value)}`;
   const text = typeof value === "string" && !quoteStrings ? value : JSON.stringify(value);
   return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
 }
@@ -35,4 +36,10 @@ export function waitingForLines(value: unknown, indent: string, label = "waiting
   const items = Array.isArray(value) ? value : isEmptyValue(value) ? [] : [value];
   if (!items.length) return [`${indent}${label}: ${EMPTY_TEXT}`];
   return [`${indent}${label}:`, ...items.map((item) => `${indent}  - ${String(item)}`)];
+}
+
+/** ` (CN=…, thumbprint …)` for a certificate PEM, the thumbprint as the portal and `az` show it; "" for other PEMs. */
+function certificateSummary(pem: string): string {
+  const cert = certificateOf(pem);
+  return cert ? ` (${certificateLabel(cert)})` : "";
 }

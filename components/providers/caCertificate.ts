@@ -42,7 +42,7 @@ export { caDiff, caInputFailures } from "./caInputRules";
 export const CA_PROVIDER_VERSION = "3";
 
 /** Outputs for a certificate + key (PEM or compact; kept compact), with the inputs worth keeping for later diffs. */
-function toOutputs(inputs: CaCertificateInputs, certificatePem: string, privateKeyPem: string | undefined): CaCertificateOutputs {
+export function toOutputs(inputs: CaCertificateInputs, certificatePem: string, privateKeyPem: string | undefined): CaCertificateOutputs {
   const d = describeCertificate(certificatePem);
   const outs: CaCertificateOutputs = {
     role: inputs.role,
