@@ -24,7 +24,8 @@ export const USAGE = `usage: npm run preflight -- (--stack <name> | --config <fi
   --json                  print the findings as JSON
   --help                  this text
 
-Read-only. Signs in with DefaultAzureCredential (az login, a service principal, workload identity, managed identity).
+Read-only. Signs in as the program's providers do: the OIDC token azure-native is given (ARM_OIDC_TOKEN,
+ARM_OIDC_TOKEN_FILE_PATH), else DefaultAzureCredential (az login, a service principal, workload identity, managed identity).
 Reads existing enrollment groups with Entra ID, or DPS_CONNECTION_STRING when set.
 Exit codes: 0 ready for pulumi up, 1 problems found (or the config is invalid), 2 usage.
 `;
@@ -35,7 +36,7 @@ export interface PreflightIo {
   env?: NodeJS.ProcessEnv;
   /** Where relative paths start (default INIT_CWD, the directory npm was run from, else the process's). */
   cwd?: string;
-  /** Default DefaultAzureCredential. */
+  /** Default azureCredential(env) (components/azure/credential.ts). */
   credential?: TokenCredential;
   /** Tests shorten the SDKs' retry delay. */
   retryDelayInMs?: number;
@@ -90,7 +91,7 @@ async function preflight(argv: string[], io: PreflightIo): Promise<number> {
       ? { id: platformSubscription, source: "azure-native:subscriptionId in the stack file" }
       : findSubscription(env);
   if (!subscription) throw new UsageError(`which subscription? pass --subscription, or set one of: ${SUBSCRIPTION_ORDER}`);
-  const credential = io.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+  const credential = io.credential ?? (require("../components/azure/credential") as typeof import("../components/azure/credential")).azureCredential(env);
   const armEndpoint = normalizeArmEndpoint(o["arm-endpoint"] ?? config.armEndpoint);
   const findings = await runPreflightChecks(config, {
     context: { credential, armEndpoint, subscriptionId: subscription.id, retryDelayInMs: io.retryDelayInMs },
