@@ -210,6 +210,8 @@ const tenantDefaultsSchema = z.strictObject({
 /** A platform stack (the default role): it owns the DPS, the hubs and the root CA. */
 export const stackConfigSchema = z.strictObject({
   resourceGroupName: z.string().min(1),
+  /** The group exists (made by someone else): read, never created, changed or deleted by the stack (docs/operations.md#the-resource-group-created-or-existing). */
+  resourceGroupExisting: z.boolean().default(false),
   dps: dpsSchema,
   /** More DPS instances linking the same hubs, for tenants placed on them (docs/tenants.md#shards). */
   shards: z.array(dpsSchema).default([]),
@@ -293,6 +295,8 @@ export type EnrollmentGroupConfig = Omit<EnrollmentGroupInput, "allocationPolicy
 export interface StackConfig {
   readonly role: "platform";
   readonly resourceGroupName: string;
+  /** `resourceGroupExisting: true`: the group is read, not declared (absent in configs built before: false). */
+  readonly resourceGroupExisting?: boolean;
   /** `azure-native:location`. */
   readonly location: string;
   readonly dps: DpsConfig;
