@@ -16,9 +16,11 @@ import { firstSentence, UsageError } from "./cliArgs";
 import { runPreflightChecks } from "./preflight/run";
 import { findingsJson, isReady, renderFindings } from "./preflight/render";
 
-export const USAGE = `usage: npm run preflight -- (--stack <name> | --config <file.yaml>) [--subscription <id>] [--json]
+export const USAGE = `usage: npm run preflight -- (--stack <name> | --config <file.yaml>) [--for deploy|preview] [--subscription <id>] [--json]
   --stack <name>          check Pulumi.<name>.yaml
   --config <file>         check another stack file
+  --for <what>            what this identity will run: deploy (default: every check, the rights of pulumi up) or
+                          preview (the rights of a live pulumi preview only; docs/least-privilege.md)
   --subscription <id>     the subscription (default: ${SUBSCRIPTION_ORDER})
   --arm-endpoint <url>    ARM endpoint (default: the stack's armEndpoint, else https://management.azure.com)
   --json                  print the findings as JSON
@@ -52,6 +54,7 @@ function options(argv: string[]) {
         stack: { type: "string" },
         config: { type: "string" },
         subscription: { type: "string" },
+        for: { type: "string" },
         "arm-endpoint": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -69,6 +72,8 @@ async function preflight(argv: string[], io: PreflightIo): Promise<number> {
     return 0;
   }
   if (!o.stack === !o.config) throw new UsageError("say which stack: --stack <name> or --config <Pulumi.x.yaml> (one of them)");
+  const purpose = o.for ?? "deploy";
+  if (purpose !== "deploy" && purpose !== "preview") throw new UsageError(`--for is deploy or preview, not "${purpose}"`);
   const env = io.env ?? process.env;
   const cwd = io.cwd ?? env.INIT_CWD ?? process.cwd();
   const file = o.config ? resolve(cwd, o.config) : join(resolve(__dirname, ".."), `Pulumi.${o.stack}.yaml`);
@@ -98,9 +103,10 @@ async function preflight(argv: string[], io: PreflightIo): Promise<number> {
     subscription,
     env,
     dpsConnectionString: env.DPS_CONNECTION_STRING,
+    purpose,
   });
   const label = o.stack ? `stack "${o.stack}"` : file;
-  io.stdout(o.json ? findingsJson(o.stack ?? file, subscription.id, findings) : renderFindings(label, findings));
+  io.stdout(o.json ? findingsJson(o.stack ?? file, subscription.id, findings) : renderFindings(label, findings, purpose === "preview" ? "pulumi preview" : "pulumi up"));
   return isReady(findings) ? 0 : 1;
 }
 
