@@ -210,8 +210,6 @@ const tenantDefaultsSchema = z.strictObject({
 /** A platform stack (the default role): it owns the DPS, the hubs and the root CA. */
 export const stackConfigSchema = z.strictObject({
   resourceGroupName: z.string().min(1),
-  /** The group exists (made by someone else): read, never created, changed or deleted by the stack (docs/operations.md#the-resource-group-created-or-existing). */
-  resourceGroupExisting: z.boolean().default(false),
   dps: dpsSchema,
   /** More DPS instances linking the same hubs, for tenants placed on them (docs/tenants.md#shards). */
   shards: z.array(dpsSchema).default([]),
@@ -242,6 +240,8 @@ export const stackConfigSchema = z.strictObject({
   environment: z.enum(stackEnvironments).optional(),
   /** The identity running `up`: the principalType of the roles assigned to it (components/config/deployer.ts). */
   deployer: deployerSchema.optional(),
+  /** The group exists (made by someone else): read, never created, changed or deleted by the stack (docs/operations.md#the-resource-group-created-or-existing). */
+  resourceGroupExisting: z.boolean().default(false),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
