@@ -16,6 +16,12 @@ const SUB = "00000000-0000-0000-0000-0000000f1748";
 const RG = "given-rg";
 const TOKEN = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify({ aud: "https://management.azure.com/", oid: "22222222-0000-0000-0000-000000000002", tid: "t", appid: "app", idtyp: "app" })).toString("base64url")}.`;
 const READER = [{ actions: ["*/read"], notActions: [] }];
+const OBJECT_ID = "22222222-0000-0000-0000-000000000002";
+/** A custom role with these actions, assigned to the identity at the subscription. */
+function giveAtSubscription(roleName: string, actions: string[]): void {
+  state.roleDefinitions[`${roleName}-id`] = { roleName, permissions: [{ actions, notActions: [] }] };
+  state.roleAssignments.push({ principalId: OBJECT_ID, roleDefinitionName: `${roleName}-id`, scope: `/subscriptions/${SUB}` });
+}
 const roleOf = (purpose: "preview" | "deploy") => [{ actions: (customRole(purpose) as { Actions: string[] }).Actions, notActions: [] }];
 
 let arm: ArmServer;
@@ -31,6 +37,7 @@ afterAll(async () => arm.close());
 beforeEach(() => {
   Object.assign(state, newSubscriptionArmState());
   state.resourceGroups.push(RG);
+  arm.requests.clear();
 });
 
 function stackFile(name: string, extra = ""): string {
@@ -98,13 +105,50 @@ test("the deploy role on a group someone else made is enough; on a group the sta
   expect(problems(created.findings)).toEqual(["permission Microsoft.Resources/subscriptions/resourceGroups/write"]);
 });
 
-test("an existing group that is not there is a problem; a group the stack creates is a warning naming the subscription scope", async () => {
+test("an existing group that is not there is a problem, whatever the roles at the subscription", async () => {
   state.resourceGroups.length = 0;
+  giveAtSubscription("deploy-plus-group", [...roleOf("deploy")[0].actions, "Microsoft.Resources/subscriptions/resourceGroups/write"]);
   const existing = await preflight(stackFile("missing-existing", EXISTING));
   expect(existing.code).toBe(1);
   expect(existing.findings.find((f) => f.check === `permissions in resource group ${RG}`)).toMatchObject({ status: "problem", detail: expect.stringContaining(`resourceGroupExisting: true, but resource group ${RG} does not exist`) });
-  const created = await preflight(stackFile("missing-created"));
-  expect(created.findings.find((f) => f.check === `permissions in resource group ${RG}`)).toMatchObject({ status: "warning", detail: expect.stringContaining("resourceGroups/write on the subscription") });
+});
+
+describe("a group the stack creates, not there yet: the rights at the subscription scope", () => {
+  const check = `permissions at the subscription for new resource group ${RG}`;
+  test("the deploy role and the group's write at the subscription: ready, with the roles named", async () => {
+    state.resourceGroups.length = 0;
+    giveAtSubscription("deploy-plus-group", [...roleOf("deploy")[0].actions, "Microsoft.Resources/subscriptions/resourceGroups/write"]);
+    const { code, findings } = await preflight(stackFile("created-ok"));
+    expect(findings.find((f) => f.check === check)).toMatchObject({ status: "ok", detail: expect.stringContaining("roles there: deploy-plus-group") });
+    expect(code).toBe(0);
+    expect(arm.requests.all.filter((r) => r.extraRoute === "roleAssignments.listForSubscription")).toHaveLength(1);
+  });
+
+  test("the deploy role alone at the subscription: creating the group is the missing right", async () => {
+    state.resourceGroups.length = 0;
+    giveAtSubscription("deploy-only", roleOf("deploy")[0].actions);
+    const { code, findings } = await preflight(stackFile("created-no-group-write"));
+    expect(code).toBe(1);
+    expect(problems(findings)).toEqual(["permission Microsoft.Resources/subscriptions/resourceGroups/write"]);
+    expect(findings.find((f) => f.status === "problem")!.fix).toMatch(/resourceGroupExisting: true/);
+  });
+
+  test("Owner on another resource group does not count at the subscription", async () => {
+    state.resourceGroups.length = 0;
+    state.roleDefinitions["owner"] = { roleName: "Owner", permissions: [{ actions: ["*"], notActions: [] }] };
+    state.roleAssignments.push({ principalId: OBJECT_ID, roleDefinitionName: "owner", scope: `/subscriptions/${SUB}/resourceGroups/other-rg` });
+    const { findings } = await preflight(stackFile("created-rg-only"));
+    expect(problems(findings)).toContain("permission Microsoft.Resources/subscriptions/resourceGroups/write");
+    expect(findings.find((f) => f.status === "problem")!.detail).toMatch(/no role there/);
+  });
+
+  test("roles that cannot be read at the subscription: a warning with both ways forward", async () => {
+    state.resourceGroups.length = 0;
+    state.denied.add("roleAssignments.listForSubscription");
+    const { code, findings } = await preflight(stackFile("created-denied"));
+    expect(findings.find((f) => f.check === check)).toMatchObject({ status: "warning", detail: expect.stringContaining("AuthorizationFailed") });
+    expect(code).toBe(0);
+  });
 });
 
 test("--for takes deploy or preview only", async () => {

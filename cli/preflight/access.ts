@@ -5,12 +5,13 @@
  *
  * Scope: everything the stack makes lives in its resource group, so rights on the group suffice once it exists. A
  * group the stack creates needs `Microsoft.Resources/subscriptions/resourceGroups/write` on the subscription while it
- * does not exist yet: ARM answers permissions per resource group (or resource), so that one is named, not read. A
- * group someone else made (`resourceGroupExisting: true`) must exist: the stack only reads it.
+ * does not exist yet, and inherits the subscription's roles: those are read from the role assignments there
+ * (subscriptionRights.ts). A group someone else made (`resourceGroupExisting: true`) must exist: the stack only reads it.
  */
 import type { Permission } from "@azure/arm-authorization";
 import { azureError, statusOf, type PreflightClients } from "./clients";
 import { isActionAllowed, requiredActions, type Purpose } from "./permissions";
+import { checkSubscriptionRights } from "./subscriptionRights";
 import type { Finding, PreflightTarget } from "./types";
 
 const ROLE_HINT: Record<string, string> = {
@@ -56,7 +57,8 @@ function groupChecks(target: PreflightTarget, purpose: Purpose): GroupCheck[] {
   return checks;
 }
 
-function missingGroup(check: string, group: GroupCheck, purpose: Purpose): Finding {
+/** A group that does not exist: someone else's (a problem), or one a preview of a new stack has nothing to read in. */
+function missingGroup(check: string, group: GroupCheck): Finding {
   if (group.existing) {
     return {
       check,
@@ -65,18 +67,10 @@ function missingGroup(check: string, group: GroupCheck, purpose: Purpose): Findi
       fix: "ask its owner to create it and grant you the role of docs/least-privilege.md on it, or check the name and the subscription; or remove resourceGroupExisting and let the stack create it (rights on the subscription)",
     };
   }
-  if (purpose === "preview") {
-    return { check, status: "ok", detail: `resource group ${group.resourceGroupName} does not exist yet: a preview has nothing in it to read` };
-  }
-  return {
-    check,
-    status: "warning",
-    detail: `resource group ${group.resourceGroupName} does not exist yet: up creates it, which needs Microsoft.Resources/subscriptions/resourceGroups/write on the subscription (ARM lists permissions per resource group, so preflight cannot read that one)`,
-    fix: `either grant the deploy role at the subscription, or have the group created (az group create --name ${group.resourceGroupName} --location <region>), set dps-x509:resourceGroupExisting: true, grant the roles on the group and run preflight again`,
-  };
+  return { check, status: "ok", detail: `resource group ${group.resourceGroupName} does not exist yet: a preview has nothing in it to read` };
 }
 
-export async function checkAccess(clients: PreflightClients, target: PreflightTarget, purpose: Purpose = "deploy"): Promise<Finding[]> {
+export async function checkAccess(clients: PreflightClients, target: PreflightTarget, purpose: Purpose = "deploy", objectId?: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   const what = purpose === "preview" ? "a live preview" : "up";
   for (const group of groupChecks(target, purpose)) {
@@ -90,7 +84,9 @@ export async function checkAccess(clients: PreflightClients, target: PreflightTa
       continue;
     }
     if (!permissions) {
-      findings.push(missingGroup(check, group, purpose));
+      // A group up creates: the subscription's roles decide (they are what the new group inherits).
+      if (!group.existing && purpose === "deploy") findings.push(...(await checkSubscriptionRights(clients, resourceGroupName, needed, objectId)));
+      else findings.push(missingGroup(check, group));
       continue;
     }
     const missing = needed.filter(({ action }) => !isActionAllowed(permissions, action));

@@ -33,7 +33,8 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
   const target = preflightTarget(config);
   const clients = preflightClients(context);
   // A preview changes nothing: names, quota and what the DPS holds matter to the deploy only.
-  if (run.purpose === "preview") return [...findings, ...(await checkAccess(clients, target, "preview"))];
+  const objectId = identity.identity.objectId;
+  if (run.purpose === "preview") return [...findings, ...(await checkAccess(clients, target, "preview", objectId))];
 
   const namespaces = [...(target.dpsName ? ["Microsoft.Devices"] : []), ...(target.vault ? ["Microsoft.KeyVault"] : [])];
   findings.push(...(await checkProviders(clients, namespaces)));
@@ -44,7 +45,7 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
     findings.push(...(await checkHubQuota(clients, newHubs)));
     findings.push(await checkDpsCount(clients, !names.ours.has(`name of DPS ${target.dpsName}`)));
   }
-  findings.push(...(await checkAccess(clients, target, "deploy")));
+  findings.push(...(await checkAccess(clients, target, "deploy", objectId)));
   if (target.dpsName && names.ours.has(`name of DPS ${target.dpsName}`)) {
     findings.push(...(await checkExistingDps(clients, target, { credential: context.credential, connectionString: run.dpsConnectionString })));
   }
