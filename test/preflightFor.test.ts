@@ -79,7 +79,7 @@ test("Reader cannot run a live preview: listkeys on the hubs is named, with the 
   state.permissions[RG] = READER;
   const { code, findings } = await preflight(stackFile("reader", EXISTING), "--for", "preview");
   expect(code).toBe(1);
-  expect(problems(findings)).toEqual(["permission Microsoft.Devices/IotHubs/listkeys/action"]);
+  expect(problems(findings)).toEqual(["permission Microsoft.Devices/IotHubs/IotHubKeys/listkeys/action"]);
   expect(findings.find((f) => f.status === "problem")!.fix).toMatch(/preview role of docs\/least-privilege\.md \(Reader cannot list the hubs' keys\)/);
   // A preview identity is asked only what a preview needs: no name, quota or provider checks.
   expect(new Set(arm.requests.all.map((r) => r.extraRoute))).toEqual(new Set(["permissions.listForResourceGroup"]));

@@ -10,13 +10,13 @@
  */
 import type { Permission } from "@azure/arm-authorization";
 import { azureError, statusOf, type PreflightClients } from "./clients";
-import { isActionAllowed, requiredActions, type Purpose } from "./permissions";
+import { HUB_KEY_ACTION, isActionAllowed, requiredActions, type Purpose } from "./permissions";
 import { checkSubscriptionRights } from "./subscriptionRights";
 import type { Finding, PreflightTarget } from "./types";
 
 const ROLE_HINT: Record<string, string> = {
   "Microsoft.Authorization/roleAssignments/write": "Owner, User Access Administrator or Role Based Access Control Administrator on the resource group; or set dpsDataRoleAssignment: false and have the roles assigned by hand (docs/dps-auth.md)",
-  "Microsoft.Devices/IotHubs/listkeys/action": "the preview role of docs/least-privilege.md (Reader cannot list the hubs' keys), or Contributor",
+  [HUB_KEY_ACTION]: "the preview role of docs/least-privilege.md (Reader cannot list the hubs' keys), or Contributor",
 };
 const DEFAULT_ROLE_HINT: Record<Purpose, string> = {
   deploy: "the deploy role of docs/least-privilege.md, or Contributor, on the resource group",

@@ -18,6 +18,9 @@ export function isActionAllowed(permissions: readonly Permission[], action: stri
   );
 }
 
+/** Reading one hub key by name (the DPS's link); Reader lacks it. */
+export const HUB_KEY_ACTION = "Microsoft.Devices/IotHubs/IotHubKeys/listkeys/action";
+
 /** What the identity runs: a live `pulumi preview` (reads, and the hubs' keys to link them), or `pulumi up`. */
 export type Purpose = "preview" | "deploy";
 
@@ -49,12 +52,14 @@ export function previewActions(target: PermissionTarget): NeededAction[] {
   if (target.dpsName || target.resourceGroupExisting) needed.push({ action: "Microsoft.Resources/subscriptions/resourceGroups/read", why: "reading the resource group" });
   if (target.hubs.length) {
     needed.push({ action: "Microsoft.Devices/IotHubs/read", why: "reading the IoT hubs" });
-    // The DPS links each hub by its connection string, read with listkeys (a POST) in preview too.
-    needed.push({ action: "Microsoft.Devices/IotHubs/listkeys/action", why: "linking the hubs to the DPS (their connection strings, read in preview too)" });
+    // The DPS links each hub by its connection string, read in preview too with listIotHubResourceKeysForKeyName:
+    // POST …/IotHubs/{hub}/IotHubKeys/{keyName}/listkeys, ARM's action "Get IotHub Key for the given name".
+    needed.push({ action: HUB_KEY_ACTION, why: "linking the hubs to the DPS (their connection strings, read in preview too)" });
   }
   if (target.dpsName) {
     needed.push({ action: "Microsoft.Devices/provisioningServices/read", why: "reading the DPS" });
-    if (target.dpsKeys) needed.push({ action: "Microsoft.Devices/provisioningServices/listkeys/action", why: "the DPS key groups are written with (dpsAuth: sas)" });
+    // listIotDpsResourceKeysForKeyName: POST …/provisioningServices/{dps}/keys/{keyName}/listkeys.
+    if (target.dpsKeys) needed.push({ action: "Microsoft.Devices/provisioningServices/keys/listkeys/action", why: "the DPS key groups are written with (dpsAuth: sas)" });
     if (target.caCount) needed.push({ action: "Microsoft.Devices/provisioningServices/certificates/read", why: "reading the CA certificates" });
   }
   if (target.vaultCreate) needed.push({ action: "Microsoft.KeyVault/vaults/read", why: "reading the Key Vault" });
@@ -72,7 +77,7 @@ export function requiredActions(target: PermissionTarget, purpose: Purpose = "de
   }
   if (target.hubs.length) {
     needed.push({ action: "Microsoft.Devices/IotHubs/write", why: "the IoT hubs" });
-    needed.push({ action: "Microsoft.Devices/IotHubs/listkeys/action", why: "linking the hubs to the DPS (their connection strings)" });
+    needed.push({ action: HUB_KEY_ACTION, why: "linking the hubs to the DPS (their connection strings)" });
   }
   if (target.dpsName) {
     needed.push({ action: "Microsoft.Devices/provisioningServices/write", why: "the DPS" });
