@@ -93,3 +93,18 @@ test("the commit is this work tree's HEAD; uncommitted changes are refused, sinc
   expect(() => pinnedCommit(dir)).toThrow(/not this work tree, which has uncommitted changes:\n M Pulumi\.platform\.yaml/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("--plan-only's preview says which commit a deployment would run, and which settings a stack lacks", async () => {
+  server = await startDeploymentsServer({ token: TOKEN, stacks: [TENANT, PLATFORM], settings: { [TENANT]: null }, run: () => undefined });
+  const local = { outputs: async () => ({}), preview: async () => ({ text: "Previewing update (tenant-customer-a):", changes: { create: 2 } }) };
+  const runner = deploymentsRunner({ apiUrl: server.url, accessToken: TOKEN, reads: local, commit: COMMIT, env: TEST_ENV });
+  const tenant = await runner.preview(TENANT);
+  expect(tenant.changes).toEqual({ create: 2 });
+  expect(tenant.text.split("\n")).toEqual([
+    expect.stringMatching(new RegExp(`^Pulumi Deployments would refuse ${TENANT}: its deployment settings lack sourceContext\\.git\\.repoUrl`)),
+    `Pulumi Deployments would deploy commit ${COMMIT}`,
+    "Previewing update (tenant-customer-a):",
+  ]);
+  expect((await runner.preview(PLATFORM)).text.split("\n")[0]).toBe(`Pulumi Deployments would deploy commit ${COMMIT}`);
+  expect(server.requests.filter((r) => r.method === "POST")).toEqual([]);
+});

@@ -120,24 +120,44 @@ export function deploymentsRunner(options: DeploymentsRunnerOptions): StackRunne
     }
   }
 
-  /** Once a run: every stack's settings, then the commit to pin. */
-  async function prepare(first: string): Promise<string> {
-    const stacks = [...new Set([...(options.stacks ?? []), first])];
-    const problems: SettingsProblem[] = [];
-    for (const stack of stacks) {
-      const settings = await call("GET", `/api/stacks/${stackPath(stack)}/deployments/settings`, undefined, true);
-      const missing = missingSettings(settings, importsEscEnvironment(options.projectDir, stack));
-      if (missing.length) problems.push({ stack, missing });
-    }
-    if (problems.length) throw new Error(settingsMessage(problems));
+  async function settingsProblem(stack: string): Promise<SettingsProblem | undefined> {
+    const settings = await call("GET", `/api/stacks/${stackPath(stack)}/deployments/settings`, undefined, true);
+    const missing = missingSettings(settings, importsEscEnvironment(options.projectDir, stack));
+    return missing.length ? { stack, missing } : undefined;
+  }
+
+  function commitToDeploy(): string {
     if (options.commit) return options.commit;
     if (!options.projectDir) throw new Error("Pulumi Deployments: which commit to deploy? (no project folder)");
     return pinnedCommit(options.projectDir);
   }
 
+  /** Once a run: every stack's settings, then the commit to pin. */
+  async function prepare(first: string): Promise<string> {
+    const problems: SettingsProblem[] = [];
+    for (const stack of new Set([...(options.stacks ?? []), first])) {
+      const problem = await settingsProblem(stack);
+      if (problem) problems.push(problem);
+    }
+    if (problems.length) throw new Error(settingsMessage(problems));
+    return commitToDeploy();
+  }
+
   return {
     outputs: (stack: string): Promise<Outputs> => options.reads.outputs(stack),
-    preview: (stack: string): Promise<PreviewResult> => options.reads.preview(stack),
+    // The local preview, and what a deployment of it would run: the commit, or why none would (settings, work tree).
+    async preview(stack: string): Promise<PreviewResult> {
+      const result = await options.reads.preview(stack);
+      const notes: string[] = [];
+      const problem = await settingsProblem(stack);
+      if (problem) notes.push(`Pulumi Deployments would refuse ${stack}: its deployment settings lack ${problem.missing.join("; ")}`);
+      try {
+        notes.push(`Pulumi Deployments would deploy commit ${commitToDeploy()}`);
+      } catch (err) {
+        notes.push((err as Error).message);
+      }
+      return { ...result, text: [...notes, result.text].filter((line) => line).join("\n") };
+    },
     async up(stack: string, progress: (line: string) => void): Promise<void> {
       const base = `/api/stacks/${stackPath(stack)}/deployments`;
       ready ??= prepare(stack);
