@@ -516,7 +516,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
           throw new HttpError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or is not a Bearer token.");
         }
         // A test's own routes first (preflight's subscription-wide state: armSubscriptionRoutes.ts), then the hubs.
-        const extra = options.extraRoutes?.({ method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), body });
+        const extra = options.extraRoutes?.({ method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), body, query: url.searchParams });
         if (extra) {
           extraRoute = extra.route;
           send(extra.status, extra.body);

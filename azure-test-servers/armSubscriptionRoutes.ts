@@ -13,6 +13,9 @@
  *   hub.get                   GET  …/resourceGroups/{rg}/providers/Microsoft.Devices/IotHubs/{name}           2023-06-30
  *   vault.get                 GET  …/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}           2026-02-01
  *   permissions.listForResourceGroup GET …/resourcegroups/{rg}/providers/Microsoft.Authorization/permissions 2022-04-01
+ *   roleAssignments.listForSubscription GET /subscriptions/{s}/providers/Microsoft.Authorization/roleAssignments 2022-04-01
+ *                             ($filter `atScope()`, `assignedTo('{objectId}')`, or both joined by ` and `)
+ *   roleDefinitions.getById   GET  /subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{id}     2022-04-01
  *
  * Name availability: `{ nameAvailable, reason: "Invalid" | "AlreadyExists" (Key Vault: "AccountNameInvalid"),
  * message }`, a name taken when any subscription holds it (`state.taken`) or this one does. A body without `name`
@@ -32,7 +35,9 @@ export type SubscriptionRoute =
   | "dps.listBySubscription"
   | "hub.get"
   | "vault.get"
-  | "permissions.listForResourceGroup";
+  | "permissions.listForResourceGroup"
+  | "roleAssignments.listForSubscription"
+  | "roleDefinitions.getById";
 
 export interface SubscriptionArmState {
   /** Registration state by namespace (`Registered`, `NotRegistered`, `Registering`); a namespace not here is unknown. */
@@ -54,6 +59,10 @@ export interface SubscriptionArmState {
   freeHubs: { currentValue: number; limit: number };
   /** What `Microsoft.Authorization/permissions` lists in each resource group (by name). */
   permissions: Record<string, Permission[]>;
+  /** Role assignments in the subscription: `scope` is `/subscriptions/{s}` (or `/`), or a resource group's id. */
+  roleAssignments: Array<{ principalId: string; roleDefinitionName: string; scope: string }>;
+  /** Role definitions by name (a GUID). */
+  roleDefinitions: Record<string, { roleName: string; permissions: Permission[] }>;
   /** Routes that answer 403 AuthorizationFailed. */
   denied: Set<SubscriptionRoute>;
   /** The object id the 403 message names. */
@@ -70,6 +79,8 @@ export function newSubscriptionArmState(): SubscriptionArmState {
     taken: { hub: [], dps: [], vault: [] },
     freeHubs: { currentValue: 0, limit: 1 },
     permissions: {},
+    roleAssignments: [],
+    roleDefinitions: {},
     denied: new Set(),
     callerObjectId: "00000000-0000-0000-0000-0000000000aa",
   };
@@ -80,6 +91,8 @@ export interface ExtraRouteRequest {
   readonly path: string;
   readonly apiVersion: string | null;
   readonly body: unknown;
+  /** The query string (a `$filter`). */
+  readonly query?: URLSearchParams;
 }
 
 export type ExtraRouteAnswer = { route: string; status: number; body: unknown };
@@ -97,6 +110,8 @@ const ROUTES: Array<{ route: SubscriptionRoute; method: string; path: RegExp; ap
   { route: "hub.get", method: "GET", path: new RegExp(`^${RG}/providers/microsoft\\.devices/iothubs/([^/]+)$`, "i"), apiVersion: "2023-06-30" },
   { route: "vault.get", method: "GET", path: new RegExp(`^${RG}/providers/microsoft\\.keyvault/vaults/([^/]+)$`, "i"), apiVersion: "2026-02-01" },
   { route: "permissions.listForResourceGroup", method: "GET", path: new RegExp(`^${RG}/providers/microsoft\\.authorization/permissions$`, "i"), apiVersion: "2022-04-01" },
+  { route: "roleAssignments.listForSubscription", method: "GET", path: new RegExp(`^${SUB}/providers/microsoft\\.authorization/roleassignments$`, "i"), apiVersion: "2022-04-01" },
+  { route: "roleDefinitions.getById", method: "GET", path: new RegExp(`^${SUB}/providers/microsoft\\.authorization/roledefinitions/([^/]+)$`, "i"), apiVersion: "2022-04-01" },
 ];
 
 const error = (route: string, status: number, code: string, message: string): ExtraRouteAnswer => ({ route, status, body: { error: { code, message } } });
@@ -123,6 +138,7 @@ export function subscriptionRoutes(state: SubscriptionArmState): (request: Extra
       const scope = route === "permissions.listForResourceGroup" || route.endsWith(".get") ? `/subscriptions/${subscriptionId}/resourcegroups/${m![2]}` : `/subscriptions/${subscriptionId}`;
       return error(route, 403, "AuthorizationFailed", `The client '${state.callerObjectId}' with object id '${state.callerObjectId}' does not have authorization to perform action '${actionOf(route)}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
     }
+    if (route === "roleAssignments.listForSubscription") return roleAssignments(state, route, subscriptionId, request.query?.get("$filter") ?? undefined);
     return answer(state, route, m!, request.body);
   };
 }
@@ -139,7 +155,35 @@ function actionOf(route: SubscriptionRoute): string {
     "hub.get": "Microsoft.Devices/IotHubs/read",
     "vault.get": "Microsoft.KeyVault/vaults/read",
     "permissions.listForResourceGroup": "Microsoft.Authorization/permissions/read",
+    "roleAssignments.listForSubscription": "Microsoft.Authorization/roleAssignments/read",
+    "roleDefinitions.getById": "Microsoft.Authorization/roleDefinitions/read",
   }[route];
+}
+
+/**
+ * Role assignments at the subscription, with ARM's `$filter`: `atScope()` keeps those at or above the subscription,
+ * `assignedTo('{objectId}')` those of that principal; any other filter is refused as ARM refuses it.
+ */
+function roleAssignments(state: SubscriptionArmState, route: string, sub: string, filter: string | undefined): ExtraRouteAnswer {
+  let atScope = false;
+  let principal: string | undefined;
+  for (const clause of (filter ?? "").split(/\s+and\s+/i).filter(Boolean)) {
+    const assigned = /^assignedTo\('([^']+)'\)$/i.exec(clause.trim());
+    if (/^atScope\(\)$/i.test(clause.trim())) atScope = true;
+    else if (assigned) principal = assigned[1];
+    else return error(route, 400, "InvalidFilterInQueryString", `The filter '${filter}' is not supported. Supported filters are either 'atScope()' or 'principalId eq {value} or assignedTo('{value}')'.`);
+  }
+  const subscriptionScope = `/subscriptions/${sub}`;
+  const value = state.roleAssignments
+    .filter((a) => !principal || same(a.principalId, principal))
+    .filter((a) => !atScope || a.scope === "/" || same(a.scope, subscriptionScope))
+    .map((a, i) => ({
+      id: `${a.scope === "/" ? "" : a.scope}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-${String(i).padStart(12, "0")}`,
+      name: `00000000-0000-0000-0000-${String(i).padStart(12, "0")}`,
+      type: "Microsoft.Authorization/roleAssignments",
+      properties: { roleDefinitionId: `${subscriptionScope}/providers/Microsoft.Authorization/roleDefinitions/${a.roleDefinitionName}`, principalId: a.principalId, principalType: "ServicePrincipal", scope: a.scope },
+    }));
+  return { route, status: 200, body: { value } };
 }
 
 function nameAvailability(route: string, kind: "hub" | "dps" | "vault", body: unknown, takenHere: string[], taken: string[]): ExtraRouteAnswer {
@@ -236,6 +280,23 @@ function answer(state: SubscriptionArmState, route: SubscriptionRoute, m: RegExp
           type: "Microsoft.KeyVault/vaults",
           location: "eastus",
           properties: { tenantId: "00000000-0000-0000-0000-000000000003", sku: { family: "A", name: "premium" }, enableRbacAuthorization: true, vaultUri: `https://${vault.name}.vault.azure.net/` },
+        },
+      };
+    }
+    case "roleAssignments.listForSubscription":
+      return roleAssignments(state, route, sub, undefined);
+    case "roleDefinitions.getById": {
+      const name = decodeURIComponent(m[2]);
+      const definition = Object.entries(state.roleDefinitions).find(([key]) => same(key, name))?.[1];
+      if (!definition) return error(route, 404, "RoleDefinitionDoesNotExist", `The specified role definition with ID '${name}' does not exist.`);
+      return {
+        route,
+        status: 200,
+        body: {
+          id: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${name}`,
+          name,
+          type: "Microsoft.Authorization/roleDefinitions",
+          properties: { roleName: definition.roleName, type: "CustomRole", permissions: definition.permissions.map((p) => ({ actions: p.actions ?? [], notActions: p.notActions ?? [], dataActions: p.dataActions ?? [], notDataActions: p.notDataActions ?? [] })), assignableScopes: [`/subscriptions/${sub}`] },
         },
       };
     }

@@ -5,7 +5,8 @@
  * an RS256 JWT access token whose `aud` is the resource asked for, `iss` `https://sts.windows.net/<tenant>/`, and
  * `oid`/`tid` of the identity, signed by a key made at start; servers that verify tokens (dpsServiceServer.ts) take
  * its public key. So a child process (Pulumi's dynamic-provider host) with `env()` in its environment signs in through
- * the real `DefaultAzureCredential`, offline.
+ * the real `DefaultAzureCredential`, offline. The token endpoint a federated token (client assertion) is exchanged at
+ * is entraAuthority.ts, which issues this server's tokens.
  */
 import * as crypto from "crypto";
 import * as http from "http";

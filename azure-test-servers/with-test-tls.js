@@ -62,6 +62,7 @@ function writeTestTls(dir) {
       { type: 2, value: "*.azure-devices.net" },
       { type: 2, value: "management.azure.com" },
       { type: 2, value: "*.vault.azure.net" },
+      { type: 2, value: "login.microsoftonline.com" },
     ],
   });
   fs.writeFileSync(path.join(dir, "ca.pem"), caPem);

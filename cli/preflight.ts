@@ -16,15 +16,18 @@ import { firstSentence, UsageError } from "./cliArgs";
 import { runPreflightChecks } from "./preflight/run";
 import { findingsJson, isReady, renderFindings } from "./preflight/render";
 
-export const USAGE = `usage: npm run preflight -- (--stack <name> | --config <file.yaml>) [--subscription <id>] [--json]
+export const USAGE = `usage: npm run preflight -- (--stack <name> | --config <file.yaml>) [--for deploy|preview] [--subscription <id>] [--json]
   --stack <name>          check Pulumi.<name>.yaml
   --config <file>         check another stack file
+  --for <what>            what this identity will run: deploy (default: every check, the rights of pulumi up) or
+                          preview (the rights of a live pulumi preview only; docs/least-privilege.md)
   --subscription <id>     the subscription (default: ${SUBSCRIPTION_ORDER})
   --arm-endpoint <url>    ARM endpoint (default: the stack's armEndpoint, else https://management.azure.com)
   --json                  print the findings as JSON
   --help                  this text
 
-Read-only. Signs in with DefaultAzureCredential (az login, a service principal, workload identity, managed identity).
+Read-only. Signs in as the program's providers do: the OIDC token azure-native is given (ARM_OIDC_TOKEN,
+ARM_OIDC_TOKEN_FILE_PATH), else DefaultAzureCredential (az login, a service principal, workload identity, managed identity).
 Reads existing enrollment groups with Entra ID, or DPS_CONNECTION_STRING when set.
 Exit codes: 0 ready for pulumi up, 1 problems found (or the config is invalid), 2 usage.
 `;
@@ -35,7 +38,7 @@ export interface PreflightIo {
   env?: NodeJS.ProcessEnv;
   /** Where relative paths start (default INIT_CWD, the directory npm was run from, else the process's). */
   cwd?: string;
-  /** Default DefaultAzureCredential. */
+  /** Default azureCredential(env) (components/azure/credential.ts). */
   credential?: TokenCredential;
   /** Tests shorten the SDKs' retry delay. */
   retryDelayInMs?: number;
@@ -51,6 +54,7 @@ function options(argv: string[]) {
         stack: { type: "string" },
         config: { type: "string" },
         subscription: { type: "string" },
+        for: { type: "string" },
         "arm-endpoint": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -68,6 +72,8 @@ async function preflight(argv: string[], io: PreflightIo): Promise<number> {
     return 0;
   }
   if (!o.stack === !o.config) throw new UsageError("say which stack: --stack <name> or --config <Pulumi.x.yaml> (one of them)");
+  const purpose = o.for ?? "deploy";
+  if (purpose !== "deploy" && purpose !== "preview") throw new UsageError(`--for is deploy or preview, not "${purpose}"`);
   const env = io.env ?? process.env;
   const cwd = io.cwd ?? env.INIT_CWD ?? process.cwd();
   const file = o.config ? resolve(cwd, o.config) : join(resolve(__dirname, ".."), `Pulumi.${o.stack}.yaml`);
@@ -90,16 +96,17 @@ async function preflight(argv: string[], io: PreflightIo): Promise<number> {
       ? { id: platformSubscription, source: "azure-native:subscriptionId in the stack file" }
       : findSubscription(env);
   if (!subscription) throw new UsageError(`which subscription? pass --subscription, or set one of: ${SUBSCRIPTION_ORDER}`);
-  const credential = io.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+  const credential = io.credential ?? (require("../components/azure/credential") as typeof import("../components/azure/credential")).azureCredential(env);
   const armEndpoint = normalizeArmEndpoint(o["arm-endpoint"] ?? config.armEndpoint);
   const findings = await runPreflightChecks(config, {
     context: { credential, armEndpoint, subscriptionId: subscription.id, retryDelayInMs: io.retryDelayInMs },
     subscription,
     env,
     dpsConnectionString: env.DPS_CONNECTION_STRING,
+    purpose,
   });
   const label = o.stack ? `stack "${o.stack}"` : file;
-  io.stdout(o.json ? findingsJson(o.stack ?? file, subscription.id, findings) : renderFindings(label, findings));
+  io.stdout(o.json ? findingsJson(o.stack ?? file, subscription.id, findings) : renderFindings(label, findings, purpose === "preview" ? "pulumi preview" : "pulumi up"));
   return isReady(findings) ? 0 : 1;
 }
 

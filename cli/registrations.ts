@@ -167,7 +167,7 @@ export async function runRegistrations(argv: string[], io: RegistrationsIo): Pro
     let credential = io.credential;
     if (!connectionString) {
       // The DPS client reports a missing sign-in as a failed call; ask for a token first to say how to sign in.
-      credential ??= new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+      credential ??= (require("../components/azure/credential") as typeof import("../components/azure/credential")).azureCredential();
       await credential.getToken(DPS_TOKEN_SCOPE);
     }
     const client = createDpsServiceClient({ serviceHostName: host, connectionString, credential });

@@ -4,12 +4,21 @@
  * "[secret]". Tests pass their own reader instead.
  */
 
-/** Runs the Pulumi CLI; resolves with its stdout. */
-export function runPulumiStackOutput(stack: string): Promise<string> {
+/**
+ * The arguments that print a stack's outputs without decrypting its secrets (they print as "[secret]"). The
+ * Automation API's `Stack.outputs()` adds `--show-secrets`, which decrypts every secret output (a dev stack's
+ * intermediate keys among them): onboarding reads outputs with these arguments instead.
+ */
+export function stackOutputArgs(stack: string): string[] {
+  return ["stack", "output", "--json", "--stack", stack];
+}
+
+/** Runs the Pulumi CLI (`command`: another installation's binary; `cwd`: the project); resolves with its stdout. */
+export function runPulumiStackOutput(stack: string, where: { command?: string; cwd?: string } = {}): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { execFile } = require("child_process") as typeof import("child_process");
   return new Promise((resolve, reject) => {
-    execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(where.command ?? "pulumi", stackOutputArgs(stack), { maxBuffer: 16 * 1024 * 1024, cwd: where.cwd, env: process.env }, (err, stdout, stderr) => {
       if (err) {
         const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "the pulumi CLI is not on PATH" : String(stderr || err.message).trim();
         reject(new Error(`pulumi stack output --stack ${stack} failed: ${reason}`));

@@ -97,7 +97,9 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
     if (runnerKind === "deployments") {
       const accessToken = env.PULUMI_ACCESS_TOKEN;
       if (!accessToken) throw new UsageError("--runner deployments needs PULUMI_ACCESS_TOKEN (a Pulumi Cloud access token)");
-      runner = deploymentsRunner({ apiUrl: values.api, accessToken, reads: local, pollIntervalMs: io.pollIntervalMs });
+      // Pinned to this folder's commit; every stack's deployment settings are checked before the first deployment.
+      const stacks = [...new Set(targets.flatMap((target) => [target.tenantStack, target.platformStack]))];
+      runner = deploymentsRunner({ apiUrl: values.api, accessToken, reads: local, pollIntervalMs: io.pollIntervalMs, projectDir, stacks, env });
     }
     const progress = (line: string) => {
       began = true;

@@ -291,10 +291,12 @@ describe("permissions", () => {
     expect(missing).toEqual(expect.arrayContaining(["permission Microsoft.Devices/IotHubs/write", "permission Microsoft.Devices/provisioningServices/write", "permission Microsoft.Resources/subscriptions/resourceGroups/write"]));
   });
 
-  test("a resource group that does not exist yet: a warning with how to create it, not a failure", async () => {
+  test("a resource group that does not exist yet: the roles at the subscription decide, since the new group inherits them", async () => {
     state.resourceGroups.length = 0;
+    state.roleDefinitions["owner-guid"] = { roleName: "Owner", permissions: OWNER };
+    state.roleAssignments.push({ principalId: "11111111-0000-0000-0000-000000000001", roleDefinitionName: "owner-guid", scope: `/subscriptions/${SUB}` });
     const { code, findings } = await preflight(json(stackFile("no-rg")));
-    expect(byCheck(findings, `permissions in resource group ${RG}`)).toMatchObject({ status: "warning", fix: expect.stringContaining(`az group create --name ${RG}`) });
+    expect(byCheck(findings, `permissions at the subscription for new resource group ${RG}`)).toMatchObject({ status: "ok", detail: expect.stringContaining("roles there: Owner") });
     expect(code).toBe(0);
   });
 });

@@ -14,6 +14,9 @@ const PLATFORM = "my-org/dps-x509/platform";
 const TENANT = "my-org/dps-x509/tenant-customer-a";
 const TOKEN = "pul-test-token";
 const CA = "customer-a-intermediate-ca";
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+/** The local server speaks plain http on loopback: allowed for tests only. */
+const TEST_ENV = { DPS_X509_TEST_PULUMI_API_HTTP: "1" };
 
 /** The stacks' outputs as the real program would leave them after each update (see steps.ts). */
 function model() {
@@ -53,7 +56,7 @@ test.each([1, 2, 3])("a deployment failing at step %i: the next run resumes ther
       world.update(stack);
     },
   });
-  const runner = deploymentsRunner({ apiUrl: server.url, accessToken: TOKEN, reads: reads(world.outputs), pollIntervalMs: 1 });
+  const runner = deploymentsRunner({ apiUrl: server.url, accessToken: TOKEN, reads: reads(world.outputs), pollIntervalMs: 1, commit: COMMIT, env: TEST_ENV });
   const target = { tenant: "customer-a", tenantStack: TENANT, platformStack: PLATFORM };
   const lines: string[] = [];
   await expect(onboardTenant(target, { runner, progress: (l) => lines.push(l) })).rejects.toThrow(/deployment .* failed/);
@@ -62,7 +65,7 @@ test.each([1, 2, 3])("a deployment failing at step %i: the next run resumes ther
   const posts = server.requests.filter((r) => r.method === "POST");
   const order = [TENANT, PLATFORM, TENANT];
   expect(posts.map((r) => r.path)).toEqual([...order.slice(0, failAt), ...order.slice(failAt - 1)].map((s) => `/api/stacks/${s}/deployments`));
-  for (const post of posts) expect(post.body).toEqual({ operation: "update", inheritSettings: true });
+  for (const post of posts) expect(post.body).toEqual({ operation: "update", inheritSettings: true, sourceContext: { git: { commit: COMMIT, branch: null } } });
   expect(server.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
   expect(world.outputs[TENANT].waitingFor).toEqual([]);
   expect(lines).toContain("customer-a: onboarded (all 3 steps done)");
@@ -70,7 +73,7 @@ test.each([1, 2, 3])("a deployment failing at step %i: the next run resumes ther
 
 test("a wrong token: the error says the token is not valid", async () => {
   server = await startDeploymentsServer({ token: TOKEN, stacks: [TENANT], run: () => undefined });
-  const runner = deploymentsRunner({ apiUrl: server.url, accessToken: "wrong", reads: reads({}), pollIntervalMs: 1 });
+  const runner = deploymentsRunner({ apiUrl: server.url, accessToken: "wrong", reads: reads({}), pollIntervalMs: 1, commit: COMMIT, env: TEST_ENV });
   await expect(runner.up(TENANT, () => undefined)).rejects.toThrow(/401: the access token is missing or not valid/);
   await expect(runner.up("tenant-customer-a", () => undefined)).rejects.toThrow(/full name <org>\/<project>\/<stack>/);
 });

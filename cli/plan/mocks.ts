@@ -125,6 +125,10 @@ export class AzureLikeMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
     const inputs = unwrapSecrets(args.inputs) as State;
     if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(args.name, inputs);
+    // A resource group read by its ARM id (`resourceGroupExisting`: no inputs, unlike an import): Azure answers with its name.
+    if (args.id && args.type === "azure-native:resources:ResourceGroup" && inputs.resourceGroupName === undefined) {
+      return { id: args.id, state: { ...inputs, name: decodeURIComponent(args.id.split("/").pop() ?? "") } };
+    }
     const extra = azureOutputs[args.type]?.(inputs) ?? {};
     if (args.type === "pulumi:providers:azure-native" && typeof inputs.subscriptionId === "string") this.providerSubscriptions.set(args.name, inputs.subscriptionId);
     const id = args.custom === false ? undefined : offlineIdOf(args.type, args.name, inputs, this.subscriptionOf(args.provider));

@@ -1,19 +1,29 @@
 /**
- * The identity's permissions at the stack's resource group (`Microsoft.Authorization/permissions`): it can create
- * what the stack declares, and assign roles when the stack assigns any. A missing action fails `up` halfway with
+ * The identity's permissions where the stack needs them (`Microsoft.Authorization/permissions` at the resource
+ * group), for what it will run (`--for preview|deploy`): a missing action fails `up` (or a live preview) halfway with
  * AuthorizationFailed; here it is named before anything is made.
+ *
+ * Scope: everything the stack makes lives in its resource group, so rights on the group suffice once it exists. A
+ * group the stack creates needs `Microsoft.Resources/subscriptions/resourceGroups/write` on the subscription while it
+ * does not exist yet, and inherits the subscription's roles: those are read from the role assignments there
+ * (subscriptionRights.ts). A group someone else made (`resourceGroupExisting: true`) must exist: the stack only reads it.
  */
 import type { Permission } from "@azure/arm-authorization";
 import { azureError, statusOf, type PreflightClients } from "./clients";
-import { isActionAllowed, requiredActions } from "./permissions";
+import { HUB_KEY_ACTION, isActionAllowed, requiredActions, type Purpose } from "./permissions";
+import { checkSubscriptionRights } from "./subscriptionRights";
 import type { Finding, PreflightTarget } from "./types";
 
 const ROLE_HINT: Record<string, string> = {
   "Microsoft.Authorization/roleAssignments/write": "Owner, User Access Administrator or Role Based Access Control Administrator on the resource group; or set dpsDataRoleAssignment: false and have the roles assigned by hand (docs/dps-auth.md)",
+  [HUB_KEY_ACTION]: "the preview role of docs/least-privilege.md (Reader cannot list the hubs' keys), or Contributor",
 };
-const DEFAULT_ROLE_HINT = "Contributor on the resource group (or a custom role with the action)";
+const DEFAULT_ROLE_HINT: Record<Purpose, string> = {
+  deploy: "the deploy role of docs/least-privilege.md, or Contributor, on the resource group",
+  preview: "the preview role of docs/least-privilege.md on the resource group",
+};
 
-/** The permissions in the group; undefined when the group does not exist yet. */
+/** The permissions in the group; undefined when the group does not exist. */
 async function permissionsIn(clients: PreflightClients, resourceGroupName: string): Promise<Permission[] | undefined> {
   const all: Permission[] = [];
   try {
@@ -25,16 +35,46 @@ async function permissionsIn(clients: PreflightClients, resourceGroupName: strin
   return all;
 }
 
-export async function checkAccess(clients: PreflightClients, target: PreflightTarget): Promise<Finding[]> {
-  const checks: Array<{ resourceGroupName: string; needed: Array<{ action: string; why: string }> }> = [];
+interface GroupCheck {
+  readonly resourceGroupName: string;
+  readonly needed: ReturnType<typeof requiredActions>;
+  /** Someone else's group: it must exist. */
+  readonly existing: boolean;
+}
+
+function groupChecks(target: PreflightTarget, purpose: Purpose): GroupCheck[] {
+  const checks: GroupCheck[] = [];
   const vaultRg = target.vault?.resourceGroupName ?? target.resourceGroupName;
-  const mainNeeded = requiredActions({ hubs: target.hubs, dpsName: target.dpsName, vaultCreate: !!target.vault?.create && vaultRg === target.resourceGroupName, assignsRoles: target.assignsRoles, caCount: target.caNames.length });
-  if (target.resourceGroupName && mainNeeded.length) checks.push({ resourceGroupName: target.resourceGroupName, needed: mainNeeded });
+  const existing = target.resourceGroupExisting === true;
+  const mainNeeded = requiredActions(
+    { hubs: target.hubs, dpsName: target.dpsName, vaultCreate: !!target.vault?.create && vaultRg === target.resourceGroupName, assignsRoles: target.assignsRoles, caCount: target.caNames.length, resourceGroupExisting: existing, dpsKeys: target.dpsKeys },
+    purpose,
+  );
+  if (target.resourceGroupName && mainNeeded.length) checks.push({ resourceGroupName: target.resourceGroupName, needed: mainNeeded, existing });
   if (target.vault?.create && vaultRg && vaultRg !== target.resourceGroupName) {
-    checks.push({ resourceGroupName: vaultRg, needed: requiredActions({ hubs: [], vaultCreate: true, assignsRoles: true, caCount: 0 }) });
+    checks.push({ resourceGroupName: vaultRg, needed: requiredActions({ hubs: [], vaultCreate: true, assignsRoles: true, caCount: 0 }, purpose), existing: false });
   }
+  return checks;
+}
+
+/** A group that does not exist: someone else's (a problem), or one a preview of a new stack has nothing to read in. */
+function missingGroup(check: string, group: GroupCheck): Finding {
+  if (group.existing) {
+    return {
+      check,
+      status: "problem",
+      detail: `resourceGroupExisting: true, but resource group ${group.resourceGroupName} does not exist in this subscription (or this identity may not see it)`,
+      fix: "ask its owner to create it and grant you the role of docs/least-privilege.md on it, or check the name and the subscription; or remove resourceGroupExisting and let the stack create it (rights on the subscription)",
+    };
+  }
+  return { check, status: "ok", detail: `resource group ${group.resourceGroupName} does not exist yet: a preview has nothing in it to read` };
+}
+
+export async function checkAccess(clients: PreflightClients, target: PreflightTarget, purpose: Purpose = "deploy", objectId?: string): Promise<Finding[]> {
   const findings: Finding[] = [];
-  for (const { resourceGroupName, needed } of checks) {
+  const what = purpose === "preview" ? "a live preview" : "up";
+  for (const group of groupChecks(target, purpose)) {
+    const { resourceGroupName, needed } = group;
     const check = `permissions in resource group ${resourceGroupName}`;
     let permissions: Permission[] | undefined;
     try {
@@ -44,21 +84,18 @@ export async function checkAccess(clients: PreflightClients, target: PreflightTa
       continue;
     }
     if (!permissions) {
-      findings.push({
-        check,
-        status: "warning",
-        detail: "the resource group does not exist yet: up creates it, which needs Microsoft.Resources/subscriptions/resourceGroups/write on the subscription",
-        fix: `have it created first (az group create --name ${resourceGroupName} --location <region>) and grant the roles there, then run preflight again to check them`,
-      });
+      // A group up creates: the subscription's roles decide (they are what the new group inherits).
+      if (!group.existing && purpose === "deploy") findings.push(...(await checkSubscriptionRights(clients, resourceGroupName, needed, objectId)));
+      else findings.push(missingGroup(check, group));
       continue;
     }
     const missing = needed.filter(({ action }) => !isActionAllowed(permissions, action));
     if (!missing.length) {
-      findings.push({ check, status: "ok", detail: `every action up needs is allowed (${needed.length} checked)` });
+      findings.push({ check, status: "ok", detail: `every action ${what} needs is allowed (${needed.length} checked${group.existing ? "; the group is read, never written" : ""})` });
       continue;
     }
     for (const { action, why } of missing) {
-      findings.push({ check: `permission ${action}`, status: "problem", detail: `not allowed in resource group ${resourceGroupName}; up needs it for ${why}`, fix: `grant ${ROLE_HINT[action] ?? DEFAULT_ROLE_HINT}` });
+      findings.push({ check: `permission ${action}`, status: "problem", detail: `not allowed in resource group ${resourceGroupName}; ${what} needs it for ${why}`, fix: `grant ${ROLE_HINT[action] ?? DEFAULT_ROLE_HINT[purpose]}` });
     }
   }
   return findings;

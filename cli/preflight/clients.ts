@@ -14,6 +14,7 @@ import type { PreflightContext } from "./types";
 const options = (context: PreflightContext) => armClientOptions(context.armEndpoint, context.retryDelayInMs);
 
 export interface PreflightClients {
+  readonly subscriptionId: string;
   resources(): ResourceManagementClient;
   iotHub(): IotHubClient;
   dps(): IotDpsClient;
@@ -24,6 +25,7 @@ export interface PreflightClients {
 export function preflightClients(context: PreflightContext): PreflightClients {
   const { credential, subscriptionId } = context;
   return {
+    subscriptionId,
     resources: () => new (require("@azure/arm-resources") as typeof import("@azure/arm-resources")).ResourceManagementClient(credential, subscriptionId, options(context)),
     iotHub: () => new (require("@azure/arm-iothub") as typeof import("@azure/arm-iothub")).IotHubClient(credential, subscriptionId, options(context)),
     dps: () => new (require("@azure/arm-deviceprovisioningservices") as typeof import("@azure/arm-deviceprovisioningservices")).IotDpsClient(credential, subscriptionId, options(context)),

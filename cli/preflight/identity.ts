@@ -6,6 +6,7 @@ import { jwtClaims, principalTypeWithoutToken, principalTypeFromClaims } from ".
 import type { DeployerPrincipalType } from "../../components/config/deployer";
 import type { FoundSubscription } from "../azureSubscription";
 import { normalizeArmEndpoint } from "../../components/azure/armClient";
+import { describeSignIn } from "../../components/azure/credential";
 import type { Finding, PreflightContext } from "./types";
 
 export interface Identity {
@@ -31,7 +32,13 @@ export async function checkIdentity(
     token = got.token;
   } catch (err) {
     const message = String((err as Error)?.message ?? err).replace(/\r/g, "").trim();
-    return { findings: [{ check: "identity", status: "problem", detail: `no ARM token: ${message}`, fix: SIGN_IN_FIX }] };
+    let how: string;
+    try {
+      how = describeSignIn(env);
+    } catch (e) {
+      how = (e as Error).message;
+    }
+    return { findings: [{ check: "identity", status: "problem", detail: `no ARM token (${how}): ${message}`, fix: SIGN_IN_FIX }] };
   }
   const claims = jwtClaims(token) ?? {};
   const decision = principalTypeWithoutToken(override, env) ?? principalTypeFromClaims(claims);

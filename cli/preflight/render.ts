@@ -7,7 +7,7 @@ export function isReady(findings: readonly Finding[]): boolean {
   return !findings.some((finding) => finding.status === "problem");
 }
 
-export function renderFindings(label: string, findings: readonly Finding[]): string {
+export function renderFindings(label: string, findings: readonly Finding[], command = "pulumi up"): string {
   const lines = [`Preflight for ${label}:`, ""];
   for (const finding of findings) {
     lines.push(`${LABEL[finding.status]}  ${finding.check}: ${finding.detail}`);
@@ -15,7 +15,7 @@ export function renderFindings(label: string, findings: readonly Finding[]): str
   }
   const problems = findings.filter((finding) => finding.status === "problem").length;
   const warnings = findings.filter((finding) => finding.status === "warning").length;
-  lines.push("", problems ? `${problems} problem(s) to fix before \`pulumi up\`${warnings ? `, ${warnings} warning(s)` : ""}.` : `Ready for \`pulumi up\`${warnings ? ` (${warnings} warning(s))` : ""}.`);
+  lines.push("", problems ? `${problems} problem(s) to fix before \`${command}\`${warnings ? `, ${warnings} warning(s)` : ""}.` : `Ready for \`${command}\`${warnings ? ` (${warnings} warning(s))` : ""}.`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -9,6 +9,7 @@ import { preflightClients } from "./clients";
 import { checkExistingDps } from "./existingDps";
 import { checkIdentity } from "./identity";
 import { checkNames, checkShardNames } from "./names";
+import type { Purpose } from "./permissions";
 import { checkProviders } from "./providers";
 import { checkDpsCount, checkHubQuota, checkStatedQuotas, DPS_PER_SUBSCRIPTION } from "./quota";
 import { preflightTarget } from "./target";
@@ -20,6 +21,8 @@ export interface PreflightRun {
   readonly env: NodeJS.ProcessEnv;
   /** A DPS connection string for reading existing groups (DPS_CONNECTION_STRING), else Entra ID. */
   readonly dpsConnectionString?: string;
+  /** What the identity will run (`--for`): a live preview needs its rights only; a deploy, every check. */
+  readonly purpose?: Purpose;
 }
 
 export async function runPreflightChecks(config: AnyStackConfig, run: PreflightRun): Promise<Finding[]> {
@@ -29,6 +32,9 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
   const findings = [...identity.findings];
   const target = preflightTarget(config);
   const clients = preflightClients(context);
+  // A preview changes nothing: names, quota and what the DPS holds matter to the deploy only.
+  const objectId = identity.identity.objectId;
+  if (run.purpose === "preview") return [...findings, ...(await checkAccess(clients, target, "preview", objectId))];
 
   const namespaces = [...(target.dpsName ? ["Microsoft.Devices"] : []), ...(target.vault ? ["Microsoft.KeyVault"] : [])];
   findings.push(...(await checkProviders(clients, namespaces)));
@@ -53,7 +59,7 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
       findings.push(...(await checkStatedQuotas(clientsOf(other), target.quotas, other)));
     }
   }
-  findings.push(...(await checkAccess(clients, target)));
+  findings.push(...(await checkAccess(clients, target, "deploy", objectId)));
   if (target.dpsName && names.ours.has(`name of DPS ${target.dpsName}`)) {
     findings.push(...(await checkExistingDps(clients, target, { credential: context.credential, connectionString: run.dpsConnectionString })));
   }

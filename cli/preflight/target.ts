@@ -20,6 +20,8 @@ export function preflightTarget(config: AnyStackConfig): PreflightTarget {
   const entraId = (config.dpsAuth ?? "entraId") === "entraId";
   return {
     resourceGroupName: config.resourceGroupName,
+    resourceGroupExisting: config.resourceGroupExisting === true,
+    dpsKeys: !entraId,
     dpsName: config.dps.name,
     hubs: config.hubs.map((hub) => ({ name: hub.name, sku: hub.sku, capacity: hub.capacity })),
     vault: config.keyVault && { name: config.keyVault.name, resourceGroupName: config.keyVault.resourceGroupName, create: config.keyVault.create },

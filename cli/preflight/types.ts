@@ -24,6 +24,10 @@ export interface PlannedHub {
 export interface PreflightTarget {
   /** The resource group of the hubs and DPS (a tenant stack: of its vault, if any). */
   readonly resourceGroupName?: string;
+  /** `resourceGroupExisting: true`: the group must exist, and is only read (rights on it suffice). */
+  readonly resourceGroupExisting?: boolean;
+  /** `dpsAuth: sas`: the program reads the DPS key. */
+  readonly dpsKeys?: boolean;
   readonly dpsName?: string;
   readonly hubs: readonly PlannedHub[];
   readonly vault?: { readonly name: string; readonly resourceGroupName?: string; readonly create: boolean };

@@ -4,6 +4,7 @@
  * another CLI installation (`<root>/bin/pulumi`): tests use a stand-in that records its calls.
  */
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { readStackOutputs, runPulumiStackOutput } from "../stackOutputs";
 import type { PreviewResult, StackRunner } from "./runner";
 import type { Outputs } from "./steps";
 
@@ -36,8 +37,11 @@ export function automationRunner(options: AutomationRunnerOptions): StackRunner 
 
   return {
     async outputs(stackName: string): Promise<Outputs> {
-      const outputs = await (await open(stackName)).outputs();
-      return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.value]));
+      // Not Stack.outputs(): it runs `stack output --show-secrets` and decrypts every secret output, which onboarding
+      // never needs (cli/stackOutputs.ts).
+      await open(stackName);
+      const pulumiCommand = await command!;
+      return readStackOutputs(stackName, (stack) => runPulumiStackOutput(stack, { command: pulumiCommand.command, cwd: options.projectDir }));
     },
     async preview(stackName: string): Promise<PreviewResult> {
       const result = await (await open(stackName)).preview({ diff: true });

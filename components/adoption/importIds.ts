@@ -34,7 +34,8 @@ export function hubArmId(subscriptionId: string, resourceGroupName: string, hubN
 
 /**
  * The import ids of a platform stack. The resource group is adopted with `adoptExisting`, or when the DPS or a hub
- * is (they live in it, so it exists). The config checks made sure a subscription id is there when anything is.
+ * is (they live in it, so it exists), unless `resourceGroupExisting` says it is someone else's: then it is only read.
+ * The config checks made sure a subscription id is there when anything is.
  */
 export function importIds(config: StackConfig): ImportIds {
   const sub = config.subscriptionId;
@@ -42,7 +43,7 @@ export function importIds(config: StackConfig): ImportIds {
   const dps = adopts(config.adoptExisting, config.dps.adopt);
   const hubs = config.hubs.filter((hub) => adopts(config.adoptExisting, hub.adopt));
   if (!sub) return { hubs: {} };
-  const group = config.adoptExisting === true || dps || hubs.length > 0;
+  const group = !config.resourceGroupExisting && (config.adoptExisting === true || dps || hubs.length > 0);
   return {
     resourceGroup: group ? resourceGroupArmId(sub, rg) : undefined,
     dps: dps ? dpsArmId(sub, rg, config.dps.name) : undefined,

@@ -1,9 +1,10 @@
 /**
  * Builds the ARM client for DPS certificates (`IotDpsClient` from `@azure/arm-deviceprovisioningservices`).
  *
- * Credentials: `DefaultAzureCredential`, built on every call (so `az login`, a service principal in
- * AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, workload identity/OIDC in CI, or a managed identity
- * all work, and nothing is captured when a dynamic provider is serialized).
+ * Credentials: `azureCredential()` (credential.ts), built on every call: the OIDC token azure-native is given
+ * (Pulumi Deployments), else `DefaultAzureCredential` (so `az login`, a service principal in
+ * AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, workload identity, or a managed identity all work), and
+ * nothing is captured when a dynamic provider is serialized.
  *
  * Retries: the SDK's pipeline retries 429 and 503 honouring Retry-After (throttling strategy) and other 5xx
  * (but 501/505) and 408 with exponential backoff. We bound it: at most `ARM_RETRY.maxRetries` retries per
@@ -86,8 +87,7 @@ export function armClientOptions(endpoint: string | undefined, retryDelayInMs: n
 
 function createDefaultCredential(): TokenCredential {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const identity = require("@azure/identity") as typeof import("@azure/identity");
-  return new identity.DefaultAzureCredential();
+  return (require("./credential") as typeof import("./credential")).azureCredential();
 }
 
 /** Shortens Retry-After (seconds or HTTP date) and the millisecond variants on 429/503 to at most `maxMs`. */

@@ -1,7 +1,7 @@
 /**
  * The client for the DPS service (data-plane) API 2021-10-01: Microsoft's `azure-iot-provisioning-service`
  * ProvisioningServiceClient, from a `provisioningserviceowner` connection string or, without one, from a
- * token credential (DefaultAzureCredential by default). Every call goes through `withRetry` (429 and 5xx,
+ * token credential (azureCredential() by default: credential.ts). Every call goes through `withRetry` (429 and 5xx,
  * Retry-After honoured); every failure becomes an `Error` carrying Azure's error code and message, the HTTP
  * status and the enrollment id, and never the key, the connection string or a SAS token.
  *
@@ -16,7 +16,7 @@ export interface DpsServiceClientOptions {
   readonly serviceHostName: string;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...`. Absent: token credential. */
   readonly connectionString?: string;
-  /** Used when there is no connection string (default: `new DefaultAzureCredential()`). */
+  /** Used when there is no connection string (default: `azureCredential()`, credential.ts). */
   readonly credential?: TokenCredential;
   /**
    * Entra ID only: when this stack assigned the DPS data role to the running identity (ISO 8601, the assignment's
@@ -180,7 +180,7 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
   } else if (options.credential) {
     sdk = ProvisioningServiceClient.fromTokenCredential(serviceHostName, options.credential);
   } else {
-    // One DefaultAzureCredential, and one SDK client per host (it caches its access token until near expiry),
+    // One credential (azureCredential), and one SDK client per host (it caches its access token until near expiry),
     // for the life of the process: a `pulumi up` of many groups would otherwise sign in once per operation.
     // Kept on globalThis, looked up at call time: a module-level cache would be captured by Pulumi's closure
     // serialization, with whatever access token it held, into the state.
@@ -190,8 +190,7 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
     if (!defaultCredentialClients.clients[key]) {
       if (!defaultCredentialClients.credential) {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const { DefaultAzureCredential } = require("@azure/identity");
-        defaultCredentialClients.credential = new DefaultAzureCredential() as TokenCredential;
+        defaultCredentialClients.credential = (require("./credential") as typeof import("./credential")).azureCredential();
       }
       defaultCredentialClients.clients[key] = ProvisioningServiceClient.fromTokenCredential(serviceHostName, defaultCredentialClients.credential);
     }

@@ -4,7 +4,7 @@
  * import an existing key (moving a stack's key from state into the vault), and a certs/ `Signer` whose every
  * signature is made in the vault (`sign`, RS256 over the SHA-256 digest of the TBS DER).
  *
- * Credentials: one `DefaultAzureCredential` per process, made on first use (nothing captured when a dynamic provider
+ * Credentials: one `azureCredential()` (credential.ts: the OIDC token azure-native is given, else DefaultAzureCredential) per process, made on first use (nothing captured when a dynamic provider
  * is serialized), or the test override. One KeyClient per vault per process, and every CryptographyClient shares
  * its pipeline: the SDK's challenge-based authentication asks the vault which tenant and resource to get a token for
  * (a first unauthenticated request answered 401 `WWW-Authenticate: Bearer authorization=…, resource=…`), and a
@@ -75,8 +75,7 @@ let defaultCredential: TokenCredential | undefined;
 function credential(): TokenCredential {
   if (testOverrides?.credential) return testOverrides.credential;
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const identity = require("@azure/identity") as typeof import("@azure/identity");
-  return (defaultCredential ??= new identity.DefaultAzureCredential());
+  return (defaultCredential ??= (require("./credential") as typeof import("./credential")).azureCredential());
 }
 
 type KeyClient = import("@azure/keyvault-keys").KeyClient;

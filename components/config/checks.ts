@@ -65,6 +65,14 @@ function checkAzureNames(config: StackConfig): Problem[] {
   if (!RESOURCE_GROUP_NAME.test(config.resourceGroupName)) {
     problems.push({ path: "resourceGroupName", value: config.resourceGroupName, message: "allowed: 1–90 letters, digits, _ - . ( ), not ending in a period" });
   }
+  if (config.resourceGroupExisting && config.environment) {
+    // The environment is a tag on the group the stack creates; a group someone else made is only read.
+    problems.push({
+      path: "environment",
+      value: config.environment,
+      message: `tags the resource group the stack creates, but resourceGroupExisting: true only reads ${config.resourceGroupName}: remove environment, and declare production to the policy pack in policy-config/<stack>.json ({"no-ca-key-in-state-in-production": {"production": true}}, docs/policy.md)`,
+    });
+  }
   if (!DPS_NAME.test(config.dps.name)) {
     problems.push({ path: "dps.name", value: config.dps.name, message: "allowed: 3–64 letters, digits and hyphens, starting and ending with a letter or digit" });
   }

@@ -149,6 +149,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
   return {
     role: "platform",
     resourceGroupName: parsed.resourceGroupName,
+    ...(parsed.resourceGroupExisting ? { resourceGroupExisting: true } : {}),
     location,
     dps: parsed.dps,
     shards: parsed.shards,

@@ -247,6 +247,8 @@ export const stackConfigSchema = z.strictObject({
   deployer: deployerSchema.optional(),
   /** Quotas granted to the stack's subscriptions above Azure's defaults (components/config/quotas.ts). */
   quotas: quotasSchema.optional(),
+  /** The group exists (made by someone else): read, never created, changed or deleted by the stack (docs/operations.md#the-resource-group-created-or-existing). */
+  resourceGroupExisting: z.boolean().default(false),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -302,6 +304,8 @@ export type EnrollmentGroupConfig = Omit<EnrollmentGroupInput, "allocationPolicy
 export interface StackConfig {
   readonly role: "platform";
   readonly resourceGroupName: string;
+  /** `resourceGroupExisting: true`: the group is read, not declared (absent in configs built before: false). */
+  readonly resourceGroupExisting?: boolean;
   /** `azure-native:location`. */
   readonly location: string;
   readonly dps: DpsConfig;

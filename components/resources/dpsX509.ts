@@ -32,8 +32,27 @@ export interface DpsX509Args {
  * and proved, and the enrollment groups. Dependencies order `pulumi up`: hubs before the DPS that links them, a CA's
  * verification before any group that names it, groups deleted before their CA on destroy.
  */
+/**
+ * The resource group: created by the stack (`resourceGroupName`), or, with `resourceGroupExisting: true`, a group
+ * someone else made, read by its ARM id (`ResourceGroup.get`: a read, shown as such by `pulumi preview` and the plan,
+ * never created, changed or deleted by the stack; it needs Microsoft.Resources/subscriptions/resourceGroups/read).
+ * Named differently from the declared group, so that Pulumi never takes one for the other.
+ */
+function declareResourceGroup(parent: pulumi.Resource, name: string, config: StackConfig, importId: string | undefined, subscriptionId: pulumi.Output<string>): resources.ResourceGroup {
+  if (config.resourceGroupExisting) {
+    const id = pulumi.interpolate`/subscriptions/${subscriptionId}/resourceGroups/${config.resourceGroupName}`;
+    return resources.ResourceGroup.get(`${name}-rg-existing`, id, { parent });
+  }
+  return new resources.ResourceGroup(
+    `${name}-rg`,
+    { resourceGroupName: config.resourceGroupName, location: config.location, tags: environmentTags(config.environment) },
+    { parent, import: importId },
+  );
+}
+
 export class DpsX509 extends pulumi.ComponentResource {
   readonly config: StackConfig;
+  /** The stack's resource group: declared, or read when `resourceGroupExisting` (never created or deleted then). */
   readonly resourceGroup: resources.ResourceGroup;
   readonly ca: CertificateAuthority;
   /** The vault of CA keys, when `keyVault` is configured. */
@@ -61,11 +80,9 @@ export class DpsX509 extends pulumi.ComponentResource {
     const rotated = (this.rotated = applyRotation(config));
     const adopted = importIds(config);
 
-    this.resourceGroup = new resources.ResourceGroup(
-      `${name}-rg`,
-      { resourceGroupName: config.resourceGroupName, location: config.location, tags: environmentTags(config.environment) },
-      { parent: this, import: adopted.resourceGroup },
-    );
+    const client = authorization.getClientConfigOutput({ parent: this });
+    this.subscriptionId = client.subscriptionId;
+    this.resourceGroup = declareResourceGroup(this, name, config, adopted.resourceGroup, this.subscriptionId);
     const resourceGroupName = this.resourceGroup.name;
 
     this.keyVault = declareCaKeyVault(this, name, config.keyVault, { resourceGroupName, location: config.location, deployer: config.deployer });
@@ -89,8 +106,6 @@ export class DpsX509 extends pulumi.ComponentResource {
     const shards = declareShards(this, name, config, { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs, hubsParent: this.provisioning });
     this.shards = new Map<string, ShardFacts>([[config.dps.name, this.provisioning], ...shards]);
 
-    const client = authorization.getClientConfigOutput({ parent: this });
-    this.subscriptionId = client.subscriptionId;
     const dependsOnDps = [this.provisioning.dps];
     // Entra ID (default): the groups are written with the running identity, which gets the DPS data role here unless
     // the config says it is assigned by hand; the groups then wait for it, and retry 401/403 while it propagates.
