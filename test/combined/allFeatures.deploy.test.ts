@@ -134,7 +134,9 @@ function intoArm(type: string, inputs: Record<string, any>): void {
 let failUp: (err: Error) => void = () => undefined;
 const upFailed = new Promise<never>((_resolve, reject) => (failUp = reject));
 
-class UpMocks extends AzureLikeMocks {
+class UpMocks implements pulumi.runtime.Mocks {
+  private readonly azureLike = new AzureLikeMocks({ stackOutputs: {} });
+
   async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     try {
       return await this.create(args);
@@ -146,14 +148,14 @@ class UpMocks extends AzureLikeMocks {
 
   /** The signed-in identity's subscription, as azure-native reports it: the stack's. */
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    const answer = super.call(args);
+    const answer = this.azureLike.call(args);
     return args.token === "azure-native:authorization:getClientConfig" ? { ...answer, subscriptionId: SUB } : answer;
   }
 
   private async create(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = plain(args.inputs) as Record<string, any>;
     if (!args.type.startsWith(DYNAMIC)) {
-      const answer = super.newResource(args);
+      const answer = this.azureLike.newResource(args);
       intoArm(args.type, inputs);
       // What ARM answers for a role assignment beyond its inputs (the groups take its createdOn).
       if (args.type === "azure-native:authorization:RoleAssignment") Object.assign(answer.state, { createdOn: new Date().toISOString(), principalType: "User" });
@@ -224,12 +226,12 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), stringify({ config: kept }, { lineWidth: 0 }));
   const parsed = parseStackConfig({ ...readRawStackConfig(stackFile.allConfig, ["dps-x509:ca"]), self: { project: "dps-x509", stack: STACK } });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems, null, 2));
-  await pulumi.runtime.setMocks(new UpMocks({ stackOutputs: {} }), "dps-x509", STACK, false);
+  await pulumi.runtime.setMocks(new UpMocks(), "dps-x509", STACK, false);
   pulumi.runtime.setAllConfig(stackFile.allConfig, []);
   const { declareProgram } = await import("../../components/program");
   const declared = await Promise.race([declareProgram(parsed.config), upFailed]);
   await Promise.race([settings.waitForRPCs(), upFailed]);
-  outputs = Object.fromEntries(await Promise.all(Object.entries(declared).map(async ([key, value]) => [key, await new Promise((resolve) => pulumi.output(value).apply(resolve))] as const)));
+  outputs = Object.fromEntries(await Promise.all(Object.entries(declared).map(async ([key, value]) => [key, await new Promise((resolve) => (pulumi.output(value) as pulumi.Output<unknown>).apply(resolve))] as const)));
 }, 180_000);
 
 afterAll(async () => {

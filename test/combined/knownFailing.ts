@@ -46,11 +46,6 @@ export const KNOWN_FAILING_STACK_FILES: Readonly<Record<string, readonly KnownDe
   "examples/all-features/Pulumi.all-features.yaml": [SIGNING_GROUP_POLICY("line-7"), ADOPTED_HUB_POLICY("all-features-hub-neu")],
 };
 
-/** The all-features stack's checks beyond a green plan (allFeatures.plan.test.ts) → the defects they meet. */
-export const KNOWN_FAILING_ALL_FEATURES: Readonly<Record<string, KnownDefect>> = {
-  "shards carry their network settings": { reason: SHARD_DROPS_NETWORK.reason, faults: /^shard all-features-dps-shard-/ },
-};
-
 /**
  * Whether a run's faults are exactly what the known defects explain: none when none is known; otherwise each
  * fault matches a defect, and each defect still shows. Returns what is wrong, or nothing.
