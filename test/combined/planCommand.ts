@@ -1,7 +1,6 @@
 /**
- * Runs the `npm run plan` command in this process: `runPlan` of cli/plan.ts is the command's entry (its `main`
- * block only adds the lighter SDK runtime and the exit code), called with the argv and output streams a user's
- * shell would give it. A stack given as values is written to a temporary `Pulumi.<stack>.yaml` first, so the plan
+ * Runs the `npm run plan` command in this process, as its entry does (cli/plan.ts's `require.main` block): the
+ * lighter SDK runtime first, then `runPlan` with the argv and output streams a user's shell would give it. A stack given as values is written to a temporary `Pulumi.<stack>.yaml` first, so the plan
  * reads it as it reads any stack file (YAML, `secure:` values and all).
  */
 import * as fs from "fs";
@@ -9,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { runPlan } from "../../cli/plan";
+import { lightenRuntimeForPlanCommand } from "../../cli/plan/lightRuntime";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const PLATFORM_OUTPUTS = path.join(ROOT, "examples/platform-outputs.json");
@@ -19,8 +19,12 @@ export interface PlanRun {
   stderr: string;
 }
 
+let lightened = false;
+
 /** `npm run plan -- <argv>`, in process. */
 export async function plan(argv: string[]): Promise<PlanRun> {
+  if (!lightened) lightenRuntimeForPlanCommand();
+  lightened = true;
   let stdout = "";
   let stderr = "";
   const code = await runPlan(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
@@ -56,6 +60,8 @@ export function faultsOf(run: PlanRun): string[] {
 
 const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-x509-combined-"));
 let files = 0;
+// Each test file that imports this module gets its own folder, removed when the file's tests end.
+afterAll(() => fs.rmSync(tempDir, { recursive: true, force: true }));
 
 /**
  * Writes a stack file from config values: keys without a namespace go under `dps-x509:`, as `pulumi config set`
