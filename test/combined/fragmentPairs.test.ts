@@ -17,7 +17,7 @@ const combinations: Fragment[][] = [
 async function planOf(fragments: readonly Fragment[]) {
   const label = fragments.map((f) => f.name).join(" + ") || "base";
   const file = writeStackFile("combo", stackWith(BASE, ...fragments.map((f) => f.values)), `# ${label}\n`);
-  return plan(["--config", file, "--json"]);
+  return plan(["--config", file, "--json", ...fragments.flatMap((f) => f.argv ?? [])]);
 }
 
 test("the fragments' names are unique, and every listed pair names fragments of the table", () => {

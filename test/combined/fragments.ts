@@ -8,6 +8,8 @@
  *   the base's merges into it (e.g. a rotation on the base's intermediate), any other is added.
  * - `expect` (optional): what the plan must show for the feature, given the plan's JSON; returns what is missing,
  *   or nothing. It catches a feature that plans green but is dropped on the way (e.g. a shard's network settings).
+ * - `argv` (optional): more arguments for the plan command when the fragment is in the stack, e.g.
+ *   `["--policy-pack-config", path.join(__dirname, "fixtures/levels.json")]`.
  * Pairs that Azure forbids are listed in FORBIDDEN_PAIRS below (the plan must refuse them, with that message);
  * pairs that fail by a defect being fixed elsewhere are in knownFailing.ts.
  */
@@ -18,6 +20,7 @@ export interface Fragment {
   readonly name: string;
   readonly values: Record<string, unknown>;
   readonly expect?: (plan: PlanJson) => string | undefined;
+  readonly argv?: readonly string[];
 }
 
 const SUBSCRIPTION = "8d3c1f5e-2b4a-4c6d-9e8f-0a1b2c3d4e5f";
