@@ -21,25 +21,23 @@ import { compactKeyToPem, createDeviceCertificate, createRootCa, isCompactKey, t
 import { issueThrowawayDevice } from "../../cli/device/credentials";
 import { registerX509Device } from "../../cli/device/register";
 import { runDoctor } from "../../cli/doctor";
-import { AzureLikeMocks } from "../../cli/plan/mocks";
 import { parseStackFile } from "../../cli/plan/stackFile";
 import { parseStackConfig, readRawStackConfig } from "../../components/config";
 import { setArmClientTestOverrides } from "../../components/azure/armClient";
 import { startArmServer, type ArmServer } from "../../azure-test-servers/armServer";
-import type { DpsNetworkSettings, IotHubSettings } from "../../azure-test-servers/armIotHubs";
 import { startRoutedDeviceEndpoint, type DpsCaCertificate, type FakeDpsDeviceServer } from "../../azure-test-servers/dpsDeviceServer";
 import { DPS_DATA_CONTRIBUTOR, FakeDpsServiceServer } from "../../azure-test-servers/dpsServiceServer";
-import { DynamicProviderHost, urnOf } from "../../azure-test-servers/dynamicProviderHost";
+import { DynamicProviderHost } from "../../azure-test-servers/dynamicProviderHost";
 import { FakeEntraTokenServer } from "../../azure-test-servers/entraTokenServer";
 import { routeToFake } from "../../azure-test-servers/loopbackRouting";
 import { hostEnv, REPO } from "../support/hostEnvironment";
 import { startKeyVaultServer, type KeyVaultServer } from "../../azure-test-servers/keyVaultServer";
+import { ArmLedger, UpMocks } from "./localUp";
 
 const STACK = "all-features";
 const STACK_FILE = path.join(REPO, "examples/all-features/Pulumi.all-features.yaml");
 const DYNAMIC = "pulumi-nodejs:dynamic/dps-x509:";
 const ID_SCOPE = "0ne00A11FEA";
-const rpc: { specialSigKey: string; specialSecretSig: string } = require("@pulumi/pulumi/runtime/rpc");
 const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
 
 const fileConfig = (parse(fs.readFileSync(STACK_FILE, "utf8")) as { config: Record<string, any> }).config;
@@ -65,8 +63,7 @@ let vault: KeyVaultServer;
 let host: DynamicProviderHost;
 const stops: Array<() => Promise<void>> = [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-x509-all-features-"));
-/** What each resource holds after `up`, by resource name. */
-const state = new Map<string, { type: string; inputs: Record<string, any>; outputs: Record<string, any> }>();
+let up: UpMocks;
 let outputs: Record<string, unknown>;
 
 /** The stack file with the values a real stack would decrypt, and the test's endpoints. */
@@ -77,98 +74,6 @@ function stackConfig(): Record<string, unknown> {
   for (const group of config["dps-x509:enrollmentGroups"]) for (const revoked of group.revokedDevices ?? []) revoked.certificatePem = stolen.certificatePem;
   config["dps-x509:armEndpoint"] = arm.url;
   return config;
-}
-
-/** The wire format without secret wrappers, as the engine hands inputs to a provider that does not accept secrets. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") {
-    const object = value as Record<string, unknown>;
-    if (object[rpc.specialSigKey] === rpc.specialSecretSig) return plain(object.value);
-    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
-
-/** What ARM holds for each hub and DPS the stack declared, kept to add the private endpoints connected later. */
-const hubSettings = new Map<string, IotHubSettings>();
-const dpsNetwork = new Map<string, DpsNetworkSettings>();
-
-/**
- * azure-native's side of `up`: what ARM holds once each resource exists. A private endpoint in the same subscription
- * is approved on creation (Azure's auto-approval), so it appears among its target's connections.
- */
-function intoArm(type: string, inputs: Record<string, any>): void {
-  const p = inputs.properties ?? {};
-  if (type === "azure-native:iothub:IotHubResource") {
-    hubSettings.set(inputs.resourceName, {
-      location: inputs.location, disableDeviceSAS: p.disableDeviceSAS, disableModuleSAS: p.disableModuleSAS, disableLocalAuth: p.disableLocalAuth, minTlsVersion: p.minTlsVersion,
-      publicNetworkAccess: p.publicNetworkAccess, networkRuleSets: p.networkRuleSets,
-    });
-    arm.state.hubs.put(SUB, RG, inputs.resourceName, hubSettings.get(inputs.resourceName));
-  }
-  if (type === "azure-native:deviceprovisioningservices:IotDpsResource") {
-    const dps = arm.state.dps(SUB, RG, inputs.provisioningServiceName);
-    dps.linkHubs(HUBS.map(hostNameOf), { idScope: ID_SCOPE, allocationPolicy: p.allocationPolicy, location: inputs.location });
-    dpsNetwork.set(inputs.provisioningServiceName, { publicNetworkAccess: p.publicNetworkAccess, ipFilterRules: p.ipFilterRules });
-    dps.setNetwork(dpsNetwork.get(inputs.provisioningServiceName)!);
-  }
-  if (type === "azure-native:network:PrivateEndpoint") {
-    const endpointId = `/subscriptions/${SUB}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}`;
-    for (const connection of inputs.privateLinkServiceConnections ?? []) {
-      const [, kind, name] = /\/providers\/Microsoft\.Devices\/(IotHubs|provisioningServices)\/([^/]+)$/i.exec(connection.privateLinkServiceId) ?? [];
-      if (kind === "IotHubs") {
-        const hub = hubSettings.get(name)!;
-        hubSettings.set(name, { ...hub, privateEndpointIds: [...(hub.privateEndpointIds ?? []), endpointId] });
-        arm.state.hubs.put(SUB, RG, name, hubSettings.get(name));
-      } else if (kind) {
-        const network = dpsNetwork.get(name)!;
-        dpsNetwork.set(name, { ...network, privateEndpointIds: [...(network.privateEndpointIds ?? []), endpointId] });
-        arm.state.dps(SUB, RG, name).setNetwork(dpsNetwork.get(name)!);
-      }
-    }
-  }
-}
-
-/** The first failure of a resource during `up`: the program would wait for it forever, so the test stops on it. */
-let failUp: (err: Error) => void = () => undefined;
-const upFailed = new Promise<never>((_resolve, reject) => (failUp = reject));
-
-class UpMocks implements pulumi.runtime.Mocks {
-  private readonly azureLike = new AzureLikeMocks({ stackOutputs: {} });
-
-  async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
-    try {
-      return await this.create(args);
-    } catch (err) {
-      failUp(new Error(`${args.name}: ${(err as Error).message}`));
-      throw err;
-    }
-  }
-
-  /** The signed-in identity's subscription, as azure-native reports it: the stack's. */
-  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    const answer = this.azureLike.call(args);
-    return args.token === "azure-native:authorization:getClientConfig" ? { ...answer, subscriptionId: SUB } : answer;
-  }
-
-  private async create(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
-    const inputs = plain(args.inputs) as Record<string, any>;
-    if (!args.type.startsWith(DYNAMIC)) {
-      const answer = this.azureLike.newResource(args);
-      intoArm(args.type, inputs);
-      // What ARM answers for a role assignment beyond its inputs (the groups take its createdOn).
-      if (args.type === "azure-native:authorization:RoleAssignment") Object.assign(answer.state, { createdOn: new Date().toISOString(), principalType: "User" });
-      state.set(args.name, { type: args.type, inputs, outputs: answer.state });
-      return answer;
-    }
-    const urn = urnOf(args.type, args.name, STACK);
-    const checked = await host.check(urn, {}, inputs);
-    if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
-    const created = await host.create(urn, checked.inputs);
-    state.set(args.name, { type: args.type, inputs, outputs: created.properties });
-    return { id: created.id, state: created.properties };
-  }
 }
 
 /** The DPS's certificates as ARM holds them: what the device endpoint trusts and the service lets enrollments name. */
@@ -226,11 +131,12 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), stringify({ config: kept }, { lineWidth: 0 }));
   const parsed = parseStackConfig({ ...readRawStackConfig(stackFile.allConfig, ["dps-x509:ca"]), self: { project: "dps-x509", stack: STACK } });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems, null, 2));
-  await pulumi.runtime.setMocks(new UpMocks(), "dps-x509", STACK, false);
+  up = new UpMocks({ host, ledger: new ArmLedger(arm, { subscriptionId: SUB, resourceGroupName: RG, hubHostNames: HUBS.map(hostNameOf), idScope: ID_SCOPE }), stack: STACK, subscriptionId: SUB });
+  await pulumi.runtime.setMocks(up, "dps-x509", STACK, false);
   pulumi.runtime.setAllConfig(stackFile.allConfig, []);
   const { declareProgram } = await import("../../components/program");
-  const declared = await Promise.race([declareProgram(parsed.config), upFailed]);
-  await Promise.race([settings.waitForRPCs(), upFailed]);
+  const declared = await Promise.race([declareProgram(parsed.config), up.failed]);
+  await Promise.race([settings.waitForRPCs(), up.failed]);
   outputs = Object.fromEntries(await Promise.all(Object.entries(declared).map(async ([key, value]) => [key, await new Promise((resolve) => (pulumi.output(value) as pulumi.Output<unknown>).apply(resolve))] as const)));
 }, 180_000);
 
@@ -239,7 +145,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const outputsOf = (kind: string) => [...state.entries()].filter(([, r]) => r.type === `${DYNAMIC}${kind}`);
+const outputsOf = (kind: string) => [...up.resources.entries()].filter(([, r]) => r.type === `${DYNAMIC}${kind}`);
 const caKeyPem = (caName: string) => {
   const found = outputsOf("CaCertificate").find(([name]) => name.endsWith(`-${caName}`));
   if (!found) throw new Error(`no CA ${caName}: ${outputsOf("CaCertificate").map(([n]) => n).join(", ")}`);
