@@ -3,11 +3,12 @@
  * - the challenge a request without a token gets (401, `WWW-Authenticate: Bearer authorization=<Entra authority of
  *   the tenant>, resource=https://vault.azure.net`), which the SDK's challenge policy reads to ask for a token;
  * - Entra-like bearer tokens: audience https://vault.azure.net, the vault's tenant (`tid`), not expired, an `oid`;
- *   this fake signs the tokens it hands out (HMAC, a key made per server) and refuses any other;
+ *   this fake signs the tokens it hands out (HMAC, a key made per server) and refuses any other, unless it is told
+ *   to trust an Entra stand-in (entraTokenServer.ts: RS256, its issuer and public key), as a child process signs in;
  * - Azure RBAC data actions: Crypto Officer may create, import, get and sign; Crypto User may get and sign; others
  *   get 403 `Forbidden` with inner error `ForbiddenByRbac`, naming the action.
  */
-import { createHmac, randomBytes } from "crypto";
+import { createHmac, randomBytes, verify } from "crypto";
 
 export const KEY_VAULT_AUDIENCE = "https://vault.azure.net";
 export type KeyVaultRole = "Key Vault Crypto Officer" | "Key Vault Crypto User";
@@ -39,7 +40,26 @@ export class KeyVaultAuth {
   /** `${vault name | "*"}/${oid}` → roles. */
   private readonly roles = new Map<string, Set<KeyVaultRole>>();
 
-  constructor(readonly tenantId: string) {}
+  constructor(
+    readonly tenantId: string,
+    /** An Entra stand-in whose RS256 tokens are accepted too. */
+    private readonly trusted?: { issuer: string; publicKeyPem: string },
+  ) {}
+
+  /** Whether the token's signature is this fake's own, or the trusted stand-in's (with its issuer). */
+  private signedByKnownIssuer(header: string, payload: string, signature: string): boolean {
+    const json = (part: string): Record<string, unknown> => {
+      try {
+        return JSON.parse(Buffer.from(part, "base64url").toString()) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    };
+    if (json(header).alg === "RS256" && this.trusted) {
+      return json(payload).iss === this.trusted.issuer && verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), this.trusted.publicKeyPem, Buffer.from(signature, "base64url"));
+    }
+    return b64url(createHmac("sha256", this.secret).update(`${header}.${payload}`).digest()) === signature;
+  }
 
   /** The WWW-Authenticate header of a 401. */
   challenge(): string {
@@ -57,8 +77,7 @@ export class KeyVaultAuth {
   authenticate(authorization: string | undefined): string {
     const m = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(authorization ?? "");
     if (!m) throw new HttpError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
-    const expected = b64url(createHmac("sha256", this.secret).update(`${m[1]}.${m[2]}`).digest());
-    if (expected !== m[3]) throw new HttpError(401, "Unauthorized", "AKV10032: Invalid issuer or signature.");
+    if (!this.signedByKnownIssuer(m[1], m[2], m[3])) throw new HttpError(401, "Unauthorized", "AKV10032: Invalid issuer or signature.");
     const claims = JSON.parse(Buffer.from(m[2], "base64url").toString()) as { aud?: string; tid?: string; oid?: string; exp?: number };
     if (claims.aud !== KEY_VAULT_AUDIENCE) throw new HttpError(401, "Unauthorized", `AKV10022: Invalid audience. Expected ${KEY_VAULT_AUDIENCE}, found: ${claims.aud}.`);
     if (claims.tid !== this.tenantId) throw new HttpError(401, "Unauthorized", `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${this.tenantId}/.`);

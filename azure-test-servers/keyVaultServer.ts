@@ -91,9 +91,10 @@ export interface KeyVaultServer {
 const b64url = (buf: Buffer) => buf.toString("base64url");
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-export async function startKeyVaultServer(options: { tenantId?: string } = {}): Promise<KeyVaultServer> {
-  const tenantId = options.tenantId ?? "72f988bf-86f1-41af-91ab-2d7cd011db47";
-  const auth = new KeyVaultAuth(tenantId);
+/** `trustEntra`: also accept the tokens of this Entra stand-in (its tenant becomes the vaults' tenant). */
+export async function startKeyVaultServer(options: { tenantId?: string; trustEntra?: { issuer: string; publicKeyPem: string; tenantId: string } } = {}): Promise<KeyVaultServer> {
+  const tenantId = options.trustEntra?.tenantId ?? options.tenantId ?? "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  const auth = new KeyVaultAuth(tenantId, options.trustEntra);
   const vaults = new Map<string, Vault>();
   const requests: KeyVaultRecordedRequest[] = [];
   const faults: Array<{ status: number; retryAfter?: number; remaining: number; route?: KeyVaultRoute }> = [];

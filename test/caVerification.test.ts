@@ -64,6 +64,7 @@ test("happy path: three ARM requests (at most four), verified, outputs carry no 
   const check = await provider.check!({} as CaVerificationInputs, inputs());
   expect(check.failures).toEqual([]);
   expect(server.requests.count()).toBe(0); // check is local
+  const uploadedEtag = server.state.dps(SUB, RG, DPS).get(NAME)!.etag;
 
   const { id, outs } = await provider.create!(inputs());
   expect(id).toBe(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Devices/provisioningServices/${DPS}/certificates/${NAME}/proofOfPossession`);
@@ -85,9 +86,11 @@ test("happy path: three ARM requests (at most four), verified, outputs carry no 
   // If-Match chain: generate with the etag read, verify with the etag generate returned.
   const [get, gen, verify] = server.requests.all;
   expect(get.ifMatch).toBeUndefined();
-  expect(gen.ifMatch).toBeDefined();
-  expect(verify.ifMatch).toBeDefined();
-  expect(verify.ifMatch).not.toBe(gen.ifMatch);
+  const tag = (ifMatch: string | undefined) => ifMatch?.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  expect(tag(gen.ifMatch)).toBe(uploadedEtag);
+  // The etag generate returned: neither the uploaded one nor the one verify produced (each step changes it).
+  expect(tag(verify.ifMatch)).toMatch(/\S/);
+  expect([uploadedEtag, stored.etag]).not.toContain(tag(verify.ifMatch));
 });
 
 test("stale etag before generateVerificationCode: 412, re-read, success", async () => {
