@@ -34,16 +34,11 @@ const BROUGHT_VAULT_ROOT_ROTATION: KnownDefect = {
 
 /** Fragment names (all of them in a combination) → the defect that combination meets. */
 export const KNOWN_FAILING_FRAGMENTS: ReadonlyArray<{ fragments: readonly string[]; defect: KnownDefect }> = [
-  { fragments: ["signing-certificate-group"], defect: SIGNING_GROUP_POLICY("line-7") },
-  { fragments: ["adopt-tutorial-hub"], defect: ADOPTED_HUB_POLICY("tutorial-hub") },
-  { fragments: ["group-on-root"], defect: GROUP_ON_ROOT_POLICY },
-  { fragments: ["private-shard"], defect: SHARD_DROPS_NETWORK },
   { fragments: ["brought-root-in-key-vault", "rotation"], defect: BROUGHT_VAULT_ROOT_ROTATION },
 ];
 
 /** Stack files (path from the repository's root) → the defects they meet. */
 export const KNOWN_FAILING_STACK_FILES: Readonly<Record<string, readonly KnownDefect[]>> = {
-  "examples/all-features/Pulumi.all-features.yaml": [SIGNING_GROUP_POLICY("line-7"), ADOPTED_HUB_POLICY("all-features-hub-neu")],
 };
 
 /**
