@@ -13,6 +13,9 @@
  * Pairs that Azure forbids are listed in FORBIDDEN_PAIRS below (the plan must refuse them, with that message);
  * pairs that fail by a defect being fixed elsewhere are in knownFailing.ts.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { createDeviceCertificate, createRootCa } from "../../certs";
 import type { PlanJson } from "./planCommand";
 
@@ -24,6 +27,13 @@ export interface Fragment {
 }
 
 const SUBSCRIPTION = "8d3c1f5e-2b4a-4c6d-9e8f-0a1b2c3d4e5f";
+const SECOND_SUBSCRIPTION = "5b1e7c2a-9d3f-4e6a-8b0c-1d2e3f4a5b6c";
+/** Levels a stack keeps in policy-config/<stack>.json, in Pulumi's --policy-pack-config format. */
+const LOWERED_HUB_POLICY = (() => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "combo-policy-")), "levels.json");
+  fs.writeFileSync(file, JSON.stringify({ "hub-x509-only": "advisory" }));
+  return file;
+})();
 const subnet = (vnet: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/endpoints`;
 /** A secret as a stack file holds it: the offline plan cannot decrypt it and reads it as [secret]. */
 const SECRET = { secure: "v1:AAAAAAAAAAAAAAAA:ciphertext-the-offline-plan-cannot-decrypt" };
@@ -32,6 +42,7 @@ const SECRET = { secure: "v1:AAAAAAAAAAAAAAAA:ciphertext-the-offline-plan-cannot
 const broughtRoot = createRootCa({ commonName: "Combo Brought Root CA", keySize: 2048, validityDays: 3650 });
 const deviceMaker = createRootCa({ commonName: "Combo Device Maker CA", keySize: 2048, validityDays: 3650 });
 const pressCertificate = createDeviceCertificate({ issuer: deviceMaker, registrationId: "press-1", validityDays: 365 }).certificatePem;
+const pressTwoCertificates = [1, 2].map(() => createDeviceCertificate({ issuer: deviceMaker, registrationId: "press-2", validityDays: 365 }).certificatePem);
 const stolenCertificate = createDeviceCertificate({ issuer: deviceMaker, registrationId: "stolen-sensor-7", validityDays: 365 }).certificatePem;
 
 /** The smallest platform stack: a root and an intermediate in state, one hub, one CA-reference group. */
@@ -92,6 +103,11 @@ export const FRAGMENTS: readonly Fragment[] = [
     name: "individual-enrollment",
     values: { individualEnrollments: [{ registrationId: "press-1", deviceId: "press-one", certificatePem: pressCertificate, allocationPolicy: "static", iotHubs: ["combo-hub"] }] },
     expect: (plan) => (resourcesOf(plan, ":IndividualEnrollment").some((r) => r.inputs.registrationId === "press-1") ? undefined : "no individual enrollment press-1"),
+  },
+  {
+    name: "secondary-client-certificate",
+    values: { individualEnrollments: [{ registrationId: "press-2", certificatePem: pressTwoCertificates[0], secondaryCertificatePem: pressTwoCertificates[1], allocationPolicy: "static", iotHubs: ["combo-hub"] }] },
+    expect: (plan) => (resourcesOf(plan, ":IndividualEnrollment").some((r) => r.inputs.registrationId === "press-2" && typeof r.inputs.secondaryCertificatePem === "string") ? undefined : "no individual enrollment press-2 with a secondary certificate"),
   },
   {
     name: "revoked-device",
@@ -155,6 +171,30 @@ export const FRAGMENTS: readonly Fragment[] = [
     values: { "azure-native:subscriptionId": SUBSCRIPTION, hubs: [{ name: "tutorial-hub", adopt: true }] },
   },
   {
+    name: "shard-in-second-subscription",
+    values: { shards: [{ name: "combo-dps-shard-2", subscriptionId: SECOND_SUBSCRIPTION, resourceGroupName: "combo-shard-rg" }] },
+    expect: (plan) => (JSON.stringify(dpsNamed(plan, "combo-dps-shard-2") ?? {}).includes("combo-shard-rg") ? undefined : "shard combo-dps-shard-2 is not declared in its own resource group"),
+  },
+  {
+    name: "raised-quotas",
+    // 150 groups for one tenant: more than Azure's default 100 per DPS, within the quota support granted.
+    values: { quotas: { enrollmentGroupsPerDps: 300 }, tenants: [{ name: "big-customer", enrollmentGroups: 150, stack: "my-org/dps-x509/tenant-big-customer" }] },
+  },
+  {
+    name: "existing-resource-group",
+    values: { resourceGroupExisting: true },
+    expect: (plan) => {
+      const groups = resourcesOf(plan, ":ResourceGroup") as Array<{ read?: boolean }>;
+      return groups.length === 1 && groups[0].read === true ? undefined : "the resource group is declared, not read";
+    },
+  },
+  {
+    name: "policy-levels-from-config",
+    // A hub the tutorial left on TLS 1.0, kept on purpose: hub-x509-only lowered to advisory by the stack's levels file.
+    values: { hubs: [{ name: "legacy-hub", minTlsVersion: "1.0", disableDeviceSAS: false }] },
+    argv: ["--policy-pack-config", LOWERED_HUB_POLICY],
+  },
+  {
     name: "production",
     values: { environment: "production", keyVault: { name: "combo-ca-kv", create: true }, ca: { root: { keyStore: "keyVault" }, intermediates: [{ name: "combo-intermediate-ca", keyStore: "keyVault" }] } },
   },
@@ -174,6 +214,11 @@ export const FRAGMENTS: readonly Fragment[] = [
 
 /** Pairs Azure (or the stack's own rules) forbids: the plan must refuse them, with a fault matching `refusal`. */
 export const FORBIDDEN_PAIRS: ReadonlyArray<{ fragments: [string, string]; why: string; refusal: RegExp }> = [
+  {
+    fragments: ["existing-resource-group", "production"],
+    why: "environment tags the group the stack creates; a group someone else made is only read",
+    refusal: /^dps-x509:environment = "production": tags the resource group the stack creates, but resourceGroupExisting: true only reads/,
+  },
   {
     fragments: ["dps-ip-rules", "private-dps"],
     why: "Azure ignores IP rules while public network access is Disabled",
