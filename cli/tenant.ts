@@ -91,7 +91,9 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
     const projectDir = path.resolve(io.cwd ?? process.cwd(), values.project ?? ".");
     const targets: OnboardingTarget[] = values.all ? findAllTargets(projectDir, values.platform) : [findTarget(projectDir, tenant!)];
     const tenantStacks = new Set(targets.map((target) => target.tenantStack));
-    const local = automationRunner({ projectDir, pulumiRoot: values["pulumi-root"], createIfMissing: (stack) => tenantStacks.has(stack) });
+    // --plan-only creates no stack: a tenant stack still to be created is planned as such (onboard.ts).
+    const createIfMissing = values["plan-only"] ? () => false : (stack: string) => tenantStacks.has(stack);
+    const local = automationRunner({ projectDir, pulumiRoot: values["pulumi-root"], createIfMissing });
     let runner: StackRunner = local;
     if (runnerKind === "deployments") {
       const accessToken = env.PULUMI_ACCESS_TOKEN;
