@@ -19,11 +19,22 @@ const path = require("path");
 const NO_REVIEWERS_KEY = "ci:requiredReviewers";
 
 /**
- * Whether the stack file waives reviewers: the line `ci:requiredReviewers: false` (a YAML boolean, indented under
- * `config:`; a quoted "false" does not waive).
+ * Whether the stack file waives reviewers: the line `ci:requiredReviewers: false` among the keys of the top-level
+ * `config:` block (at their indentation: not nested in another value), a YAML boolean (a quoted "false" does not).
  */
 function reviewersWaived(stackFileText) {
-  return /^config:\s*$/m.test(stackFileText) && /^[ ]+ci:requiredReviewers:[ ]*false[ ]*(#.*)?$/m.test(stackFileText);
+  const lines = stackFileText.split(/\r?\n/);
+  const start = lines.findIndex((line) => /^config:\s*(#.*)?$/.test(line));
+  if (start < 0) return false;
+  let indent;
+  for (const line of lines.slice(start + 1)) {
+    if (/^\s*(#.*)?$/.test(line)) continue;
+    const own = /^( *)/.exec(line)[1].length;
+    if (own === 0) break; // the next top-level key: the config block has ended
+    indent ??= own;
+    if (own === indent && /^ *ci:requiredReviewers: *false *(#.*)?$/.test(line)) return true;
+  }
+  return false;
 }
 
 /**

@@ -170,6 +170,20 @@ describe(".ci/deploy-gate.js", () => {
   });
 });
 
+test.each([
+  ["the key under config", "config:\n  ci:requiredReviewers: false\n", true],
+  ["among other keys, with a comment", "config:\n  azure-native:location: x\n  ci:requiredReviewers: false # a test stack\n", true],
+  ["at another indentation", "config:\n    a: 1\n    ci:requiredReviewers: false\n", true],
+  ["a quoted string", 'config:\n  ci:requiredReviewers: "false"\n', false],
+  ["true", "config:\n  ci:requiredReviewers: true\n", false],
+  ["nested inside another value", "config:\n  dps-x509:tags:\n    ci:requiredReviewers: false\n", false],
+  ["under another top-level key", "config:\n  a: 1\nother:\n  ci:requiredReviewers: false\n", false],
+])("the waiver: %s", (_label, text, waived) => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { reviewersWaived } = require("../.ci/deploy-gate.js") as { reviewersWaived: (text: string) => boolean };
+  expect(reviewersWaived(text)).toBe(waived);
+});
+
 describe(".ci/stack-exists.js", () => {
   /** Answers GET /api/stacks/{org}/{project}/{stack} as Pulumi Cloud does. */
   async function startPulumiCloud(stacks: string[]) {
