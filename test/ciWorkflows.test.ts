@@ -225,7 +225,11 @@ test("policy levels: policy-config/<stack>.json, when present, goes to the offli
       if (!pulumi.length && !plans.length) continue;
       const policy = job.steps.find((step) => step.id === "policy")!;
       expect(policy.run).toBe('.ci/policy-config.sh "${{ matrix.stack }}"');
+      const install = job.steps.findIndex((step) => step.run === "if [ -f policy/package-lock.json ]; then npm ci --prefix policy; fi");
       for (const step of pulumi) {
+        // The pack's own dependencies are installed before Pulumi runs it.
+        expect(install).toBeGreaterThan(-1);
+        expect(install).toBeLessThan(job.steps.indexOf(step));
         expect(step.with!.policyPacks).toBe("policy");
         expect(step.with!.policyPackConfigs).toBe("${{ steps.policy.outputs.config }}");
       }
