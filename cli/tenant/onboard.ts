@@ -4,7 +4,7 @@
  * after a failure anywhere, the next run starts at the step the stacks show as not done. A step that ran but left
  * its stack still waiting stops the run with what the stack says it waits for (no loop).
  */
-import type { OnboardingTarget } from "./stacks";
+import { shortStackName, type OnboardingTarget } from "./stacks";
 import type { StackRunner } from "./runner";
 import { MissingStackError } from "./stackPresence";
 import { STEPS, nextStep, stepDone, waitingForOf, type Step } from "./steps";
@@ -104,6 +104,8 @@ export async function planOnboarding(target: OnboardingTarget, deps: Pick<Onboar
 
 /** The commands that show a tenant stack's first update offline, against its platform's outputs of today. */
 function offlinePlanHint(target: OnboardingTarget): string {
-  const short = target.tenantStack.split("/").pop();
-  return [`    pulumi stack output --json --stack ${target.platformStack} > platform-outputs.json`, `    npm run plan -- --stack ${short} --platform-outputs platform-outputs.json`].map((line) => `  ${line}`).join("\n");
+  return [
+    `      pulumi stack output --json --stack ${target.platformStack} > platform-outputs.json`,
+    `      npm run plan -- --stack ${shortStackName(target.tenantStack)} --platform-outputs platform-outputs.json`,
+  ].join("\n");
 }
