@@ -40,7 +40,9 @@ export async function onboardTenant(target: OnboardingTarget, deps: OnboardDeps)
   const platformUp = deps.platformUp ?? ((stack: string) => runner.up(stack, (line) => progress(`  ${line}`)));
   const ran = new Set<string>();
   for (;;) {
-    const [tenantOutputs, platformOutputs] = await Promise.all([runner.outputs(target.tenantStack), platformOutputsOf(runner, target)]);
+    // The platform first: without one, nothing is read or created for the tenant (its stack included).
+    const platformOutputs = await platformOutputsOf(runner, target);
+    const tenantOutputs = await runner.outputs(target.tenantStack);
     const step = nextStep(target.tenant, tenantOutputs, platformOutputs);
     if (!step) {
       progress(`${target.tenant}: onboarded (all ${STEPS.length} steps done)`);
