@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Points the stack references of the stack files at an organisation: a tenant's `dps-x509:platform` and a
 // platform's `dps-x509:tenants[].stack` are `<org>/<project>/<stack>`, and the files in the repository say `my-org`.
-// CI runs this with the PULUMI_ORG variable before a live preview or deploy, so the references follow the
-// organisation the stacks live in (on a local backend, use the literal word `organization`).
+// CI runs this with the PULUMI_ORG variable before a live preview or deploy, so the references follow the Pulumi
+// Cloud organisation the stacks live in. (Run by hand against a self-managed backend, whose references say
+// `organization`, give that literal word; the workflows themselves run on Pulumi Cloud only, docs/ci.md.)
 //   node .ci/use-org.js <org> [Pulumi.<stack>.yaml ...]     (default: every stack file)
 const fs = require("fs");
 const path = require("path");

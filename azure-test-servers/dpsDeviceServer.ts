@@ -146,14 +146,19 @@ export class FakeDpsDeviceServer {
     this.untrustedChain = opts.untrustedChain ?? "http401";
     this.apiVersions = opts.apiVersions ?? DEVICE_API_VERSIONS;
     this.tls = opts.tls ?? readTestTls();
+    const secureContextNow = () => this.secureContext();
     this.server = https.createServer(
       {
         cert: this.tls.cert,
         key: this.tls.key,
         requestCert: true,
         rejectUnauthorized: false,
-        // Each connection gets the CAs verified at that moment as its trust store.
-        SNICallback: (_servername, done) => done(null, this.secureContext()),
+        // Each connection gets the CAs verified at that moment as its trust store. Node calls this with the
+        // connection's TLS socket as `this`: the chain the device sends is read there (see chainsSent).
+        SNICallback: function (this: tls.TLSSocket, _servername: string, done: (err: Error | null, ctx?: tls.SecureContext) => void) {
+          keepSentChain(this);
+          done(null, secureContextNow());
+        },
       },
       (req, res) => {
         const chunks: Buffer[] = [];
@@ -347,8 +352,23 @@ export class FakeDpsDeviceServer {
   }
 }
 
+/**
+ * The chains devices sent, read on the TLS socket's 'secure' event ahead of Node's own handler: since Node 24.21
+ * that handler, when it authorizes the socket, leaves getPeerCertificate(true) with the leaf alone
+ * (nodejs/node#65579), so a chain read afterwards would lose the intermediates the device sent.
+ */
+const chainsSent = new WeakMap<tls.TLSSocket, X509Certificate[]>();
+
+function keepSentChain(socket: tls.TLSSocket): void {
+  socket.prependOnceListener("secure", () => chainsSent.set(socket, readPeerChain(socket)));
+}
+
 /** The certificates the device sent, leaf first, as Node reports them (it may append a root from our store). */
 function sentChain(socket: tls.TLSSocket): X509Certificate[] {
+  return chainsSent.get(socket) ?? readPeerChain(socket);
+}
+
+function readPeerChain(socket: tls.TLSSocket): X509Certificate[] {
   const out: X509Certificate[] = [];
   const seen = new Set<string>();
   let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;

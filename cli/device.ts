@@ -54,6 +54,8 @@ or issued now from an intermediate (RSA-2048, valid one day, sent with the inter
                               may take a moment to reach every DPS node
   --retry-delay <seconds>     wait between attempts (default 10)
   --json                      print the outcome as JSON
+
+Exit codes: 0 registered, 1 refused (or the credentials are wrong, or the stack's outputs cannot be read), 2 usage.
 `;
 
 

@@ -77,12 +77,8 @@ async function preflight(argv: string[], io: PreflightIo): Promise<number> {
   const env = io.env ?? process.env;
   const cwd = io.cwd ?? env.INIT_CWD ?? process.cwd();
   const file = o.config ? resolve(cwd, o.config) : join(resolve(__dirname, ".."), `Pulumi.${o.stack}.yaml`);
-  let stackFile;
-  try {
-    stackFile = readStackFile(file);
-  } catch (e) {
-    throw new UsageError(`${file}: ${(e as Error).message}`);
-  }
+  // A missing or unreadable stack file is a config problem, as in plan and doctor: exit 1, one line, no usage.
+  const stackFile = readStackFile(file);
   const parsed = parseStackConfig(readRawStackConfig(stackFile.allConfig));
   if (!parsed.ok) {
     io.stderr(`${file}: the stack config has ${parsed.problems.length} problem(s):\n${formatProblems(parsed.problems)}\n`);

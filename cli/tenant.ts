@@ -6,7 +6,8 @@
  * platform's updates one at a time (tenants waiting share one). `--runner deployments` runs the updates as Pulumi
  * Deployments in Pulumi Cloud (docs/tenants.md#onboarding-through-pulumi-deployments).
  *
- * Exit codes: 0 onboarded (or planned), 1 a step failed, 2 usage.
+ * Exit codes: 0 onboarded (or planned), 1 a step failed (or a stack file, the platform stack or the Pulumi CLI is
+ * missing), 2 usage.
  */
 import * as path from "path";
 import { parseArgs } from "util";
@@ -31,7 +32,10 @@ export const USAGE = `usage: npm run tenant -- onboard (<tenant> | --all) [optio
   --api <url>             Pulumi Cloud's API for --runner deployments (default https://api.pulumi.com)
   --project <dir>         the project directory (default: the current directory)
   --pulumi-root <dir>     run <dir>/bin/pulumi instead of pulumi on PATH
-  --help                  this text`;
+  --help                  this text (also: npm run tenant -- help)
+
+Exit codes: 0 onboarded (or planned), 1 a step failed (or a stack file, the platform stack or the Pulumi CLI is
+missing), 2 usage.`;
 
 export interface TenantCliIo {
   stdout(text: string): void;
@@ -77,11 +81,11 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
   let began = false;
   try {
     const { values, positionals } = parse(argv);
-    if (values.help) {
+    const [verb, tenant, ...extra] = positionals;
+    if (values.help || (verb === "help" && tenant === undefined)) {
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    const [verb, tenant, ...extra] = positionals;
     if (verb !== "onboard") throw new UsageError(verb ? `unknown command "${verb}": the command is onboard` : "say what to do: onboard <tenant> or onboard --all");
     if (extra.length) throw new UsageError(`one tenant at a time (or --all): unexpected ${extra.join(" ")}`);
     if (!!values.all === (tenant !== undefined)) throw new UsageError("name one tenant, or give --all");
@@ -92,7 +96,9 @@ export async function runTenantCli(argv: string[], io: TenantCliIo): Promise<num
     const projectDir = path.resolve(io.cwd ?? process.cwd(), values.project ?? ".");
     const targets: OnboardingTarget[] = values.all ? findAllTargets(projectDir, values.platform) : [findTarget(projectDir, tenant!)];
     const tenantStacks = new Set(targets.map((target) => target.tenantStack));
-    const local = automationRunner({ projectDir, pulumiRoot: values["pulumi-root"], createIfMissing: (stack) => tenantStacks.has(stack) });
+    // --plan-only creates no stack: a tenant stack still to be created is planned as such (onboard.ts).
+    const createIfMissing = values["plan-only"] ? () => false : (stack: string) => tenantStacks.has(stack);
+    const local = automationRunner({ projectDir, pulumiRoot: values["pulumi-root"], createIfMissing });
     let runner: StackRunner = local;
     if (runnerKind === "deployments") {
       const accessToken = env.PULUMI_ACCESS_TOKEN;

@@ -17,14 +17,15 @@ const CLIS: Record<string, string> = {
   doctor: "cli/doctor.ts",
   registrations: "cli/registrations.ts",
   preflight: "cli/preflight.ts",
+  tenant: "cli/tenant.ts",
 };
 
-function run(cli: string, args: string[], options: { cwd?: string; input?: string } = {}) {
+function run(cli: string, args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}) {
   const result = spawnSync(process.execPath, ["-r", path.join(ROOT, "cli/tsRegister.js"), path.join(ROOT, CLIS[cli]), ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
     encoding: "utf8",
-    env: { ...process.env, DPS_CONNECTION_STRING: "" },
+    env: { ...process.env, DPS_CONNECTION_STRING: "", ...options.env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -41,7 +42,7 @@ describe.each(Object.keys(CLIS))("%s", (cli) => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/usage:/);
     // The usage names the command's own flags, not a generic text.
-    const ownFlag: Record<string, string> = { plan: "--against", bench: "--only", ca: "--force", device: "--id-scope", doctor: "--connection-string-file", registrations: "--connection-string-file", preflight: "--subscription" };
+    const ownFlag: Record<string, string> = { plan: "--against", bench: "--only", ca: "--force", device: "--id-scope", doctor: "--connection-string-file", registrations: "--connection-string-file", preflight: "--subscription", tenant: "--plan-only" };
     expect(stdout).toContain(ownFlag[cli]);
   });
 
@@ -52,6 +53,40 @@ describe.each(Object.keys(CLIS))("%s", (cli) => {
     expect(stdout).toBe("");
     expect(stderr).toMatch(/no-such-option/);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+test.each([
+  ["device", ["register", "--help"]],
+  ["tenant", ["--help"]],
+  ["tenant", ["help"]],
+  ["tenant", ["onboard", "--help"]],
+])("%s %j lists its exit codes, on stdout with exit 0", (cli, args) => {
+  const { code, stdout, stderr } = run(cli, args);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/Exit codes: 0 [^\n]*, 1 [\s\S]*, 2 usage\./);
+});
+
+test.each(["plan", "preflight", "doctor"])("%s with a stack file that does not exist: exit 1, one line naming it, no usage", (cli) => {
+  const args = ["--stack", "no-such-stack", ...(cli === "plan" ? [] : ["--subscription", "00000000-0000-0000-0000-000000000000"])];
+  const { code, stdout, stderr } = run(cli, args);
+  expect(code).toBe(1);
+  expect(stdout).toBe("");
+  expect(stderr).toBe(`${cli}: no stack file at ${path.join(ROOT, "Pulumi.no-such-stack.yaml")}\n`);
+});
+
+describe("tenant without a Pulumi CLI: one line, exit 1, like device", () => {
+  test("not on PATH", () => {
+    const { code, stderr } = run("tenant", ["onboard", "customer-a", "--plan-only"], { env: { PATH: path.dirname(process.execPath) } });
+    expect(code).toBe(1);
+    expect(stderr).toBe("error: the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or give --pulumi-root <dir>\n");
+  });
+
+  test("--pulumi-root without bin/pulumi", () => {
+    const { code, stderr } = run("tenant", ["onboard", "customer-a", "--plan-only", "--pulumi-root", path.join(scratch, "no-pulumi")]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error: the pulumi CLI ${path.join(scratch, "no-pulumi")}/bin/pulumi cannot be run: check --pulumi-root\n`);
   });
 });
 

@@ -149,10 +149,15 @@ describe("a change to config and code", () => {
   });
 });
 
-test("an unknown ref is a usage error (exit 2)", () => {
+test("an unknown ref is a usage error (exit 2), said once, with a fetch that fits the ref", () => {
   const r = plan("--stack", "review", "--against", "no-such-branch");
   expect(r.code).toBe(2);
-  expect(r.stderr).toContain("--against no-such-branch: not a commit in this repository");
+  const first = r.stderr.split("\n")[0];
+  expect(first).toBe("plan --against no-such-branch: not in this clone: a branch? `git fetch origin no-such-branch:refs/remotes/origin/no-such-branch` and use --against origin/no-such-branch; a tag? `git fetch origin tag no-such-branch`");
+  expect(r.stderr.match(/not in this clone/g)).toHaveLength(1);
+  // A full commit id is fetched by its id, shallow, from the one remote there is (none here: origin).
+  const sha = "0123456789abcdef0123456789abcdef01234567";
+  expect(plan("--stack", "review", "--against", sha).stderr.split("\n")[0]).toBe(`plan --against ${sha}: not in this clone: fetch the commit with \`git fetch --depth=1 origin ${sha}\``);
 }, 120_000);
 
 test("a stack that does not exist at the ref: everything is added", () => {

@@ -2,8 +2,11 @@
  * `npm run tenant -- onboard`: the Automation API drives a stand-in `pulumi` (pulumi-test-servers/standin-pulumi)
  * that records its calls and models a platform and its tenant stacks. Checked: the order of the three updates, that
  * a second run does nothing, that a run after a failure injected at each step resumes at that step (and re-runs
- * none before it), that --plan-only updates nothing, and that --all onboards every listed tenant.
+ * none before it), that --plan-only updates nothing and creates no stack, that no run changes the user's selected
+ * stack, and that --all onboards every listed tenant. The stand-in is checked against the Automation API itself:
+ * its selectStack and createOrSelectStack change the selection there as they do with the real CLI.
  */
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,6 +21,8 @@ interface World {
   failUps?: number[];
   calls?: string[];
   stacks?: Record<string, { outputs: Record<string, unknown> }>;
+  /** The user's selected stack. */
+  selected?: string;
 }
 
 function makeProject(tenants: string[]): string {
@@ -29,8 +34,10 @@ function makeProject(tenants: string[]): string {
   return dir;
 }
 
-function makeWorld(dir: string, tenants: string[], failUps: number[] = []): string {
-  const world: World = { platform: PLATFORM, tenants: Object.fromEntries(tenants.map((t) => [`tenant-${t}`, { tenant: t, cas: [`${t}-intermediate-ca`] }])), failUps };
+/** The platform stack exists (and is the user's selected stack); the tenant stacks do not, unless `existing`. */
+function makeWorld(dir: string, tenants: string[], failUps: number[] = [], existing: string[] = []): string {
+  const stacks = Object.fromEntries(["platform", ...existing.map((t) => `tenant-${t}`)].map((s) => [s, { outputs: {} }]));
+  const world: World = { platform: PLATFORM, tenants: Object.fromEntries(tenants.map((t) => [`tenant-${t}`, { tenant: t, cas: [`${t}-intermediate-ca`] }])), failUps, stacks, selected: PLATFORM };
   const file = path.join(dir, "world.json");
   fs.writeFileSync(file, JSON.stringify(world));
   return file;
@@ -60,6 +67,11 @@ test("onboard runs tenant up, platform up, tenant up, and a second run updates n
   expect(first.code).toBe(0);
   expect(ups(world)).toEqual([A, PLATFORM, A]);
   expect(first.stdout).toMatch(/step 1\/3 tenant-csr .*running[\s\S]*step 2\/3 platform-sign .*running[\s\S]*step 3\/3 tenant-finish .*running[\s\S]*customer-a: onboarded/);
+  // The missing tenant stack was created without selecting it; nothing ran `stack select`.
+  const calls = readWorld(world).calls!;
+  expect(calls).toContain(`stack init ${A} --no-select --non-interactive`);
+  expect(calls.filter((c) => c.startsWith("stack select"))).toEqual([]);
+  expect(readWorld(world).selected).toBe(PLATFORM);
   // The tenant holds the certificate the platform signed from its CSR.
   expect(readWorld(world).stacks!["tenant-customer-a"].outputs.caCertificates).toEqual({ "customer-a-intermediate-ca": expect.stringContaining("signed customer-a-intermediate-ca") });
 
@@ -89,14 +101,78 @@ test.each([
   for (let step = 1; step < failAt; step++) expect(resumed.stdout).toMatch(new RegExp(`step ${step}/3 \\S+ .*: done already`));
 });
 
-test("--plan-only prints the three steps and their previews, and runs no update", async () => {
+test("--plan-only on an existing tenant stack prints the three steps and their previews, and runs no update", async () => {
   const dir = makeProject(["customer-a"]);
-  const world = makeWorld(dir, ["customer-a"]);
+  const world = makeWorld(dir, ["customer-a"], [], ["customer-a"]);
   const { code, stdout } = await run(dir, world, "onboard", "customer-a", "--plan-only");
   expect(code).toBe(0);
   expect(ups(world)).toEqual([]);
   expect((readWorld(world).calls ?? []).filter((c) => c.startsWith("preview")).map((c) => /--stack (\S+)/.exec(c)![1])).toEqual([A, PLATFORM]);
   expect(stdout).toMatch(/step 1\/3 tenant-csr[\s\S]*\| Previewing update \(tenant-customer-a\)[\s\S]*output caCsrs[\s\S]*step 2\/3 platform-sign[\s\S]*\| Previewing update \(platform\)[\s\S]*step 3\/3 tenant-finish[\s\S]*same stack as an earlier step/);
+  expect(readWorld(world).selected).toBe(PLATFORM);
+});
+
+test("--plan-only with the tenant stack still to be created: creates no stack, selects none, and says what onboarding would do", async () => {
+  const dir = makeProject(["customer-a"]);
+  const world = makeWorld(dir, ["customer-a"]);
+  const before = readWorld(world);
+  const { code, stdout, stderr } = await run(dir, world, "onboard", "customer-a", "--plan-only");
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const after = readWorld(world);
+  expect(Object.keys(after.stacks!)).toEqual(Object.keys(before.stacks!));
+  expect(after.selected).toBe(PLATFORM);
+  expect(after.calls!.filter((c) => /^stack (init|select)/.test(c))).toEqual([]);
+  expect(ups(world)).toEqual([]);
+  // Only the platform can be previewed; the tenant's first update is shown by the offline plan.
+  expect(after.calls!.filter((c) => c.startsWith("preview")).map((c) => /--stack (\S+)/.exec(c)![1])).toEqual([PLATFORM]);
+  expect(stdout).toContain(`the tenant stack ${A} does not exist yet: onboarding creates it first (\`pulumi stack init ${A} --no-select\`)`);
+  expect(stdout).toMatch(/step 1\/3 tenant-csr[^\n]*\n  no preview: the stack does not exist yet[^\n]*\n.*pulumi stack output --json --stack my-org\/dps-x509\/platform > platform-outputs.json\n.*npm run plan -- --stack tenant-customer-a --platform-outputs platform-outputs.json/);
+  expect(stdout).toMatch(/step 2\/3 platform-sign[\s\S]*\| Previewing update \(platform\)/);
+});
+
+test("a platform stack that does not exist: one message, no stack created", async () => {
+  const dir = makeProject(["customer-a"]);
+  const world = makeWorld(dir, ["customer-a"]);
+  const state = readWorld(world);
+  delete state.stacks!.platform;
+  fs.writeFileSync(world, JSON.stringify(state));
+  for (const extra of [["--plan-only"], []]) {
+    const { code, stderr } = await run(dir, world, "onboard", "customer-a", ...extra);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`the platform stack ${PLATFORM} does not exist: onboarding updates a platform but does not create one`);
+  }
+  // Neither the platform nor the tenant stack was created, and nothing but the platform was asked about.
+  expect(readWorld(world).stacks).toEqual({});
+  expect(readWorld(world).calls!.every((call) => call.includes(`--stack ${PLATFORM}`))).toBe(true);
+});
+
+describe("the stand-in answers as the real CLI does to the Automation API's own calls", () => {
+  async function workspace(world: string) {
+    process.env.STANDIN_PULUMI_WORLD = world;
+    const pulumiCommand = await PulumiCommand.get({ root: STANDIN_ROOT, skipVersionCheck: true });
+    return LocalWorkspace.create({ workDir: path.dirname(world), pulumiCommand });
+  }
+
+  test("selectStack runs `stack select`, which changes the selected stack; a missing stack is StackNotFoundError", async () => {
+    const dir = makeProject(["customer-a"]);
+    const world = makeWorld(dir, ["customer-a"], [], ["customer-a"]);
+    const ws = await workspace(world);
+    await ws.selectStack(A);
+    expect(readWorld(world).selected).toBe(A);
+    await expect(ws.selectStack("my-org/dps-x509/tenant-nobody")).rejects.toMatchObject({ name: "StackNotFoundError" });
+  });
+
+  test("createOrSelectStack creates a missing stack and selects it; createStack of an existing one fails", async () => {
+    const dir = makeProject(["customer-a"]);
+    const world = makeWorld(dir, ["customer-a"]);
+    const ws = await workspace(world);
+    await LocalWorkspace.createOrSelectStack({ stackName: A, workDir: dir }, { pulumiCommand: ws.pulumiCommand });
+    expect(readWorld(world).calls).toEqual([`stack select --stack ${A} --non-interactive`, `stack init ${A} --non-interactive`]);
+    expect(Object.keys(readWorld(world).stacks!)).toContain("tenant-customer-a");
+    expect(readWorld(world).selected).toBe(A);
+    await expect(ws.createStack(A)).rejects.toThrow(/already exists/);
+  });
 });
 
 test("--all onboards every listed tenant; the platform is updated one at a time", async () => {

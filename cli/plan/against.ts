@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { UsageError } from "../cliArgs";
 import type { PlanJson } from "./diff";
+import { refNotFoundHint } from "./refHint";
 
 export interface RefPlan {
   /** The ref as given and the commit it names. */
@@ -34,7 +35,8 @@ export function planAtRef(ref: string, stackFile: string, projectRoot: string, o
   if (!top.ok) throw new UsageError(`--against needs a git checkout: ${top.stderr.split("\n")[0]}`);
   const toplevel = fs.realpathSync(top.stdout.toString("utf8").trim());
   const resolved = git(projectRoot, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-  if (!resolved.ok) throw new UsageError(`--against ${ref}: not a commit in this repository (fetch it first, e.g. \`git fetch origin ${ref}\`)`);
+  // plan.ts prefixes "plan --against <ref>: ", so the message does not repeat the ref's flag.
+  if (!resolved.ok) throw new UsageError(refNotFoundHint(ref, cloneFacts(toplevel)));
   const commit = resolved.stdout.toString("utf8").trim();
 
   const fileRel = path.relative(toplevel, realpathOrSelf(stackFile)).split(path.sep).join("/");
@@ -68,6 +70,13 @@ export function planAtRef(ref: string, stackFile: string, projectRoot: string, o
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What refNotFoundHint needs to know about this clone. */
+function cloneFacts(toplevel: string) {
+  const remotes = git(toplevel, ["remote"]).stdout.toString("utf8").split("\n").filter(Boolean);
+  const shallow = git(toplevel, ["rev-parse", "--is-shallow-repository"]).stdout.toString("utf8").trim() === "true";
+  return { remotes, shallow, hasRef: (name: string) => git(toplevel, ["show-ref", "--verify", "--quiet", name]).ok };
 }
 
 /** How to load the ref's TypeScript: its own cached loader (cli/tsRegister.js) where it has one, else ts-node. */

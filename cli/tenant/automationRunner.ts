@@ -2,31 +2,61 @@
  * Runs the steps on this machine with Pulumi's Automation API: a LocalWorkspace on the project directory (the
  * program and its `Pulumi.<stack>.yaml` files as they are), driving the `pulumi` CLI. `pulumiRoot` points at
  * another CLI installation (`<root>/bin/pulumi`): tests use a stand-in that records its calls.
+ *
+ * The user's selected stack is left as it was. The Automation API's `selectStack` runs `pulumi stack select` and
+ * `createOrSelectStack` runs `pulumi stack init` (which selects too); but every command a Stack runs afterwards
+ * names its stack (`--stack`), so nothing needs the selection. The workspace's `selectStack` therefore only checks
+ * that the stack exists (stackPresence.ts), and a stack onboarding may create is made with `--no-select`.
  */
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { readStackOutputs, runPulumiStackOutput } from "../stackOutputs";
 import type { PreviewResult, StackRunner } from "./runner";
+import { MissingStackError, initStackUnselected, missingCliMessage, stackExists } from "./stackPresence";
 import type { Outputs } from "./steps";
 
 export interface AutomationRunnerOptions {
   readonly projectDir: string;
   /** An installation root whose `bin/pulumi` to run (default: `pulumi` on PATH). */
   readonly pulumiRoot?: string;
-  /** Stacks that may be created when missing (the tenant's, on its first onboarding). */
+  /** Stacks that may be created when missing (the tenant's, on its first onboarding); never with --plan-only. */
   readonly createIfMissing?: (stack: string) => boolean;
 }
 
-export function automationRunner(options: AutomationRunnerOptions): StackRunner {
-  let command: Promise<PulumiCommand> | undefined;
-  const stacks = new Map<string, Promise<Stack>>();
+async function pulumiCommandOf(pulumiRoot: string | undefined): Promise<PulumiCommand> {
+  try {
+    return await PulumiCommand.get(pulumiRoot ? { root: pulumiRoot } : undefined);
+  } catch (err) {
+    // The Automation API says "Command failed with ENOENT: pulumi version" and more: one line instead.
+    if (/ENOENT|EACCES/.test((err as Error).message)) throw new Error(missingCliMessage(pulumiRoot ? `${pulumiRoot}/bin/pulumi` : "pulumi"));
+    throw err;
+  }
+}
 
+export function automationRunner(options: AutomationRunnerOptions): StackRunner {
+  let setup: Promise<{ command: string; workspace: LocalWorkspace }> | undefined;
+  const stacks = new Map<string, Promise<Stack>>();
+  const ready = () =>
+    (setup ??= (async () => {
+      const pulumiCommand = await pulumiCommandOf(options.pulumiRoot);
+      const workspace = await LocalWorkspace.create({ workDir: options.projectDir, pulumiCommand });
+      const command = pulumiCommand.command;
+      // Stack.select calls this: a check that the stack exists, instead of `pulumi stack select`.
+      workspace.selectStack = async (stackName: string) => {
+        if (!(await stackExists(command, options.projectDir, stackName))) throw new MissingStackError(stackName);
+      };
+      return { command, workspace };
+    })());
   const open = (stackName: string): Promise<Stack> => {
     let stack = stacks.get(stackName);
     if (!stack) {
-      command ??= PulumiCommand.get(options.pulumiRoot ? { root: options.pulumiRoot } : undefined);
-      stack = command.then((pulumiCommand) => {
-        const args = { stackName, workDir: options.projectDir };
-        return options.createIfMissing?.(stackName) ? LocalWorkspace.createOrSelectStack(args, { pulumiCommand }) : LocalWorkspace.selectStack(args, { pulumiCommand });
+      stack = ready().then(async ({ command, workspace }) => {
+        try {
+          return await Stack.select(stackName, workspace);
+        } catch (err) {
+          if (!(err instanceof MissingStackError) || !options.createIfMissing?.(stackName)) throw err;
+          await initStackUnselected(command, options.projectDir, stackName);
+          return Stack.select(stackName, workspace);
+        }
       });
       // A failed open is not cached: the next call tries again.
       stack.catch(() => stacks.delete(stackName));
@@ -34,14 +64,13 @@ export function automationRunner(options: AutomationRunnerOptions): StackRunner 
     }
     return stack;
   };
-
   return {
     async outputs(stackName: string): Promise<Outputs> {
       // Not Stack.outputs(): it runs `stack output --show-secrets` and decrypts every secret output, which onboarding
       // never needs (cli/stackOutputs.ts).
       await open(stackName);
-      const pulumiCommand = await command!;
-      return readStackOutputs(stackName, (stack) => runPulumiStackOutput(stack, { command: pulumiCommand.command, cwd: options.projectDir }));
+      const { command } = await ready();
+      return readStackOutputs(stackName, (stack) => runPulumiStackOutput(stack, { command, cwd: options.projectDir }));
     },
     async preview(stackName: string): Promise<PreviewResult> {
       const result = await (await open(stackName)).preview({ diff: true });
