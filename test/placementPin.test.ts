@@ -41,7 +41,9 @@ function makeProject(): string {
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: dps-x509\nruntime: nodejs\n");
   fs.writeFileSync(path.join(dir, "Pulumi.platform.yaml"), platformText());
   fs.writeFileSync(path.join(dir, "Pulumi.tenant-customer-a.yaml"), `config:\n  dps-x509:platform: ${PLATFORM}\n  dps-x509:tenant: customer-a\n`);
-  const world = { platform: PLATFORM, tenants: { "tenant-customer-a": { tenant: "customer-a", cas: ["customer-a-intermediate-ca"] } } };
+  // The stand-in models which stacks exist: the platform and the tenant's stack are there, the platform selected.
+  const stacks = { platform: { outputs: {} }, "tenant-customer-a": { outputs: {} } };
+  const world = { platform: PLATFORM, tenants: { "tenant-customer-a": { tenant: "customer-a", cas: ["customer-a-intermediate-ca"] } }, stacks, selected: PLATFORM };
   fs.writeFileSync(path.join(dir, "world.json"), JSON.stringify(world));
   return dir;
 }
