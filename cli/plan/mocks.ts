@@ -6,6 +6,7 @@
 import { X509Certificate } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { offlineIdOf } from "./armIds";
+import { stackConfigOnce } from "../../components/config/load";
 
 /** The ID scope a mocked DPS gets: Azure's shape (`0ne` + 8 hex digits), clearly not a real one. */
 export const PLACEHOLDER_ID_SCOPE = "0ne00000000";
@@ -28,10 +29,13 @@ function sha1Thumbprint(pem: unknown): string | undefined {
   }
 }
 
-/** The subscription azure-native works in: the stack's `azure-native:subscriptionId`, else the placeholder. */
+/**
+ * The subscription azure-native works in: the stack's `azure-native:subscriptionId`, else the placeholder. Read
+ * through the one config loader (parsed once per process), not `new pulumi.Config`, which re-parses the whole
+ * config for every resource.
+ */
 function providerSubscriptionId(): string {
-  const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
-  return new pulumi.Config("azure-native").get("subscriptionId") ?? PLACEHOLDER_SUBSCRIPTION_ID;
+  return stackConfigOnce()["azure-native:subscriptionId"] ?? PLACEHOLDER_SUBSCRIPTION_ID;
 }
 
 /** What Azure adds to a resource's inputs, by resource type. */

@@ -224,10 +224,29 @@ export function readRawStackConfig(allConfig: Record<string, string>, decryptedK
   };
 }
 
-/** Whether Pulumi marked a config key secret (`PULUMI_CONFIG_SECRET_KEYS`; internal to the SDK, but stable). */
-function isConfigSecret(key: string): boolean {
-  const runtimeConfig: { isConfigSecret?: (key: string) => boolean } = require("@pulumi/pulumi/runtime/config");
-  return runtimeConfig.isConfigSecret?.(key) ?? false;
+// The SDK's config store (internal, but stable): `PULUMI_CONFIG` holds the whole config as one JSON text and
+// `PULUMI_CONFIG_SECRET_KEYS` the secret keys. `new pulumi.Config(ns).get(k)` parses the whole text on every read
+// (1.2 MB with 1,000 tenants' CSRs): this program reads it through stackConfigOnce instead.
+const runtimeConfig: { configEnvKey: string; configSecretKeysEnvKey: string } = require("@pulumi/pulumi/runtime/config");
+const runtimeState: { getStore(): { config: Record<string, string | undefined> } } = require("@pulumi/pulumi/runtime/state");
+
+let parsedConfig: { text: string | undefined; config: Record<string, string> } | undefined;
+
+/**
+ * The running stack's whole config (full keys such as `azure-native:subscriptionId`), parsed once per config text:
+ * once per process in a real run; again only when a test or the plan sets another config.
+ */
+export function stackConfigOnce(): Record<string, string> {
+  const text = runtimeState.getStore().config[runtimeConfig.configEnvKey];
+  if (parsedConfig === undefined || parsedConfig.text !== text) parsedConfig = { text, config: pulumi.runtime.allConfig() };
+  return parsedConfig.config;
+}
+
+/** The keys Pulumi marked secret (`PULUMI_CONFIG_SECRET_KEYS`). */
+function secretConfigKeys(): string[] {
+  const text = runtimeState.getStore().config[runtimeConfig.configSecretKeysEnvKey];
+  const keys: unknown = text ? JSON.parse(text) : [];
+  return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === "string") : [];
 }
 
 /** Pulumi stores a structured value as JSON text and a plain string as itself. */
@@ -259,8 +278,9 @@ function runningStack(): StackIdentity | undefined {
  */
 export function loadStackConfig(): AnyStackConfig {
   try {
-    const allConfig = pulumi.runtime.allConfig();
-    return requireStackConfig({ ...readRawStackConfig(allConfig, Object.keys(allConfig).filter(isConfigSecret)), self: runningStack() });
+    const allConfig = stackConfigOnce();
+    const secretKeys = new Set(secretConfigKeys());
+    return requireStackConfig({ ...readRawStackConfig(allConfig, Object.keys(allConfig).filter((key) => secretKeys.has(key))), self: runningStack() });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;

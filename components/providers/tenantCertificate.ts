@@ -9,7 +9,8 @@
  *   read / delete  nothing remote
  */
 import * as pulumi from "@pulumi/pulumi";
-import { describeCertificate, loadSignerIssuer, parseCsr, signIntermediateCa, assertCommonName } from "../../certs";
+import { describeCertificate, loadSignerIssuer, signIntermediateCa, assertCommonName } from "../../certs";
+import { checkedCsr } from "../tenant/checkedCsr";
 import { issuerSigner } from "./caSigning";
 import { ProjectDynamicResource } from "./shim";
 
@@ -52,7 +53,7 @@ export function tenantCertificateFailures(news: Partial<TenantCertificateInputs>
   }
   if (news.csrPem !== UNKNOWN) {
     try {
-      assertCommonName(parseCsr(news.csrPem ?? "", `the CSR of ${news.caName}`).commonName);
+      assertCommonName(checkedCsr(news.csrPem ?? "", `the CSR of ${news.caName}`).commonName);
     } catch (e) {
       failures.push({ property: "csrPem", reason: (e as Error).message });
     }
@@ -76,7 +77,7 @@ export const tenantCertificateProvider: pulumi.dynamic.ResourceProvider<TenantCe
   async create(inputs) {
     const failures = tenantCertificateFailures(inputs);
     if (failures.length) throw new Error(failures.map((f) => f.reason).join("; "));
-    const csr = parseCsr(inputs.csrPem, `the CSR of ${inputs.caName}`);
+    const csr = checkedCsr(inputs.csrPem, `the CSR of ${inputs.caName}`);
     const signer = await issuerSigner({ privateKeyPem: inputs.issuerPrivateKeyPem, keyId: inputs.issuerKeyId, what: "the platform root" });
     const certificatePem = await signIntermediateCa({
       issuer: loadSignerIssuer(inputs.issuerCertificatePem, signer, "the platform root"),

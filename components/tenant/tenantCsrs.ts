@@ -4,7 +4,7 @@
  * still waiting for. Tenants send CSRs and receive certificates: no private key crosses a stack boundary.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseCsr } from "../../certs";
+import { checkedCsr } from "./checkedCsr";
 import type { Problem } from "../config/problems";
 import type { TenantReservation } from "../config/schema";
 
@@ -56,7 +56,7 @@ export function checkTenantCsrs(tenants: TenantReservation[], read: TenantCsrs[]
         continue;
       }
       try {
-        parseCsr(csrs[caName], `the CSR of ${caName}`);
+        checkedCsr(csrs[caName], `the CSR of ${caName}`);
       } catch (e) {
         problems.push({ path: source, value: caName, message: (e as Error).message });
       }
