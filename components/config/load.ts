@@ -96,7 +96,7 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
     const schemaProblems = problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema));
     return { ok: false, problems: [...problems, ...explainRemovedKeys(schemaProblems, "tenant")] };
   }
-  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location };
+  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location, statedAttestations: statedAttestations(raw.values.enrollmentGroups) };
   const entries = intermediateEntries(config.ca.intermediates);
   problems.push(
     ...checkCertificateAuthorities(entries),
@@ -187,6 +187,15 @@ export class ConfigError extends Error {
     super(`the stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${formatProblems(problems)}`);
     this.name = "ConfigError";
   }
+}
+
+/** Each group's `attestation` as the stack file writes it: the platform's choice must not silently override it. */
+function statedAttestations(groups: unknown): Array<string | undefined> {
+  if (!Array.isArray(groups)) return [];
+  return groups.map((group) => {
+    const stated = (group as { attestation?: unknown } | null)?.attestation;
+    return typeof stated === "string" ? stated : undefined;
+  });
 }
 
 /** Parses and checks, throwing a ConfigError with every problem. */
