@@ -1,65 +1,139 @@
 /**
- * Dynamic provider, platform side: a tenant's intermediate certificate, signed by the platform's root from the
- * tenant's CSR. The tenant's key never comes here: only its CSR (public) goes in, only the certificate comes out.
- * The root signs with its key in state (a secret input) or in Key Vault (its key id).
+ * Dynamic provider, platform side: a tenant's intermediate certificate, signed by the platform's root from the key
+ * the tenant's CSR carries. The tenant's private key never comes here; neither does the root's (issue #26.2): the
+ * certificate names its issuer by thumbprint, and the issuer's signing resource (tenantIssuer.ts, one per platform)
+ * has loaded it in this process. State per tenant: the subject key, the certificate and a few names.
  *
- *   check   the CSR's own signature (the tenant holds the key), its CN, and the name carries the tenant's prefix
+ * A tenant is untrusted input (issue #26.5): the subject is the platform's choice (`subject`, the tenant's prefixed
+ * CA name), never the CSR's text; the key must meet the key policy (certs/csr.ts `csrKeyProblem`). The program
+ * checks the CSR itself (its self-signature) before declaring this, and gives only its public key.
+ *
+ * A tenant held back (`heldBack`: its outputs are wrong; components/tenant/tenantCsrs.ts) keeps its last signed
+ * certificate: no change is made. Held back before its first certificate, it gets none (an empty certificate).
+ *
+ *   check   the subject key meets the key policy, the subject is a valid CN, the CA name carries the tenant's prefix
  *   create  sign: CA:TRUE pathlen 0, AKI = root's SKI, never outliving the root
- *   diff    replace on a new CSR (the tenant's new key or CN), a new root certificate, or a new validity
+ *   diff    replace on a new subject key (the tenant's new key), a new issuer, a new subject or validity
  *   read / delete  nothing remote
+ *
+ * State written before #26.2 (providerVersion 1: the CSR, the root's certificate and key among the inputs) moves
+ * to this shape by an update that keeps its certificate: same key, same issuer, no new signature.
  */
+import { createHash, createPublicKey, type KeyObject } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { describeCertificate, loadSignerIssuer, signIntermediateCa, assertCommonName } from "../../certs";
+import { assertCommonName, csrKeyProblem, describeCertificate, signIntermediateCa } from "../../certs";
 import { checkedCsr } from "../tenant/checkedCsr";
-import { issuerSigner } from "./caSigning";
+import { loadedIssuer, thumbprintOf } from "./tenantIssuer";
 import { ProjectDynamicResource } from "./shim";
 
-export const TENANT_CERTIFICATE_PROVIDER_VERSION = "1"; // state holds the provider shim (shim.ts) from the start
+export const TENANT_CERTIFICATE_PROVIDER_VERSION = "2";
 
 export interface TenantCertificateInputs {
   tenant: string;
   /** The tenant's CA name, `<tenant>-…`. */
   caName: string;
-  csrPem: string;
+  /** The certificate's CN, the platform's choice (the tenant's prefixed CA name). */
+  subject: string;
+  /** The CSR's public key, SubjectPublicKeyInfo DER in base64 (the program has checked the CSR's self-signature). */
+  subjectPublicKey: string;
   validityDays: number;
-  issuerCertificatePem: string;
-  /** Secret; or `issuerKeyId`. */
-  issuerPrivateKeyPem?: string;
-  issuerKeyId?: string;
+  /** The issuer (the platform root), by its certificate's SHA-1 thumbprint: its TenantIssuer holds certificate and key. */
+  issuerThumbprint: string;
+  /** Why this tenant is held back (its last certificate stays); absent when it is not. */
+  heldBack?: string;
   providerVersion: string;
 }
 
 export interface TenantCertificateOutputs {
   tenant: string;
   caName: string;
-  csrPem: string;
+  subject: string;
   validityDays: number;
-  issuerCertificatePem: string;
-  issuerKeyId?: string;
+  issuerThumbprint: string;
+  /** SHA-256 of the subject key's SPKI DER, hex: what a later diff compares (the key itself stays in the inputs). */
+  subjectKeySha256: string;
   providerVersion: string;
+  /** Empty while a tenant held back before its first certificate has none. */
   certificatePem: string;
+  /** The certificate's CN (a certificate signed before #26.2 keeps its CSR's). */
   commonName: string;
   thumbprint: string;
   notAfter: string;
+  heldBack?: string;
+}
+
+/** What providerVersion 1 wrote (test/fixtures/tenant-certificate-state.json): read only to move it to this shape. */
+interface LegacyOutputs {
+  csrPem?: string;
+  issuerCertificatePem?: string;
 }
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const norm = (pem: string | undefined) => (pem ?? "").replace(/\r\n/g, "\n").trim();
+const isSet = (value: unknown): value is string => typeof value === "string" && value !== "" && value !== UNKNOWN;
+const sha256 = (der: Buffer) => createHash("sha256").update(der).digest("hex");
+
+function subjectKeyOf(base64: string): KeyObject {
+  return createPublicKey({ key: Buffer.from(base64, "base64"), format: "der", type: "spki" });
+}
+
+/** The SPKI DER (base64) of a CSR's key: what the program passes in `subjectPublicKey`. */
+export function subjectPublicKeyOf(csrPem: string, what: string): string {
+  return checkedCsr(csrPem, what).publicKey.export({ format: "der", type: "spki" }).toString("base64");
+}
+
+/** The subject key's hash as the state holds it; a legacy state's from its CSR. */
+function oldSubjectKeySha256(olds: Partial<TenantCertificateOutputs> & LegacyOutputs): string | undefined {
+  if (olds.subjectKeySha256) return olds.subjectKeySha256;
+  if (olds.csrPem) return sha256(checkedCsr(olds.csrPem, `the recorded CSR of ${olds.caName}`).publicKey.export({ format: "der", type: "spki" }));
+  return undefined;
+}
+
+function oldIssuerThumbprint(olds: Partial<TenantCertificateOutputs> & LegacyOutputs): string | undefined {
+  return olds.issuerThumbprint ?? (olds.issuerCertificatePem ? thumbprintOf(olds.issuerCertificatePem) : undefined);
+}
 
 export function tenantCertificateFailures(news: Partial<TenantCertificateInputs>): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   if (typeof news.caName !== "string" || !news.caName.toLowerCase().startsWith(`${news.tenant}-`)) {
     failures.push({ property: "caName", reason: `caName ${JSON.stringify(news.caName)} must start with "${news.tenant}-": a tenant names only its own CAs` });
   }
-  if (news.csrPem !== UNKNOWN) {
+  if (news.heldBack) return failures; // nothing is signed for it
+  if (isSet(news.subjectPublicKey)) {
     try {
-      assertCommonName(checkedCsr(news.csrPem ?? "", `the CSR of ${news.caName}`).commonName);
+      const problem = csrKeyProblem(subjectKeyOf(news.subjectPublicKey));
+      if (problem) failures.push({ property: "subjectPublicKey", reason: `the CSR of ${news.caName}: ${problem}` });
+    } catch {
+      failures.push({ property: "subjectPublicKey", reason: `the CSR of ${news.caName}: its public key is malformed` });
+    }
+  } else if (news.subjectPublicKey !== UNKNOWN) {
+    failures.push({ property: "subjectPublicKey", reason: `the CSR of ${news.caName}: no public key` });
+  }
+  if (news.subject !== UNKNOWN) {
+    try {
+      assertCommonName(news.subject ?? "");
     } catch (e) {
-      failures.push({ property: "csrPem", reason: (e as Error).message });
+      failures.push({ property: "subject", reason: (e as Error).message });
     }
   }
-  if (!news.issuerPrivateKeyPem && !news.issuerKeyId) failures.push({ property: "issuerPrivateKeyPem", reason: "the root's key (in state) or its Key Vault key id is needed to sign" });
+  if (news.issuerThumbprint === undefined || news.issuerThumbprint === "") failures.push({ property: "issuerThumbprint", reason: "the platform's signing resource (TenantIssuer) is needed to sign" });
   return failures;
+}
+
+/** A tenant held back before its first certificate: recorded, nothing signed. */
+function withoutCertificate(inputs: TenantCertificateInputs): TenantCertificateOutputs {
+  return { ...compactInputs(inputs), subjectKeySha256: "", certificatePem: "", commonName: "", thumbprint: "", notAfter: "" };
+}
+
+function compactInputs(inputs: TenantCertificateInputs) {
+  return {
+    tenant: inputs.tenant,
+    caName: inputs.caName,
+    subject: inputs.subject,
+    validityDays: inputs.validityDays,
+    issuerThumbprint: inputs.issuerThumbprint,
+    providerVersion: inputs.providerVersion,
+    ...(inputs.heldBack ? { heldBack: inputs.heldBack } : {}),
+  };
 }
 
 export const tenantCertificateProvider: pulumi.dynamic.ResourceProvider<TenantCertificateInputs, TenantCertificateOutputs> = {
@@ -67,33 +141,52 @@ export const tenantCertificateProvider: pulumi.dynamic.ResourceProvider<TenantCe
     return { inputs: news, failures: tenantCertificateFailures(news) };
   },
   async diff(_id, olds, news) {
+    const old = olds as TenantCertificateOutputs & LegacyOutputs;
+    // Held back: the last certificate stays as it is, whatever the tenant sent.
+    if (news.heldBack) return { changes: false };
+    // A placeholder (held back before its first certificate) is replaced by a real one; nothing is lost.
+    if (!old.certificatePem) return { changes: true, replaces: ["heldBack"], deleteBeforeReplace: false };
     const replaces: string[] = [];
-    if (norm(olds.csrPem) !== norm(news.csrPem)) replaces.push("csrPem");
-    if (norm(olds.issuerCertificatePem) !== norm(news.issuerCertificatePem)) replaces.push("issuerCertificatePem");
-    for (const key of ["tenant", "caName", "validityDays"] as const) if (olds[key] !== news[key]) replaces.push(key);
-    const updated = olds.providerVersion !== news.providerVersion || olds.issuerKeyId !== news.issuerKeyId;
+    if (isSet(news.subjectPublicKey) && oldSubjectKeySha256(old) !== sha256(Buffer.from(news.subjectPublicKey, "base64"))) replaces.push("subjectPublicKey");
+    if (isSet(news.issuerThumbprint) && oldIssuerThumbprint(old) !== news.issuerThumbprint) replaces.push("issuerThumbprint");
+    for (const key of ["tenant", "caName", "validityDays"] as const) if (old[key] !== news[key]) replaces.push(key);
+    // A certificate signed before #26.2 keeps its CSR's CN until the tenant's next key (no new signature on upgrade).
+    if (old.subject !== undefined && old.subject !== news.subject) replaces.push("subject");
+    const updated = old.providerVersion !== news.providerVersion;
     return { changes: replaces.length > 0 || updated, replaces, deleteBeforeReplace: false };
   },
   async create(inputs) {
     const failures = tenantCertificateFailures(inputs);
     if (failures.length) throw new Error(failures.map((f) => f.reason).join("; "));
-    const csr = checkedCsr(inputs.csrPem, `the CSR of ${inputs.caName}`);
-    const signer = await issuerSigner({ privateKeyPem: inputs.issuerPrivateKeyPem, keyId: inputs.issuerKeyId, what: "the platform root" });
-    const certificatePem = await signIntermediateCa({
-      issuer: loadSignerIssuer(inputs.issuerCertificatePem, signer, "the platform root"),
-      subjectPublicKey: csr.publicKey,
-      commonName: csr.commonName,
-      validityDays: inputs.validityDays,
-    });
+    const id = `${inputs.tenant}/${inputs.caName}`;
+    if (inputs.heldBack) return { id, outs: withoutCertificate(inputs) };
+    const issuer = await loadedIssuer(inputs.issuerThumbprint, inputs.caName);
+    const certificatePem = await signIntermediateCa({ issuer, subjectPublicKey: subjectKeyOf(inputs.subjectPublicKey), commonName: inputs.subject, validityDays: inputs.validityDays });
     const d = describeCertificate(certificatePem);
-    const { issuerPrivateKeyPem: _secret, ...kept } = inputs;
-    return { id: `${inputs.tenant}/${inputs.caName}`, outs: { ...kept, certificatePem, commonName: csr.commonName, thumbprint: d.sha1Thumbprint, notAfter: d.notAfter } };
+    return {
+      id,
+      outs: { ...compactInputs(inputs), subjectKeySha256: sha256(Buffer.from(inputs.subjectPublicKey, "base64")), certificatePem, commonName: inputs.subject, thumbprint: d.sha1Thumbprint, notAfter: d.notAfter },
+    };
   },
   async read(id, props) {
     return { id, props };
   },
   async update(_id, olds, news) {
-    return { outs: { ...olds, providerVersion: news.providerVersion, issuerKeyId: news.issuerKeyId } };
+    // Only the provider version (or a held-back note) changes in place: the certificate stays, in the compact shape.
+    const old = olds as TenantCertificateOutputs & LegacyOutputs;
+    return {
+      outs: {
+        ...compactInputs(news),
+        // A legacy state's subject is its certificate's CN until it is signed again.
+        subject: old.subject ?? news.subject,
+        issuerThumbprint: oldIssuerThumbprint(old) ?? news.issuerThumbprint,
+        subjectKeySha256: oldSubjectKeySha256(old) ?? "",
+        certificatePem: old.certificatePem,
+        commonName: old.commonName,
+        thumbprint: old.thumbprint,
+        notAfter: old.notAfter,
+      },
+    };
   },
   async delete() {
     // Nothing remote: the tenant's certificate lives in this state and the tenant's.
@@ -105,19 +198,19 @@ export interface TenantCertificateArgs {
   readonly tenant: string;
   /** The tenant's CA name, `<tenant>-…`. */
   readonly caName: string;
-  /** The tenant's CSR (PEM). */
-  readonly csrPem: pulumi.Input<string>;
+  /** The certificate's CN: the platform's choice. */
+  readonly subject: string;
+  /** The CSR's public key (SPKI DER, base64); empty for a tenant held back with no usable CSR. */
+  readonly subjectPublicKey: string;
   /** Validity in days (never past the root's notAfter). */
   readonly validityDays: number;
-  /** The platform root's certificate. */
-  readonly issuerCertificatePem: pulumi.Input<string>;
-  /** The platform root's key, when in state; made secret here. */
-  readonly issuerPrivateKeyPem?: pulumi.Input<string | undefined>;
-  /** The platform root's Key Vault key id, when in a vault. */
-  readonly issuerKeyId?: pulumi.Input<string | undefined>;
+  /** The issuer's signing resource's thumbprint output. */
+  readonly issuerThumbprint: pulumi.Input<string>;
+  /** Why the tenant is held back, if it is. */
+  readonly heldBack?: string;
 }
 
-/** One tenant intermediate, signed from its CSR. */
+/** One tenant intermediate, signed from its CSR's key. */
 export class TenantCertificate extends ProjectDynamicResource {
   public readonly certificatePem!: pulumi.Output<string>;
   public readonly thumbprint!: pulumi.Output<string>;
@@ -127,13 +220,7 @@ export class TenantCertificate extends ProjectDynamicResource {
     super(
       "tenantCertificate",
       name,
-      {
-        ...args,
-        issuerPrivateKeyPem: args.issuerPrivateKeyPem === undefined ? undefined : pulumi.secret(args.issuerPrivateKeyPem),
-        providerVersion: TENANT_CERTIFICATE_PROVIDER_VERSION,
-        certificatePem: undefined,
-        thumbprint: undefined,
-      },
+      { ...args, providerVersion: TENANT_CERTIFICATE_PROVIDER_VERSION, certificatePem: undefined, thumbprint: undefined },
       opts,
       "dps-x509",
       "TenantCertificate",

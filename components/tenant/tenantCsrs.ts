@@ -4,6 +4,7 @@
  * still waiting for. Tenants send CSRs and receive certificates: no private key crosses a stack boundary.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { csrKeyProblem } from "../../certs";
 import { checkedCsr } from "./checkedCsr";
 import type { Problem } from "../config/problems";
 import type { TenantReservation } from "../config/schema";
@@ -41,28 +42,56 @@ export async function readTenantCsrs(tenants: TenantReservation[], referenceName
   );
 }
 
-/** Each CSR: of a CA with the tenant's prefix, within the tenant's reservation, and a valid CSR. */
-export function checkTenantCsrs(tenants: TenantReservation[], read: TenantCsrs[]): Problem[] {
-  const problems: Problem[] = [];
-  for (const { tenant, index, csrs, source } of read) {
+/** Tenants held back, each with the reason and the fix (one line): their certificates stay as last signed. */
+export type HeldBackTenants = Map<string, string>;
+
+/**
+ * The subject the platform gives a tenant's CA certificate: its CA name, which carries the tenant's prefix
+ * (`customer-a-intermediate-ca`). Never the CSR's own text: a tenant cannot name its CA like the root, another
+ * tenant's CA or the platform's (docs/tenants.md#what-the-platform-signs).
+ */
+export function tenantCaSubject(caName: string): string {
+  return caName;
+}
+
+/**
+ * A tenant's outputs are untrusted input: each CSR is of a CA with the tenant's prefix, within its reservation,
+ * well formed (self-signature), with a key the platform signs (certs/csr.ts csrKeyProblem), and a subject no platform
+ * CA has; and the DPS its stack says it works on (`dpsName`) is one of the platform's. A tenant that fails is held back
+ * (its last certificates stay; every other tenant proceeds), with why and what to do.
+ */
+export function heldBackTenants(tenants: TenantReservation[], read: TenantCsrs[], platform: { commonNames: string[]; dpsNames: string[] }): HeldBackTenants {
+  const held: HeldBackTenants = new Map();
+  const reserved = new Set(platform.commonNames.map((name) => name.toLowerCase()));
+  for (const { tenant, index, csrs, source, currentDps } of read) {
+    const reasons: string[] = [];
     const names = Object.keys(csrs);
-    const reserved = tenants[index].caCertificates;
-    if (names.length > reserved) {
-      problems.push({ path: source, value: names, message: `tenant ${tenant} asks for ${names.length} CA certificates; the platform reserves ${reserved} for it (tenants[${index}].caCertificates)` });
-    }
+    const allowed = tenants[index].caCertificates;
+    if (names.length > allowed) reasons.push(`its ${source} holds ${names.length} CSRs; the platform reserves ${allowed} CA certificates for it (tenants[${index}].caCertificates): remove the extra CAs from its stack, or raise its reservation`);
     for (const caName of names) {
       if (!caName.toLowerCase().startsWith(`${tenant}-`)) {
-        problems.push({ path: `${source}`, value: caName, message: `names a CA without the prefix "${tenant}-": a tenant may only ask for its own CAs` });
+        reasons.push(`its ${source} names CA ${JSON.stringify(caName)} without the prefix "${tenant}-": a tenant may only ask for its own CAs`);
         continue;
       }
+      if (reserved.has(tenantCaSubject(caName).toLowerCase())) reasons.push(`CA ${caName} would be named like a CA of the platform: rename it in the tenant's stack`);
       try {
-        checkedCsr(csrs[caName], `the CSR of ${caName}`);
+        const problem = csrKeyProblem(checkedCsr(csrs[caName], `the CSR of ${caName}`).publicKey);
+        if (problem) reasons.push(`the CSR of ${caName}: ${problem}`);
       } catch (e) {
-        problems.push({ path: source, value: caName, message: (e as Error).message });
+        reasons.push(`${(e as Error).message}: the tenant runs \`pulumi up\` on its stack to export a new one`);
       }
     }
+    if (currentDps !== undefined && !platform.dpsNames.includes(currentDps)) {
+      reasons.push(`its stack's dpsName output is ${JSON.stringify(currentDps)}, not a DPS of this platform (${platform.dpsNames.join(", ")}): the tenant runs \`pulumi up\` on its stack against this platform's outputs`);
+    }
+    if (reasons.length) held.set(tenant, reasons.join("; "));
   }
-  return problems;
+  return held;
+}
+
+/** The platform's warning and `waitingFor` line for a held-back tenant. */
+export function heldBackNote(tenant: string, reason: string): string {
+  return `tenant ${tenant} is held back (its last signed certificates stay; nothing new is signed for it, every other tenant proceeds): ${reason}`;
 }
 
 /** What the platform still waits for: listed tenants that sent no CSR yet. */
