@@ -140,6 +140,12 @@ export class AzureLikeMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): State {
+    // The engine's built-in read of another stack's outputs (components/tenant/tenantCsrs.ts), answered as a
+    // StackReference is: a platform's tenants by stack name.
+    if (args.token === "pulumi:pulumi:readStackOutputs") {
+      const { state } = this.stackReference(String(args.inputs.name), args.inputs as State);
+      return { name: state.name, outputs: state.outputs, secretOutputNames: state.secretOutputNames };
+    }
     const answer = invokeResults[args.token];
     if (!answer) throw new Error(`the mocks do not know the function ${args.token}: add it to cli/plan/mocks.ts`);
     return answer(args.inputs as State);

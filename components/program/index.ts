@@ -25,7 +25,7 @@ export async function declareProgram(config: AnyStackConfig): Promise<Record<str
 
 async function declarePlatform(config: StackConfig): Promise<Record<string, unknown>> {
   // The tenants' CSRs are read (and checked) before anything is declared.
-  const tenantCsrs = await readTenantCsrs(config.tenants, (tenant) => `${CONFIG_NAMESPACE}-tenant-${tenant}`);
+  const tenantCsrs = await readTenantCsrs(config.tenants);
   const moved = tenantMoves(config, tenantCsrs);
   // A tenant's outputs are untrusted: one whose CSRs or DPS are wrong is held back, and every other tenant proceeds.
   const dpsNames = [config.dps.name, ...(config.shards ?? []).map((shard) => shard.name)];

@@ -1,7 +1,7 @@
 /**
- * Platform side of tenant signing: which CSRs each listed tenant sent (its stack's `caCsrs` output, read through a
- * StackReference, or `tenants[i].csrs` in config), checked before anything is declared, and what the platform is
- * still waiting for. Tenants send CSRs and receive certificates: no private key crosses a stack boundary.
+ * Platform side of tenant signing: which CSRs each listed tenant sent (its stack's `caCsrs` output, read with the
+ * engine's `readStackOutputs`, or `tenants[i].csrs` in config), checked before anything is declared, and what the
+ * platform is still waiting for. Tenants send CSRs and receive certificates: no private key crosses a stack boundary.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { csrKeyProblem } from "../../certs";
@@ -26,17 +26,29 @@ export interface TenantCsrs {
   readonly currentDps?: string;
 }
 
+/** The engine's built-in function behind StackReference (pkg/resource/deploy/builtins.go): a stack's outputs, read. */
+export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
+/**
+ * A tenant stack's outputs, read through the engine's `readStackOutputs` function rather than a StackReference: an
+ * invoke leaves nothing in the platform's state, where a StackReference keeps every output of the tenant's stack
+ * (3.2 KB per tenant, its secret outputs included; issue #26.2). The platform reads two of them.
+ */
+async function readTenantOutputs(stack: string): Promise<{ caCsrs?: unknown; dpsName?: unknown }> {
+  const result = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: stack })) as { outputs?: Record<string, unknown> } | undefined;
+  const outputs = result?.outputs ?? {};
+  return { caCsrs: outputs[TENANT_CSRS_OUTPUT], dpsName: outputs.dpsName };
+}
+
 /** Reads each listed tenant's CSRs: from config, else from its stack (outputs of a stack not yet up: none). */
-export async function readTenantCsrs(tenants: TenantReservation[], referenceName: (tenant: string) => string): Promise<TenantCsrs[]> {
+export async function readTenantCsrs(tenants: TenantReservation[]): Promise<TenantCsrs[]> {
   return Promise.all(
     tenants.map(async (tenant, index) => {
       if (tenant.csrs) return { tenant: tenant.name, index, csrs: tenant.csrs, source: `tenants[${index}].csrs` };
       if (!tenant.stack) return { tenant: tenant.name, index, csrs: {}, source: `tenants[${index}]` };
-      const reference = new pulumi.StackReference(referenceName(tenant.name), { name: tenant.stack });
-      const [details, dps] = await Promise.all([reference.getOutputDetails(TENANT_CSRS_OUTPUT), reference.getOutputDetails("dpsName")]);
-      const value = details.value ?? details.secretValue;
-      const csrs = value && typeof value === "object" ? (value as Record<string, string>) : {};
-      const currentDps = typeof dps.value === "string" && dps.value ? dps.value : undefined;
+      const { caCsrs, dpsName } = await readTenantOutputs(tenant.stack);
+      const csrs = caCsrs && typeof caCsrs === "object" ? (caCsrs as Record<string, string>) : {};
+      const currentDps = typeof dpsName === "string" && dpsName ? dpsName : undefined;
       return { tenant: tenant.name, index, csrs, source: `tenants[${index}].stack`, ...(currentDps ? { currentDps } : {}) };
     }),
   );
