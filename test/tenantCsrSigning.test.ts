@@ -3,6 +3,7 @@
  * exports a CSR; the platform's TenantCertificate signs it with the root (key in state or in Key Vault); the tenant's
  * CA takes the certificate with its own key. OpenSSL checks the chain; no private key is in anything exchanged.
  */
+import { X509Certificate } from "crypto";
 import { caKeyRequestProvider, CA_KEY_REQUEST_PROVIDER_VERSION, type CaKeyRequestOutputs } from "../components/providers/caKeyRequest";
 import { tenantCertificateProvider, TENANT_CERTIFICATE_PROVIDER_VERSION, type TenantCertificateInputs, type TenantCertificateOutputs } from "../components/providers/tenantCertificate";
 import { caCertificateProvider, CA_PROVIDER_VERSION, type CaCertificateOutputs } from "../components/providers/caCertificate";
@@ -56,7 +57,7 @@ test("tenant key in state, platform root in state: the CSR verifies, the signed 
     role: "intermediate", commonName: "customer-a-int CN", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION,
     issuerCertificatePem: root.certificatePem, providedCertificatePem: signed.certificatePem, providedPrivateKeyPem: csr.privateKeyPem,
   })).outs as CaCertificateOutputs;
-  expect(ca.thumbprint).toBe(signed.thumbprint);
+  expect(ca.thumbprint).toBe(new X509Certificate(signed.certificatePem).fingerprint.replace(/:/g, ""));
   // Another tenant key with this certificate is refused.
   const other = await request("customer-a-other", "state");
   const failures = (await caCertificateProvider.check!({} as never, {

@@ -36,11 +36,11 @@ export async function tenantCsr(caName: string, i: number): Promise<string> {
 }
 
 /** The `tenants` entries of a platform with `count` realistic tenants. */
-export async function realisticTenants(count: number, shardNames: string[] = []): Promise<object[]> {
+export async function realisticTenants(count: number, shardNames: string[] = [], kinds?: TenantKind[]): Promise<object[]> {
   const tenants: object[] = [];
   for (let i = 0; i < count; i++) {
     const name = tenantName(i);
-    const kind = tenantKind(i);
+    const kind = kinds ? kinds[i % kinds.length] : tenantKind(i);
     const caNames = kind === "onboarding" ? [] : kind === "rotating" ? [`${name}-ca`, `${name}-ca-next`] : [`${name}-ca`];
     const csrs: Record<string, string> = {};
     for (const caName of caNames) csrs[caName] = await tenantCsr(caName, i);
@@ -61,7 +61,7 @@ export async function realisticTenants(count: number, shardNames: string[] = [])
 }
 
 /** A platform stack file (YAML) with `count` realistic tenants on `shards` DPS (the primary and shards − 1 more). */
-export async function realisticPlatformFile(o: { tenants: number; shards: number; pin?: boolean }): Promise<string> {
+export async function realisticPlatformFile(o: { tenants: number; shards: number; pin?: boolean; kinds?: TenantKind[] }): Promise<string> {
   const shardNames = Array.from({ length: o.shards }, (_, i) => `bench-dps-${i}`);
   return stringify({
     config: {
@@ -71,7 +71,7 @@ export async function realisticPlatformFile(o: { tenants: number; shards: number
       ...(o.shards > 1 ? { "dps-x509:shards": shardNames.slice(1).map((name) => ({ name })) } : {}),
       "dps-x509:hubs": [{ name: "bench-hub-a" }, { name: "bench-hub-b", location: "northeurope" }],
       "dps-x509:ca": { root: { name: "bench-root", commonName: "Bench Root" } },
-      ...(o.tenants ? { "dps-x509:tenants": await realisticTenants(o.tenants, o.pin ? shardNames : []) } : {}),
+      ...(o.tenants ? { "dps-x509:tenants": await realisticTenants(o.tenants, o.pin ? shardNames : [], o.kinds) } : {}),
     },
   });
 }

@@ -19,9 +19,9 @@
  * State written before #26.2 (providerVersion 1: the CSR, the root's certificate and key among the inputs) moves
  * to this shape by an update that keeps its certificate: same key, same issuer, no new signature.
  */
-import { createHash, createPublicKey, type KeyObject } from "crypto";
+import { createHash, createPublicKey, X509Certificate, type KeyObject } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { assertCommonName, csrKeyProblem, describeCertificate, signIntermediateCa } from "../../certs";
+import { assertCommonName, csrKeyProblem, signIntermediateCa } from "../../certs";
 import { checkedCsr } from "../tenant/checkedCsr";
 import { loadedIssuer, thumbprintOf } from "./tenantIssuer";
 import { ProjectDynamicResource } from "./shim";
@@ -44,21 +44,17 @@ export interface TenantCertificateInputs {
   providerVersion: string;
 }
 
+/**
+ * Only what a later diff and the platform's outputs need (each byte is stored once per tenant): the tenant and CA
+ * names are in the id, the subject key and the dates in the certificate itself.
+ */
 export interface TenantCertificateOutputs {
-  tenant: string;
-  caName: string;
   subject: string;
   validityDays: number;
   issuerThumbprint: string;
-  /** SHA-256 of the subject key's SPKI DER, hex: what a later diff compares (the key itself stays in the inputs). */
-  subjectKeySha256: string;
   providerVersion: string;
   /** Empty while a tenant held back before its first certificate has none. */
   certificatePem: string;
-  /** The certificate's CN (a certificate signed before #26.2 keeps its CSR's). */
-  commonName: string;
-  thumbprint: string;
-  notAfter: string;
   heldBack?: string;
 }
 
@@ -81,10 +77,10 @@ export function subjectPublicKeyOf(csrPem: string, what: string): string {
   return checkedCsr(csrPem, what).publicKey.export({ format: "der", type: "spki" }).toString("base64");
 }
 
-/** The subject key's hash as the state holds it; a legacy state's from its CSR. */
+/** The SHA-256 of the subject key (SPKI DER) the state's certificate holds; a legacy state without one, its CSR's. */
 function oldSubjectKeySha256(olds: Partial<TenantCertificateOutputs> & LegacyOutputs): string | undefined {
-  if (olds.subjectKeySha256) return olds.subjectKeySha256;
-  if (olds.csrPem) return sha256(checkedCsr(olds.csrPem, `the recorded CSR of ${olds.caName}`).publicKey.export({ format: "der", type: "spki" }));
+  if (olds.certificatePem) return sha256(new X509Certificate(olds.certificatePem).publicKey.export({ format: "der", type: "spki" }));
+  if (olds.csrPem) return sha256(checkedCsr(olds.csrPem, "the recorded CSR").publicKey.export({ format: "der", type: "spki" }));
   return undefined;
 }
 
@@ -119,28 +115,25 @@ export function tenantCertificateFailures(news: Partial<TenantCertificateInputs>
   return failures;
 }
 
-/** A tenant held back before its first certificate: recorded, nothing signed. */
-function withoutCertificate(inputs: TenantCertificateInputs): TenantCertificateOutputs {
-  return { ...compactInputs(inputs), subjectKeySha256: "", certificatePem: "", commonName: "", thumbprint: "", notAfter: "" };
-}
-
-function compactInputs(inputs: TenantCertificateInputs) {
+/** What the state keeps of the inputs (see TenantCertificateOutputs). */
+function kept(inputs: TenantCertificateInputs, certificatePem: string): TenantCertificateOutputs {
   return {
-    tenant: inputs.tenant,
-    caName: inputs.caName,
     subject: inputs.subject,
     validityDays: inputs.validityDays,
     issuerThumbprint: inputs.issuerThumbprint,
     providerVersion: inputs.providerVersion,
+    certificatePem,
     ...(inputs.heldBack ? { heldBack: inputs.heldBack } : {}),
   };
 }
+
+const idOf = (inputs: Pick<TenantCertificateInputs, "tenant" | "caName">) => `${inputs.tenant}/${inputs.caName}`;
 
 export const tenantCertificateProvider: pulumi.dynamic.ResourceProvider<TenantCertificateInputs, TenantCertificateOutputs> = {
   async check(_olds, news) {
     return { inputs: news, failures: tenantCertificateFailures(news) };
   },
-  async diff(_id, olds, news) {
+  async diff(id, olds, news) {
     const old = olds as TenantCertificateOutputs & LegacyOutputs;
     // Held back: the last certificate stays as it is, whatever the tenant sent.
     if (news.heldBack) return { changes: false };
@@ -149,7 +142,8 @@ export const tenantCertificateProvider: pulumi.dynamic.ResourceProvider<TenantCe
     const replaces: string[] = [];
     if (isSet(news.subjectPublicKey) && oldSubjectKeySha256(old) !== sha256(Buffer.from(news.subjectPublicKey, "base64"))) replaces.push("subjectPublicKey");
     if (isSet(news.issuerThumbprint) && oldIssuerThumbprint(old) !== news.issuerThumbprint) replaces.push("issuerThumbprint");
-    for (const key of ["tenant", "caName", "validityDays"] as const) if (old[key] !== news[key]) replaces.push(key);
+    if (id !== idOf(news)) replaces.push("caName");
+    if (old.validityDays !== news.validityDays) replaces.push("validityDays");
     // A certificate signed before #26.2 keeps its CSR's CN until the tenant's next key (no new signature on upgrade).
     if (old.subject !== undefined && old.subject !== news.subject) replaces.push("subject");
     const updated = old.providerVersion !== news.providerVersion;
@@ -158,33 +152,24 @@ export const tenantCertificateProvider: pulumi.dynamic.ResourceProvider<TenantCe
   async create(inputs) {
     const failures = tenantCertificateFailures(inputs);
     if (failures.length) throw new Error(failures.map((f) => f.reason).join("; "));
-    const id = `${inputs.tenant}/${inputs.caName}`;
-    if (inputs.heldBack) return { id, outs: withoutCertificate(inputs) };
+    if (inputs.heldBack) return { id: idOf(inputs), outs: kept(inputs, "") };
     const issuer = await loadedIssuer(inputs.issuerThumbprint, inputs.caName);
     const certificatePem = await signIntermediateCa({ issuer, subjectPublicKey: subjectKeyOf(inputs.subjectPublicKey), commonName: inputs.subject, validityDays: inputs.validityDays });
-    const d = describeCertificate(certificatePem);
-    return {
-      id,
-      outs: { ...compactInputs(inputs), subjectKeySha256: sha256(Buffer.from(inputs.subjectPublicKey, "base64")), certificatePem, commonName: inputs.subject, thumbprint: d.sha1Thumbprint, notAfter: d.notAfter },
-    };
+    return { id: idOf(inputs), outs: kept(inputs, certificatePem) };
   },
   async read(id, props) {
     return { id, props };
   },
   async update(_id, olds, news) {
-    // Only the provider version (or a held-back note) changes in place: the certificate stays, in the compact shape.
+    // Only the provider version changes in place: the certificate stays, in the compact shape.
     const old = olds as TenantCertificateOutputs & LegacyOutputs;
     return {
       outs: {
-        ...compactInputs(news),
-        // A legacy state's subject is its certificate's CN until it is signed again.
+        ...kept(news, old.certificatePem),
+        // A certificate signed before #26.2 keeps its CSR's CN; its state records the subject the platform asks for
+        // now, so the upgrade signs nothing and the platform's subject comes with the tenant's next key.
         subject: old.subject ?? news.subject,
         issuerThumbprint: oldIssuerThumbprint(old) ?? news.issuerThumbprint,
-        subjectKeySha256: oldSubjectKeySha256(old) ?? "",
-        certificatePem: old.certificatePem,
-        commonName: old.commonName,
-        thumbprint: old.thumbprint,
-        notAfter: old.notAfter,
       },
     };
   },
@@ -213,14 +198,13 @@ export interface TenantCertificateArgs {
 /** One tenant intermediate, signed from its CSR's key. */
 export class TenantCertificate extends ProjectDynamicResource {
   public readonly certificatePem!: pulumi.Output<string>;
-  public readonly thumbprint!: pulumi.Output<string>;
 
   constructor(name: string, args: TenantCertificateArgs, opts?: pulumi.CustomResourceOptions) {
     // The state holds a shim that loads tenantCertificateProvider from the project when called (shim.ts, registry.ts).
     super(
       "tenantCertificate",
       name,
-      { ...args, providerVersion: TENANT_CERTIFICATE_PROVIDER_VERSION, certificatePem: undefined, thumbprint: undefined },
+      { ...args, providerVersion: TENANT_CERTIFICATE_PROVIDER_VERSION, certificatePem: undefined },
       opts,
       "dps-x509",
       "TenantCertificate",
