@@ -96,7 +96,7 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
     const schemaProblems = problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema));
     return { ok: false, problems: [...problems, ...explainRemovedKeys(schemaProblems, "tenant")] };
   }
-  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location, statedAttestations: statedAttestations(raw.values.enrollmentGroups) };
+  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location, azureEnvironment: raw.environment, statedAttestations: statedAttestations(raw.values.enrollmentGroups) };
   const entries = intermediateEntries(config.ca.intermediates);
   problems.push(
     ...checkCertificateAuthorities(entries),

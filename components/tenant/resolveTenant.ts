@@ -11,6 +11,7 @@ import type { Problem } from "../config/problems";
 import type { DeployerConfig } from "../config/deployer";
 import { reservedCaSlots, signingOnlyCaNames, withoutSigningOnlyUploads } from "../config/caSlots";
 import type { PlatformFacts } from "./platformOutputs";
+import { checkPlatformEndpoints } from "./platformEndpoints";
 
 /** A tenant stack ready to declare. */
 export interface ResolvedTenant {
@@ -60,6 +61,7 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
   const problems = [
     ...checkTenantListed(config, facts),
     ...checkStatedAttestations(config, facts),
+    ...checkPlatformEndpoints(facts, config.platform, config.azureEnvironment),
     ...checkIsolation(config, intermediates, enrollmentGroups, facts),
   ];
   // Every problem at once: the reference checks too, except at a key the isolation check already refused.
