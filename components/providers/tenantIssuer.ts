@@ -43,8 +43,15 @@ export interface TenantIssuerOutputs {
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const isSet = (value: unknown): value is string => typeof value === "string" && value !== "" && value !== UNKNOWN;
 
-/** Issuers loaded in this process, by thumbprint (see the note at the top). */
-const loadedIssuers = new Map<string, Promise<SignerIssuer>>();
+/**
+ * Issuers loaded in this process, by thumbprint (see the note at the top). Kept on the `process` object, not
+ * in a module variable, so that the providers share it however they are loaded (the shim, or serialized closures,
+ * which would copy a module's Map into each closure).
+ */
+function loadedIssuers(): Map<string, Promise<SignerIssuer>> {
+  const host = process as unknown as { __dpsX509TenantIssuers?: Map<string, Promise<SignerIssuer>> };
+  return (host.__dpsX509TenantIssuers ??= new Map());
+}
 
 export function thumbprintOf(certificatePem: string): string {
   return new X509Certificate(certificatePem).fingerprint.replace(/:/g, "");
@@ -53,16 +60,16 @@ export function thumbprintOf(certificatePem: string): string {
 function load(inputs: Partial<TenantIssuerInputs>): void {
   if (!isSet(inputs.certificatePem) || !(isSet(inputs.privateKeyPem) || isSet(inputs.keyId))) return;
   const thumbprint = thumbprintOf(inputs.certificatePem);
-  if (loadedIssuers.has(thumbprint)) return;
+  if (loadedIssuers().has(thumbprint)) return;
   const what = `the platform root ${inputs.issuerName ?? ""}`.trim();
   const issuer = issuerSigner({ privateKeyPem: inputs.privateKeyPem, keyId: inputs.keyId, what }).then((signer) => loadSignerIssuer(inputs.certificatePem!, signer, what));
-  issuer.catch(() => loadedIssuers.delete(thumbprint)); // a failed load is retried by the next call, not remembered
-  loadedIssuers.set(thumbprint, issuer);
+  issuer.catch(() => loadedIssuers().delete(thumbprint)); // a failed load is retried by the next call, not remembered
+  loadedIssuers().set(thumbprint, issuer);
 }
 
 /** The issuer with this thumbprint, as loaded in this process by its TenantIssuer; a clear error when it was not. */
 export async function loadedIssuer(thumbprint: string, tenantCa: string): Promise<SignerIssuer> {
-  const issuer = loadedIssuers.get(thumbprint);
+  const issuer = loadedIssuers().get(thumbprint);
   if (!issuer) {
     throw new Error(
       `${tenantCa}: the platform's signing resource (TenantIssuer of the root with thumbprint ${thumbprint}) was not loaded in this run; ` +

@@ -6,19 +6,23 @@
  */
 import { parseCsr, type ParsedCsr } from "../../certs";
 
-const parsed = new Map<string, ParsedCsr | Error>();
+/** The memo, on the `process` object: shared however this module is loaded (a serialized closure would copy a Map). */
+function parsed(): Map<string, ParsedCsr | Error> {
+  const host = process as unknown as { __dpsX509ParsedCsrs?: Map<string, ParsedCsr | Error> };
+  return (host.__dpsX509ParsedCsrs ??= new Map());
+}
 
 /** parseCsr, memoized by PEM text and message subject; throws the same error on every call for a bad CSR. */
 export function checkedCsr(pem: string, what: string): ParsedCsr {
   const key = `${what}\n${pem}`;
-  let result = parsed.get(key);
+  let result = parsed().get(key);
   if (result === undefined) {
     try {
       result = parseCsr(pem, what);
     } catch (e) {
       result = e as Error;
     }
-    parsed.set(key, result);
+    parsed().set(key, result);
   }
   if (result instanceof Error) throw result;
   return result;
