@@ -38,6 +38,8 @@ export async function createCsr(o: { commonName: string; signer: Signer }): Prom
 export interface ParsedCsr {
   readonly commonName: string;
   readonly publicKey: KeyObject;
+  /** The key's SubjectPublicKeyInfo, DER, as the CSR holds it. */
+  readonly spkiDer: Buffer;
 }
 
 /** Reads a PEM CSR and checks its signature with its own key. Messages never quote the input. */
@@ -58,7 +60,8 @@ export function parseCsr(pem: string, what = "CSR"): ParsedCsr {
     const version = readTlv(der, info.start);
     const subject = readTlv(der, version.end);
     const spki = readTlv(der, subject.end);
-    const publicKey = createPublicKey({ key: der.subarray(subject.end, spki.end), format: "der", type: "spki" });
+    const keyDer = Buffer.from(der.subarray(subject.end, spki.end));
+    const publicKey = createPublicKey({ key: keyDer, format: "der", type: "spki" });
     const algorithmOid = readTlv(der, algorithm.start);
     const oidDer = der.subarray(algorithm.start, algorithmOid.end);
     const hash = oidDer.equals(derOid(OID.sha256WithRSAEncryption)) || oidDer.equals(derOid(OID.ecdsaWithSHA256)) ? "sha256"
@@ -67,7 +70,7 @@ export function parseCsr(pem: string, what = "CSR"): ParsedCsr {
     if (!cryptoVerify(hash, infoDer, publicKey, der.subarray(bits.start + 1, bits.end))) {
       throw new Error(`${what}: its signature does not verify with its own public key`);
     }
-    return { commonName: commonNameIn(der, subject.start, subject.end), publicKey };
+    return { commonName: commonNameIn(der, subject.start, subject.end), publicKey, spkiDer: keyDer };
   } catch (e) {
     const message = (e as Error).message;
     throw new Error(message.startsWith(what) ? message : `${what} is malformed`);

@@ -19,10 +19,10 @@
  * State written before #26.2 (providerVersion 1: the CSR, the root's certificate and key among the inputs) moves
  * to this shape by an update that keeps its certificate: same key, same issuer, no new signature.
  */
-import { createHash, createPublicKey, X509Certificate, type KeyObject } from "crypto";
+import { createHash, X509Certificate, type KeyObject } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { assertCommonName, csrKeyProblem, signIntermediateCa } from "../../certs";
-import { checkedCsr } from "../tenant/checkedCsr";
+import { checkedCsr, subjectKey } from "../tenant/checkedCsr";
 import { loadedIssuer, thumbprintOf } from "./tenantIssuer";
 import { ProjectDynamicResource } from "./shim";
 
@@ -68,19 +68,17 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const isSet = (value: unknown): value is string => typeof value === "string" && value !== "" && value !== UNKNOWN;
 const sha256 = (der: Buffer) => createHash("sha256").update(der).digest("hex");
 
-function subjectKeyOf(base64: string): KeyObject {
-  return createPublicKey({ key: Buffer.from(base64, "base64"), format: "der", type: "spki" });
-}
+const subjectKeyOf = (base64: string): KeyObject => subjectKey(base64);
 
 /** The SPKI DER (base64) of a CSR's key: what the program passes in `subjectPublicKey`. */
 export function subjectPublicKeyOf(csrPem: string, what: string): string {
-  return checkedCsr(csrPem, what).publicKey.export({ format: "der", type: "spki" }).toString("base64");
+  return checkedCsr(csrPem, what).spkiDer.toString("base64");
 }
 
 /** The SHA-256 of the subject key (SPKI DER) the state's certificate holds; a legacy state without one, its CSR's. */
 function oldSubjectKeySha256(olds: Partial<TenantCertificateOutputs> & LegacyOutputs): string | undefined {
   if (olds.certificatePem) return sha256(new X509Certificate(olds.certificatePem).publicKey.export({ format: "der", type: "spki" }));
-  if (olds.csrPem) return sha256(checkedCsr(olds.csrPem, "the recorded CSR").publicKey.export({ format: "der", type: "spki" }));
+  if (olds.csrPem) return sha256(checkedCsr(olds.csrPem, "the recorded CSR").spkiDer);
   return undefined;
 }
 
