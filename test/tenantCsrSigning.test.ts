@@ -110,3 +110,15 @@ test("before anything is declared, the platform holds back a tenant whose CSRs p
   expect(held.get("customer-a")).toContain("holds 3 CSRs; the platform reserves 1 CA certificates for it");
   expect(held.get("customer-a")).toContain('without the prefix "customer-a-"');
 });
+
+test("a CA name that carries another tenant's longer prefix, or a platform CA's name, holds the tenant back", async () => {
+  const csr = await request("a-b-ca", "state");
+  const tenants = [{ name: "a", caCertificates: 2, enrollmentGroups: 1 }, { name: "a-b", caCertificates: 1, enrollmentGroups: 1 }];
+  const held = heldBackTenants(tenants, [
+    { tenant: "a", index: 0, source: "tenants[0].stack", csrs: { "a-b-ca": csr.csrPem, "a-root": csr.csrPem } },
+    { tenant: "a-b", index: 1, source: "tenants[1].stack", csrs: { "a-b-ca": csr.csrPem } },
+  ], { commonNames: ["A-Root"], dpsNames: [] });
+  expect([...held.keys()]).toEqual(["a"]);
+  expect(held.get("a")).toContain("CA a-b-ca carries the prefix of tenant a-b");
+  expect(held.get("a")).toContain("CA a-root would be named like a CA of the platform");
+});

@@ -86,6 +86,9 @@ export function heldBackTenants(tenants: TenantReservation[], read: TenantCsrs[]
         continue;
       }
       if (reserved.has(tenantCaSubject(caName).toLowerCase())) reasons.push(`CA ${caName} would be named like a CA of the platform: rename it in the tenant's stack`);
+      // Tenant "a" asking for "a-b-ca" would take the name of tenant "a-b"'s CA "ca".
+      const other = tenants.find((t) => t.name !== tenant && t.name.length > tenant.length && caName.toLowerCase().startsWith(`${t.name.toLowerCase()}-`));
+      if (other) reasons.push(`CA ${caName} carries the prefix of tenant ${other.name}: rename it in the tenant's stack`);
       try {
         const problem = csrKeyProblem(checkedCsr(csrs[caName], `the CSR of ${caName}`).publicKey);
         if (problem) reasons.push(`the CSR of ${caName}: ${problem}`);
