@@ -6,7 +6,7 @@
 import { X509Certificate } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { offlineIdOf } from "./armIds";
-import { stackConfigOnce } from "../../components/config/load";
+import { stackConfigOnce } from "../../components/config/runtimeConfig";
 
 /** The ID scope a mocked DPS gets: Azure's shape (`0ne` + 8 hex digits), clearly not a real one. */
 export const PLACEHOLDER_ID_SCOPE = "0ne00000000";

@@ -17,6 +17,7 @@ import { explainRemovedKeys } from "./removedKeys";
 import { platformFaithfulnessProblems, tenantFaithfulnessProblems } from "./faithfulChecks";
 import type { StackIdentity } from "./tenantReferences";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
+import { secretConfigKeys, stackConfigOnce } from "./runtimeConfig";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
 /** The raw values of a stack's config: the `dps-x509:*` keys (namespace stripped) and the Azure location. */
@@ -231,31 +232,6 @@ export function readRawStackConfig(allConfig: Record<string, string>, decryptedK
     ...(environment !== undefined ? { environment } : {}),
     ...(decryptedKeys.length ? { decryptedKeys } : {}),
   };
-}
-
-// The SDK's config store (internal, but stable): `PULUMI_CONFIG` holds the whole config as one JSON text and
-// `PULUMI_CONFIG_SECRET_KEYS` the secret keys. `new pulumi.Config(ns).get(k)` parses the whole text on every read
-// (1.2 MB with 1,000 tenants' CSRs): this program reads it through stackConfigOnce instead.
-const runtimeConfig: { configEnvKey: string; configSecretKeysEnvKey: string } = require("@pulumi/pulumi/runtime/config");
-const runtimeState: { getStore(): { config: Record<string, string | undefined> } } = require("@pulumi/pulumi/runtime/state");
-
-let parsedConfig: { text: string | undefined; config: Record<string, string> } | undefined;
-
-/**
- * The running stack's whole config (full keys such as `azure-native:subscriptionId`), parsed once per config text:
- * once per process in a real run; again only when a test or the plan sets another config.
- */
-export function stackConfigOnce(): Record<string, string> {
-  const text = runtimeState.getStore().config[runtimeConfig.configEnvKey];
-  if (parsedConfig === undefined || parsedConfig.text !== text) parsedConfig = { text, config: pulumi.runtime.allConfig() };
-  return parsedConfig.config;
-}
-
-/** The keys Pulumi marked secret (`PULUMI_CONFIG_SECRET_KEYS`). */
-function secretConfigKeys(): string[] {
-  const text = runtimeState.getStore().config[runtimeConfig.configSecretKeysEnvKey];
-  const keys: unknown = text ? JSON.parse(text) : [];
-  return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === "string") : [];
 }
 
 /** Pulumi stores a structured value as JSON text and a plain string as itself. */
