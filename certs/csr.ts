@@ -38,6 +38,8 @@ export async function createCsr(o: { commonName: string; signer: Signer }): Prom
 export interface ParsedCsr {
   readonly commonName: string;
   readonly publicKey: KeyObject;
+  /** The key's SubjectPublicKeyInfo, DER, as the CSR holds it. */
+  readonly spkiDer: Buffer;
 }
 
 /** Reads a PEM CSR and checks its signature with its own key. Messages never quote the input. */
@@ -58,7 +60,8 @@ export function parseCsr(pem: string, what = "CSR"): ParsedCsr {
     const version = readTlv(der, info.start);
     const subject = readTlv(der, version.end);
     const spki = readTlv(der, subject.end);
-    const publicKey = createPublicKey({ key: der.subarray(subject.end, spki.end), format: "der", type: "spki" });
+    const keyDer = Buffer.from(der.subarray(subject.end, spki.end));
+    const publicKey = createPublicKey({ key: keyDer, format: "der", type: "spki" });
     const algorithmOid = readTlv(der, algorithm.start);
     const oidDer = der.subarray(algorithm.start, algorithmOid.end);
     const hash = oidDer.equals(derOid(OID.sha256WithRSAEncryption)) || oidDer.equals(derOid(OID.ecdsaWithSHA256)) ? "sha256"
@@ -67,7 +70,7 @@ export function parseCsr(pem: string, what = "CSR"): ParsedCsr {
     if (!cryptoVerify(hash, infoDer, publicKey, der.subarray(bits.start + 1, bits.end))) {
       throw new Error(`${what}: its signature does not verify with its own public key`);
     }
-    return { commonName: commonNameIn(der, subject.start, subject.end), publicKey };
+    return { commonName: commonNameIn(der, subject.start, subject.end), publicKey, spkiDer: keyDer };
   } catch (e) {
     const message = (e as Error).message;
     throw new Error(message.startsWith(what) ? message : `${what} is malformed`);
@@ -92,4 +95,33 @@ function commonNameIn(der: Buffer, start: number, end: number): string {
     at = rdn.end;
   }
   return cn;
+}
+
+/** The EC curves a tenant CA key may use once EC tenant certificates are signed (Node's names: P-256, P-384, P-521). */
+const CSR_EC_CURVES = ["prime256v1", "secp384r1", "secp521r1"] as const;
+const CURVE_NAMES: Record<string, string> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
+/** The smallest and largest RSA modulus a tenant CA key may have. */
+const CSR_RSA_MIN_BITS = 2048;
+const CSR_RSA_MAX_BITS = 8192;
+export { CSR_EC_CURVES, CSR_RSA_MIN_BITS, CSR_RSA_MAX_BITS };
+
+/**
+ * The key policy for a CA key the platform signs from a CSR: RSA of 2048 to 8192 bits. An EC key (even of an
+ * allowed curve) is refused before `up` with what to do: tenant certificates are built for RSA subject keys only
+ * (certs/signerProfiles.ts), so signing one would fail half way through `up`. Undefined when the key meets it.
+ */
+export function csrKeyProblem(publicKey: KeyObject): string | undefined {
+  const type = publicKey.asymmetricKeyType;
+  if (type === "rsa") {
+    const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < CSR_RSA_MIN_BITS) return `its key is RSA ${bits} bits; the platform signs RSA keys of ${CSR_RSA_MIN_BITS} bits or more`;
+    if (bits > CSR_RSA_MAX_BITS) return `its key is RSA ${bits} bits; the platform signs RSA keys of at most ${CSR_RSA_MAX_BITS} bits`;
+    return undefined;
+  }
+  if (type === "ec") {
+    const curve = publicKey.asymmetricKeyDetails?.namedCurve ?? "?";
+    const allowed = (CSR_EC_CURVES as readonly string[]).includes(curve);
+    return `its key is EC ${CURVE_NAMES[curve] ?? curve}${allowed ? "" : ` (not one of ${Object.values(CURVE_NAMES).join(", ")})`}: the platform does not sign EC tenant CAs yet; send a CSR for an RSA key of ${CSR_RSA_MIN_BITS} bits or more`;
+  }
+  return `its key is ${type ?? "of an unknown type"}; the platform signs RSA keys of ${CSR_RSA_MIN_BITS} bits or more`;
 }

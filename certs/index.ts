@@ -48,5 +48,5 @@ export {
   assertSubjectKeySize,
 } from "./signerProfiles";
 export type { SignerIssuer } from "./signerProfiles";
-export { createCsr, parseCsr } from "./csr";
+export { createCsr, csrKeyProblem, parseCsr } from "./csr";
 export type { ParsedCsr } from "./csr";

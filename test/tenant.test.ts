@@ -147,6 +147,16 @@ describe("the platform's tenant list", () => {
     expect(platformProblems([{ name: "acme" }, { name: "acme-eu" }])).toEqual([expect.objectContaining({ path: "tenants[1].name", message: expect.stringContaining('starts with "acme-"') })]);
   });
 
+  test("every tenant name that starts with another's prefix is refused, wherever it is listed, and only those", () => {
+    const problems = platformProblems([{ name: "acme-us" }, { name: "acme2" }, { name: "acme" }, { name: "acme-eu" }, { name: "acm" }, { name: "acme-eu-west" }]);
+    expect(problems.map((p) => [p.path, p.message.slice(0, p.message.indexOf(","))])).toEqual([
+      ["tenants[0].name", 'starts with "acme-"'],
+      ["tenants[3].name", 'starts with "acme-"'],
+      ["tenants[5].name", 'starts with "acme-"'],
+      ["tenants[5].name", 'starts with "acme-eu-"'],
+    ]);
+  });
+
   test("reservations must fit the DPS with the platform's own use", () => {
     const problems = platformProblems([{ name: "ta", caCertificates: 20 }, { name: "tb", caCertificates: 5 }]);
     expect(problems).toEqual([expect.objectContaining({ path: "tenants", message: expect.stringContaining("reserve 25 CA certificates for tenants besides the platform's 1") })]);

@@ -3,11 +3,14 @@
  * exports a CSR; the platform's TenantCertificate signs it with the root (key in state or in Key Vault); the tenant's
  * CA takes the certificate with its own key. OpenSSL checks the chain; no private key is in anything exchanged.
  */
+import { X509Certificate } from "crypto";
 import { caKeyRequestProvider, CA_KEY_REQUEST_PROVIDER_VERSION, type CaKeyRequestOutputs } from "../components/providers/caKeyRequest";
 import { tenantCertificateProvider, TENANT_CERTIFICATE_PROVIDER_VERSION, type TenantCertificateInputs, type TenantCertificateOutputs } from "../components/providers/tenantCertificate";
 import { caCertificateProvider, CA_PROVIDER_VERSION, type CaCertificateOutputs } from "../components/providers/caCertificate";
 import { caKeyName, vaultUrlOf } from "../components/azure/keyVault";
-import { checkTenantCsrs } from "../components/tenant/tenantCsrs";
+import { heldBackTenants } from "../components/tenant/tenantCsrs";
+import { subjectPublicKeyOf } from "../components/providers/tenantCertificate";
+import { tenantIssuerProvider, TENANT_ISSUER_PROVIDER_VERSION, type TenantIssuerOutputs } from "../components/providers/tenantIssuer";
 import { createRootCa } from "../certs";
 import { openssl, scratch, verifyChain } from "./support/openssl";
 import { startRoutedKeyVault, type RoutedKeyVault } from "./support/keyVault";
@@ -28,8 +31,11 @@ async function request(caName: string, keyStore: "state" | "keyVault"): Promise<
   return (await caKeyRequestProvider.create!(inputs)).outs as CaKeyRequestOutputs;
 }
 
-function signInputs(csrPem: string, root: { certificatePem: string; privateKeyPem?: string; keyId?: string }, caName = "customer-a-int"): TenantCertificateInputs {
-  return { tenant: "customer-a", caName, csrPem, validityDays: 365, issuerCertificatePem: root.certificatePem, issuerPrivateKeyPem: root.privateKeyPem, issuerKeyId: root.keyId, providerVersion: TENANT_CERTIFICATE_PROVIDER_VERSION };
+/** The platform's signing resource for this root (it loads the issuer), then the tenant certificate's inputs. */
+async function signInputs(csrPem: string, root: { certificatePem: string; privateKeyPem?: string; keyId?: string }, caName = "customer-a-int"): Promise<TenantCertificateInputs> {
+  const issuer = (await tenantIssuerProvider.create!({ issuerName: "platform-root", certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem, keyId: root.keyId, providerVersion: TENANT_ISSUER_PROVIDER_VERSION })).outs as TenantIssuerOutputs;
+  expect(JSON.stringify(issuer)).not.toMatch(PEM_PRIVATE_KEY);
+  return { tenant: "customer-a", caName, subject: caName, subjectPublicKey: subjectPublicKeyOf(csrPem, `the CSR of ${caName}`), validityDays: 365, issuerThumbprint: issuer.thumbprint, providerVersion: TENANT_CERTIFICATE_PROVIDER_VERSION };
 }
 
 test("tenant key in state, platform root in state: the CSR verifies, the signed intermediate chains to the root", async () => {
@@ -42,7 +48,7 @@ test("tenant key in state, platform root in state: the CSR verifies, the signed 
     s.cleanup();
   }
   const root = createRootCa({ commonName: "Platform Root", keySize: 2048, validityDays: 100 });
-  const signed = (await tenantCertificateProvider.create!(signInputs(csr.csrPem, root))).outs as TenantCertificateOutputs;
+  const signed = (await tenantCertificateProvider.create!(await signInputs(csr.csrPem, root))).outs as TenantCertificateOutputs;
   expect(verifyChain({ root: root.certificatePem, leaf: signed.certificatePem }).code).toBe(0);
   expect(JSON.stringify(signed)).not.toMatch(PEM_PRIVATE_KEY);
 
@@ -51,7 +57,7 @@ test("tenant key in state, platform root in state: the CSR verifies, the signed 
     role: "intermediate", commonName: "customer-a-int CN", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION,
     issuerCertificatePem: root.certificatePem, providedCertificatePem: signed.certificatePem, providedPrivateKeyPem: csr.privateKeyPem,
   })).outs as CaCertificateOutputs;
-  expect(ca.thumbprint).toBe(signed.thumbprint);
+  expect(ca.thumbprint).toBe(new X509Certificate(signed.certificatePem).fingerprint.replace(/:/g, ""));
   // Another tenant key with this certificate is refused.
   const other = await request("customer-a-other", "state");
   const failures = (await caCertificateProvider.check!({} as never, {
@@ -69,7 +75,7 @@ test("tenant key in its own vault, platform root in the platform's vault: every 
     role: "root", commonName: "Platform Vault Root", keySize: 2048, validityDays: 100, providerVersion: CA_PROVIDER_VERSION,
     keyStore: "keyVault", caName: "platform-root", vaultUrl: PLATFORM_VAULT, keyName: caKeyName("platform-root"), hsm: true,
   })).outs as CaCertificateOutputs;
-  const signed = (await tenantCertificateProvider.create!(signInputs(csr.csrPem, { certificatePem: root.certificatePem, keyId: root.keyId }, "customer-a-hsm"))).outs as TenantCertificateOutputs;
+  const signed = (await tenantCertificateProvider.create!(await signInputs(csr.csrPem, { certificatePem: root.certificatePem, keyId: root.keyId }, "customer-a-hsm"))).outs as TenantCertificateOutputs;
   expect(verifyChain({ root: root.certificatePem, leaf: signed.certificatePem }).code).toBe(0);
   const ca = (await caCertificateProvider.create!({
     role: "intermediate", commonName: "customer-a-hsm CN", keySize: 2048, validityDays: 365, providerVersion: CA_PROVIDER_VERSION,
@@ -80,24 +86,39 @@ test("tenant key in its own vault, platform root in the platform's vault: every 
   expect(JSON.stringify([csr, signed, ca, root])).not.toMatch(PEM_PRIVATE_KEY);
 });
 
-test("the platform refuses a tampered CSR, and a CA name without the tenant's prefix", async () => {
+test("the platform holds back a tampered CSR, and its provider refuses a CA name without the tenant's prefix", async () => {
   const csr = await request("customer-a-t", "state");
   const root = createRootCa({ commonName: "R", keySize: 2048, validityDays: 10 });
   const tampered = csr.csrPem.replace(/^(-----BEGIN CERTIFICATE REQUEST-----\n.{60})(.)/m, (_m, a, c) => a + (c === "A" ? "B" : "A"));
-  const failures = (await tenantCertificateProvider.check!({} as never, signInputs(tampered, root, "customer-a-t"))).failures ?? [];
-  expect(failures.map((f) => f.property)).toEqual(["csrPem"]);
-  const named = (await tenantCertificateProvider.check!({} as never, signInputs(csr.csrPem, root, "customer-b-t"))).failures ?? [];
+  const tenants = [{ name: "customer-a", caCertificates: 2, enrollmentGroups: 5 }];
+  const held = heldBackTenants(tenants, [{ tenant: "customer-a", index: 0, source: "tenants[0].stack", csrs: { "customer-a-t": tampered } }], { commonNames: [], dpsNames: [] });
+  expect(held.get("customer-a")).toMatch(/the CSR of customer-a-t: its signature does not verify with its own public key|the CSR of customer-a-t is malformed/);
+  const named = (await tenantCertificateProvider.check!({} as never, await signInputs(csr.csrPem, root, "customer-b-t"))).failures ?? [];
   expect(named.map((f) => f.property)).toEqual(["caName"]);
-  await expect(tenantCertificateProvider.create!(signInputs(csr.csrPem, root, "customer-b-t"))).rejects.toThrow(/must start with "customer-a-"/);
+  await expect(tenantCertificateProvider.create!(await signInputs(csr.csrPem, root, "customer-b-t"))).rejects.toThrow(/must start with "customer-a-"/);
 });
 
-test("before anything is declared, the platform checks each tenant's CSRs against its reservation and names", async () => {
+test("before anything is declared, the platform holds back a tenant whose CSRs pass its reservation or name others' CAs", async () => {
   const a = await request("customer-a-one", "state");
   const b = await request("customer-a-two", "state");
-  const tenants = [{ name: "customer-a", caCertificates: 1, enrollmentGroups: 5 }];
-  const problems = checkTenantCsrs(tenants, [{ tenant: "customer-a", index: 0, source: "tenants[0].stack", csrs: { "customer-a-one": a.csrPem, "customer-a-two": b.csrPem, "other-ca": a.csrPem } }]);
-  expect(problems.map((p) => p.message)).toEqual([
-    expect.stringContaining("asks for 3 CA certificates; the platform reserves 1"),
-    expect.stringContaining('without the prefix "customer-a-"'),
-  ]);
+  const tenants = [{ name: "customer-a", caCertificates: 1, enrollmentGroups: 5 }, { name: "customer-b", caCertificates: 1, enrollmentGroups: 5 }];
+  const held = heldBackTenants(tenants, [
+    { tenant: "customer-a", index: 0, source: "tenants[0].stack", csrs: { "customer-a-one": a.csrPem, "customer-a-two": b.csrPem, "other-ca": a.csrPem } },
+    { tenant: "customer-b", index: 1, source: "tenants[1].stack", csrs: {} },
+  ], { commonNames: [], dpsNames: [] });
+  expect([...held.keys()]).toEqual(["customer-a"]);
+  expect(held.get("customer-a")).toContain("holds 3 CSRs; the platform reserves 1 CA certificates for it");
+  expect(held.get("customer-a")).toContain('without the prefix "customer-a-"');
+});
+
+test("a CA name that carries another tenant's longer prefix, or a platform CA's name, holds the tenant back", async () => {
+  const csr = await request("a-b-ca", "state");
+  const tenants = [{ name: "a", caCertificates: 2, enrollmentGroups: 1 }, { name: "a-b", caCertificates: 1, enrollmentGroups: 1 }];
+  const held = heldBackTenants(tenants, [
+    { tenant: "a", index: 0, source: "tenants[0].stack", csrs: { "a-b-ca": csr.csrPem, "a-root": csr.csrPem } },
+    { tenant: "a-b", index: 1, source: "tenants[1].stack", csrs: { "a-b-ca": csr.csrPem } },
+  ], { commonNames: ["A-Root"], dpsNames: [] });
+  expect([...held.keys()]).toEqual(["a"]);
+  expect(held.get("a")).toContain("CA a-b-ca carries the prefix of tenant a-b");
+  expect(held.get("a")).toContain("CA a-root would be named like a CA of the platform");
 });

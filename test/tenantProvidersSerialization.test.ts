@@ -1,7 +1,9 @@
 /**
- * The tenant CSR providers (CaKeyRequest, TenantCertificate) survive Pulumi's closure serialization, as the CA
- * provider does (see caProviderSerialization.test.ts): serialized as `pulumi.dynamic.Resource` does, then run in a
- * fresh plain `node` process. A tenant's key request makes a CSR; the platform's provider signs it; OpenSSL checks.
+ * The tenant CSR providers (CaKeyRequest, TenantIssuer with TenantCertificate) survive Pulumi's closure
+ * serialization, as the CA provider does (see caProviderSerialization.test.ts): serialized as `pulumi.dynamic.Resource`
+ * does, then run in a fresh plain `node` process. A tenant's key request makes a CSR; the platform's signing resource
+ * loads the root and its tenant certificate signs the CSR's key; OpenSSL checks. The two platform providers are
+ * serialized together: they share the process's loaded issuers, as they do in Pulumi's host (one process).
  */
 import { spawnSync } from "child_process";
 import { join, resolve } from "path";
@@ -18,11 +20,12 @@ const SERIALIZE = `
 require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(join(repo, "tsconfig.json"))} });
 const pulumi = require("@pulumi/pulumi");
 const { caKeyRequestProvider } = require(${JSON.stringify(join(repo, "components/providers/caKeyRequest.ts"))});
-const { tenantCertificateProvider } = require(${JSON.stringify(join(repo, "components/providers/tenantCertificate.ts"))});
+const { tenantCertificateProvider, subjectPublicKeyOf } = require(${JSON.stringify(join(repo, "components/providers/tenantCertificate.ts"))});
+const { tenantIssuerProvider } = require(${JSON.stringify(join(repo, "components/providers/tenantIssuer.ts"))});
 const fs = require("fs");
 Promise.all([
   pulumi.runtime.serializeFunction(() => caKeyRequestProvider, { allowSecrets: true }),
-  pulumi.runtime.serializeFunction(() => tenantCertificateProvider, { allowSecrets: true }),
+  pulumi.runtime.serializeFunction(() => ({ issuer: tenantIssuerProvider, certificate: tenantCertificateProvider, subjectPublicKeyOf }), { allowSecrets: true }),
 ]).then(([a, b]) => { fs.writeFileSync(process.argv[1], a.text); fs.writeFileSync(process.argv[2], b.text); })
   .catch((e) => { console.error(e && e.message); process.exit(1); });
 `;
@@ -31,12 +34,14 @@ const RUN = `
 const requireFromString = require("require-from-string");
 const fs = require("fs");
 const request = requireFromString(fs.readFileSync(process.argv[1], "utf8")).handler();
-const signer = requireFromString(fs.readFileSync(process.argv[2], "utf8")).handler();
+const platform = requireFromString(fs.readFileSync(process.argv[2], "utf8")).handler();
+const signer = platform.certificate;
 const rootPem = fs.readFileSync(process.argv[3], "utf8");
 const rootKey = fs.readFileSync(process.argv[4], "utf8");
 (async () => {
   const req = await request.create({ caName: "customer-a-int", commonName: "Customer A Int", keySize: 2048, keyStore: "state", providerVersion: "1" });
-  const signIn = { tenant: "customer-a", caName: "customer-a-int", csrPem: req.outs.csrPem, validityDays: 30, issuerCertificatePem: rootPem, issuerPrivateKeyPem: rootKey, providerVersion: "1" };
+  const issuer = await platform.issuer.create({ issuerName: "root", certificatePem: rootPem, privateKeyPem: rootKey, providerVersion: "1" });
+  const signIn = { tenant: "customer-a", caName: "customer-a-int", subject: "customer-a-int", subjectPublicKey: platform.subjectPublicKeyOf(req.outs.csrPem, "csr"), validityDays: 30, issuerThumbprint: issuer.outs.thumbprint, providerVersion: "2" };
   const check = await signer.check({}, signIn);
   const signed = await signer.create(signIn);
   process.stdout.write(JSON.stringify({ csrPem: req.outs.csrPem, hasKey: /BEGIN PRIVATE KEY/.test(req.outs.privateKeyPem), check, signed: signed.outs }));

@@ -10,6 +10,8 @@
  * - state: bytes each resource puts into state, dev stack and at DPS's limits, and a preview's invokes (cli/bench/state.ts).
  * - shards: 1,000 tenants on 10 shards: plan time, state per tenant, and that one tenant's change touches no other
  *   (cli/bench/shards.ts).
+ * - tenants: realistic tenants (CSRs, attestations, onboarding, rotating): plan time at 100 to 3,000 tenants, the
+ *   plan of 1,000 beside the SDK-load floor, and state per tenant of each kind (cli/bench/tenantScale.ts).
  * Progress goes to stderr, so stdout stays one JSON document. `--help` for the options.
  */
 import * as fs from "fs";
@@ -19,7 +21,7 @@ import { largeStackFile } from "./largeStack";
 import { planAgainstSdkFloor, timePlan } from "./planProcess";
 
 
-const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state", "shards"] as const;
+const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state", "shards", "tenants"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
@@ -135,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
     keyVault: await section("keyVault", o.only, () => optional("keyVault", "benchKeyVault")),
     state: await section("state", o.only, () => optional("state", "benchState")),
     shards: await section("shards", o.only, async () => (await import("./shards")).benchShards(timePlan, o.runs)),
+    tenants: await section("tenants", o.only, async () => (await import("./tenantScale")).benchTenantScale(timePlan, o.runs, progress)),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   return 0;

@@ -37,6 +37,10 @@ export interface StateFigures {
   /** CaCertificate by role: an intermediate also holds its issuer's certificate and (encrypted, compact) key in its inputs. */
   caByRole: Record<string, { count: number; maxBytes: number }>;
   previewInvokes: Record<string, number>;
+  /** Bytes of the stack's outputs (JSON), as the checkpoint's stack resource holds them. */
+  outputBytes: number;
+  /** Each resource as the checkpoint holds it, when asked for (tests). */
+  entries?: Array<{ type: string; name: string; json: Record<string, unknown> }>;
 }
 
 interface Entry {
@@ -85,12 +89,13 @@ const goJson = (value: unknown, indent?: number) =>
 type Creator = (inputs: Record<string, any>) => Promise<{ id: string; outs: Record<string, unknown> }>;
 
 /** Runs the program for a stack file under mocks; returns each resource as the checkpoint would hold it. */
-async function runProgram(allConfig: Record<string, string>, stackName: string, dryRun: boolean, creators: Record<string, Creator>): Promise<{ entries: Entry[]; invokes: Record<string, number> }> {
+async function runProgram(allConfig: Record<string, string>, stackName: string, dryRun: boolean, creators: Record<string, Creator>): Promise<{ entries: Entry[]; invokes: Record<string, number>; outputBytes: number }> {
   const { AzureLikeMocks } = await import("../plan/mocks");
   const { parseStackConfig, readRawStackConfig, CONFIG_NAMESPACE } = await import("../../components/config");
   const invokes: Record<string, number> = {};
   const outputsByUrn = new Map<string, { id?: string; state: Record<string, unknown> }>();
-  const azureLike = new AzureLikeMocks();
+  // Tenants listed by their stack answer with no outputs, as stacks that have not run `up` yet.
+  const azureLike = new AzureLikeMocks({ stackOutputs: {} });
   const recording: pulumi.runtime.Mocks = {
     async newResource(args) {
       const creator = creators[args.type];
@@ -125,8 +130,9 @@ async function runProgram(allConfig: Record<string, string>, stackName: string, 
       cb(err, res);
     });
   const { declareProgram } = await import("../../components/program");
-  await declareProgram(parsed.config);
+  const stackOutputs = await declareProgram(parsed.config);
   await settings.waitForRPCs();
+  const resolvedOutputs = dryRun ? {} : await new Promise((resolve) => pulumi.output(stackOutputs).apply(resolve));
 
   const now = new Date().toISOString();
   const entries = requests.map((req): Entry => {
@@ -158,7 +164,7 @@ async function runProgram(allConfig: Record<string, string>, stackName: string, 
     json.modified = now;
     return { type, name: req.getName(), json };
   });
-  return { entries, invokes };
+  return { entries, invokes, outputBytes: Buffer.byteLength(goJson(resolvedOutputs)) };
 }
 
 /** Creates the dynamic resources with their real providers against the local strict ARM and DPS servers. */
@@ -203,6 +209,7 @@ async function withLocalAzure<T>(allConfig: Record<string, string>, run: (creato
       "pulumi-nodejs:dynamic/dps-x509:EnrollmentGroup": direct("enrollmentGroup"),
       "pulumi-nodejs:dynamic/dps-x509:RevokedDevice": direct("revokedDevice"),
       "pulumi-nodejs:dynamic/dps-x509:TenantCertificate": direct("tenantCertificate"),
+      "pulumi-nodejs:dynamic/dps-x509:TenantIssuer": direct("tenantIssuer"),
     });
   } finally {
     setArmClientTestOverrides(undefined);
@@ -214,7 +221,7 @@ async function withLocalAzure<T>(allConfig: Record<string, string>, run: (creato
 
 let entraServer: import("../../azure-test-servers/entraTokenServer").FakeEntraTokenServer | undefined;
 
-function summarize(entries: Entry[], invokes: Record<string, number>): StateFigures {
+function summarize(entries: Entry[], invokes: Record<string, number>, outputBytes: number, keepEntries = false): StateFigures {
   if (process.env.DPS_X509_BENCH_DUMP) require("fs").writeFileSync(process.env.DPS_X509_BENCH_DUMP, goJson(entries.map((e) => e.json), 2));
   const byType: StateFigures["byType"] = {};
   let total = 0;
@@ -239,14 +246,14 @@ function summarize(entries: Entry[], invokes: Record<string, number>): StateFigu
     r.count += 1;
     r.maxBytes = Math.max(r.maxBytes, Buffer.byteLength(goJson(e.json)));
   }
-  return { resources: entries.length, totalBytes: total, totalIndentedBytes: indented, byType, caByRole, previewInvokes: invokes };
+  return { resources: entries.length, totalBytes: total, totalIndentedBytes: indented, byType, caByRole, previewInvokes: invokes, outputBytes, ...(keepEntries ? { entries } : {}) };
 }
 
 /** Figures for one stack file's config (full keys to raw strings, as Pulumi passes them). */
-export async function measureState(allConfig: Record<string, string>, stackName: string): Promise<StateFigures> {
+export async function measureState(allConfig: Record<string, string>, stackName: string, o: { keepEntries?: boolean } = {}): Promise<StateFigures> {
   const preview = await runProgram(allConfig, stackName, true, {});
   const up = await withLocalAzure(allConfig, (creators) => runProgram(allConfig, stackName, false, creators));
-  return summarize(up.entries, preview.invokes);
+  return summarize(up.entries, preview.invokes, up.outputBytes, o.keepEntries);
 }
 
 /** The preview's invokes only (tests). */

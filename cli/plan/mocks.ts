@@ -7,6 +7,7 @@ import { X509Certificate } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { offlineIdOf } from "./armIds";
 import { broughtCaOutputs } from "./broughtCaOutputs";
+import { stackConfigOnce } from "../../components/config/runtimeConfig";
 
 /** The ID scope a mocked DPS gets: Azure's shape (`0ne` + 8 hex digits), clearly not a real one. */
 export const PLACEHOLDER_ID_SCOPE = "0ne00000000";
@@ -29,10 +30,13 @@ function sha1Thumbprint(pem: unknown): string | undefined {
   }
 }
 
-/** The subscription azure-native works in: the stack's `azure-native:subscriptionId`, else the placeholder. */
+/**
+ * The subscription azure-native works in: the stack's `azure-native:subscriptionId`, else the placeholder. Read
+ * through the one config loader (parsed once per process), not `new pulumi.Config`, which re-parses the whole
+ * config for every resource.
+ */
 function providerSubscriptionId(): string {
-  const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
-  return new pulumi.Config("azure-native").get("subscriptionId") ?? PLACEHOLDER_SUBSCRIPTION_ID;
+  return stackConfigOnce()["azure-native:subscriptionId"] ?? PLACEHOLDER_SUBSCRIPTION_ID;
 }
 
 /** What Azure adds to a resource's inputs, by resource type. */
@@ -153,6 +157,12 @@ export class AzureLikeMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): State {
+    // The engine's built-in read of another stack's outputs (components/tenant/tenantCsrs.ts), answered as a
+    // StackReference is: a platform's tenants by stack name.
+    if (args.token === "pulumi:pulumi:readStackOutputs") {
+      const { state } = this.stackReference(String(args.inputs.name), args.inputs as State);
+      return { name: state.name, outputs: state.outputs, secretOutputNames: state.secretOutputNames };
+    }
     const answer = invokeResults[args.token];
     if (!answer) throw new Error(`the mocks do not know the function ${args.token}: add it to cli/plan/mocks.ts`);
     return answer(args.inputs as State);

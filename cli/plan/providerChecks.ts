@@ -23,6 +23,7 @@ const REGISTRY_KEY: Readonly<Record<string, string>> = {
   RevokedDevice: "revokedDevice",
   CaKeyRequest: "caKeyRequest",
   TenantCertificate: "tenantCertificate",
+  TenantIssuer: "tenantIssuer",
   IndividualEnrollment: "individualEnrollment",
 };
 

@@ -218,16 +218,20 @@ export function checkTenantReservations(config: StackConfig): Problem[] {
   // A stack that serves no tenants gets no message about tenants (its own limits are checked elsewhere).
   if (!tenants.length) return problems;
   problems.push(...duplicates(tenants.map((tenant) => tenant.name), (i) => `tenants[${i}].name`, "tenant name"));
+  // Names sorted once: the names that start with a prefix sit together from its lower bound (linear in tenants
+  // overall, where comparing every pair was quadratic: 9 million comparisons for 3,000 tenants).
+  const sorted = tenants.map((tenant, j) => ({ name: tenant.name, j })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.j - b.j));
+  const ownNames = [
+    ...caEntries(config).map(({ path, entry }) => ({ path: `${path}.name`, value: entry.name })),
+    ...config.enrollmentGroups.map((group, k) => ({ path: `enrollmentGroups[${k}].enrollmentId`, value: group.enrollmentId })),
+  ];
   tenants.forEach((tenant, i) => {
-    tenants.forEach((other, j) => {
-      if (i !== j && other.name.startsWith(`${tenant.name}-`)) {
-        problems.push({ path: `tenants[${j}].name`, value: other.name, message: `starts with "${tenant.name}-", the prefix of tenant ${tenant.name} (tenants[${i}]): its names would be ambiguous` });
-      }
-    });
-    const ownNames = [
-      ...caEntries(config).map(({ path, entry }) => ({ path: `${path}.name`, value: entry.name })),
-      ...config.enrollmentGroups.map((group, k) => ({ path: `enrollmentGroups[${k}].enrollmentId`, value: group.enrollmentId })),
-    ];
+    const prefix = `${tenant.name}-`;
+    const starting: number[] = [];
+    for (let k = lowerBound(sorted, prefix); k < sorted.length && sorted[k].name.startsWith(prefix); k++) if (sorted[k].j !== i) starting.push(sorted[k].j);
+    for (const j of starting.sort((a, b) => a - b)) {
+      problems.push({ path: `tenants[${j}].name`, value: tenants[j].name, message: `starts with "${tenant.name}-", the prefix of tenant ${tenant.name} (tenants[${i}]): its names would be ambiguous` });
+    }
     for (const own of ownNames.filter((own) => own.value.toLowerCase().startsWith(`${tenant.name}-`))) {
       problems.push({ path: own.path, value: own.value, message: `starts with "${tenant.name}-", which is reserved for tenant ${tenant.name} (tenants[${i}])` });
     }
@@ -236,6 +240,18 @@ export function checkTenantReservations(config: StackConfig): Problem[] {
   // as signing certificates takes no CA slot (caSlots.ts).
   problems.push(...checkPlatformCapacity(config, uploadedCaNames(caEntries(config)).length));
   return problems;
+}
+
+/** The first index of `sorted` whose name is not below `name`. */
+function lowerBound(sorted: ReadonlyArray<{ name: string }>, name: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid].name < name) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /**

@@ -17,6 +17,7 @@ import { explainRemovedKeys } from "./removedKeys";
 import { platformFaithfulnessProblems, tenantFaithfulnessProblems } from "./faithfulChecks";
 import type { StackIdentity } from "./tenantReferences";
 import { Problem, formatProblems, problemsFromZod } from "./problems";
+import { secretConfigKeys, stackConfigOnce } from "./runtimeConfig";
 import { CONFIG_NAMESPACE, ParsedConfig, StackConfig, TenantStackConfig, AnyStackConfig, stackConfigSchema, tenantStackConfigSchema } from "./schema";
 
 /** The raw values of a stack's config: the `dps-x509:*` keys (namespace stripped) and the Azure location. */
@@ -96,7 +97,7 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
     const schemaProblems = problemsFromZod(parsed.error.issues, raw.values, (path) => allowedKeysAt(path, tenantStackConfigSchema));
     return { ok: false, problems: [...problems, ...explainRemovedKeys(schemaProblems, "tenant")] };
   }
-  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location };
+  const config: TenantStackConfig = { role: "tenant", ...parsed.data, location: raw.location, azureEnvironment: raw.environment, statedAttestations: statedAttestations(raw.values.enrollmentGroups) };
   const entries = intermediateEntries(config.ca.intermediates);
   problems.push(
     ...checkCertificateAuthorities(entries),
@@ -191,6 +192,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** Each group's `attestation` as the stack file writes it: the platform's choice must not silently override it. */
+function statedAttestations(groups: unknown): Array<string | undefined> {
+  if (!Array.isArray(groups)) return [];
+  return groups.map((group) => {
+    const stated = (group as { attestation?: unknown } | null)?.attestation;
+    return typeof stated === "string" ? stated : undefined;
+  });
+}
+
 /** Parses and checks, throwing a ConfigError with every problem. */
 export function requireStackConfig(raw: RawStackConfig): AnyStackConfig {
   const result = parseStackConfig(raw);
@@ -226,12 +236,6 @@ export function readRawStackConfig(allConfig: Record<string, string>, decryptedK
   };
 }
 
-/** Whether Pulumi marked a config key secret (`PULUMI_CONFIG_SECRET_KEYS`; internal to the SDK, but stable). */
-function isConfigSecret(key: string): boolean {
-  const runtimeConfig: { isConfigSecret?: (key: string) => boolean } = require("@pulumi/pulumi/runtime/config");
-  return runtimeConfig.isConfigSecret?.(key) ?? false;
-}
-
 /** Pulumi stores a structured value as JSON text and a plain string as itself. */
 function parseConfigValue(text: string): unknown {
   try {
@@ -261,8 +265,9 @@ function runningStack(): StackIdentity | undefined {
  */
 export function loadStackConfig(): AnyStackConfig {
   try {
-    const allConfig = pulumi.runtime.allConfig();
-    return requireStackConfig({ ...readRawStackConfig(allConfig, Object.keys(allConfig).filter(isConfigSecret)), self: runningStack() });
+    const allConfig = stackConfigOnce();
+    const secretKeys = new Set(secretConfigKeys());
+    return requireStackConfig({ ...readRawStackConfig(allConfig, Object.keys(allConfig).filter((key) => secretKeys.has(key))), self: runningStack() });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;

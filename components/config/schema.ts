@@ -356,6 +356,10 @@ export interface TenantStackConfig {
   /** `azure-native:location`, if set: where a vault the tenant creates goes. */
   readonly location?: string;
   readonly deployer?: DeployerConfig;
+  /** `azure-native:environment` of the tenant stack, if set: the cloud whose hosts the platform's outputs must name. */
+  readonly azureEnvironment?: string;
+  /** `enrollmentGroups[i].attestation` as written (undefined where not written: the schema's default is not a statement). */
+  readonly statedAttestations?: ReadonlyArray<string | undefined>;
 }
 
 export type AnyStackConfig = StackConfig | TenantStackConfig;

@@ -13,7 +13,7 @@ import { platformStackOutputs, tenantStackOutputs } from "./stackOutputs";
 import { ROOT_CERTIFICATE_OUTPUT, parsePlatformFacts, readPlatformFacts } from "../tenant/platformOutputs";
 import { resolveTenant } from "../tenant/resolveTenant";
 import { factsOnTenantShard } from "../tenant/shardFacts";
-import { checkTenantCsrs, platformWaitingFor, readTenantCsrs } from "../tenant/tenantCsrs";
+import { heldBackNote, heldBackTenants, platformWaitingFor, readTenantCsrs } from "../tenant/tenantCsrs";
 import { TenantStack } from "../resources/tenantStack";
 import { moveNote, tenantMoves } from "../shards/moves";
 
@@ -25,13 +25,23 @@ export async function declareProgram(config: AnyStackConfig): Promise<Record<str
 
 async function declarePlatform(config: StackConfig): Promise<Record<string, unknown>> {
   // The tenants' CSRs are read (and checked) before anything is declared.
-  const tenantCsrs = await readTenantCsrs(config.tenants, (tenant) => `${CONFIG_NAMESPACE}-tenant-${tenant}`);
+  const tenantCsrs = await readTenantCsrs(config.tenants);
   const moved = tenantMoves(config, tenantCsrs);
-  const problems = [...checkTenantCsrs(config.tenants, tenantCsrs), ...moved.problems];
+  // A tenant's outputs are untrusted: one whose CSRs or DPS are wrong is held back, and every other tenant proceeds.
+  const dpsNames = [config.dps.name, ...(config.shards ?? []).map((shard) => shard.name)];
+  const heldBack = heldBackTenants(config.tenants, tenantCsrs, { commonNames: platformCaCommonNames(config), dpsNames });
+  // A move the platform's own config causes (its shards changed) still asks the platform for a pin.
+  const problems = moved.problems.filter((problem) => !tenantCsrs.some(({ tenant, index }) => heldBack.has(tenant) && problem.path.startsWith(`tenants[${index}]`)));
   if (problems.length) throw new ConfigError(problems);
-  const waitingFor = [...platformWaitingFor(config.tenants, tenantCsrs), ...moved.moves.map(moveNote)];
+  const waitingFor = [...platformWaitingFor(config.tenants, tenantCsrs), ...moved.moves.map(moveNote), ...[...heldBack].map(([tenant, reason]) => heldBackNote(tenant, reason))];
   for (const move of moved.moves) pulumi.log.warn(moveNote(move));
-  return platformStackOutputs(new DpsX509(CONFIG_NAMESPACE, { config, tenantCsrs }), waitingFor);
+  for (const [tenant, reason] of heldBack) pulumi.log.warn(heldBackNote(tenant, reason));
+  return platformStackOutputs(new DpsX509(CONFIG_NAMESPACE, { config, tenantCsrs, heldBack }), waitingFor);
+}
+
+/** The common names of the platform's own CAs: no tenant CA is named like one of them. */
+function platformCaCommonNames(config: StackConfig): string[] {
+  return [config.ca.root, ...config.ca.intermediates].map((entry) => entry.commonName).filter((name): name is string => typeof name === "string");
 }
 
 async function declareTenant(config: TenantStackConfig): Promise<Record<string, unknown>> {

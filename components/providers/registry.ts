@@ -17,4 +17,5 @@ export const providers: Record<string, () => pulumi.dynamic.ResourceProvider> = 
   caVerification: () => require("./caVerification").caVerificationProvider,
   caKeyRequest: () => require("./caKeyRequest").caKeyRequestProvider,
   tenantCertificate: () => require("./tenantCertificate").tenantCertificateProvider,
+  tenantIssuer: () => require("./tenantIssuer").tenantIssuerProvider,
 };

@@ -13,7 +13,7 @@ import { declareIndividualEnrollments } from "./individualEnrollments";
 import { declareShards, type ShardFacts } from "./dpsShard";
 import { CaKeyVault } from "./caKeyVault";
 import { declareTenantCertificates, type TenantCertificates } from "./tenantSigning";
-import type { TenantCsrs } from "../tenant/tenantCsrs";
+import type { HeldBackTenants, TenantCsrs } from "../tenant/tenantCsrs";
 import { assignDpsDataRole } from "./dpsDataRole";
 import type { DeployerConfig } from "../config/deployer";
 import { deployerPrincipal } from "../deployer/deployerPrincipal";
@@ -25,6 +25,8 @@ export interface DpsX509Args {
   readonly config: StackConfig;
   /** The listed tenants' CSRs, read and checked before anything is declared (components/tenant/tenantCsrs.ts). */
   readonly tenantCsrs?: TenantCsrs[];
+  /** Tenants held back (their outputs are wrong): their certificates stay as last signed (components/tenant/tenantCsrs.ts). */
+  readonly heldBack?: HeldBackTenants;
 }
 
 /**
@@ -154,7 +156,7 @@ export class DpsX509 extends pulumi.ComponentResource {
       hubHostName,
     });
 
-    this.tenantCertificates = declareTenantCertificates(this, name, args.tenantCsrs ?? [], this.ca.certificates[config.ca.root.name], config.ca.root.keyStore === "keyVault");
+    this.tenantCertificates = declareTenantCertificates(this, name, args.tenantCsrs ?? [], this.ca.certificates[config.ca.root.name], config.ca.root.keyStore === "keyVault", args.heldBack);
 
     this.registerOutputs({
       idScope: this.provisioning.idScope,

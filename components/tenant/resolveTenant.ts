@@ -11,6 +11,7 @@ import type { Problem } from "../config/problems";
 import type { DeployerConfig } from "../config/deployer";
 import { reservedCaSlots, signingOnlyCaNames, withoutSigningOnlyUploads } from "../config/caSlots";
 import type { PlatformFacts } from "./platformOutputs";
+import { checkPlatformEndpoints } from "./platformEndpoints";
 
 /** A tenant stack ready to declare. */
 export interface ResolvedTenant {
@@ -59,6 +60,8 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
 
   const problems = [
     ...checkTenantListed(config, facts),
+    ...checkStatedAttestations(config, facts),
+    ...checkPlatformEndpoints(facts, config.platform, config.azureEnvironment),
     ...checkIsolation(config, intermediates, enrollmentGroups, facts),
   ];
   // Every problem at once: the reference checks too, except at a key the isolation check already refused.
@@ -97,6 +100,29 @@ export function resolveTenant(config: TenantStackConfig, facts: PlatformFacts): 
       deployer: config.deployer,
     },
   };
+}
+
+/**
+ * The platform decides how a tenant's intermediates are attested (its `tenants[].attestation`, else
+ * `tenantDefaults.attestation`, exported as `capacity.tenants.<tenant>.attestation`). A group of the tenant's that
+ * states another is a contradiction: refused, naming both values and where each is set, never silently overridden.
+ */
+function checkStatedAttestations(config: TenantStackConfig, facts: PlatformFacts): Problem[] {
+  const reservation = facts.capacity.tenants[config.tenant];
+  if (!reservation) return []; // an unlisted tenant is refused on its own
+  const platforms = reservation.attestation ?? "caReference";
+  const where = reservation.attestation
+    ? `the platform stack's dps-x509:tenants entry "${config.tenant}" (attestation, else tenantDefaults.attestation), exported as capacity.tenants.${config.tenant}.attestation`
+    : `the platform's outputs, which name no attestation for "${config.tenant}" (a platform before signing certificates: caReference)`;
+  return (config.statedAttestations ?? []).flatMap((stated, i) =>
+    stated === undefined || stated === platforms
+      ? []
+      : [{
+          path: `enrollmentGroups[${i}].attestation`,
+          value: stated,
+          message: `is set to ${stated} in this tenant stack's config, but the platform ${config.platform} attests tenant ${config.tenant} by ${platforms} (set in ${where}); remove attestation here (the platform's choice applies) or ask the platform to change it`,
+        }],
+  );
 }
 
 function otherTenants(config: TenantStackConfig, facts: PlatformFacts): string[] {

@@ -16,6 +16,8 @@ export const RESOURCE_TYPES = {
   caCertificate: "pulumi-nodejs:dynamic/dps-x509:CaCertificate",
   dpsCertificateUpload: "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload",
   caVerification: "pulumi-nodejs:dynamic/dps-x509:CaVerification",
+  tenantCertificate: "pulumi-nodejs:dynamic/dps-x509:TenantCertificate",
+  tenantIssuer: "pulumi-nodejs:dynamic/dps-x509:TenantIssuer",
 } as const;
 
 async function main(out: string): Promise<void> {
@@ -40,6 +42,8 @@ async function main(out: string): Promise<void> {
   const { CaCertificate } = await import("../../components/resources/caCertificate");
   const { DpsCertificateUpload } = await import("../../components/resources/dpsCertificateUpload");
   const { CaVerification } = await import("../../components/resources/caVerification");
+  const { TenantCertificate } = await import("../../components/providers/tenantCertificate");
+  const { TenantIssuer } = await import("../../components/providers/tenantIssuer");
   const host = "dps.azure-devices-provisioning.net";
   const target = { subscriptionId: "s", resourceGroupName: "rg", dpsName: "dps", certificateName: "c", certificatePem: "pem" };
   const made: pulumi.Resource[] = [
@@ -55,6 +59,8 @@ async function main(out: string): Promise<void> {
     new CaCertificate("ca", { role: "root", commonName: "c", keySize: 2048, validityDays: 1, providerVersion: "1" } as never),
     new DpsCertificateUpload("u", { ...target, isVerified: false }),
     new CaVerification("v", { ...target, caPrivateKeyPem: "key" }),
+    new TenantIssuer("ti", { issuerName: "r", certificatePem: "pem", keyId: "https://v.vault.azure.net/keys/k/1" }),
+    new TenantCertificate("t", { tenant: "t", caName: "t-ca", subject: "t-ca", subjectPublicKey: "spki", validityDays: 1, issuerThumbprint: "AB" }),
   ];
   await Promise.all(made.map((r) => new Promise((resolve) => (r as pulumi.CustomResource).id.apply(resolve))));
   // Let the last registrations reach the mock.

@@ -1,0 +1,77 @@
+/**
+ * Realistic tenants for the scale bench and the scale tests: what a platform of many customers holds, not a row of
+ * identical reservations. Every tenant sends a CSR of its own (a distinct PEM: its CN is its name), most are attested
+ * by signing certificate and a fifth by CA reference; some are still onboarding (no CSR yet) and some rotating (two
+ * CSRs, two CA slots). None is pinned to a shard: placement is the program's.
+ *
+ * CSRs are made from a small pool of RSA-2048 keys (a key takes ~100 ms to generate; a CSR 0.3 ms to sign), so a
+ * thousand distinct CSRs cost under a second. Deterministic: tenant i always has the same kind.
+ */
+import { generateKeyPairSync, KeyObject } from "crypto";
+import { stringify } from "yaml";
+import { createCsr, keyObjectSigner } from "../../certs";
+
+export type TenantKind = "signingCertificate" | "caReference" | "onboarding" | "rotating";
+
+/** Tenant i's kind: of every 20 tenants, 14 signing-certificate, 4 CA-reference (a fifth), 1 onboarding, 1 rotating. */
+export function tenantKind(i: number): TenantKind {
+  const slot = i % 20;
+  if (slot === 7) return "onboarding";
+  if (slot === 13) return "rotating";
+  if (slot % 5 === 0) return "caReference";
+  return "signingCertificate";
+}
+
+export const tenantName = (i: number) => `tenant-${String(i).padStart(4, "0")}`;
+
+let keyPool: KeyObject[] | undefined;
+function keys(): KeyObject[] {
+  keyPool ??= Array.from({ length: 4 }, () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey);
+  return keyPool;
+}
+
+/** A CSR of its own for a tenant's CA (CN = the CA name, so no two tenants send the same PEM). */
+export async function tenantCsr(caName: string, i: number): Promise<string> {
+  return createCsr({ commonName: caName, signer: keyObjectSigner(keys()[i % keys().length]) });
+}
+
+/** The `tenants` entries of a platform with `count` realistic tenants. */
+export async function realisticTenants(count: number, shardNames: string[] = [], kinds?: TenantKind[]): Promise<object[]> {
+  const tenants: object[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = tenantName(i);
+    const kind = kinds ? kinds[i % kinds.length] : tenantKind(i);
+    const caNames = kind === "onboarding" ? [] : kind === "rotating" ? [`${name}-ca`, `${name}-ca-next`] : [`${name}-ca`];
+    const csrs: Record<string, string> = {};
+    for (const caName of caNames) csrs[caName] = await tenantCsr(caName, i);
+    tenants.push({
+      name,
+      // A CA-reference tenant takes a CA slot per intermediate; a signing-certificate tenant none.
+      attestation: kind === "caReference" ? "caReference" : "signingCertificate",
+      caCertificates: Math.max(caNames.length, 1),
+      enrollmentGroups: 1,
+      // Pinned round-robin when shards are named: rendezvous hashing alone overfills a shard past ~890 tenants, which
+      // capacity placement (issue #26.3) is to fix; until then a platform this size plans only with pins.
+      ...(shardNames.length ? { shard: shardNames[(i + Math.floor(i / shardNames.length)) % shardNames.length] } : {}),
+      // Onboarding: its stack has not run `up` yet, so it exports no CSR.
+      ...(caNames.length ? { csrs } : { stack: `acme/dps-x509/${name}` }),
+    });
+  }
+  return tenants;
+}
+
+/** A platform stack file (YAML) with `count` realistic tenants on `shards` DPS (the primary and shards − 1 more). */
+export async function realisticPlatformFile(o: { tenants: number; shards: number; pin?: boolean; kinds?: TenantKind[] }): Promise<string> {
+  const shardNames = Array.from({ length: o.shards }, (_, i) => `bench-dps-${i}`);
+  return stringify({
+    config: {
+      "azure-native:location": "westeurope",
+      "dps-x509:resourceGroupName": "bench-rg",
+      "dps-x509:dps": { name: shardNames[0] },
+      ...(o.shards > 1 ? { "dps-x509:shards": shardNames.slice(1).map((name) => ({ name })) } : {}),
+      "dps-x509:hubs": [{ name: "bench-hub-a" }, { name: "bench-hub-b", location: "northeurope" }],
+      "dps-x509:ca": { root: { name: "bench-root", commonName: "Bench Root" } },
+      ...(o.tenants ? { "dps-x509:tenants": await realisticTenants(o.tenants, o.pin ? shardNames : [], o.kinds) } : {}),
+    },
+  });
+}
