@@ -179,6 +179,7 @@ export const FRAGMENTS: readonly Fragment[] = [
     name: "raised-quotas",
     // 150 groups for one tenant: more than Azure's default 100 per DPS, within the quota support granted.
     values: { quotas: { enrollmentGroupsPerDps: 300 }, tenants: [{ name: "big-customer", enrollmentGroups: 150, stack: "my-org/dps-x509/tenant-big-customer" }] },
+    expect: (plan) => (JSON.stringify((plan.outputs as { capacity?: { limits?: unknown } }).capacity?.limits ?? {}).includes('"enrollmentGroups":300') ? undefined : "the capacity output does not count against the raised quota"),
   },
   {
     name: "existing-resource-group",
