@@ -4,6 +4,7 @@
  *
  *   npm run device -- register --id-scope 0ne00… --cert out/dev-1.fullchain.pem --key out/dev-1.key.pem
  *   npm run device -- register --stack dev --issuer-cert out/intermediate.pem --issuer-key out/intermediate.key.pem --registration-id dev-2
+ *   npm run device -- register --stack adr --cert onboard.pem --key onboard.key.pem --issue --out out/   (Device Registry issuance)
  *
  * Exit codes: 0 registered, 1 refused (or the credentials are wrong), 2 usage. Key material is never printed.
  */
@@ -14,6 +15,9 @@ import { issueThrowawayDeviceInVault } from "./device/vaultIssuer";
 import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice, loadDeviceCredentials } from "./device/credentials";
 import { explainRefusal, formatRefusal } from "./device/explain";
 import { registerX509Device } from "./device/register";
+import { registerWithCsr } from "./device/registerWithCsr";
+import { newDeviceKeyAndCsr } from "./device/issuedCertificate";
+import { completeIssuance, formatIssuance, rootsAmong } from "./device/issue";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 import { UsageError, wholeErrorMessage } from "./cliArgs";
 
@@ -48,6 +52,14 @@ or issued now from an intermediate (RSA-2048, valid one day, sent with the inter
   --issuer-cert <file> --issuer-key-id <Key Vault key id> --registration-id <id>   signed in Key Vault
   --issuer-from-env --registration-id <id>    the issuer from ${ISSUER_CERT_ENV} and ${ISSUER_KEY_ENV}
                                               (or ${ISSUER_KEY_ID_ENV}, a Key Vault key id)
+
+Azure Device Registry issuance (the enrollment names a namespace, CA and policy; the certificate above is the
+device's onboarding credential):
+  --issue                     make a P-384 key and a CSR (CN = registration id), register at device API 2026-11-01,
+                              verify the issued chain with OpenSSL up to the stack's root, connect to the assigned hub
+  --root-cert <file>          the stack's root (default with --stack: its self-signed caCertificates outputs)
+  --out <dir>                 write <id>.issued.fullchain.pem and <id>.issued.key.pem (mode 0600) there
+  --skip-connect              do not connect to the hub
 
   --expect-hub <host>         fail unless the device lands on this hub (repeat for any of several)
   --attempts <n>              try up to n times (default 1): a CA verified or a group changed seconds ago
@@ -87,6 +99,10 @@ function parseRegisterArgs(args: string[]) {
         attempts: { type: "string" },
         "retry-delay": { type: "string" },
         json: { type: "boolean" },
+        issue: { type: "boolean" },
+        "root-cert": { type: "string" },
+        out: { type: "string" },
+        "skip-connect": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -171,6 +187,17 @@ async function whereTheDpsIs(values: RegisterValues, io: DeviceIo): Promise<Regi
   };
 }
 
+/** The roots the issued chain must reach: --root-cert, or the stack's self-signed CA certificates. */
+async function stackRoots(values: RegisterValues, io: DeviceIo): Promise<string[]> {
+  if (values["root-cert"]) return [readInput(values["root-cert"], "--root-cert")];
+  if (!values.stack) throw new UsageError("--issue needs --root-cert <file> (the stack's root) or --stack");
+  const outputs = await readStackOutputs(values.stack, io.stackOutputs);
+  const cas = (outputs?.caCertificates ?? {}) as Record<string, unknown>;
+  const roots = rootsAmong(Object.values(cas).filter((v): v is string => typeof v === "string"));
+  if (!roots.length) throw new Error(`stack ${values.stack} has no root in its "caCertificates" output; pass --root-cert`);
+  return roots;
+}
+
 function wholeNumber(text: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -189,9 +216,14 @@ async function register(args: string[], io: DeviceIo): Promise<number> {
   const credentials = await credentialsFrom(values, env);
   for (const warning of credentialWarnings(credentials)) io.stderr(`warning: ${warning}\n`);
   const context = { registrationId: credentials.registrationId, idScope: where.idScope, globalEndpoint: where.globalEndpoint, chain: chainFacts(credentials) };
-  const registerOnce = io.registerDevice ?? registerX509Device;
+  const issuing = values.issue === true ? await newDeviceKeyAndCsr(credentials.registrationId) : undefined;
+  if (!issuing && (values["root-cert"] || values.out || values["skip-connect"])) throw new UsageError("--root-cert, --out and --skip-connect go with --issue");
+  const rootPems = issuing ? await stackRoots(values, io) : [];
+  const registerOnce = issuing
+    ? async (request: Parameters<typeof registerX509Device>[0]) => (await registerWithCsr({ ...request, csrDer: issuing.csrDer, sleep: io.sleep })) as Awaited<ReturnType<typeof registerX509Device>>
+    : io.registerDevice ?? registerX509Device;
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let state: Awaited<ReturnType<typeof registerX509Device>> | undefined;
+  let state: (Awaited<ReturnType<typeof registerX509Device>> & { issuedCertificateChain?: string[] }) | undefined;
   for (let attempt = 1; state === undefined; attempt++) {
     try {
       state = await registerOnce({
@@ -221,8 +253,12 @@ async function register(args: string[], io: DeviceIo): Promise<number> {
     substatus: state.substatus as string | undefined,
     enrollmentGroupId: (state.x509 as { enrollmentGroupId?: string } | undefined)?.enrollmentGroupId,
   };
-  if (where.json) io.stdout(`${JSON.stringify(outcome, null, 2)}\n`);
-  else io.stdout(formatRegistration(outcome, where));
+  const issuance = issuing
+    ? await completeIssuance({ registrationId: credentials.registrationId, state, device: issuing, rootPems, outDir: values.out, connect: values["skip-connect"] !== true })
+    : undefined;
+  if (where.json) io.stdout(`${JSON.stringify(issuance ? { ...outcome, issuance } : outcome, null, 2)}\n`);
+  else io.stdout(formatRegistration(outcome, where) + (issuance ? formatIssuance(issuance) : ""));
+  if (issuance && (!issuance.verified || (issuance.hub && !issuance.hub.connected))) return 1;
   if (where.expectHubs.length && !where.expectHubs.includes(String(outcome.assignedHub).toLowerCase())) {
     io.stderr(`device "${outcome.registrationId}" was assigned to ${outcome.assignedHub}, not to ${where.expectHubs.join(" or ")}: check the group's iotHubs and allocation policy (npm run doctor)\n`);
     return 1;
