@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "fs";
 import { parseArgs } from "util";
-import { ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "../components/resources/smokeTestCommand";
+import { ISSUED_ROOTS_ENV, ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "../components/resources/smokeTestCommand";
 import { issueThrowawayDeviceInVault } from "./device/vaultIssuer";
 import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice, loadDeviceCredentials } from "./device/credentials";
 import { explainRefusal, formatRefusal } from "./device/explain";
@@ -57,7 +57,8 @@ Azure Device Registry issuance (the enrollment names a namespace, CA and policy;
 device's onboarding credential):
   --issue                     make a P-384 key and a CSR (CN = registration id), register at device API 2026-11-01,
                               verify the issued chain with OpenSSL up to the stack's root, connect to the assigned hub
-  --root-cert <file>          the stack's root (default with --stack: its self-signed caCertificates outputs)
+  --root-cert <file>          the stack's root (default with --stack: its self-signed caCertificates outputs;
+                              else the self-signed ones in ${ISSUED_ROOTS_ENV}, as the smoke test passes them)
   --out <dir>                 write <id>.issued.fullchain.pem and <id>.issued.key.pem (mode 0600) there
   --skip-connect              do not connect to the hub
 
@@ -190,7 +191,13 @@ async function whereTheDpsIs(values: RegisterValues, io: DeviceIo): Promise<Regi
 /** The roots the issued chain must reach: --root-cert, or the stack's self-signed CA certificates. */
 async function stackRoots(values: RegisterValues, io: DeviceIo): Promise<string[]> {
   if (values["root-cert"]) return [readInput(values["root-cert"], "--root-cert")];
-  if (!values.stack) throw new UsageError("--issue needs --root-cert <file> (the stack's root) or --stack");
+  const fromEnv = (io.env ?? process.env)[ISSUED_ROOTS_ENV];
+  if (!values.stack && fromEnv) {
+    const roots = rootsAmong(fromEnv.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []);
+    if (!roots.length) throw new Error(`${ISSUED_ROOTS_ENV} holds no self-signed root certificate`);
+    return roots;
+  }
+  if (!values.stack) throw new UsageError(`--issue needs --root-cert <file> (the stack's root), --stack, or ${ISSUED_ROOTS_ENV}`);
   const outputs = await readStackOutputs(values.stack, io.stackOutputs);
   const cas = (outputs?.caCertificates ?? {}) as Record<string, unknown>;
   const roots = rootsAmong(Object.values(cas).filter((v): v is string => typeof v === "string"));

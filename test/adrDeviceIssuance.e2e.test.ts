@@ -24,6 +24,8 @@ import { FakeDpsServiceServer, startRoutedFakeDps } from "../azure-test-servers/
 import { FakeIotHubMqttEndpoint } from "../azure-test-servers/iotHubMqttEndpoint";
 import { routeToFake } from "../azure-test-servers/loopbackRouting";
 import { openssl } from "./support/openssl";
+import { spawn } from "child_process";
+import { deviceRegisterCommand, ISSUED_ROOTS_ENV, ISSUER_CERT_ENV, ISSUER_KEY_ENV } from "../components/resources/smokeTestCommand";
 
 const HUB = "hub-adr.azure-devices.net";
 const ID_SCOPE = "0ne00ADR001";
@@ -175,3 +177,38 @@ test("an issuance the CA cannot make (no such policy) fails the registration, an
     service.editGroup("line-adr", (g) => (g.certificatePolicyName = "devices-30d"));
   }
 }, 60_000);
+
+test("the smoke test's command for an ADR group (--issue, roots from the environment) runs as @pulumi/command runs it: exit 0, connected", async () => {
+  const command = deviceRegisterCommand({ registrationId: "adr-smoke-device", idScope: ID_SCOPE, globalEndpoint: device.hostName, expectedHubHostNames: [HUB], issue: true, attempts: 1 });
+  expect(command).toContain("'--issue'");
+  const run = (roots: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", command], {
+      cwd: join(__dirname, ".."),
+      env: {
+        ...process.env,
+        [ISSUER_CERT_ENV]: readFileSync(onboardingPath.cert, "utf8"),
+        [ISSUER_KEY_ENV]: readFileSync(onboardingPath.key, "utf8"),
+        [ISSUED_ROOTS_ENV]: roots,
+        NODE_OPTIONS: `--require ${join(__dirname, "..", "azure-test-servers", "loopback-preload.js")}`,
+        DPS_X509_TEST_LOOPBACK_ROUTES: JSON.stringify([{ host: device.hostName, port: device.port }, { host: HUB, port: hub.port }]),
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  // The stack's CA certificates: the onboarding intermediate (not a root: left out) and the EC root.
+  const ok = await run(readFileSync(onboardingPath.cert, "utf8") + rootPem);
+  expect(ok.stderr).toBe("");
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toMatch(/issued cert +CN=adr-smoke-device by CN=devices-ica, valid to .*; verified by OpenSSL up to the stack's root/);
+  expect(ok.stdout).toContain(`hub           connected to ${HUB} with the issued certificate`);
+  expect(ok.stdout).not.toMatch(/PRIVATE KEY/);
+  // Without the root the chain leads to, the smoke test fails the up.
+  const refused = await run(readFileSync(onboardingPath.cert, "utf8"));
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(`${ISSUED_ROOTS_ENV} holds no self-signed root certificate`);
+}, 90_000);

@@ -11,6 +11,7 @@ import { deployerSchema, type DeployerConfig } from "./deployer";
 import { groupAttestations } from "../requests/x509Attestation";
 import { shardPlacementKeys } from "../shards/shardSchema";
 import { quotasSchema, type QuotasConfig } from "./quotas";
+import { deviceRegistryNamesSchema } from "../requests/deviceRegistryNames";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -150,6 +151,8 @@ const enrollmentGroupSchema = z.strictObject({
   ...enrollmentFields,
   /** Devices of this group to block, each by a disabled individual enrollment. */
   revokedDevices: z.array(revokedDeviceSchema).default([]),
+  /** Its devices' certificates are issued by this Device Registry namespace, CA and policy (docs/device-registry-devices.md). */
+  deviceRegistry: deviceRegistryNamesSchema.optional(),
   /** Take over the group already in the DPS: read it and PUT the stack's values with its etag. */
   adopt,
 });
@@ -164,6 +167,8 @@ const individualEnrollmentSchema = z.strictObject({
   /** The device's next certificate (PEM, same CN), held as `clientCertificates.secondary` while it rolls. */
   secondaryCertificatePem: z.string().min(1).optional(),
   ...enrollmentFields,
+  /** Its device's certificate is issued by this Device Registry namespace, CA and policy (docs/device-registry-devices.md). */
+  deviceRegistry: deviceRegistryNamesSchema.optional(),
   /** Take over the enrollment already in the DPS. */
   adopt,
 });
