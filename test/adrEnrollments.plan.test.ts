@@ -23,6 +23,9 @@ test("the group's PUT carries the three names, at api-version 2026-11-01", () =>
   expect(stderr).toBe("");
   expect(code).toBe(0);
   expect(stdout).toContain("request (PUT enrollmentGroups/my-device-group?api-version=2026-11-01):");
+  // The smoke test of the group registers with a CSR and checks the chain up to the stack's roots.
+  expect(stdout).toMatch(/create: npm run --silent device -- 'register' '--issuer-from-env' .*'--issue'/);
+  expect(stdout).toMatch(/environment: \{"DPS_X509_ISSUED_ROOTS_PEM":/);
   expect(stdout).toMatch(/"namespaceName": "plant-ns",[\s│]+"certificateAuthorityName": "devices-ica",[\s│]+"certificatePolicyName": "devices-30d"/);
 });
 
@@ -31,6 +34,8 @@ test("a classic group still goes at 2021-10-01 without the names", () => {
   expect(code).toBe(0);
   expect(stdout).toContain("request (PUT enrollmentGroups/my-device-group?api-version=2021-10-01):");
   expect(stdout).not.toContain("namespaceName");
+  expect(stdout).not.toContain("'--issue'");
+  expect(stdout).not.toContain("DPS_X509_ISSUED_ROOTS_PEM");
 });
 
 test("a name against the swagger's pattern, or a missing policy, is refused by the plan with the key", () => {
