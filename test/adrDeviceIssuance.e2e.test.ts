@@ -17,6 +17,7 @@ import { issueThrowawayDevice } from "../cli/device/credentials";
 import { newDeviceKeyAndCsr } from "../cli/device/issuedCertificate";
 import { registerWithCsr } from "../cli/device/registerWithCsr";
 import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
+import { individualEnrollmentProvider } from "../components/providers/individualEnrollment";
 import { adrIssuers } from "../azure-test-servers/adrIssuers";
 import { certificatePem, issueCertificate, nameDer } from "../azure-test-servers/ecCertificates";
 import { FakeDpsDeviceServer, startRoutedDeviceEndpoint } from "../azure-test-servers/dpsDeviceServer";
@@ -212,3 +213,23 @@ test("the smoke test's command for an ADR group (--issue, roots from the environ
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain(`${ISSUED_ROOTS_ENV} holds no self-signed root certificate`);
 }, 90_000);
+
+test("an individual enrollment with ADR names: the device's own onboarding certificate, then an issued one", async () => {
+  // A device certificate from a CA the DPS does not know: only the individual enrollment that holds it makes it trusted.
+  const maker = createRootCa({ commonName: "Factory CA", keySize: 2048, validityDays: 30 });
+  const onboard = issueThrowawayDevice({ issuerCertificatePem: maker.certificatePem, issuerPrivateKeyPem: maker.privateKeyPem, registrationId: "adr-press-1" });
+  writeFileSync(join(dir, "press.pem"), onboard.chainPem);
+  writeFileSync(join(dir, "press.key.pem"), onboard.privateKeyPem, { mode: 0o600 });
+  await individualEnrollmentProvider.create!({
+    registrationId: "adr-press-1", certificatePem: onboard.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
+    provisioningStatus: "enabled", allocationPolicy: "static", iotHubHostNames: [HUB], reprovisionPolicy: "never", edgeEnabled: false,
+    deviceRegistry: { namespaceName: "plant-ns", certificateAuthorityName: "devices-ica", certificatePolicyName: "devices-30d" },
+    serviceHostName: service.hostName, connectionString: service.connectionString(), providerVersion: "1",
+  });
+  const { code, stdout, stderr } = await cli(["register", "--id-scope", ID_SCOPE, "--cert", join(dir, "press.pem"), "--key", join(dir, "press.key.pem"), "--issue", "--root-cert", join(dir, "root.pem")]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toContain("enrollment    individual enrollment");
+  expect(stdout).toMatch(/issued cert +CN=adr-press-1 by CN=devices-ica/);
+  expect(hub.attempts.pop()).toMatchObject({ clientId: "adr-press-1", returnCode: 0 });
+}, 60_000);
