@@ -11,7 +11,7 @@ import { deployerSchema, type DeployerConfig } from "./deployer";
 import { groupAttestations } from "../requests/x509Attestation";
 import { shardPlacementKeys } from "../shards/shardSchema";
 import { quotasSchema, type QuotasConfig } from "./quotas";
-import { deviceRegistryNamesSchema } from "../requests/deviceRegistryNames";
+import { deviceRegistryNamesSchema } from "./enrollmentDeviceRegistry";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";

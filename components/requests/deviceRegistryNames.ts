@@ -8,7 +8,6 @@
  * The swagger makes each name optional; this project sends the three together or none (open question 6 of
  * docs/device-registry-devices.md: a CA without its policy, or a policy without its CA, issues nothing). Pure.
  */
-import { z } from "zod";
 
 /** The names as the stack declares them (config key `deviceRegistry` of an enrollment). */
 export interface DeviceRegistryNames {
@@ -30,16 +29,6 @@ const FIELDS = [
   ["certificateAuthorityName", CA_OR_POLICY_NAME_RULE],
   ["certificatePolicyName", CA_OR_POLICY_NAME_RULE],
 ] as const;
-
-/**
- * The config shape of an enrollment's `deviceRegistry` key (the same keys as the ARM side's enrollment schema on branch
- * adr-arm, components/deviceRegistry/schema.ts: when both are merged, one of the two schemas stays).
- */
-export const deviceRegistryNamesSchema = z.strictObject({
-  namespaceName: z.string().min(NAMESPACE_NAME_RULE.min).max(NAMESPACE_NAME_RULE.max).regex(NAMESPACE_NAME_RULE.pattern, NAMESPACE_NAME_RULE.text),
-  certificateAuthorityName: z.string().min(CA_OR_POLICY_NAME_RULE.min).max(CA_OR_POLICY_NAME_RULE.max).regex(CA_OR_POLICY_NAME_RULE.pattern, CA_OR_POLICY_NAME_RULE.text),
-  certificatePolicyName: z.string().min(CA_OR_POLICY_NAME_RULE.min).max(CA_OR_POLICY_NAME_RULE.max).regex(CA_OR_POLICY_NAME_RULE.pattern, CA_OR_POLICY_NAME_RULE.text),
-});
 
 /** The record's fields the names are sent as (an enrollment provider's managed fields). */
 export const DEVICE_REGISTRY_FIELDS = ["namespaceName", "certificateAuthorityName", "certificatePolicyName"] as const;
