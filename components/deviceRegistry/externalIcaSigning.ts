@@ -9,7 +9,7 @@
  * Learn says "optionally the root"; DPS hands devices `issuedCertificateChain` "ending with the root CA", which
  * it can only do if ADR was given the root, so we include it (docs/device-registry.md, open question 3).
  */
-import { createPublicKey, X509Certificate } from "crypto";
+import { X509Certificate } from "crypto";
 import { parseCsr } from "../../certs/csr";
 import { pemDecode } from "../../certs/der";
 import type { Signer } from "../../certs/signer";
@@ -49,7 +49,7 @@ export async function fallbackSignExternalIcaCsr(csrPem: string, issuer: Externa
   const csrDer = pemDecode(csrPem, "CERTIFICATE REQUEST");
   const issuerCert = new X509Certificate(issuer.certificatePem);
   if (issuer.signer.publicKey.asymmetricKeyType !== "ec") throw new Error("an External ICA must be signed with ECDSA: the issuing CA's key must be EC (P-256, P-384 or P-521)");
-  if (!issuerCert.publicKey.equals(createPublicKey(issuer.signer.publicKey))) throw new Error("the issuing CA's key does not match its certificate");
+  if (!issuerCert.publicKey.equals(issuer.signer.publicKey)) throw new Error("the issuing CA's key does not match its certificate");
   const now = options?.now ?? new Date();
   const days = options?.validityDays ?? EXTERNAL_ICA_VALIDITY_DAYS;
   const notAfter = Math.min(now.getTime() + days * DAY_MS, Date.parse(issuerCert.validTo));
