@@ -5,6 +5,7 @@
  * `notes`. Notes are not inputs: the `--against` diff does not compare them.
  */
 import { builtInRoleName } from "./builtInRoles";
+import { adrInputNotes } from "./adrNotes";
 
 interface Noted {
   type: string;
@@ -33,5 +34,5 @@ export function inputNotes(resource: Noted, all: readonly Noted[]): Record<strin
         : "uploaded unverified, and nothing in this stack verifies it",
     };
   }
-  return undefined;
+  return adrInputNotes(resource.type, resource.inputs);
 }

@@ -11,6 +11,7 @@ import { deployerSchema, type DeployerConfig } from "./deployer";
 import { groupAttestations } from "../requests/x509Attestation";
 import { shardPlacementKeys } from "../shards/shardSchema";
 import { quotasSchema, type QuotasConfig } from "./quotas";
+import { deviceRegistrySchema, enrollmentDeviceRegistrySchema, type DeviceRegistryConfig } from "../deviceRegistry/schema";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -150,6 +151,8 @@ const enrollmentGroupSchema = z.strictObject({
   ...enrollmentFields,
   /** Devices of this group to block, each by a disabled individual enrollment. */
   revokedDevices: z.array(revokedDeviceSchema).default([]),
+  /** Its devices' certificates are issued by this Device Registry namespace, CA and policy (docs/device-registry.md). */
+  deviceRegistry: enrollmentDeviceRegistrySchema.optional(),
   /** Take over the group already in the DPS: read it and PUT the stack's values with its etag. */
   adopt,
 });
@@ -164,6 +167,8 @@ const individualEnrollmentSchema = z.strictObject({
   /** The device's next certificate (PEM, same CN), held as `clientCertificates.secondary` while it rolls. */
   secondaryCertificatePem: z.string().min(1).optional(),
   ...enrollmentFields,
+  /** Its device's certificate is issued by this Device Registry namespace, CA and policy (docs/device-registry.md). */
+  deviceRegistry: enrollmentDeviceRegistrySchema.optional(),
   /** Take over the enrollment already in the DPS. */
   adopt,
 });
@@ -247,6 +252,8 @@ export const stackConfigSchema = z.strictObject({
   deployer: deployerSchema.optional(),
   /** Quotas granted to the stack's subscriptions above Azure's defaults (components/config/quotas.ts). */
   quotas: quotasSchema.optional(),
+  /** An Azure Device Registry namespace issuing device certificates (docs/device-registry.md). */
+  deviceRegistry: deviceRegistrySchema.optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -332,6 +339,8 @@ export interface StackConfig {
   /** `production`: the resource group is tagged so, and the policy pack forbids CA keys in state (docs/policy.md). */
   readonly environment?: (typeof stackEnvironments)[number];
   readonly deployer?: DeployerConfig;
+  /** Azure Device Registry: namespace, CAs, policies, link (components/deviceRegistry/). */
+  readonly deviceRegistry?: DeviceRegistryConfig;
 }
 
 /**

@@ -38,6 +38,8 @@ export interface AdrCertificateAuthorityInputs extends AdrTarget {
   kind: AdrCaKind;
   /** MicrosoftIca: the namespace's Root CA name. */
   rootCertificateAuthorityName?: string;
+  /** ExternalIca: the name of the stack's CA that signs it (informational). */
+  issuerCaName?: string;
   /** ExternalIca: the issuing CA's certificate (PEM) and the chain above it to the root (PEM, may be empty for a root). */
   issuerCertificatePem?: string;
   issuerChainPem?: string;

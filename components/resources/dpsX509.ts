@@ -19,6 +19,7 @@ import type { DeployerConfig } from "../config/deployer";
 import { deployerPrincipal } from "../deployer/deployerPrincipal";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
+import { DeviceRegistry } from "../deviceRegistry/deviceRegistry";
 
 export interface DpsX509Args {
   /** The checked config of a platform stack (components/config/). */
@@ -54,6 +55,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly tenantCertificates: TenantCertificates;
   /** The DPS data-plane role of the running identity, when this stack assigns it (docs/dps-auth.md). */
   readonly dpsDataRole?: authorization.RoleAssignment;
+  /** The Azure Device Registry namespace, CAs and policies, when `deviceRegistry` is configured. */
+  readonly deviceRegistry?: DeviceRegistry;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
@@ -112,6 +115,12 @@ export class DpsX509 extends pulumi.ComponentResource {
       config.adoptExisting,
     );
     warnExpiringCas(declaredCas(rotated), this.ca, this.verifiedCas);
+    if (config.deviceRegistry) {
+      const dpsIds = new Map<string, pulumi.Input<string>>([[config.dps.name, this.provisioning.dps.id], ...[...shards].map(([n, s]): [string, pulumi.Input<string>] => [n, s.dps.id])]);
+      this.deviceRegistry = new DeviceRegistry(`${name}-adr`, { config, subscriptionId: this.subscriptionId, resourceGroupName, dpsIds, stackCas: this.ca.certificates }, { parent: this });
+    }
+    // Enrollments wait for the Device Registry policies too (so they are deleted before them on destroy).
+    const dependsOnEnrollments: pulumi.Resource[] = [...dependsOnDps, ...(this.deviceRegistry?.policies.values() ?? [])];
     const hubHostName = (hubName: string) => this.provisioning.hubs.get(hubName)!.hostName;
     const service = {
       serviceHostName: this.provisioning.serviceHostName,
@@ -122,12 +131,12 @@ export class DpsX509 extends pulumi.ComponentResource {
       verifiedCas: this.verifiedCas,
       hubHostName,
       service,
-      dependsOn: dependsOnDps,
+      dependsOn: dependsOnEnrollments,
       adoptExisting: config.adoptExisting,
       caCertificatePem: (caName) => this.ca.certificates[caName].certificatePem,
     });
     const individualEnrollments = declareIndividualEnrollments(this, name, config.individualEnrollments ?? [], {
-      hubHostName, service, dependsOn: dependsOnDps, adoptExisting: config.adoptExisting,
+      hubHostName, service, dependsOn: dependsOnEnrollments, adoptExisting: config.adoptExisting,
     });
     this.enrollments = { ...groups, individualEnrollments };
     this.smokeTest = declareSmokeTest(this, name, config.smokeTest, {
