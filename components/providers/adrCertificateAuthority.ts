@@ -84,8 +84,11 @@ function bodyOf(p: AdrCertificateAuthorityInputs): unknown {
 
 function outputsOf(p: AdrCertificateAuthorityInputs, b: CaBody, certificatePem?: string): AdrCertificateAuthorityOutputs {
   const issuer = b.properties?.issuer;
+  // The issuing CA's key is an input only: never echoed into the outputs.
+  const { issuerPrivateKeyPem: _key, ...rest } = p;
+  void _key;
   return {
-    ...p,
+    ...rest,
     ...(issuer?.status ? { status: issuer.status } : {}),
     ...(issuer?.thumbprint ? { thumbprint: issuer.thumbprint } : {}),
     ...(b.properties?.validityNotAfter ? { validityNotAfter: b.properties.validityNotAfter } : {}),
@@ -179,7 +182,9 @@ export const adrCertificateAuthorityProvider: pulumi.dynamic.ResourceProvider<Ad
       }
       const resign = news.kind === "ExternalIca" && (normalizePem(olds.issuerCertificatePem) !== normalizePem(news.issuerCertificatePem) || renewalReason({ ...olds, renewBeforeDays: news.renewBeforeDays }) !== undefined);
       if (resign) return { outs: await signAndActivate(news) };
-      return { outs: { ...olds, ...news, status: olds.status, thumbprint: olds.thumbprint, validityNotAfter: olds.validityNotAfter, certificatePem: olds.certificatePem } };
+      const { issuerPrivateKeyPem: _key, ...kept } = news;
+      void _key;
+      return { outs: { ...olds, ...kept, status: olds.status, thumbprint: olds.thumbprint, validityNotAfter: olds.validityNotAfter, certificatePem: olds.certificatePem } };
     } catch (e) {
       throw adrErrorText(where(news), e);
     }
