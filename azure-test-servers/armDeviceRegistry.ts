@@ -111,7 +111,7 @@ export function newAdrServerState(issuers: AdrIssuers = sharedIssuers): AdrServe
   };
 }
 
-const NS_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.deviceregistry\/namespaces\/([^/]+)(?:\/certificateauthorities(?:\/([^/]+)(?:\/(activate|revokeandrotate|certificatepolicies)(?:\/([^/]+))?)?)?)?$/i;
+const NS_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.deviceregistry\/namespaces\/([^/]+)(\/certificateauthorities(?:\/([^/]+)(?:\/(activate|revokeandrotate|certificatepolicies)(?:\/([^/]+))?)?)?)?$/i;
 const STATUS_PATH = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.deviceregistry\/locations\/([^/]+)\/(?:asyncO|o)perationStatuses\/([^/]+)$/i;
 
 /** The handler for armServer's `extraRoutes`; undefined for a path outside Microsoft.DeviceRegistry. */
@@ -135,9 +135,10 @@ export function deviceRegistryRoutes(state: AdrServerState): (request: ExtraRout
 }
 
 function routeOf(method: string, m: RegExpMatchArray): string {
-  const [, , , , ca, action, policy] = m;
+  const [, , , , caSegment, ca, action, policy] = m;
   const verb = ({ GET: "get", PUT: "put", PATCH: "patch", DELETE: "delete", POST: "post" } as Record<string, string>)[method] ?? method;
-  if (!ca) return `adr.namespace.${verb}`;
+  if (!caSegment) return `adr.namespace.${verb}`;
+  if (!ca) return method === "GET" ? "adr.ca.list" : `adr.ca.${verb}.collection`;
   if (action?.toLowerCase() === "certificatepolicies") return `adr.policy.${policy ? verb : "list"}`;
   if (action) return action.toLowerCase() === "activate" ? "adr.ca.activate" : "adr.ca.revokeAndRotate";
   return `adr.ca.${verb}`;
@@ -174,7 +175,7 @@ function startOperation(state: AdrServerState, sub: string, route: string, heade
 }
 
 function handle(state: AdrServerState, route: string, request: ExtraRouteRequest, m: RegExpMatchArray): Omit<ExtraRouteAnswer, "route"> {
-  const [, sub, rg, nsName, caName, , policyName] = m;
+  const [, sub, rg, nsName, , caName, , policyName] = m;
   const body = (request.body ?? {}) as Json;
   const nsKey = `${sub}/${rg}/${nsName}`.toLowerCase();
   const ns = state.namespaces.get(nsKey);

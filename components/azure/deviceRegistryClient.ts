@@ -19,7 +19,7 @@
  * Packages are `require`d inside the functions (this module runs inside dynamic providers).
  */
 import type { IotDpsClient } from "@azure/arm-deviceprovisioningservices";
-import { ARM_RETRY, createDpsClient, normalizeArmEndpoint } from "./armClient";
+import { ARM_RETRY, armClientOptions, createDpsClient, normalizeArmEndpoint } from "./armClient";
 
 export const DEVICE_REGISTRY_API_VERSION = "2026-11-01";
 
@@ -30,6 +30,10 @@ export interface DeviceRegistryClientOptions {
   readonly subscriptionId: string;
   /** ARM endpoint; default https://management.azure.com. */
   readonly endpoint?: string;
+  /** A credential of the caller's (the CLIs'); default DefaultAzureCredential, built per client (armClient.ts). */
+  readonly credential?: import("@azure/identity").TokenCredential;
+  /** With `credential`: the retry delay (tests shorten it). */
+  readonly retryDelayInMs?: number;
 }
 
 /** An ARM error: HTTP status, Azure's code and message. */
@@ -55,7 +59,13 @@ export class DeviceRegistryClient {
   private readonly arm: IotDpsClient;
 
   constructor(private readonly options: DeviceRegistryClientOptions) {
-    this.arm = createDpsClient({ subscriptionId: options.subscriptionId, endpoint: options.endpoint });
+    if (options.credential) {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const sdk = require("@azure/arm-deviceprovisioningservices") as typeof import("@azure/arm-deviceprovisioningservices");
+      this.arm = new sdk.IotDpsClient(options.credential, options.subscriptionId, armClientOptions(options.endpoint, options.retryDelayInMs));
+    } else {
+      this.arm = createDpsClient({ subscriptionId: options.subscriptionId, endpoint: options.endpoint });
+    }
   }
 
   /** The resource at `path` (an ARM id), or undefined when ARM answers 404. */
