@@ -7,6 +7,7 @@ import { X509Certificate } from "crypto";
 import type { Problem } from "../config/problems";
 import type { CaEntryAt } from "../config/schema";
 import { issuerOf, type DeviceRegistryConfig, type EnrollmentDeviceRegistry } from "./schema";
+import { REVOKE_AND_ROTATE_KINDS } from "../providers/adrCertificateAuthority";
 
 export const ADR_NAMES = {
   namespace: { pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, min: 3, max: 64, rule: "3–64 lower-case letters, digits and hyphens, starting and ending with a letter or digit" },
@@ -69,7 +70,7 @@ export function checkDeviceRegistry(adr: DeviceRegistryConfig | undefined, stack
       } else if (caIsEc(stackCa.entry) === false) {
         problems.push({ path: `${path}.issuer.external.caName`, value: issuer.caName, message: `${stackCa.path} has an RSA key; ADR accepts an ICA signed with ECDSA only (P-256, P-384 or P-521)` });
       }
-      if (ca.rotation !== undefined) problems.push({ path: `${path}.rotation`, value: ca.rotation, message: "revokeAndRotate is not supported for an External ICA (docs/device-registry.md#revoke-and-rotate); re-sign it by changing its issuer" });
+      if (ca.rotation !== undefined && !REVOKE_AND_ROTATE_KINDS.has("ExternalIca")) problems.push({ path: `${path}.rotation`, value: ca.rotation, message: "revokeAndRotate is not supported for an External ICA (docs/device-registry.md#revoke-and-rotate); re-sign it by changing its issuer" });
     } else if (ca.renewBeforeDays !== undefined) {
       problems.push({ path: `${path}.renewBeforeDays`, value: ca.renewBeforeDays, message: "applies to an External ICA only (ADR renews a Microsoft ICA itself)" });
     }

@@ -8,6 +8,7 @@ import type { IssuedCa } from "../resources/certificateAuthority";
 import type { StackConfig } from "../config/schema";
 import { AdrCertificateAuthority, AdrCertificatePolicy, AdrNamespace } from "./resources";
 import { issuerOf } from "./schema";
+import { warnExpiringAdrCas } from "../expiry/adrWarn";
 
 export interface DeviceRegistryArgs {
   readonly config: StackConfig;
@@ -83,6 +84,7 @@ export class DeviceRegistry extends pulumi.ComponentResource {
         ),
       );
     }
+    warnExpiringAdrCas(new Map(adr.certificateAuthorities.map((ca) => [ca.name, { resource: this.certificateAuthorities.get(ca.name)!, renewBeforeDays: ca.renewBeforeDays, external: issuerOf(ca).kind === "external" }])));
     this.registerOutputs({ namespaceId: this.namespace.id });
   }
 }
