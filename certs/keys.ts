@@ -3,7 +3,6 @@
  * and the RFC 5280 key identifier. One job: keys. Error messages never carry key material.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from "crypto";
-import { asn1, pki } from "node-forge";
 import { decodeCompactKey, isCompactKey } from "./compactKey";
 import { readTlv, TAG } from "./der";
 
@@ -81,12 +80,6 @@ export function keyIdentifierFromSpki(spki: Buffer): Buffer {
   const bitString = readTlv(spki, algorithm.end);
   if (outer.tag !== TAG.SEQUENCE || bitString.tag !== TAG.BIT_STRING) throw new Error("malformed SubjectPublicKeyInfo");
   return createHash("sha1").update(spki.subarray(bitString.start + 1, bitString.end)).digest();
-}
-
-/** A public key in forge's form (forge builds the TBSCertificate; it only knows RSA). */
-export function forgePublicKey(publicKey: KeyObject): pki.rsa.PublicKey {
-  if (publicKey.asymmetricKeyType !== "rsa") throw new Error("subject keys must be RSA");
-  return pki.publicKeyFromAsn1(asn1.fromDer(spkiDer(publicKey).toString("binary"))) as pki.rsa.PublicKey;
 }
 
 /** Key size in bits: RSA modulus length, or the EC curve size. 0 when unknown. */

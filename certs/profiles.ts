@@ -62,7 +62,7 @@ export function createRootCa(o: {
     privateKey: keys.privateKey,
     keyId: subjectKey.keyId,
     algorithm,
-    issuerName: parsed.subjectName,
+    issuerName: parsed.subjectNameDer,
   });
   return result;
 }
@@ -104,7 +104,7 @@ export function createIntermediateCa(o: {
     privateKey: keys.privateKey,
     keyId: subjectKey.keyId,
     algorithm: signatureAlgorithmFor(keys.privateKey),
-    issuerName: parsed.subjectName,
+    issuerName: parsed.subjectNameDer,
   });
   return result;
 }

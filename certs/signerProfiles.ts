@@ -38,7 +38,7 @@ export function loadSignerIssuer(certificatePem: string, signer: Signer, what = 
   return { certificatePem, parsed, keyId: parsed.extensions.subjectKeyId ?? keyIdentifierFromSpki(parsed.spkiDer), signer };
 }
 
-async function signTemplate(t: CertificateTemplate, signer: Signer, issuerName?: ParsedCertificate["subjectName"]) {
+async function signTemplate(t: CertificateTemplate, signer: Signer, issuerName?: Buffer) {
   const tbsDer = buildTbsDer(t, signer.algorithm, issuerName);
   return assembleCertificate(tbsDer, signer.algorithm, await signWith(signer, tbsDer)).pem;
 }
@@ -59,7 +59,7 @@ function signUnderIssuer(
       extensions: extensionsFor({ subjectKeyId: subjectKey.keyId, authorityKeyId: issuer.keyId }),
     },
     issuer.signer,
-    issuer.parsed.subjectName,
+    issuer.parsed.subjectNameDer,
   );
 }
 
