@@ -50,3 +50,4 @@ export {
 export type { SignerIssuer } from "./signerProfiles";
 export { createCsr, parseCsr } from "./csr";
 export type { ParsedCsr } from "./csr";
+export { signExternalIcaCsr, EXTERNAL_ICA_PATH_LENGTH, EXTERNAL_ICA_MIN_DAYS, EXTERNAL_ICA_DEFAULT_VALIDITY_DAYS } from "./externalIca";
