@@ -5,6 +5,7 @@ import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
 import type { CaEntryConfig, KeyVaultConfig, StackConfig } from "../config";
 import { importIds } from "../adoption/importIds";
 import { environmentTags } from "../config/environment";
+import { caKeySpec } from "../config/schema";
 import { warnExpiringCas } from "../expiry/warn";
 import { applyRotation, declaredCas, type DeclaredCa, type RotatedStack } from "../rotation/apply";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
@@ -162,7 +163,7 @@ export function caEntryArgs(entry: CaEntryConfig | DeclaredCa): CaEntryArgs {
   return {
     name: entry.name,
     commonName: entry.commonName,
-    keySize: entry.keySize,
+    keySize: caKeySpec(entry),
     validityDays: entry.validityDays,
     renewBeforeDays: entry.renewBeforeDays,
     certificatePem: entry.certificatePem,
