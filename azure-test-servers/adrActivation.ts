@@ -8,8 +8,8 @@
  *   - X.509 v3, basicConstraints present, critical, CA:TRUE; keyUsage ⊇ digitalSignature, keyCertSign, cRLSign;
  *     extendedKeyUsage absent or holding clientAuth; subjectKeyIdentifier present;
  *   - notBefore not in the future, at least 365 days left;
- *   - path length: the ICA issues device certificates (pathLen ≥ 0 or absent); its issuer must allow one more CA
- *     below it (pathLen absent or ≥ 1): our reading of "the path length for your CA must be set to 1".
+ *   - path length: the ICA's own is not judged beyond being a CA (certs/externalIca.ts sets 1, Learn's "must be set to
+ *     1"; 0 would do in RFC 5280 terms); its issuer must allow a CA below it (pathLen absent or ≥ 1).
  * Failures are a synchronous 400 `{error:{code,message}}` (open question 3: we chose synchronous).
  */
 import { KeyObject, X509Certificate } from "crypto";

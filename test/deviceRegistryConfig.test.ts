@@ -14,7 +14,7 @@ const BASE = {
   resourceGroupName: "rg",
   dps: { name: "my-dps" },
   hubs: [{ name: "my-hub" }],
-  ca: { root: { name: "root", commonName: "Root" }, intermediates: [{ name: "inter", commonName: "Inter" }] },
+  ca: { root: { name: "root", commonName: "Root", keyType: "EC" }, intermediates: [{ name: "inter", commonName: "Inter", keyType: "EC" }] },
 };
 const ica = (name: string, extra: Record<string, unknown> = {}) => ({ name, issuer: { microsoft: {} }, policy: { name: `${name}-pol`, validityDays: 30 }, ...extra });
 const adr = (extra: Record<string, unknown> = {}) => ({ deviceRegistry: { namespace: { name: "my-ns" }, certificateAuthorities: [ica("ica-one")], ...extra } });
@@ -26,9 +26,19 @@ function problems(values: Record<string, unknown>): string[] {
 
 test("a well-formed deviceRegistry passes; an External ICA names a CA of the stack", () => {
   expect(problems(adr())).toEqual([]);
-  expect(problems(adr({ certificateAuthorities: [{ name: "ext-ica", issuer: { external: { caName: "inter" } }, policy: { name: "devices", validityDays: 90 }, renewBeforeDays: 30 }] }))).toEqual([]);
+  expect(problems(adr({ certificateAuthorities: [{ name: "ext-ica", issuer: { external: { caName: "root" } }, policy: { name: "devices", validityDays: 90 }, renewBeforeDays: 30 }] }))).toEqual([]);
   expect(problems(adr({ certificateAuthorities: [{ name: "ext-ica", issuer: { external: { caName: "nope" } }, policy: { name: "devices", validityDays: 1 } }] }))).toEqual([
     'deviceRegistry.certificateAuthorities[0].issuer.external.caName = "nope": names no CA of this stack; allowed: root, inter',
+  ]);
+});
+
+test("the External ICA's issuer: EC, and allowed to sign a CA (a generated intermediate has path length 0)", () => {
+  const external = (caName: string) => adr({ certificateAuthorities: [{ name: "ext-ica", issuer: { external: { caName } }, policy: { name: "devices", validityDays: 9 } }] });
+  expect(problems(external("inter"))).toEqual([
+    'deviceRegistry.certificateAuthorities[0].issuer.external.caName = "inter": ca.intermediates[0] may not sign a CA (path length 0: a generated intermediate signs devices only); name the root, or bring an intermediate with path length 1 or more',
+  ]);
+  expect(problems({ ...external("root"), ca: { root: { name: "root", commonName: "Root" }, intermediates: [] } })).toEqual([
+    'deviceRegistry.certificateAuthorities[0].issuer.external.caName = "root": ca.root has an RSA key; ADR accepts an ICA signed with ECDSA only: give it keyType: EC (P-256, P-384 or P-521)',
   ]);
 });
 
@@ -51,7 +61,7 @@ test("limits: at most three ICAs, validity 1–90 days, names by the spec's patt
 });
 
 test("rotation only on a Microsoft ICA, renewBeforeDays only on an External ICA", () => {
-  expect(problems(adr({ certificateAuthorities: [{ name: "ext-ica", issuer: { external: { caName: "inter" } }, policy: { name: "devices", validityDays: 5 }, rotation: 1 }] }))[0]).toMatch(/rotation = 1: revokeAndRotate is not supported for an External ICA/);
+  expect(problems(adr({ certificateAuthorities: [{ name: "ext-ica", issuer: { external: { caName: "root" } }, policy: { name: "devices", validityDays: 5 }, rotation: 1 }] }))[0]).toMatch(/rotation = 1: revokeAndRotate is not supported for an External ICA/);
   expect(problems(adr({ certificateAuthorities: [ica("ica-one", { renewBeforeDays: 10 })] }))[0]).toMatch(/renewBeforeDays = 10: applies to an External ICA only/);
 });
 
@@ -91,7 +101,7 @@ test("npm run plan --stack adr: namespace, Root, ICAs and policies, in dependenc
     "AdrCertificatePolicy dps-x509-adr-policy-microsoft-devices",
   ]);
   const ext = adrResources.find((r) => r.name === "dps-x509-adr-ca-stack-ica")!;
-  expect(ext.notes?.kind).toMatch(/signed by adr-onboarding-ca and activated with the chain .* during `up`/);
+  expect(ext.notes?.kind).toMatch(/signed by adr-root-ca and activated with the chain .* during `up`/);
   const ns = adrResources[0];
   expect(JSON.stringify(ns.inputs.provisioningEndpoints)).toContain("/providers/Microsoft.Devices/provisioningServices/adr-dps");
   const group = planned.resources.find((r) => r.type.endsWith(":EnrollmentGroup"))!;

@@ -45,12 +45,12 @@ beforeAll(async () => {
   dps-x509:dps: { name: doc-dps }
   dps-x509:hubs: [{ name: doc-hub }]
   dps-x509:ca:
-    root: { name: root-ca, commonName: Root, upload: false }
+    root: { name: root-ca, commonName: Root, upload: false, keyType: EC }
     intermediates: [{ name: inter-ca, commonName: Inter, upload: false }]
   dps-x509:deviceRegistry:
     namespace: { name: doc-ns }
     certificateAuthorities:
-      - { name: doc-ica, issuer: { external: { caName: inter-ca } }, policy: { name: doc-devices, validityDays: 30 } }
+      - { name: doc-ica, issuer: { external: { caName: root-ca } }, policy: { name: doc-devices, validityDays: 30 } }
   dps-x509:armEndpoint: ${arm.url}
 `,
   );

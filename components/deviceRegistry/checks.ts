@@ -4,6 +4,7 @@
  * an External ICA's issuer being an EC CA of this stack, and enrollments naming a namespace, CA and policy declared here.
  */
 import { X509Certificate } from "crypto";
+import { parseCertificatePem } from "../../certs/parse";
 import type { Problem } from "../config/problems";
 import type { CaEntryAt } from "../config/schema";
 import { issuerOf, type DeviceRegistryConfig, type EnrollmentDeviceRegistry } from "./schema";
@@ -19,24 +20,32 @@ function nameProblem(path: string, value: string, rule: (typeof ADR_NAMES)[keyof
   return value.length < rule.min || value.length > rule.max || !rule.pattern.test(value) ? [{ path, value, message: `allowed: ${rule.rule}` }] : [];
 }
 
-/**
- * Whether a CA of the stack has an EC key. A brought CA: its certificate's key. A generated one: `keyType` (the key
- * branch adr-certs adds for EC CAs).
- * TODO(integrator): if adr-certs names that key otherwise, change `EC_KEY_FIELD`; once EC CAs are merged, a generated CA
- * without an EC key type is RSA and must be refused (return false instead of undefined below).
- */
-const EC_KEY_FIELD = "keyType";
-export function caIsEc(entry: CaEntryAt["entry"]): boolean | undefined {
+/** Whether a CA of the stack has an EC key: a brought CA by its certificate's key, a generated one by `keyType`. */
+export function caIsEc(entry: CaEntryAt["entry"]): boolean {
   if (entry.certificatePem) {
     try {
       return new X509Certificate(entry.certificatePem).publicKey.asymmetricKeyType === "ec";
     } catch {
-      return undefined;
+      return false; // the CA checks report the certificate itself
     }
   }
-  const keyType = (entry as unknown as Record<string, unknown>)[EC_KEY_FIELD];
-  if (typeof keyType === "string") return /^(ec|ecc|p-?(256|384|521)|ec-?p-?(256|384|521))/i.test(keyType);
-  return undefined; // today's schema has no EC CA: not known (see the TODO)
+  return entry.keyType === "EC";
+}
+
+/**
+ * Whether a CA of the stack may sign another CA (the ICA): a brought CA by its basicConstraints path length (unset or
+ * at least 1); a generated root has path length 1, a generated intermediate 0 (certs/profiles.ts).
+ */
+export function caMaySignCa(at: CaEntryAt): boolean {
+  if (at.entry.certificatePem) {
+    try {
+      const pathLength = parseCertificatePem(at.entry.certificatePem).extensions.basicConstraints?.pathLength;
+      return pathLength === undefined || pathLength >= 1;
+    } catch {
+      return true; // reported by the CA checks
+    }
+  }
+  return at.path === "ca.root";
 }
 
 export function checkDeviceRegistry(adr: DeviceRegistryConfig | undefined, stackCas: CaEntryAt[]): Problem[] {
@@ -67,8 +76,10 @@ export function checkDeviceRegistry(adr: DeviceRegistryConfig | undefined, stack
       const stackCa = stackCas.find(({ entry }) => entry.name === issuer.caName);
       if (!stackCa) {
         problems.push({ path: `${path}.issuer.external.caName`, value: issuer.caName, message: `names no CA of this stack; allowed: ${stackCas.map(({ entry }) => entry.name).join(", ")}` });
-      } else if (caIsEc(stackCa.entry) === false) {
-        problems.push({ path: `${path}.issuer.external.caName`, value: issuer.caName, message: `${stackCa.path} has an RSA key; ADR accepts an ICA signed with ECDSA only (P-256, P-384 or P-521)` });
+      } else if (!caIsEc(stackCa.entry)) {
+        problems.push({ path: `${path}.issuer.external.caName`, value: issuer.caName, message: `${stackCa.path} has an RSA key; ADR accepts an ICA signed with ECDSA only: give it keyType: EC (P-256, P-384 or P-521)` });
+      } else if (!caMaySignCa(stackCa)) {
+        problems.push({ path: `${path}.issuer.external.caName`, value: issuer.caName, message: `${stackCa.path} may not sign a CA (path length 0: a generated intermediate signs devices only); name the root, or bring an intermediate with path length 1 or more` });
       }
       if (ca.rotation !== undefined && !REVOKE_AND_ROTATE_KINDS.has("ExternalIca")) problems.push({ path: `${path}.rotation`, value: ca.rotation, message: "revokeAndRotate is not supported for an External ICA (docs/device-registry.md#revoke-and-rotate); re-sign it by changing its issuer" });
     } else if (ca.renewBeforeDays !== undefined) {
