@@ -104,8 +104,13 @@ test("npm run plan --stack adr: namespace, Root, ICAs and policies, in dependenc
   expect(ext.notes?.kind).toMatch(/signed by adr-root-ca and activated with the chain .* during `up`/);
   const ns = adrResources[0];
   expect(JSON.stringify(ns.inputs.provisioningEndpoints)).toContain("/providers/Microsoft.Devices/provisioningServices/adr-dps");
-  const group = planned.resources.find((r) => r.type.endsWith(":EnrollmentGroup"))!;
-  expect(JSON.stringify(group)).toContain("dps-x509-adr-policy-stack-devices");
+  // destroy runs these in reverse: enrollments, policies, ICAs, the Root, the namespace (and with it the link).
+  const dependsOn = (name: string) => planned.resources.find((r) => r.name === name)!.dependsOn ?? [];
+  expect(dependsOn("dps-x509-group-adr-devices")).toEqual(expect.arrayContaining(["dps-x509-adr-policy-stack-devices", "dps-x509-adr-policy-microsoft-devices"]));
+  expect(dependsOn("dps-x509-adr-policy-stack-devices")).toContain("dps-x509-adr-ca-stack-ica");
+  expect(dependsOn("dps-x509-adr-ca-microsoft-ica")).toEqual(expect.arrayContaining(["dps-x509-adr-namespace", "dps-x509-adr-ca-microsoft-root"]));
+  expect(dependsOn("dps-x509-adr-ca-stack-ica")).toEqual(expect.arrayContaining(["dps-x509-adr-namespace", "dps-x509-ca-adr-root-ca"]));
+  expect(dependsOn("dps-x509-adr-namespace")).toContain("dps-x509-provisioning-dps");
   const text = plan("--stack", "adr");
   expect(text.code).toBe(0);
   expect(text.stdout).toContain("kind: ExternalIca  # External ICA");
