@@ -111,6 +111,8 @@ test("npm run plan --stack adr: namespace, Root, ICAs and policies, in dependenc
   expect(dependsOn("dps-x509-adr-ca-microsoft-ica")).toEqual(expect.arrayContaining(["dps-x509-adr-namespace", "dps-x509-adr-ca-microsoft-root"]));
   expect(dependsOn("dps-x509-adr-ca-stack-ica")).toEqual(expect.arrayContaining(["dps-x509-adr-namespace", "dps-x509-ca-adr-root-ca"]));
   expect(dependsOn("dps-x509-adr-namespace")).toContain("dps-x509-provisioning-dps");
+  // The DPS calls the namespace with its system-assigned identity.
+  expect(planned.resources.find((r) => r.name === "dps-x509-provisioning-dps")!.inputs.identity).toEqual({ type: "SystemAssigned" });
   const text = plan("--stack", "adr");
   expect(text.code).toBe(0);
   expect(text.stdout).toContain("kind: ExternalIca  # External ICA");

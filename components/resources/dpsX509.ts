@@ -84,13 +84,15 @@ export class DpsX509 extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // A DPS linked to a Device Registry namespace calls it with its system-assigned identity (docs/device-registry.md#the-link).
+    const linksDeviceRegistry = config.deviceRegistry?.link === true;
     this.provisioning = new ProvisioningService(
       `${name}-provisioning`,
-      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted, dpsAuth: config.dpsAuth },
+      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted, dpsAuth: config.dpsAuth, systemAssignedIdentity: linksDeviceRegistry },
       { parent: this },
     );
 
-    const shards = declareShards(this, name, config, { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs, hubsParent: this.provisioning });
+    const shards = declareShards(this, name, config, { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs, hubsParent: this.provisioning, systemAssignedIdentity: linksDeviceRegistry });
     this.shards = new Map<string, ShardFacts>([[config.dps.name, this.provisioning], ...shards]);
 
     const client = authorization.getClientConfigOutput({ parent: this });
