@@ -1,11 +1,11 @@
 /**
- * Test infrastructure: the few X.509 structures the Device Registry servers make for themselves, built byte by byte
- * with EC keys and signed with Node's crypto (the project's certs/ builds TBSCertificates with node-forge, which
- * knows only RSA subject keys). Azure's side of ADR makes: the External ICA's key and CSR (armDeviceRegistry.ts),
- * and device certificates signed by an ICA key (adrIssuers.ts). Tests also use `issueCertificate` to stand in for
- * a stack's EC root where they need one.
+ * Test infrastructure: the X.509 structures Azure's side of Device Registry makes, built byte by byte with EC keys and
+ * signed with Node's crypto, independently of the project's certs/ (so the local servers do not judge the product's
+ * certificates with the product's own code): the External ICA's key and CSR (armDeviceRegistry.ts), the Microsoft
+ * Root and ICA, device certificates signed by an ICA key (adrIssuers.ts). Tests also use `issueCertificate` to stand
+ * in for a stack's EC root, and to make the malformed chains the server must refuse.
  */
-import { createHash, KeyObject, randomBytes, sign as cryptoSign } from "crypto";
+import { createHash, createPublicKey, KeyObject, randomBytes, sign as cryptoSign } from "crypto";
 import { createCsr } from "../certs/csr";
 import { derOid, derTlv, pemEncode, readTlv, TAG } from "../certs/der";
 import { keyIdentifierFromSpki, spkiDer } from "../certs/keys";
@@ -80,6 +80,11 @@ export interface CertificateSpec {
 /** An X.509 v3 certificate, DER, signed by `issuerKey` with the hash its curve calls for (P-384 → SHA-384). */
 export function issueCertificate(spec: CertificateSpec): Buffer {
   const algorithm = signatureAlgorithmFor(spec.issuerKey);
+  const tbs = tbsDer(spec, algorithm);
+  return derTlv(TAG.SEQUENCE, tbs, algorithm.der, derTlv(TAG.BIT_STRING, Buffer.from([0x00]), cryptoSign(algorithm.hash, tbs, spec.issuerKey)));
+}
+
+function tbsDer(spec: Omit<CertificateSpec, "issuerKey">, algorithm: { der: Buffer }): Buffer {
   const subjectSpki = spkiDer(spec.subjectPublicKey);
   const issuerKeyId = keyIdentifierFromSpki(spkiDer(spec.issuerPublicKey ?? spec.subjectPublicKey));
   const serial = randomBytes(16);
@@ -98,7 +103,7 @@ export function issueCertificate(spec: CertificateSpec): Buffer {
   }
   if (!spec.omitSubjectKeyId) extensions.push(extension(OID.subjectKeyIdentifier, false, derTlv(TAG.OCTET_STRING, keyIdentifierFromSpki(subjectSpki))));
   extensions.push(extension(OID.authorityKeyIdentifier, false, derTlv(TAG.SEQUENCE, derTlv(0x80, issuerKeyId))));
-  const tbs = derTlv(
+  return derTlv(
     TAG.SEQUENCE,
     derTlv(0xa0, derTlv(TAG.INTEGER, Buffer.from([0x02]))),
     derTlv(TAG.INTEGER, serial),
@@ -109,8 +114,6 @@ export function issueCertificate(spec: CertificateSpec): Buffer {
     subjectSpki,
     derTlv(0xa3, derTlv(TAG.SEQUENCE, ...extensions)),
   );
-  const signature = cryptoSign(algorithm.hash, tbs, spec.issuerKey);
-  return derTlv(TAG.SEQUENCE, tbs, algorithm.der, derTlv(TAG.BIT_STRING, Buffer.from([0x00]), signature));
 }
 
 export function certificatePem(der: Buffer): string {
@@ -120,6 +123,14 @@ export function certificatePem(der: Buffer): string {
 /** A PKCS#10 CSR, PEM, for an EC (or RSA) key, subject CN = commonName (certs/csr.ts builds it). */
 export function csrPemFor(privateKey: KeyObject, commonName: string): Promise<string> {
   return createCsr({ commonName, signer: keyObjectSigner(privateKey) });
+}
+
+/** The same CSR, made synchronously (the ARM server's 201 answer already carries it). */
+export function csrPemSync(privateKey: KeyObject, commonName: string): string {
+  const algorithm = signatureAlgorithmFor(privateKey);
+  const info = derTlv(TAG.SEQUENCE, derTlv(TAG.INTEGER, Buffer.from([0x00])), nameDer(commonName), spkiDer(createPublicKey(privateKey)), Buffer.from([0xa0, 0x00]));
+  const signature = cryptoSign(algorithm.hash, info, privateKey);
+  return pemEncode("CERTIFICATE REQUEST", derTlv(TAG.SEQUENCE, info, algorithm.der, derTlv(TAG.BIT_STRING, Buffer.from([0x00]), signature)));
 }
 
 /** SHA-1 of a certificate's DER, upper-case hex (ARM's `thumbprint`). */

@@ -24,6 +24,9 @@ const REGISTRY_KEY: Readonly<Record<string, string>> = {
   CaKeyRequest: "caKeyRequest",
   TenantCertificate: "tenantCertificate",
   IndividualEnrollment: "individualEnrollment",
+  AdrNamespace: "adrNamespace",
+  AdrCertificateAuthority: "adrCertificateAuthority",
+  AdrCertificatePolicy: "adrCertificatePolicy",
 };
 
 function asCheckInputs(inputs: Record<string, unknown>): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { checkExistingDps } from "./existingDps";
 import { checkIdentity } from "./identity";
 import { checkNames, checkShardNames } from "./names";
 import { checkProviders } from "./providers";
+import { checkDeviceRegistry, DEVICE_REGISTRY_PROVIDER } from "./deviceRegistry";
 import { checkDpsCount, checkHubQuota, checkStatedQuotas, DPS_PER_SUBSCRIPTION } from "./quota";
 import { preflightTarget } from "./target";
 import type { Finding, PreflightContext } from "./types";
@@ -30,7 +31,8 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
   const target = preflightTarget(config);
   const clients = preflightClients(context);
 
-  const namespaces = [...(target.dpsName ? ["Microsoft.Devices"] : []), ...(target.vault ? ["Microsoft.KeyVault"] : [])];
+  const adr = config.role !== "tenant" && config.deviceRegistry ? [DEVICE_REGISTRY_PROVIDER] : [];
+  const namespaces = [...(target.dpsName ? ["Microsoft.Devices"] : []), ...(target.vault ? ["Microsoft.KeyVault"] : []), ...adr];
   findings.push(...(await checkProviders(clients, namespaces)));
   const names = await checkNames(clients, target);
   findings.push(...names.findings);
@@ -53,6 +55,7 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
       findings.push(...(await checkStatedQuotas(clientsOf(other), target.quotas, other)));
     }
   }
+  findings.push(...(await checkDeviceRegistry(context, config)));
   findings.push(...(await checkAccess(clients, target)));
   if (target.dpsName && names.ours.has(`name of DPS ${target.dpsName}`)) {
     findings.push(...(await checkExistingDps(clients, target, { credential: context.credential, connectionString: run.dpsConnectionString })));

@@ -17,4 +17,7 @@ export const providers: Record<string, () => pulumi.dynamic.ResourceProvider> = 
   caVerification: () => require("./caVerification").caVerificationProvider,
   caKeyRequest: () => require("./caKeyRequest").caKeyRequestProvider,
   tenantCertificate: () => require("./tenantCertificate").tenantCertificateProvider,
+  adrNamespace: () => require("./adrNamespace").adrNamespaceProvider,
+  adrCertificateAuthority: () => require("./adrCertificateAuthority").adrCertificateAuthorityProvider,
+  adrCertificatePolicy: () => require("./adrCertificatePolicy").adrCertificatePolicyProvider,
 };

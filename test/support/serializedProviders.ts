@@ -16,6 +16,9 @@ export const RESOURCE_TYPES = {
   caCertificate: "pulumi-nodejs:dynamic/dps-x509:CaCertificate",
   dpsCertificateUpload: "pulumi-nodejs:dynamic/dps-x509:DpsCertificateUpload",
   caVerification: "pulumi-nodejs:dynamic/dps-x509:CaVerification",
+  adrNamespace: "pulumi-nodejs:dynamic/dps-x509:AdrNamespace",
+  adrCertificateAuthority: "pulumi-nodejs:dynamic/dps-x509:AdrCertificateAuthority",
+  adrCertificatePolicy: "pulumi-nodejs:dynamic/dps-x509:AdrCertificatePolicy",
 } as const;
 
 async function main(out: string): Promise<void> {
@@ -40,6 +43,7 @@ async function main(out: string): Promise<void> {
   const { CaCertificate } = await import("../../components/resources/caCertificate");
   const { DpsCertificateUpload } = await import("../../components/resources/dpsCertificateUpload");
   const { CaVerification } = await import("../../components/resources/caVerification");
+  const adr = await import("../../components/deviceRegistry/resources");
   const host = "dps.azure-devices-provisioning.net";
   const target = { subscriptionId: "s", resourceGroupName: "rg", dpsName: "dps", certificateName: "c", certificatePem: "pem" };
   const made: pulumi.Resource[] = [
@@ -55,6 +59,9 @@ async function main(out: string): Promise<void> {
     new CaCertificate("ca", { role: "root", commonName: "c", keySize: 2048, validityDays: 1, providerVersion: "1" } as never),
     new DpsCertificateUpload("u", { ...target, isVerified: false }),
     new CaVerification("v", { ...target, caPrivateKeyPem: "key" }),
+    new adr.AdrNamespace("n", { subscriptionId: "s", resourceGroupName: "rg", namespaceName: "ns", location: "eastus", identityType: "SystemAssigned", provisioningEndpoints: {} }),
+    new adr.AdrCertificateAuthority("a", { subscriptionId: "s", resourceGroupName: "rg", namespaceName: "ns", location: "eastus", certificateAuthorityName: "ica", kind: "Root" }),
+    new adr.AdrCertificatePolicy("p", { subscriptionId: "s", resourceGroupName: "rg", namespaceName: "ns", location: "eastus", certificateAuthorityName: "ica", certificatePolicyName: "pol", validityPeriodInDays: 7 }),
   ];
   await Promise.all(made.map((r) => new Promise((resolve) => (r as pulumi.CustomResource).id.apply(resolve))));
   // Let the last registrations reach the mock.
