@@ -519,7 +519,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
         const extra = options.extraRoutes?.({ method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), body, query: url.searchParams });
         if (extra) {
           extraRoute = extra.route;
-          send(extra.status, extra.body);
+          send(extra.status, extra.body, extra.headers);
           return;
         }
         if (route === "iotHub.get") {

@@ -95,7 +95,8 @@ export interface ExtraRouteRequest {
   readonly query?: URLSearchParams;
 }
 
-export type ExtraRouteAnswer = { route: string; status: number; body: unknown };
+/** `headers`: response headers (the Device Registry routes answer `Azure-AsyncOperation`, `Location`, `Retry-After`). */
+export type ExtraRouteAnswer = { route: string; status: number; body: unknown; headers?: Record<string, string> };
 
 const SUB = "/subscriptions/([^/]+)";
 const RG = `${SUB}/resourcegroups/([^/]+)`;

@@ -7,6 +7,12 @@
  *   GET /{idScope}/registrations/{registrationId}/operations/{operationId}?api-version=2019-03-31
  *       → 200 { operationId, status: "assigned" | "disabled" | "failed", registrationState }
  *
+ *   PUT …/register?api-version=2026-11-01   body { registrationId, csr }: an enrollment with Azure Device Registry
+ *       names issues the device a certificate; the operation's registrationState carries `issuedCertificateChain`
+ *       (dpsIssuance.ts: the rules, the refusals, the chain from adrIssuers.ts)
+ *   POST /{idScope}/registrations/{registrationId}   the status lookup: the latest registration state of this
+ *       certificate, without `issuedCertificateChain`; a `csr` there is a bad request
+ *
  * (azure-rest-api-specs, deviceprovisioningservices/data-plane/DeviceProvisioningServices/device/models.tsp:
  * RegistrationOperationStatus, DeviceRegistrationResult, X509RegistrationResult, ProvisioningServiceErrorDetails.)
  *
@@ -46,11 +52,13 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import * as tls from "tls";
 import type { FakeDpsServiceServer } from "./dpsServiceServer";
+import type { AdrIssuers } from "./adrIssuers";
+import { csrOfRegisterBody, DeviceRequestRefused, issueForEnrollment, ISSUING_DEVICE_API_VERSION } from "./dpsIssuance";
 import { listenOnLoopback } from "./listen";
 import { readTestTls, TestTls } from "./tls";
 
 /** The api-version azure-iot-provisioning-device 1.9 sends (ProvisioningDeviceConstants.apiVersion), and the spec's. */
-export const DEVICE_API_VERSIONS = ["2019-03-31", "2021-10-01"];
+export const DEVICE_API_VERSIONS = ["2019-03-31", "2021-10-01", ISSUING_DEVICE_API_VERSION];
 export const GLOBAL_DEVICE_ENDPOINT = "global.azure-devices-provisioning.net";
 
 export interface DpsCaCertificate {
@@ -74,6 +82,8 @@ export interface FakeDpsDeviceServerOptions {
   readonly retryAfterSeconds?: number;
   readonly apiVersions?: readonly string[];
   readonly tls?: TestTls;
+  /** The ADR issuing CAs device certificates come from (default: the process's shared store, adrIssuers.ts). */
+  readonly issuers?: AdrIssuers;
 }
 
 export interface DeviceRequest {
@@ -109,11 +119,8 @@ export interface DecidedRegistration {
 
 type Json = Record<string, any>;
 
-class DeviceApiError extends Error {
-  constructor(readonly status: number, readonly errorCode: number, message: string) {
-    super(message);
-  }
-}
+/** A refusal answered at once with an HTTP error (shared with dpsIssuance.ts). */
+const DeviceApiError = DeviceRequestRefused;
 
 const fingerprint = (x509: X509Certificate) => x509.fingerprint256.replace(/:/g, "").toUpperCase();
 const commonName = (x509: X509Certificate) => /(?:^|\n)CN=([^\n]*)/.exec(x509.subject)?.[1];
@@ -136,6 +143,7 @@ export class FakeDpsDeviceServer {
   private readonly apiVersions: readonly string[];
   private readonly operations = new Map<string, DecidedRegistration>();
   private readonly tls: TestTls;
+  private readonly issuers?: AdrIssuers;
 
   private constructor(opts: FakeDpsDeviceServerOptions) {
     this.service = opts.service;
@@ -147,6 +155,7 @@ export class FakeDpsDeviceServer {
     this.apiVersions = opts.apiVersions ?? DEVICE_API_VERSIONS;
     this.tls = opts.tls ?? readTestTls();
     const secureContextNow = () => this.secureContext();
+    this.issuers = opts.issuers;
     this.server = https.createServer(
       {
         cert: this.tls.cert,
@@ -259,7 +268,7 @@ export class FakeDpsDeviceServer {
         if (!body || typeof body !== "object" || (body as Json).registrationId !== registrationId) {
           throw new DeviceApiError(400, 400001, "The body must be { registrationId } with the registration id of the path");
         }
-        const decided = this.decide(registrationId, sent);
+        const decided = this.decide(registrationId, sent, csrOfRegisterBody(body as Json, apiVersion));
         this.operations.set(decided.operationId, decided);
         if (decided.errorCode !== undefined) record.errorCode = decided.errorCode;
         const location = `https://${this.hostName}/${scope}/registrations/${registrationId}/operations/${decided.operationId}`;
@@ -271,9 +280,17 @@ export class FakeDpsDeviceServer {
         if (op.certificate !== fingerprint(sent[0])) throw new DeviceApiError(401, 401002, "Unauthorized: the operation belongs to another certificate");
         return send(200, { operationId: op.operationId, status: op.status, registrationState: op.registrationState });
       }
+      if (record.method === "POST" && segments.length === 3) {
+        if (body && typeof body === "object" && (body as Json).csr !== undefined) throw new DeviceApiError(400, 400004, "csr is not accepted by the registration status lookup");
+        const latest = [...this.operations.values()].reverse().find((op) => op.registrationId.toLowerCase() === registrationId.toLowerCase() && op.certificate === fingerprint(sent[0]));
+        if (!latest) throw new DeviceApiError(404, 404202, `Registration ${registrationId} not found`);
+        const { issuedCertificateChain: _issued, ...state } = latest.registrationState as Json;
+        void _issued;
+        return send(200, state);
+      }
       throw new DeviceApiError(405, 405001, `${record.method} is not supported on ${url.pathname}`);
     } catch (err) {
-      if (!(err instanceof DeviceApiError)) throw err;
+      if (!(err instanceof DeviceRequestRefused)) throw err;
       record.errorCode = err.errorCode;
       const trackingId = randomUUID();
       send(err.status, { errorCode: err.errorCode, trackingId, message: err.message, timestampUtc: new Date().toISOString() }, { "x-ms-error-code": String(err.errorCode) });
@@ -281,7 +298,7 @@ export class FakeDpsDeviceServer {
   }
 
   /** Steps 1–5 of the header comment. Throws DeviceApiError for what Azure refuses synchronously (401). */
-  private decide(registrationId: string, sent: X509Certificate[]): DecidedRegistration {
+  private decide(registrationId: string, sent: X509Certificate[], csr?: Buffer): DecidedRegistration {
     const leaf = sent[0];
     const cas = this.caCertificates();
     const now = Date.now();
@@ -302,7 +319,7 @@ export class FakeDpsDeviceServer {
     const base = { operationId: `5.${randomUUID()}`, registrationId, certificate: fingerprint(leaf) };
     if (individual) {
       if (!holdsLeaf) throw new DeviceApiError(401, 401002, "Unauthorized: the individual enrollment holds another certificate");
-      return this.outcome(base, individual, leaf, undefined);
+      return this.outcome(base, individual, leaf, undefined, csr);
     }
     // The group nearest the leaf: the lowest chain position of a verified CA it references or a certificate it holds.
     let best: { group: Json; position: number } | undefined;
@@ -319,10 +336,10 @@ export class FakeDpsDeviceServer {
     }
     if (!best) throw new DeviceApiError(401, 401002, "Unauthorized: no enrollment matches the certificate chain");
     const chosen = best as { group: Json; position: number };
-    return this.outcome(base, chosen.group, leaf, chosen.group.enrollmentGroupId);
+    return this.outcome(base, chosen.group, leaf, chosen.group.enrollmentGroupId, csr);
   }
 
-  private outcome(base: { operationId: string; registrationId: string; certificate: string }, enrollment: Json, leaf: X509Certificate, enrollmentGroupId: string | undefined): DecidedRegistration {
+  private outcome(base: { operationId: string; registrationId: string; certificate: string }, enrollment: Json, leaf: X509Certificate, enrollmentGroupId: string | undefined, csr?: Buffer): DecidedRegistration {
     const now = new Date().toISOString();
     const x509: Json = { certificateInfo: certificateInfo(leaf) };
     if (enrollmentGroupId) x509.enrollmentGroupId = enrollmentGroupId;
@@ -341,6 +358,9 @@ export class FakeDpsDeviceServer {
     if (policy === "custom") return fail(400210, "This fake does not call custom allocation webhooks");
     const assignedHub = policy === "hashed" ? hubs[hashedHubIndex(base.registrationId, hubs.length)] : hubs[0];
     const deviceId = enrollment.deviceId ?? base.registrationId;
+    const issued = issueForEnrollment(enrollment, base.registrationId, csr, this.issuers);
+    if (issued && "failure" in issued) return fail(issued.failure.errorCode, issued.failure.errorMessage);
+    if (issued) state.issuedCertificateChain = issued.chain;
     return {
       ...base,
       status: "assigned",

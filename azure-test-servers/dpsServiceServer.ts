@@ -7,7 +7,10 @@
  *   PUT|GET|DELETE /enrollments/{id}          POST /enrollments/query
  *   GET|DELETE     /registrations/{id}        POST /registrations/{enrollmentGroupId}/query
  *
- * and checks what the service checks: `api-version=2021-10-01`; the `Authorization` header, either
+ * and checks what the service checks: `api-version=2021-10-01` or `2026-11-01`, where enrollments gain
+ * `namespaceName`, `certificateAuthorityName`, `certificatePolicyName` (the Azure Device Registry names, checked with the
+ * swagger's patterns and lengths; refused as unknown at 2021-10-01 and left out of what 2021-10-01 returns; this fake
+ * takes the three together or none, docs/device-registry-devices.md); the `Authorization` header, either
  * `SharedAccessSignature sr=<host>&sig=<HMAC-SHA256(key, sr + "\n" + se)>&se=<expiry>&skn=<key name>` verified
  * cryptographically against the configured key, or `Bearer <token>`: an Entra ID access token (RS256 JWT, verified:
  * signature, issuer, audience `https://azure-devices-provisioning.net`, expiry) whose `oid` holds the data role the
@@ -42,6 +45,9 @@ import { readTestTls, TestTls } from "./tls";
 import { verifyAccessToken } from "./entraTokenServer";
 
 export const API_VERSION = "2021-10-01";
+/** The stable version with the Azure Device Registry names on enrollments (service.json 2026-11-01). */
+export const ADR_API_VERSION = "2026-11-01";
+export const API_VERSIONS = [API_VERSION, ADR_API_VERSION];
 
 export interface CaCertificateState {
   readonly verified: boolean;
@@ -125,9 +131,16 @@ class HttpError extends Error {
 }
 
 const ID_RULE = /^[A-Za-z0-9](?:[A-Za-z0-9\-._:]*[A-Za-z0-9])?$/;
-const GROUP_FIELDS = new Set(["enrollmentGroupId", "attestation", "capabilities", "iotHubHostName", "initialTwin", "etag", "provisioningStatus", "reprovisionPolicy", "createdDateTimeUtc", "lastUpdatedDateTimeUtc", "allocationPolicy", "iotHubs", "customAllocationDefinition"]);
+const GROUP_FIELDS = new Set(["namespaceName", "certificateAuthorityName", "certificatePolicyName", "enrollmentGroupId", "attestation", "capabilities", "iotHubHostName", "initialTwin", "etag", "provisioningStatus", "reprovisionPolicy", "createdDateTimeUtc", "lastUpdatedDateTimeUtc", "allocationPolicy", "iotHubs", "customAllocationDefinition"]);
 const ENROLLMENT_FIELDS = new Set([...GROUP_FIELDS, "registrationId", "deviceId", "registrationState", "optionalDeviceInformation"].filter((f) => f !== "enrollmentGroupId"));
 const ALLOCATION_POLICIES = ["hashed", "geoLatency", "static", "custom"];
+/** The ADR names of 2026-11-01, with the swagger's pattern and length rules. */
+const ADR_NAME_RULES: Record<string, { pattern: RegExp; min: number; max: number }> = {
+  namespaceName: { pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, min: 3, max: 64 },
+  certificateAuthorityName: { pattern: /^[0-9a-zA-Z][a-zA-Z0-9-]*$/, min: 3, max: 63 },
+  certificatePolicyName: { pattern: /^[0-9a-zA-Z][a-zA-Z0-9-]*$/, min: 3, max: 63 },
+};
+const ADR_FIELDS = Object.keys(ADR_NAME_RULES);
 const deepCopy = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
 
 export class FakeDpsServiceServer {
@@ -155,6 +168,8 @@ export class FakeDpsServiceServer {
   private faultQueue: Array<FakeFault> = [];
   private everyNth?: { n: number; fault: FakeFault; seen: number };
   private etagCounter = 0n;
+  /** The api-version of the request being handled (requests are handled one at a time, synchronously). */
+  private apiVersion = API_VERSION;
 
   private constructor(opts: FakeDpsServiceOptions) {
     this.hostName = (opts.hostName ?? "dps-x509-test.azure-devices-provisioning.net").toLowerCase();
@@ -381,9 +396,11 @@ export class FakeDpsServiceServer {
     let outcome: { status: number; payload?: unknown; headers?: Record<string, string> };
     try {
       this.authorize(req.headers.authorization, req.headers.host, method);
-      if (url.searchParams.get("api-version") !== API_VERSION) {
+      const apiVersion = url.searchParams.get("api-version") ?? "";
+      if (!API_VERSIONS.includes(apiVersion)) {
         throw new HttpError(400, 400004, `Unknown api version; uri: ${url.pathname}${url.search}`);
       }
+      this.apiVersion = apiVersion;
       outcome = this.route(method, url, headers, body);
     } catch (err) {
       if (err instanceof HttpError) {
@@ -504,7 +521,32 @@ export class FakeDpsServiceServer {
   }
 
   private ok(record: Json) {
-    return { status: 200, payload: deepCopy(record), headers: { ETag: `"${record.etag}"` } };
+    return { status: 200, payload: this.asVersion(record), headers: { ETag: `"${record.etag}"` } };
+  }
+
+  /** A record as the request's api-version models it: 2021-10-01 has no Device Registry names. */
+  private asVersion(record: Json): Json {
+    const copy = deepCopy(record);
+    if (this.apiVersion === API_VERSION) for (const f of ADR_FIELDS) delete copy[f];
+    return copy;
+  }
+
+  /** 2026-11-01: the ADR names, each by its swagger rule, the three together. Returns the names to store. */
+  private adrNames(body: Json, kind: string): Json {
+    const given = ADR_FIELDS.filter((f) => body[f] !== undefined && body[f] !== null);
+    if (!given.length) return {};
+    if (this.apiVersion === API_VERSION) throw new HttpError(400, 400004, `${kind} has unknown propert${given.length > 1 ? "ies" : "y"} ${given.join(", ")}`);
+    for (const f of given) {
+      const rule = ADR_NAME_RULES[f];
+      const v = body[f];
+      if (typeof v !== "string" || v.length < rule.min || v.length > rule.max || !rule.pattern.test(v)) {
+        throw new HttpError(400, 400004, `Invalid ${f} ${JSON.stringify(v)}`);
+      }
+    }
+    if (given.length !== ADR_FIELDS.length) {
+      throw new HttpError(400, 400004, `${kind} names ${given.join(", ")} without ${ADR_FIELDS.filter((f) => !given.includes(f)).join(", ")}: the namespace, certificate authority and certificate policy go together`);
+    }
+    return Object.fromEntries(given.map((f) => [f, body[f]]));
   }
 
   private checkIfMatch(ifMatch: string | undefined, current: Json, kind: string, id: string): void {
@@ -528,7 +570,7 @@ export class FakeDpsServiceServer {
       if (!m) throw new HttpError(400, 400004, "Invalid continuation token");
       start = Number(m[1]);
     }
-    const slice = items.slice(start, start + size).map(deepCopy);
+    const slice = items.slice(start, start + size).map((item) => this.asVersion(item));
     const out: Record<string, string> = { "x-ms-item-type": itemType, "x-ms-max-item-count": String(size) };
     if (start + size < items.length) out["x-ms-continuation"] = Buffer.from(`offset:${start + size}`).toString("base64");
     return { status: 200, payload: slice, headers: out };
@@ -585,6 +627,7 @@ export class FakeDpsServiceServer {
 
   private validateGroup(id: string, body: Json, current: Json | undefined): Json {
     this.checkUnknown(body, GROUP_FIELDS, "Enrollment group");
+    const adr = this.adrNames(body, "Enrollment group");
     if (!ID_RULE.test(id) || id.length > 128) throw new HttpError(400, 400004, `Invalid enrollment group id ${id}`);
     if (body.enrollmentGroupId !== id) throw new HttpError(400, 400004, `enrollmentGroupId ${JSON.stringify(body.enrollmentGroupId)} does not match the id in the path (${id})`);
     const att = body.attestation;
@@ -608,6 +651,7 @@ export class FakeDpsServiceServer {
       enrollmentGroupId: id,
       attestation: { type: "x509", x509 },
       ...this.storedCommon(body, current),
+      ...adr,
     };
     if (body.iotHubs !== undefined) {
       stored.iotHubs = [...body.iotHubs];
@@ -635,6 +679,7 @@ export class FakeDpsServiceServer {
 
   private validateEnrollment(id: string, body: Json, current: Json | undefined): Json {
     this.checkUnknown(body, ENROLLMENT_FIELDS, "Enrollment");
+    const adr = this.adrNames(body, "Enrollment");
     if (!ID_RULE.test(id) || id.length > 128) throw new HttpError(400, 400004, `Invalid registration id ${id}`);
     if (body.registrationId !== id) throw new HttpError(400, 400004, `registrationId ${JSON.stringify(body.registrationId)} does not match the id in the path (${id})`);
     const att = body.attestation;
@@ -661,6 +706,7 @@ export class FakeDpsServiceServer {
       registrationId: id,
       attestation: { type: "x509", x509 },
       ...this.storedCommon(body, current),
+      ...adr,
     };
     if (body.deviceId) stored.deviceId = body.deviceId;
     if (info) stored.optionalDeviceInformation = deepCopy(info);

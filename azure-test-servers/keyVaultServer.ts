@@ -15,14 +15,17 @@
  * - Azure RBAC: "Key Vault Crypto Officer" may create, import, get and sign; "Key Vault Crypto User" may get and
  *   sign; anyone else gets 403 ForbiddenByRbac naming the data action.
  * - keys: POST /keys/{name}/create (a new version each time, as Key Vault does), PUT /keys/{name} (import),
- *   GET /keys/{name}/{version?}, POST /keys/{name}/{version}/sign (RS256/384/512 over a digest of the right length).
- *   RSA-HSM keys (and HSM imports) only on a premium vault; `exportable: true` needs a release policy (refused).
- * - A key's private part never leaves: every answer carries kid, kty, key_ops, n and e only.
+ *   GET /keys/{name}/{version?}, POST /keys/{name}/{version}/sign (RS256/384/512 over a digest of the right length
+ *   for RSA keys; ES256 / ES384 / ES512 for EC keys on P-256 / P-384 / P-521, answering r||s as Key Vault does).
+ *   RSA-HSM and EC-HSM keys (and HSM imports) only on a premium vault ("Hardware key operation not allowed on standard
+ *   vault"); `exportable: true` needs a release policy (refused).
+ * - A key's private part never leaves: every answer carries kid, kty, key_ops, and n, e (RSA) or crv, x, y (EC) only.
  *
  * Test controls: `vault(name, { sku })` declares a vault; `assignRole(oid, role, vaultName?)`;
  * `inject({ status: 429 | 5xx, retryAfter?, count?, route? })`; `requests` (method, route, status, authorized, body).
  */
 import { generateKeyPairSync, KeyObject, createPrivateKey, privateEncrypt, randomUUID, constants } from "crypto";
+import { signDigestEcdsa } from "./ecdsaDigest";
 import * as https from "https";
 import type { IncomingMessage, ServerResponse } from "http";
 import type { AddressInfo } from "net";
@@ -42,6 +45,14 @@ const DIGEST_INFO: Record<string, { prefix: Buffer; length: number }> = {
   RS384: { prefix: Buffer.from("3041300d060960864801650304020205000430", "hex"), length: 48 },
   RS512: { prefix: Buffer.from("3051300d060960864801650304020305000440", "hex"), length: 64 },
 };
+/** ECDSA by JOSE algorithm: the one curve each goes with (RFC 7518 §3.4) and its digest length. */
+const ES_ALGORITHMS: Record<string, { crv: string; length: number }> = {
+  ES256: { crv: "P-256", length: 32 },
+  ES384: { crv: "P-384", length: 48 },
+  ES512: { crv: "P-521", length: 64 },
+};
+const EC_CURVES: Record<string, string> = { "P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1" };
+const HARDWARE_ON_STANDARD = "Hardware key operation not allowed on standard vault.";
 export interface KeyVaultRecordedRequest {
   readonly method: string;
   readonly path: string;
@@ -54,13 +65,14 @@ export interface KeyVaultRecordedRequest {
   readonly body?: unknown;
 }
 
+type KeyType = "RSA" | "RSA-HSM" | "EC" | "EC-HSM";
 interface StoredVersion {
   readonly version: string;
-  readonly kty: "RSA" | "RSA-HSM";
+  readonly kty: KeyType;
   readonly keyOps: string[];
   readonly privateKey: KeyObject;
-  readonly n: string;
-  readonly e: string;
+  /** The public JWK members: n, e (RSA) or crv, x, y (EC). */
+  readonly publicJwk: Record<string, string>;
   readonly tags?: Record<string, string>;
   readonly created: number;
 }
@@ -81,7 +93,7 @@ export interface KeyVaultServer {
   /** A TokenCredential handing out this server's tokens for `objectId` (audience from the scope asked for). */
   credential(objectId: string): { getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp: number }> };
   /** Public halves of a key's versions (for tests: never the private part, as the real service). */
-  keyVersions(vaultName: string, keyName: string): Array<{ kid: string; kty: string; n: string; e: string; tags?: Record<string, string> }>;
+  keyVersions(vaultName: string, keyName: string): Array<{ kid: string; kty: string; n?: string; e?: string; crv?: string; x?: string; y?: string; tags?: Record<string, string> }>;
   /** The next `count` authenticated requests (to `route`) get `status`; 403 as RBAC answers a role not yet in effect. */
   inject(fault: { status: 403 | 429 | 500 | 503; retryAfter?: number; count?: number; route?: KeyVaultRoute }): void;
   readonly requests: KeyVaultRecordedRequest[];
@@ -102,16 +114,19 @@ export async function startKeyVaultServer(options: { tenantId?: string; trustEnt
 
   function bundle(vault: Vault, name: string, v: StoredVersion) {
     return {
-      key: { kid: `https://${vault.name}.${KEY_VAULT_DNS_SUFFIX}/keys/${name}/${v.version}`, kty: v.kty, key_ops: v.keyOps, n: v.n, e: v.e },
+      key: { kid: `https://${vault.name}.${KEY_VAULT_DNS_SUFFIX}/keys/${name}/${v.version}`, kty: v.kty, key_ops: v.keyOps, ...v.publicJwk },
       attributes: { enabled: true, created: v.created, updated: v.created, recoveryLevel: "Recoverable", recoverableDays: 90, exportable: false },
       ...(v.tags ? { tags: v.tags } : {}),
     };
   }
 
-  function store(vault: Vault, name: string, privateKey: KeyObject, kty: "RSA" | "RSA-HSM", keyOps: unknown, tags: unknown): StoredVersion {
+  function store(vault: Vault, name: string, privateKey: KeyObject, kty: KeyType, keyOps: unknown, tags: unknown): StoredVersion {
     const jwk = privateKey.export({ format: "jwk" });
-    const ops = Array.isArray(keyOps) && keyOps.length ? keyOps.map(String) : ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"];
-    const version: StoredVersion = { version: randomUUID().replace(/-/g, ""), kty, keyOps: ops, privateKey, n: jwk.n!, e: jwk.e!, tags: tags as Record<string, string> | undefined, created: nowSeconds() };
+    const rsa = kty.startsWith("RSA");
+    const defaultOps = rsa ? ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"] : ["sign", "verify"];
+    const ops = Array.isArray(keyOps) && keyOps.length ? keyOps.map(String) : defaultOps;
+    const publicJwk: Record<string, string> = rsa ? { n: jwk.n!, e: jwk.e! } : { crv: jwk.crv!, x: jwk.x!, y: jwk.y! };
+    const version: StoredVersion = { version: randomUUID().replace(/-/g, ""), kty, keyOps: ops, privateKey, publicJwk, tags: tags as Record<string, string> | undefined, created: nowSeconds() };
     vault.keys.set(name.toLowerCase(), [...(vault.keys.get(name.toLowerCase()) ?? []), version]);
     return version;
   }
@@ -123,9 +138,21 @@ export async function startKeyVaultServer(options: { tenantId?: string; trustEnt
     }
   }
 
+  function createEcKey(vault: Vault, name: string, body: Record<string, unknown>, kty: "EC" | "EC-HSM") {
+    if (kty === "EC-HSM" && vault.sku !== "premium") throw new HttpError(400, "BadParameter", HARDWARE_ON_STANDARD);
+    // Key Vault's default curve is P-256; P-256K exists there but signs nothing X.509 uses here.
+    const crv = body.crv ?? "P-256";
+    if (typeof crv !== "string" || !EC_CURVES[crv]) throw new HttpError(400, "BadParameter", `Invalid curve name: ${JSON.stringify(crv)} (P-256, P-384, P-521).`);
+    if (body.key_size !== undefined) throw new HttpError(400, "BadParameter", "Property 'key_size' is not valid for EC keys: give 'crv'.");
+    checkAttributes(body);
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: EC_CURVES[crv] });
+    return bundle(vault, name, store(vault, name, privateKey, kty, body.key_ops, body.tags));
+  }
+
   function createKey(vault: Vault, name: string, body: Record<string, unknown>) {
     const kty = body.kty;
-    if (kty !== "RSA" && kty !== "RSA-HSM") throw new HttpError(400, "BadParameter", `Property 'kty' has an unsupported value ${JSON.stringify(kty)} here (this fake makes RSA and RSA-HSM keys).`);
+    if (kty === "EC" || kty === "EC-HSM") return createEcKey(vault, name, body, kty);
+    if (kty !== "RSA" && kty !== "RSA-HSM") throw new HttpError(400, "BadParameter", `Invalid kty value: ${String(kty)}`, "KeyTypeNotSupported");
     if (kty === "RSA-HSM" && vault.sku !== "premium") {
       throw new HttpError(400, "BadParameter", "RSA-HSM keys are not supported in a standard SKU vault: use a premium vault.");
     }
@@ -140,11 +167,21 @@ export async function startKeyVaultServer(options: { tenantId?: string; trustEnt
     const key = body.key as Record<string, string> | undefined;
     if (!key || typeof key !== "object") throw new HttpError(400, "BadParameter", "Property 'key' is required.");
     if (key.kty === "RSA-HSM") throw new HttpError(400, "BadParameter", "kty RSA-HSM imports need a key_hsm BYOK blob; import plain key material with kty RSA and Hsm: true.");
-    if (key.kty !== "RSA") throw new HttpError(400, "BadParameter", `Property 'kty' has an unsupported value ${JSON.stringify(key.kty)} here.`);
+    if (key.kty === "EC-HSM") throw new HttpError(400, "BadParameter", "kty EC-HSM imports need a key_hsm BYOK blob; import plain key material with kty EC and Hsm: true.");
+    if (key.kty !== "RSA" && key.kty !== "EC") throw new HttpError(400, "BadParameter", `Property 'kty' has an unsupported value ${JSON.stringify(key.kty)} here.`);
     const hsm = body.Hsm === true;
     if (hsm && vault.sku !== "premium") throw new HttpError(400, "BadParameter", "HSM-protected keys are not supported in a standard SKU vault: use a premium vault.");
     checkAttributes(body);
     let privateKey: KeyObject;
+    if (key.kty === "EC") {
+      if (!EC_CURVES[key.crv]) throw new HttpError(400, "BadParameter", `Invalid curve name: ${JSON.stringify(key.crv)} (P-256, P-384, P-521).`);
+      try {
+        privateKey = createPrivateKey({ key: { kty: "EC", crv: key.crv, x: key.x, y: key.y, d: key.d }, format: "jwk" });
+      } catch {
+        throw new HttpError(400, "BadParameter", "The key material is not a complete EC private key (crv, x, y, d).");
+      }
+      return bundle(vault, name, store(vault, name, privateKey, hsm ? "EC-HSM" : "EC", key.key_ops, body.tags));
+    }
     try {
       privateKey = createPrivateKey({ key: { kty: "RSA", n: key.n, e: key.e, d: key.d, p: key.p, q: key.q, dp: key.dp, dq: key.dq, qi: key.qi }, format: "jwk" });
     } catch {
@@ -164,12 +201,21 @@ export async function startKeyVaultServer(options: { tenantId?: string; trustEnt
     const v = versionOf(vault, name, version);
     if (!v.keyOps.includes("sign")) throw new HttpError(400, "BadParameter", "Operation sign is not allowed on this key.");
     const alg = String(body.alg ?? "");
+    if (v.kty === "EC" || v.kty === "EC-HSM") return signEc(vault, name, v, alg, Buffer.from(String(body.value ?? ""), "base64url"));
     const info = DIGEST_INFO[alg];
     if (!info) throw new HttpError(400, "BadParameter", `Algorithm ${JSON.stringify(alg)} is not supported here (RS256, RS384, RS512).`);
     const digest = Buffer.from(String(body.value ?? ""), "base64url");
     if (digest.length !== info.length) throw new HttpError(400, "BadParameter", `Invalid length of digest: ${alg} takes ${info.length} bytes, got ${digest.length}.`);
     const signature = privateEncrypt({ key: v.privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([info.prefix, digest]));
     return { kid: bundle(vault, name, v).key.kid, value: b64url(signature) };
+  }
+
+  /** ECDSA over the digest given: the algorithm must be the curve's (ES256 with P-256, …); the answer is r||s. */
+  function signEc(vault: Vault, name: string, v: StoredVersion, alg: string, digest: Buffer) {
+    const es = ES_ALGORITHMS[alg];
+    if (!es || es.crv !== v.publicJwk.crv) throw new HttpError(400, "BadParameter", `Algorithm ${JSON.stringify(alg)} is not valid for a key on curve ${v.publicJwk.crv}.`);
+    if (digest.length !== es.length) throw new HttpError(400, "BadParameter", `Invalid length of digest: ${alg} takes ${es.length} bytes, got ${digest.length}.`);
+    return { kid: bundle(vault, name, v).key.kid, value: b64url(signDigestEcdsa(v.privateKey, es.crv, digest)) };
   }
 
   function routeOf(method: string, segments: string[]): { route: KeyVaultRoute; name?: string; version?: string } {
@@ -289,7 +335,7 @@ function redact(text: string): unknown {
   try {
     const body = JSON.parse(text) as { key?: Record<string, unknown> };
     if (body.key && typeof body.key === "object") {
-      for (const field of ["d", "p", "q", "dp", "dq", "qi"]) if (field in body.key) body.key[field] = "[private]";
+      for (const field of ["d", "p", "q", "dp", "dq", "qi"]) /* EC keys carry d too */ if (field in body.key) body.key[field] = "[private]";
     }
     return body;
   } catch {

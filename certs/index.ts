@@ -30,7 +30,8 @@ export { loadIssuer } from "./issuer";
 export type { IssuerContext } from "./issuer";
 export { subjectKeyOf } from "./sign";
 export type { SubjectKey } from "./sign";
-export { generateRsaKeyPair, RSA_KEY_SIZES } from "./keys";
+export { generateRsaKeyPair, generateKeyPair, describeKeySpec, keySpecOf, assertKeySpec, RSA_KEY_SIZES, EC_CURVES } from "./keys";
+export type { EcCurve, KeySpec } from "./keys";
 export { compactKeyToPem, decodeCompactKey, encodeCompactKey, isCompactKey } from "./compactKey";
 export { assertCommonName, assertRegistrationId, assertVerificationCode, MAX_COMMON_NAME } from "./names";
 export { CLOCK_SKEW_MS, MAX_VALIDITY_DAYS } from "./validity";
@@ -50,3 +51,4 @@ export {
 export type { SignerIssuer } from "./signerProfiles";
 export { createCsr, csrKeyProblem, parseCsr } from "./csr";
 export type { ParsedCsr } from "./csr";
+export { signExternalIcaCsr, EXTERNAL_ICA_PATH_LENGTH, EXTERNAL_ICA_MIN_DAYS, EXTERNAL_ICA_DEFAULT_VALIDITY_DAYS } from "./externalIca";

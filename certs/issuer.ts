@@ -65,7 +65,7 @@ export function loadIssuer(issuer: KeyAndCert, what = "issuer"): IssuerContext {
     privateKey,
     keyId: parsed.extensions.subjectKeyId ?? keyIdentifierFromSpki(spkiDer(publicKeyOf(privateKey))),
     algorithm: signatureAlgorithmFor(privateKey),
-    issuerName: parsed.subjectName,
+    issuerName: parsed.subjectNameDer,
   };
   rememberIssuer(issuer, context);
   return context;

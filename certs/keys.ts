@@ -3,7 +3,6 @@
  * and the RFC 5280 key identifier. One job: keys. Error messages never carry key material.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from "crypto";
-import { asn1, pki } from "node-forge";
 import { decodeCompactKey, isCompactKey } from "./compactKey";
 import { readTlv, TAG } from "./der";
 
@@ -11,6 +10,49 @@ import { readTlv, TAG } from "./der";
 export type RsaKeySize = 2048 | 3072 | 4096;
 const RSA_KEY_SIZES: readonly RsaKeySize[] = [2048, 3072, 4096];
 export { RSA_KEY_SIZES };
+
+/** NIST curves of EC CA keys (JOSE / Key Vault names); Azure Device Registry signs with these only. */
+export type EcCurve = "P-256" | "P-384" | "P-521";
+const EC_CURVES: readonly EcCurve[] = ["P-256", "P-384", "P-521"];
+/** OpenSSL's names of the same curves (what `asymmetricKeyDetails.namedCurve` says). */
+const OPENSSL_CURVE: Record<EcCurve, string> = { "P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1" };
+export { EC_CURVES };
+
+/** What key a CA has: an RSA modulus size, or an EC curve. */
+export type KeySpec = RsaKeySize | EcCurve;
+
+/** Throws unless `spec` is 2048, 3072, 4096, "P-256", "P-384" or "P-521". */
+export function assertKeySpec(spec: unknown, what = "key"): asserts spec is KeySpec {
+  if (!RSA_KEY_SIZES.includes(spec as RsaKeySize) && !EC_CURVES.includes(spec as EcCurve)) {
+    throw new Error(`${what} must be RSA ${RSA_KEY_SIZES.join(", ")} or EC ${EC_CURVES.join(", ")}; got ${JSON.stringify(spec)}`);
+  }
+}
+
+/** "RSA 4096" or "EC P-384", for plans and messages. */
+export function describeKeySpec(spec: KeySpec): string {
+  return typeof spec === "number" ? `RSA ${spec}` : `EC ${spec}`;
+}
+
+/** The spec of a public key ("P-384", 4096), or undefined for a key this project does not make. */
+export function keySpecOf(publicKey: KeyObject): KeySpec | undefined {
+  if (publicKey.asymmetricKeyType === "rsa") {
+    const bits = publicKey.asymmetricKeyDetails?.modulusLength;
+    return RSA_KEY_SIZES.find((size) => size === bits);
+  }
+  if (publicKey.asymmetricKeyType === "ec") {
+    const curve = publicKey.asymmetricKeyDetails?.namedCurve;
+    return EC_CURVES.find((c) => OPENSSL_CURVE[c] === curve);
+  }
+  return undefined;
+}
+
+/** Generates a key pair of either kind natively: RSA (exponent 65537) or EC on a named curve. */
+export function generateKeyPair(spec: KeySpec): GeneratedKeyPair {
+  assertKeySpec(spec);
+  if (typeof spec === "number") return generateRsaKeyPair(spec);
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: OPENSSL_CURVE[spec] });
+  return { privateKey, publicKey, privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+}
 
 /** A generated key pair: KeyObjects for signing, and the private key as PKCS#8 PEM for storage. */
 export interface GeneratedKeyPair {
@@ -81,12 +123,6 @@ export function keyIdentifierFromSpki(spki: Buffer): Buffer {
   const bitString = readTlv(spki, algorithm.end);
   if (outer.tag !== TAG.SEQUENCE || bitString.tag !== TAG.BIT_STRING) throw new Error("malformed SubjectPublicKeyInfo");
   return createHash("sha1").update(spki.subarray(bitString.start + 1, bitString.end)).digest();
-}
-
-/** A public key in forge's form (forge builds the TBSCertificate; it only knows RSA). */
-export function forgePublicKey(publicKey: KeyObject): pki.rsa.PublicKey {
-  if (publicKey.asymmetricKeyType !== "rsa") throw new Error("subject keys must be RSA");
-  return pki.publicKeyFromAsn1(asn1.fromDer(spkiDer(publicKey).toString("binary"))) as pki.rsa.PublicKey;
 }
 
 /** Key size in bits: RSA modulus length, or the EC curve size. 0 when unknown. */

@@ -31,6 +31,8 @@ export interface ParsedCertificate {
   signatureAlgorithmOid: string;
   issuerName: asn1.Asn1;
   subjectName: asn1.Asn1;
+  /** The subject Name as DER: the issuer field of every certificate this one signs. */
+  subjectNameDer: Buffer;
   issuerAttributes: NameAttribute[];
   subjectAttributes: NameAttribute[];
   notBefore: Date;
@@ -233,6 +235,7 @@ function parseUnchecked(der: Buffer): ParsedCertificate {
     signatureAlgorithmOid: asn1.derToOid(bytes(children(sigAlg, "signatureAlgorithm")[0], "algorithm")),
     issuerName,
     subjectName,
+    subjectNameDer: Buffer.from(asn1.toDer(subjectName).getBytes(), "binary"),
     issuerAttributes: parseName(issuerName),
     subjectAttributes: parseName(subjectName),
     notBefore: parseTime(validity[0]),

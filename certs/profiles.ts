@@ -6,7 +6,7 @@
 import { pemEncode } from "./der";
 import { caExtensions, deviceExtensions, verificationExtensions } from "./extensions";
 import { IssuerContext, loadIssuer, rememberIssuer } from "./issuer";
-import { assertKeySize, generateRsaKeyPair, RsaKeySize, throwawayPublicKey } from "./keys";
+import { assertKeySize, assertKeySpec, generateKeyPair, generateRsaKeyPair, KeySpec, RsaKeySize, throwawayPublicKey } from "./keys";
 import { assertCommonName, assertRegistrationId, assertVerificationCode } from "./names";
 import { parseCertificateDer } from "./parse";
 import { signatureAlgorithmFor, signCertificate, SubjectKey, subjectKeyOf } from "./sign";
@@ -27,21 +27,22 @@ function assertPathLength(value: unknown): asserts value is number {
   }
 }
 
-/** A self-signed root CA: RSA keySize, SHA-256, CA:TRUE with the given path length (default 1). */
+/** A self-signed root CA: RSA keySize (SHA-256) or an EC curve (ECDSA, hash by curve), CA:TRUE with the given path length (default 1). */
 export function createRootCa(o: {
   commonName: string;
-  keySize: RsaKeySize;
+  /** RSA modulus bits, or an EC curve ("P-384"). */
+  keySize: KeySpec;
   validityDays: number;
   pathLength?: number;
   now?: Date;
 }): KeyAndCert {
   assertCommonName(o.commonName);
-  assertKeySize(o.keySize);
+  assertKeySpec(o.keySize, "keySize");
   assertValidityDays(o.validityDays);
   const pathLength = o.pathLength ?? DEFAULT_ROOT_PATH_LENGTH;
   assertPathLength(pathLength);
   const validity = computeValidity({ now: o.now, validityDays: o.validityDays });
-  const keys = generateRsaKeyPair(o.keySize);
+  const keys = generateKeyPair(o.keySize);
   const subjectKey = subjectKeyOf(keys.publicKey);
   const algorithm = signatureAlgorithmFor(keys.privateKey);
   const { der, pem } = signCertificate(
@@ -62,7 +63,7 @@ export function createRootCa(o: {
     privateKey: keys.privateKey,
     keyId: subjectKey.keyId,
     algorithm,
-    issuerName: parsed.subjectName,
+    issuerName: parsed.subjectNameDer,
   });
   return result;
 }
@@ -71,12 +72,13 @@ export function createRootCa(o: {
 export function createIntermediateCa(o: {
   issuer: KeyAndCert;
   commonName: string;
-  keySize: RsaKeySize;
+  /** RSA modulus bits, or an EC curve ("P-384"). */
+  keySize: KeySpec;
   validityDays: number;
   now?: Date;
 }): KeyAndCert {
   assertCommonName(o.commonName);
-  assertKeySize(o.keySize);
+  assertKeySpec(o.keySize, "keySize");
   assertValidityDays(o.validityDays);
   const issuer = loadIssuer(o.issuer);
   const issuerPathLength = issuer.parsed.extensions.basicConstraints?.pathLength;
@@ -84,7 +86,7 @@ export function createIntermediateCa(o: {
     throw new Error(`issuer certificate has pathlen ${issuerPathLength}: it may not sign another CA`);
   }
   const validity = computeValidity({ now: o.now, validityDays: o.validityDays, issuer: issuer.parsed });
-  const keys = generateRsaKeyPair(o.keySize);
+  const keys = generateKeyPair(o.keySize);
   const subjectKey = subjectKeyOf(keys.publicKey);
   const { der, pem } = signCertificate(
     {
@@ -104,7 +106,7 @@ export function createIntermediateCa(o: {
     privateKey: keys.privateKey,
     keyId: subjectKey.keyId,
     algorithm: signatureAlgorithmFor(keys.privateKey),
-    issuerName: parsed.subjectName,
+    issuerName: parsed.subjectNameDer,
   });
   return result;
 }

@@ -1,25 +1,25 @@
 /**
- * Builds a TBSCertificate with node-forge and signs it natively with `crypto.sign`
- * (forge signs in pure JavaScript, 100× slower). One job: template + signing key in, certificate out.
+ * Builds a TBSCertificate (natively, tbs.ts) and signs it natively with `crypto.sign`.
+ * One job: template + signing key in, certificate out. Issuer keys: RSA (SHA-256) or EC (ECDSA, hash by curve);
+ * subject keys: anything Node can export as SubjectPublicKeyInfo (RSA, EC).
  */
 import { KeyObject, sign as cryptoSign } from "crypto";
-import { asn1, pki } from "node-forge";
 import { derOid, derTlv, pemEncode, TAG } from "./der";
-import type { ForgeExtension } from "./extensions";
-import { forgePublicKey, keyIdentifierFromSpki, spkiDer } from "./keys";
+import type { CertificateExtension } from "./extensions";
+import { keyIdentifierFromSpki, spkiDer } from "./keys";
 import { OID } from "./parse";
+import { commonNameDer, tbsCertificateDer } from "./tbs";
 
-/** How a given issuer key signs: hash, AlgorithmIdentifier (DER and as a forge node). */
+/** How a given issuer key signs: hash and AlgorithmIdentifier DER. */
 export interface SignatureAlgorithm {
   hash: "sha256" | "sha384" | "sha512";
   oid: string;
   der: Buffer;
-  node: asn1.Asn1;
 }
 
-/** The subject's public key, ready for forge, with its key id. Build once per key and reuse. */
+/** The subject's public key as SubjectPublicKeyInfo DER, with its key id. Build once per key and reuse. */
 export interface SubjectKey {
-  forgeKey: pki.rsa.PublicKey;
+  spki: Buffer;
   keyId: Buffer;
 }
 
@@ -29,19 +29,18 @@ export interface CertificateTemplate {
   notBefore: Date;
   notAfter: Date;
   commonName: string;
+  /** The subject Name DER, copied as it is (a CSR's subject); when absent the subject is CN=commonName (UTF8String). */
+  subjectNameDer?: Buffer;
   subjectKey: SubjectKey;
-  extensions: ForgeExtension[];
+  extensions: CertificateExtension[];
 }
 
-/** Who signs: the key, its algorithm, and the issuer's subject Name node (absent when self-signed). */
+/** Who signs: the key, its algorithm, and the issuer's subject Name DER (absent when self-signed). */
 export interface SigningKey {
   privateKey: KeyObject;
   algorithm: SignatureAlgorithm;
-  issuerName?: asn1.Asn1;
+  issuerName?: Buffer;
 }
-
-// forge has getTBSCertificate; its typings do not declare it.
-const forgePki = pki as unknown as typeof pki & { getTBSCertificate(cert: pki.Certificate): asn1.Asn1 };
 
 /** sha256WithRSAEncryption for RSA keys; ecdsa-with-SHA256/384/512 by curve for EC keys (a brought CA may be EC). */
 export function signatureAlgorithmFor(key: KeyObject): SignatureAlgorithm {
@@ -60,33 +59,28 @@ export function signatureAlgorithmFor(key: KeyObject): SignatureAlgorithm {
   } else {
     throw new Error(`issuer key type ${key.asymmetricKeyType} is not supported (use RSA or EC)`);
   }
-  return { hash, oid, der, node: asn1.fromDer(der.toString("binary")) };
+  return { hash, oid, der };
 }
 
 /** Converts a public key once for reuse across certificates. */
 export function subjectKeyOf(publicKey: KeyObject): SubjectKey {
-  return { forgeKey: forgePublicKey(publicKey), keyId: keyIdentifierFromSpki(spkiDer(publicKey)) };
+  const spki = spkiDer(publicKey);
+  return { spki, keyId: keyIdentifierFromSpki(spki) };
 }
 
-/** Builds the TBSCertificate DER (forge) for `algorithm`, issued by `issuerName` (the subject's own name when absent). */
-export function buildTbsDer(t: CertificateTemplate, algorithm: SignatureAlgorithm, issuerName?: asn1.Asn1): Buffer {
-  const cert = pki.createCertificate();
-  cert.serialNumber = t.serialHex;
-  cert.validity.notBefore = t.notBefore;
-  cert.validity.notAfter = t.notAfter;
-  // UTF8String, not forge's default PrintableString (which cannot hold "_" and others).
-  const subject = [{ type: OID.commonName, value: t.commonName, valueTagClass: asn1.Type.UTF8 }];
-  cert.setSubject(subject as unknown as pki.CertificateField[]);
-  cert.setIssuer([]);
-  cert.publicKey = t.subjectKey.forgeKey;
-  cert.setExtensions(t.extensions);
-  cert.siginfo.algorithmOid = algorithm.oid;
-  const tbs = forgePki.getTBSCertificate(cert);
-  const fields = tbs.value as asn1.Asn1[];
-  // [0] version, [1] serial, [2] signature, [3] issuer, [4] validity, [5] subject, [6] SPKI, [7] extensions
-  fields[2] = algorithm.node;
-  fields[3] = issuerName ?? fields[5];
-  return Buffer.from(asn1.toDer(tbs).getBytes(), "binary");
+/** Builds the TBSCertificate DER for `algorithm`, issued by `issuerName` (the subject's own name when absent). */
+export function buildTbsDer(t: CertificateTemplate, algorithm: SignatureAlgorithm, issuerName?: Buffer): Buffer {
+  const subjectNameDer = t.subjectNameDer ?? commonNameDer(t.commonName);
+  return tbsCertificateDer({
+    serialHex: t.serialHex,
+    algorithmDer: algorithm.der,
+    issuerNameDer: issuerName ?? subjectNameDer,
+    notBefore: t.notBefore,
+    notAfter: t.notAfter,
+    subjectNameDer,
+    spkiDer: t.subjectKey.spki,
+    extensions: t.extensions,
+  });
 }
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }. */
@@ -95,7 +89,7 @@ export function assembleCertificate(tbsDer: Buffer, algorithm: SignatureAlgorith
   return { der, pem: pemEncode("CERTIFICATE", der) };
 }
 
-/** Builds the TBSCertificate (forge), signs its DER natively, and assembles the Certificate. */
+/** Builds the TBSCertificate, signs its DER natively, and assembles the Certificate. */
 export function signCertificate(t: CertificateTemplate, signer: SigningKey): { der: Buffer; pem: string } {
   const tbsDer = buildTbsDer(t, signer.algorithm, signer.issuerName);
   return assembleCertificate(tbsDer, signer.algorithm, cryptoSign(signer.algorithm.hash, tbsDer, signer.privateKey));

@@ -1,11 +1,12 @@
 /**
  * The one shape through which certificates are signed, whatever holds the key: a `Signer` has the issuer's public
  * key, the AlgorithmIdentifier it signs with, and `sign(tbsDer)`. A key in memory signs natively (and synchronously
- * under the hood: `signSync`, used by the hot path); a key in Azure Key Vault signs remotely (RS256 over the SHA-256
- * digest of the TBS DER), implemented in components/azure/keyVault.ts through `digestSigner`. certs/ never knows
+ * under the hood: `signSync`, used by the hot path); a key in Azure Key Vault signs remotely over the digest of the TBS
+ * DER (RS256 for RSA; ES256/ES384/ES512 by curve for EC), implemented in components/azure/keyVault.ts through `digestSigner`. certs/ never knows
  * where a key lives and imports no Azure SDK.
  */
 import { createHash, KeyObject, sign as cryptoSign } from "crypto";
+import { p1363ToDer } from "./ecdsa";
 import { publicKeyOf } from "./keys";
 import { SignatureAlgorithm, signatureAlgorithmFor } from "./sign";
 
@@ -36,17 +37,30 @@ export function keyObjectSigner(privateKey: KeyObject): Signer {
   };
 }
 
+/** JOSE names of the signatures a remote key makes, by the hash of the algorithm this project signs with. */
+const JWS_ALGORITHM = {
+  rsa: { sha256: "RS256", sha384: "RS384", sha512: "RS512" },
+  ec: { sha256: "ES256", sha384: "ES384", sha512: "ES512" },
+} as const;
+export type JwsAlgorithm = "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512";
+
 /**
- * A signer for an RSA key held elsewhere that signs a SHA-256 digest (RSASSA-PKCS1-v1_5, "RS256" in JOSE terms, as
- * Key Vault's `sign` does). `signDigest` gets the 32-byte digest and returns the signature.
+ * A signer for a key held elsewhere that signs a digest, as Key Vault's `sign` does: RSA keys with RS256
+ * (RSASSA-PKCS1-v1_5 over SHA-256); EC keys with ES256, ES384 or ES512 by curve (P-256, P-384, P-521). `signDigest`
+ * gets the digest and the JOSE algorithm and returns the signature as JOSE gives it (for ECDSA r||s, turned into DER here).
  */
-export function digestSigner(o: { publicKey: KeyObject; location: string; signDigest: (digest: Buffer) => Promise<Buffer> }): Signer {
-  if (o.publicKey.asymmetricKeyType !== "rsa") throw new Error(`${o.location}: only RSA keys sign with RS256`);
+export function digestSigner(o: { publicKey: KeyObject; location: string; signDigest: (digest: Buffer, algorithm: JwsAlgorithm) => Promise<Buffer> }): Signer {
+  const type = o.publicKey.asymmetricKeyType;
+  if (type !== "rsa" && type !== "ec") throw new Error(`${o.location}: only RSA and EC keys sign certificates here; got ${type}`);
   const algorithm = signatureAlgorithmFor(o.publicKey);
+  const jws = JWS_ALGORITHM[type][algorithm.hash];
   return {
     publicKey: o.publicKey,
     algorithm,
-    sign: (toBeSigned) => o.signDigest(createHash("sha256").update(toBeSigned).digest()),
+    sign: async (toBeSigned) => {
+      const signature = await o.signDigest(createHash(algorithm.hash).update(toBeSigned).digest(), jws);
+      return type === "ec" ? p1363ToDer(signature) : signature;
+    },
     location: o.location,
   };
 }

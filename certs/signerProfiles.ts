@@ -5,7 +5,7 @@
  */
 import { KeyObject, X509Certificate } from "crypto";
 import { caExtensions, deviceExtensions, verificationExtensions } from "./extensions";
-import { assertKeySize, keyIdentifierFromSpki, throwawayPublicKey, keySizeOf, RsaKeySize, spkiDer } from "./keys";
+import { assertKeySpec, describeKeySpec, keyIdentifierFromSpki, keySpecOf, KeySpec, throwawayPublicKey, spkiDer } from "./keys";
 import { assertCommonName, assertRegistrationId, assertVerificationCode } from "./names";
 import { parseCertificatePem, ParsedCertificate } from "./parse";
 import { assembleCertificate, buildTbsDer, CertificateTemplate, subjectKeyOf } from "./sign";
@@ -38,7 +38,7 @@ export function loadSignerIssuer(certificatePem: string, signer: Signer, what = 
   return { certificatePem, parsed, keyId: parsed.extensions.subjectKeyId ?? keyIdentifierFromSpki(parsed.spkiDer), signer };
 }
 
-async function signTemplate(t: CertificateTemplate, signer: Signer, issuerName?: ParsedCertificate["subjectName"]) {
+async function signTemplate(t: CertificateTemplate, signer: Signer, issuerName?: Buffer) {
   const tbsDer = buildTbsDer(t, signer.algorithm, issuerName);
   return assembleCertificate(tbsDer, signer.algorithm, await signWith(signer, tbsDer)).pem;
 }
@@ -59,12 +59,12 @@ function signUnderIssuer(
       extensions: extensionsFor({ subjectKeyId: subjectKey.keyId, authorityKeyId: issuer.keyId }),
     },
     issuer.signer,
-    issuer.parsed.subjectName,
+    issuer.parsed.subjectNameDer,
   );
 }
 
 /** A self-signed root for the signer's own key (CA:TRUE pathlen `pathLength`). */
-export async function signRootCa(o: { signer: Signer; commonName: string; validityDays: number; pathLength: number; keySize?: RsaKeySize; now?: Date }): Promise<string> {
+export async function signRootCa(o: { signer: Signer; commonName: string; validityDays: number; pathLength: number; keySize?: KeySpec; now?: Date }): Promise<string> {
   assertCommonName(o.commonName);
   assertValidityDays(o.validityDays);
   if (o.keySize !== undefined) assertSubjectKeySize(o.signer.publicKey, o.keySize, o.signer.location);
@@ -105,12 +105,13 @@ export async function signDeviceCertificate(o: { issuer: SignerIssuer; registrat
   return signUnderIssuer(o.issuer, { ...o, commonName: o.registrationId }, deviceExtensions);
 }
 
-/** Throws unless the key is RSA of `keySize` bits (a key in a vault keeps its size: changing it is a rotation). */
-export function assertSubjectKeySize(publicKey: KeyObject, keySize: RsaKeySize, location: string): void {
-  assertKeySize(keySize);
-  const actual = publicKey.asymmetricKeyType === "rsa" ? keySizeOf(publicKey) : 0;
+/** Throws unless the key is RSA of `keySize` bits or EC on that curve (a key in a vault keeps its kind: changing it is a rotation). */
+export function assertSubjectKeySize(publicKey: KeyObject, keySize: KeySpec, location: string): void {
+  assertKeySpec(keySize, "keySize");
+  const actual = keySpecOf(publicKey);
   if (actual !== keySize) {
-    throw new Error(`${location} is ${publicKey.asymmetricKeyType?.toUpperCase()} ${actual || "?"} bits, not RSA ${keySize}: a new key size is a key rotation, not a change of this CA`);
+    const found = actual !== undefined ? describeKeySpec(actual) : `${publicKey.asymmetricKeyType?.toUpperCase() ?? "an unknown"} key of another size or curve`;
+    throw new Error(`${location} is ${found}, not ${describeKeySpec(keySize)}: a new key size or type is a key rotation, not a change of this CA`);
   }
 }
 

@@ -4,20 +4,25 @@
  *
  *   npm run device -- register --id-scope 0ne00… --cert out/dev-1.fullchain.pem --key out/dev-1.key.pem
  *   npm run device -- register --stack dev --issuer-cert out/intermediate.pem --issuer-key out/intermediate.key.pem --registration-id dev-2
+ *   npm run device -- register --stack adr --cert onboard.pem --key onboard.key.pem --issue --out out/   (Device Registry issuance)
  *
  * Exit codes: 0 registered, 1 refused (or the credentials are wrong), 2 usage. Key material is never printed.
  */
 import { readFileSync } from "fs";
-import { parseArgs } from "util";
-import { ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "../components/resources/smokeTestCommand";
+import { ISSUED_ROOTS_ENV, ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "../components/resources/smokeTestCommand";
 import { issueThrowawayDeviceInVault } from "./device/vaultIssuer";
 import { chainFacts, credentialWarnings, DeviceCredentials, issueThrowawayDevice, loadDeviceCredentials } from "./device/credentials";
 import { explainRefusal, formatRefusal } from "./device/explain";
 import { registerX509Device } from "./device/register";
+import { registerWithCsr } from "./device/registerWithCsr";
+import { newDeviceKeyAndCsr } from "./device/issuedCertificate";
+import { completeIssuance, formatIssuance, rootsAmong } from "./device/issue";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 import { UsageError, wholeErrorMessage } from "./cliArgs";
 
-export const DEFAULT_GLOBAL_ENDPOINT = "global.azure-devices-provisioning.net";
+import { DEFAULT_GLOBAL_ENDPOINT, parseRegisterArgs, type RegisterValues, USAGE } from "./device/registerArgs";
+
+export { DEFAULT_GLOBAL_ENDPOINT, USAGE };
 
 export interface DeviceIo {
   stdout(text: string): void;
@@ -32,33 +37,6 @@ export interface DeviceIo {
   sleep?(ms: number): Promise<void>;
 }
 
-export const USAGE = `usage: npm run device -- register [options]
-
-Where the DPS is:
-  --id-scope <scope>          the DPS's ID scope (\`pulumi stack output idScope\`)
-  --stack <name>              read idScope and globalDeviceEndpoint from the stack's outputs instead
-  --global-endpoint <host>    the global device endpoint (default ${DEFAULT_GLOBAL_ENDPOINT})
-
-The device's certificate, from files:
-  --cert <file>               the device certificate, better its full chain leaf first (<id>.fullchain.pem)
-  --key <file>                its private key (<id>.key.pem)
-  --registration-id <id>      optional: must be the certificate's CN, which is the default
-or issued now from an intermediate (RSA-2048, valid one day, sent with the intermediate):
-  --issuer-cert <file> --issuer-key <file> --registration-id <id>
-  --issuer-cert <file> --issuer-key-id <Key Vault key id> --registration-id <id>   signed in Key Vault
-  --issuer-from-env --registration-id <id>    the issuer from ${ISSUER_CERT_ENV} and ${ISSUER_KEY_ENV}
-                                              (or ${ISSUER_KEY_ID_ENV}, a Key Vault key id)
-
-  --expect-hub <host>         fail unless the device lands on this hub (repeat for any of several)
-  --attempts <n>              try up to n times (default 1): a CA verified or a group changed seconds ago
-                              may take a moment to reach every DPS node
-  --retry-delay <seconds>     wait between attempts (default 10)
-  --json                      print the outcome as JSON
-
-Exit codes: 0 registered, 1 refused (or the credentials are wrong, or the stack's outputs cannot be read), 2 usage.
-`;
-
-
 interface RegisterOptions {
   idScope: string;
   globalEndpoint: string;
@@ -67,37 +45,6 @@ interface RegisterOptions {
   attempts: number;
   retryDelayMs: number;
 }
-
-function parseRegisterArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "id-scope": { type: "string" },
-        stack: { type: "string" },
-        "global-endpoint": { type: "string" },
-        cert: { type: "string" },
-        key: { type: "string" },
-        "registration-id": { type: "string" },
-        "issuer-cert": { type: "string" },
-        "issuer-key": { type: "string" },
-        "issuer-key-id": { type: "string" },
-        "issuer-from-env": { type: "boolean" },
-        "expect-hub": { type: "string", multiple: true },
-        attempts: { type: "string" },
-        "retry-delay": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message.split(/\. |\n/)[0]);
-  }
-}
-
-type RegisterValues = ReturnType<typeof parseRegisterArgs>;
 
 function readInput(path: string, flag: string): string {
   try {
@@ -173,6 +120,23 @@ async function whereTheDpsIs(values: RegisterValues, io: DeviceIo): Promise<Regi
   };
 }
 
+/** The roots the issued chain must reach: --root-cert, or the stack's self-signed CA certificates. */
+async function stackRoots(values: RegisterValues, io: DeviceIo): Promise<string[]> {
+  if (values["root-cert"]) return [readInput(values["root-cert"], "--root-cert")];
+  const fromEnv = (io.env ?? process.env)[ISSUED_ROOTS_ENV];
+  if (!values.stack && fromEnv) {
+    const roots = rootsAmong(fromEnv.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []);
+    if (!roots.length) throw new Error(`${ISSUED_ROOTS_ENV} holds no self-signed root certificate`);
+    return roots;
+  }
+  if (!values.stack) throw new UsageError(`--issue needs --root-cert <file> (the stack's root), --stack, or ${ISSUED_ROOTS_ENV}`);
+  const outputs = await readStackOutputs(values.stack, io.stackOutputs);
+  const cas = (outputs?.caCertificates ?? {}) as Record<string, unknown>;
+  const roots = rootsAmong(Object.values(cas).filter((v): v is string => typeof v === "string"));
+  if (!roots.length) throw new Error(`stack ${values.stack} has no root in its "caCertificates" output; pass --root-cert`);
+  return roots;
+}
+
 function wholeNumber(text: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -191,9 +155,14 @@ async function register(args: string[], io: DeviceIo): Promise<number> {
   const credentials = await credentialsFrom(values, env);
   for (const warning of credentialWarnings(credentials)) io.stderr(`warning: ${warning}\n`);
   const context = { registrationId: credentials.registrationId, idScope: where.idScope, globalEndpoint: where.globalEndpoint, chain: chainFacts(credentials) };
-  const registerOnce = io.registerDevice ?? registerX509Device;
+  const issuing = values.issue === true ? await newDeviceKeyAndCsr(credentials.registrationId) : undefined;
+  if (!issuing && (values["root-cert"] || values.out || values["skip-connect"])) throw new UsageError("--root-cert, --out and --skip-connect go with --issue");
+  const rootPems = issuing ? await stackRoots(values, io) : [];
+  const registerOnce = issuing
+    ? async (request: Parameters<typeof registerX509Device>[0]) => (await registerWithCsr({ ...request, csrDer: issuing.csrDer, sleep: io.sleep })) as Awaited<ReturnType<typeof registerX509Device>>
+    : io.registerDevice ?? registerX509Device;
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let state: Awaited<ReturnType<typeof registerX509Device>> | undefined;
+  let state: (Awaited<ReturnType<typeof registerX509Device>> & { issuedCertificateChain?: string[] }) | undefined;
   for (let attempt = 1; state === undefined; attempt++) {
     try {
       state = await registerOnce({
@@ -223,8 +192,12 @@ async function register(args: string[], io: DeviceIo): Promise<number> {
     substatus: state.substatus as string | undefined,
     enrollmentGroupId: (state.x509 as { enrollmentGroupId?: string } | undefined)?.enrollmentGroupId,
   };
-  if (where.json) io.stdout(`${JSON.stringify(outcome, null, 2)}\n`);
-  else io.stdout(formatRegistration(outcome, where));
+  const issuance = issuing
+    ? await completeIssuance({ registrationId: credentials.registrationId, state, device: issuing, rootPems, outDir: values.out, connect: values["skip-connect"] !== true })
+    : undefined;
+  if (where.json) io.stdout(`${JSON.stringify(issuance ? { ...outcome, issuance } : outcome, null, 2)}\n`);
+  else io.stdout(formatRegistration(outcome, where) + (issuance ? formatIssuance(issuance) : ""));
+  if (issuance && (!issuance.verified || (issuance.hub && !issuance.hub.connected))) return 1;
   if (where.expectHubs.length && !where.expectHubs.includes(String(outcome.assignedHub).toLowerCase())) {
     io.stderr(`device "${outcome.registrationId}" was assigned to ${outcome.assignedHub}, not to ${where.expectHubs.join(" or ")}: check the group's iotHubs and allocation policy (npm run doctor)\n`);
     return 1;

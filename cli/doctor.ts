@@ -5,7 +5,8 @@
  * `caNotAfter`; each hub linked; each group present, enabled as configured, naming verified CAs, with the
  * configured allocation policy and hubs; each hub's SAS, TLS and network settings and the DPS's network settings
  * (cli/doctor/networkChecks.ts); each shard's network settings and hub links, read in its own subscription and
- * resource group (cli/doctor/shardChecks.ts). Prints a table and the fix for each failure; exits 1 if any check fails.
+ * resource group (cli/doctor/shardChecks.ts); the Device Registry namespace, its link, CAs and policies
+ * (cli/doctor/adrChecks.ts). Prints a table and the fix for each failure; exits 1 if any check fails.
  *
  *   npm run doctor -- --stack dev
  *   npm run doctor -- --config Pulumi.dev.yaml --subscription <id> [--connection-string-file <file>|-]
@@ -29,6 +30,7 @@ import { networkChecks, networkExpectations } from "./doctor/networkChecks";
 import { gatherNetworkFacts } from "./doctor/networkGather";
 import { gatherShards, shardChecks, shardExpectations } from "./doctor/shardChecks";
 import { formatReport } from "./doctor/render";
+import { adrChecks, gatherAdr } from "./doctor/adrChecks";
 import { readStackOutputs, stringOutput } from "./stackOutputs";
 import { firstSentence, inlineSecretWarning, readSecretOption, SIGN_IN_HINT, UsageError, wholeErrorMessage } from "./cliArgs";
 import { findSubscription, SUBSCRIPTION_ORDER } from "./azureSubscription";
@@ -150,7 +152,8 @@ async function doctor(argv: string[], io: DoctorIo, secrets: string[]): Promise<
   // Each shard where it lives (its own subscription and resource group, else this DPS's).
   const shards = shardExpectations(config, { subscriptionId, resourceGroupName });
   const shardRows = shards.length ? shardChecks(shards, await gatherShards(shards, armTarget.armEndpoint), expected.linkedHubHostNames) : [];
-  const results = [...runChecks(expected, live, io.now?.() ?? new Date()), ...networkRows, ...shardRows];
+  const adrRows = adrChecks(config, armTarget, await gatherAdr(config, armTarget), io.now?.() ?? new Date());
+  const results = [...runChecks(expected, live, io.now?.() ?? new Date()), ...networkRows, ...shardRows, ...adrRows];
   const target = `DPS ${dpsName} (resource group ${resourceGroupName}) against ${o.stack ? `stack ${o.stack}` : path}`;
   io.stdout(o.json ? `${JSON.stringify({ target, results }, null, 2)}\n` : formatReport(results, target));
   return failed(results).length ? 1 : 0;

@@ -25,6 +25,9 @@ import { dpsCertificateProvider } from "../components/providers/dpsCertificate";
 import { enrollmentGroupProvider } from "../components/providers/enrollmentGroup";
 import { revokedDeviceProvider } from "../components/providers/revokedDevice";
 import { individualEnrollmentProvider } from "../components/providers/individualEnrollment";
+import { adrNamespaceProvider } from "../components/providers/adrNamespace";
+import { adrCertificateAuthorityProvider } from "../components/providers/adrCertificateAuthority";
+import { adrCertificatePolicyProvider } from "../components/providers/adrCertificatePolicy";
 import { expiredDeviceCertificate } from "./support/deviceCertificates";
 import { platformStackValues, tenantStackValues } from "./support/stackValues";
 
@@ -41,6 +44,9 @@ const providers: Record<string, Provider> = {
   TenantCertificate: tenantCertificateProvider as Provider,
   TenantIssuer: tenantIssuerProvider as Provider,
   IndividualEnrollment: individualEnrollmentProvider as Provider,
+  AdrNamespace: adrNamespaceProvider as Provider,
+  AdrCertificateAuthority: adrCertificateAuthorityProvider as Provider,
+  AdrCertificatePolicy: adrCertificatePolicyProvider as Provider,
 };
 const sources: Record<string, string[]> = {
   CaCertificate: ["components/providers/caCertificate.ts", "components/providers/caInputRules.ts", "components/providers/caKeyStore.ts"],
@@ -52,6 +58,9 @@ const sources: Record<string, string[]> = {
   TenantCertificate: ["components/providers/tenantCertificate.ts"],
   TenantIssuer: ["components/providers/tenantIssuer.ts"],
   IndividualEnrollment: ["components/providers/individualEnrollment.ts", "components/requests/individualEnrollmentRequest.ts", "components/providers/enrollmentCare.ts"],
+  AdrNamespace: ["components/providers/adrNamespace.ts"],
+  AdrCertificateAuthority: ["components/providers/adrCertificateAuthority.ts"],
+  AdrCertificatePolicy: ["components/providers/adrCertificatePolicy.ts"],
 };
 
 /** The input properties a provider's check can refuse, read from its source (and the rule modules it calls). */
@@ -143,8 +152,26 @@ interface FileRow {
 }
 type Row = FileRow | { program: string };
 
+const adrTarget = { subscriptionId: "sub", resourceGroupName: "iot-rg", namespaceName: "my-ns", location: "westeurope", providerVersion: "1" };
+const adrCa = { name: "my-ica", issuer: { microsoft: {} }, policy: { name: "my-devices", validityDays: 7 } };
+const withAdr = (v: Record<string, any>, ns = "my-ns", ca: Record<string, unknown> = adrCa) => (v.deviceRegistry = { namespace: { name: ns }, certificateAuthorities: [ca] });
+
 /** Every provider check: how a stack file can break it, or why only the program sets it. */
 const table: Record<string, Record<string, Row>> = {
+  // Device Registry (components/providers/adr*.ts): names by the spec's patterns (adrCommon.ts), the days 1–90.
+  AdrNamespace: {
+    namespaceName: { inputs: { ...adrTarget, namespaceName: "My_NS", identityType: "SystemAssigned", provisioningEndpoints: {} }, mutate: (v) => withAdr(v, "My_NS"), planPath: /^deviceRegistry\.namespace\.name$/ },
+  },
+  AdrCertificateAuthority: {
+    certificateAuthorityName: { inputs: { ...adrTarget, certificateAuthorityName: "-ica", kind: "Root" }, mutate: (v) => withAdr(v, "my-ns", { ...adrCa, name: "-ica" }), planPath: /^deviceRegistry\.certificateAuthorities\[0\]\.name$/ },
+    kind: { program: "set by the DeviceRegistry component from the issuer key (Root, MicrosoftIca, ExternalIca)" },
+    rootCertificateAuthorityName: { program: "deviceRegistry.rootName, which has a default" },
+    issuerCertificatePem: { program: "the certificate of the stack's CA that issuer.external.caName names (checked to exist)" },
+  },
+  AdrCertificatePolicy: {
+    validityPeriodInDays: { inputs: { ...adrTarget, certificateAuthorityName: "my-ica", certificatePolicyName: "my-devices", validityPeriodInDays: 91 }, mutate: (v) => withAdr(v, "my-ns", { ...adrCa, policy: { name: "my-devices", validityDays: 91 } }), planPath: /^deviceRegistry\.certificateAuthorities\[0\]\.policy\.validityDays$/ },
+    certificatePolicyName: { inputs: { ...adrTarget, certificateAuthorityName: "my-ica", certificatePolicyName: "p_1", validityPeriodInDays: 7 }, mutate: (v) => withAdr(v, "my-ns", { ...adrCa, policy: { name: "p_1", validityDays: 7 } }), planPath: /^deviceRegistry\.certificateAuthorities\[0\]\.policy\.name$/ },
+  },
   CaCertificate: {
     role: { program: "set by the CA component: root or intermediate" },
     commonName: { inputs: { ...caBase, commonName: " Root" }, mutate: (v) => (v.ca.root.commonName = " Root"), planPath: /^ca\.root\.commonName$/ },
@@ -433,6 +460,11 @@ interface ExampleCase {
 /** Every path the program declares: the example stacks, and the day-two and tenant paths on top of them. */
 const examples: Record<string, ExampleCase> = {
   "Pulumi.dev.yaml": { file: () => exampleStack("dev"), stack: "dev", declares: (r) => r.some((x) => kindOf(x.type) === "EnrollmentGroup") },
+  "Pulumi.adr.yaml (Device Registry)": {
+    file: () => exampleStack("adr"),
+    stack: "adr",
+    declares: (r) => ["Root", "MicrosoftIca", "ExternalIca"].every((kind) => r.some((x) => kindOf(x.type) === "AdrCertificateAuthority" && x.inputs.kind === kind)) && r.some((x) => kindOf(x.type) === "AdrCertificatePolicy"),
+  },
   "Pulumi.multiregion.yaml": { file: () => exampleStack("multiregion"), stack: "multiregion", declares: (r) => r.some((x) => kindOf(x.type) === "EnrollmentGroup") },
   "Pulumi.platform.yaml": { file: () => exampleStack("platform"), stack: "platform", declares: (r) => r.some((x) => kindOf(x.type) === "CaCertificate") },
   "Pulumi.keyvault.yaml (CA keys in Key Vault)": {

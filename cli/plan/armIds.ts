@@ -51,6 +51,15 @@ export function offlineIdOf(type: string, name: string, inputs: Inputs, subscrip
       return text(inputs.registrationId, name);
     case "pulumi-nodejs:dynamic/dps-x509:CaKeyRequest":
       return `${text(inputs.caName, name)}/csr`;
+    // Device Registry (components/providers/adr*.ts): their ARM ids.
+    case "pulumi-nodejs:dynamic/dps-x509:AdrNamespace":
+    case "pulumi-nodejs:dynamic/dps-x509:AdrCertificateAuthority":
+    case "pulumi-nodejs:dynamic/dps-x509:AdrCertificatePolicy": {
+      const ns = `${group}/providers/Microsoft.DeviceRegistry/namespaces/${text(inputs.namespaceName, "unknown")}`;
+      if (type.endsWith("AdrNamespace")) return ns;
+      const ca = `${ns}/certificateAuthorities/${text(inputs.certificateAuthorityName, name)}`;
+      return type.endsWith("AdrCertificatePolicy") ? `${ca}/certificatePolicies/${text(inputs.certificatePolicyName, name)}` : ca;
+    }
     case "pulumi-nodejs:dynamic/dps-x509:TenantCertificate":
       return `${text(inputs.tenant, "unknown")}/${text(inputs.caName, name)}`;
     default:

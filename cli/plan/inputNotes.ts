@@ -1,11 +1,13 @@
 /**
  * What a reviewer needs beside some inputs to read them right, by input key: the name of the built-in role a role
  * assignment grants (its id is a GUID), what becomes of an uploaded CA certificate's `isVerified: false` (the
- * proof of possession verifies it during `up`), and where a signing-certificate group's certificate comes from when
- * its CA is generated during `up`. The tree prints a note after its value; the JSON carries them as
+ * proof of possession verifies it during `up`), where a signing-certificate group's certificate comes from when its
+ * CA is generated during `up`, and the key and signature algorithm of a CA certificate (its `keySize` is RSA bits or
+ * an EC curve). The tree prints a note after its value; the JSON carries them as
  * `notes`. Notes are not inputs: the `--against` diff does not compare them.
  */
 import { builtInRoleName } from "./builtInRoles";
+import { adrInputNotes } from "./adrNotes";
 import { UNKNOWN_MARKER } from "./record";
 
 interface Noted {
@@ -32,11 +34,28 @@ function signingCertificateNotes(inputs: Record<string, unknown>): Record<string
   return Object.keys(notes).length ? notes : undefined;
 }
 
+const CA_CERTIFICATE = "pulumi-nodejs:dynamic/dps-x509:CaCertificate";
+/** The hash each EC curve signs with (certs/sign.ts signatureAlgorithmFor). */
+const EC_HASH: Record<string, string> = { "P-256": "SHA-256", "P-384": "SHA-384", "P-521": "SHA-512" };
+
+/** "EC P-384 key: its signatures are ECDSA with SHA-384 …" for a CA certificate's keySize. */
+function keyNote(keySize: unknown): string | undefined {
+  if (typeof keySize === "string" && EC_HASH[keySize]) {
+    return `EC ${keySize} key: signs with ECDSA and ${EC_HASH[keySize]} (what an Azure Device Registry External ICA needs)`;
+  }
+  if (typeof keySize === "number") return `RSA ${keySize} key: signs with RSA and SHA-256`;
+  return undefined;
+}
+
 /** Notes for one resource's inputs; `all` is the whole plan (an upload's proof of possession is its sibling). */
 export function inputNotes(resource: Noted, all: readonly Noted[]): Record<string, string> | undefined {
   if (resource.type === ROLE_ASSIGNMENT) {
     const name = builtInRoleName(resource.inputs.roleDefinitionId);
     return { roleDefinitionId: name ? `role: ${name}` : "not a built-in role this tool knows: look it up with `az role definition list --name <id>`" };
+  }
+  if (resource.type === CA_CERTIFICATE && !resource.inputs.providedCertificatePem) {
+    const note = keyNote(resource.inputs.keySize);
+    return note ? { keySize: note } : undefined;
   }
   if (resource.type === UPLOAD) {
     if (resource.inputs.isVerified === true) return { isVerified: "verified on upload (verification: onUpload): Azure marks it verified, no proof of possession" };
@@ -48,5 +67,5 @@ export function inputNotes(resource: Noted, all: readonly Noted[]): Record<strin
     };
   }
   if (resource.type === GROUP) return signingCertificateNotes(resource.inputs);
-  return undefined;
+  return adrInputNotes(resource.type, resource.inputs);
 }

@@ -25,6 +25,9 @@ const REGISTRY_KEY: Readonly<Record<string, string>> = {
   TenantCertificate: "tenantCertificate",
   TenantIssuer: "tenantIssuer",
   IndividualEnrollment: "individualEnrollment",
+  AdrNamespace: "adrNamespace",
+  AdrCertificateAuthority: "adrCertificateAuthority",
+  AdrCertificatePolicy: "adrCertificatePolicy",
 };
 
 function asCheckInputs(inputs: Record<string, unknown>): Record<string, unknown> {

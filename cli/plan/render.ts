@@ -1,4 +1,5 @@
 /** Prints a plan: a tree of resources with their key inputs, or JSON for machines and tests. */
+import { serviceApiVersionFor } from "../../components/requests/deviceRegistryNames";
 import type { RecordedResource } from "./record";
 import { dayTwoLines, type DayTwoReport } from "./dayTwo";
 import { showValue, waitingForLines } from "./renderValue";
@@ -92,7 +93,8 @@ export function planTree(plan: Plan): string {
     if (resource.request !== undefined) {
       const request = resource.request as { enrollmentGroupId?: string; registrationId?: string };
       const target = request.enrollmentGroupId !== undefined ? `enrollmentGroups/${request.enrollmentGroupId}` : `enrollments/${String(request.registrationId)}`;
-      lines.push(`${detailPrefix}request (PUT ${target}):`);
+      // Enrollments with Device Registry names go at the service API version that knows them (deviceRegistryNames.ts).
+      lines.push(`${detailPrefix}request (PUT ${target}?api-version=${serviceApiVersionFor(resource.inputs as { deviceRegistry?: unknown })}):`);
       for (const line of JSON.stringify(resource.request, null, 2).split("\n")) lines.push(`${detailPrefix}  ${line}`);
     }
     kids.forEach((kid, i) => walk(kid, inner, i === kids.length - 1, false));

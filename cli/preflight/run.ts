@@ -11,6 +11,7 @@ import { checkIdentity } from "./identity";
 import { checkNames, checkShardNames } from "./names";
 import type { Purpose } from "./permissions";
 import { checkProviders } from "./providers";
+import { checkDeviceRegistry, DEVICE_REGISTRY_PROVIDER } from "./deviceRegistry";
 import { checkDpsCount, checkHubQuota, checkStatedQuotas, DPS_PER_SUBSCRIPTION } from "./quota";
 import { preflightTarget } from "./target";
 import type { Finding, PreflightContext } from "./types";
@@ -36,7 +37,8 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
   const objectId = identity.identity.objectId;
   if (run.purpose === "preview") return [...findings, ...(await checkAccess(clients, target, "preview", objectId))];
 
-  const namespaces = [...(target.dpsName ? ["Microsoft.Devices"] : []), ...(target.vault ? ["Microsoft.KeyVault"] : [])];
+  const adr = config.role !== "tenant" && config.deviceRegistry ? [DEVICE_REGISTRY_PROVIDER] : [];
+  const namespaces = [...(target.dpsName ? ["Microsoft.Devices"] : []), ...(target.vault ? ["Microsoft.KeyVault"] : []), ...adr];
   findings.push(...(await checkProviders(clients, namespaces)));
   const names = await checkNames(clients, target);
   findings.push(...names.findings);
@@ -59,6 +61,7 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
       findings.push(...(await checkStatedQuotas(clientsOf(other), target.quotas, other)));
     }
   }
+  findings.push(...(await checkDeviceRegistry(context, config)));
   findings.push(...(await checkAccess(clients, target, "deploy", objectId)));
   if (target.dpsName && names.ours.has(`name of DPS ${target.dpsName}`)) {
     findings.push(...(await checkExistingDps(clients, target, { credential: context.credential, connectionString: run.dpsConnectionString })));

@@ -1,7 +1,8 @@
 /**
- * The client for the DPS service (data-plane) API 2021-10-01: Microsoft's `azure-iot-provisioning-service`
- * ProvisioningServiceClient, from a `provisioningserviceowner` connection string or, without one, from a
- * token credential (azureCredential() by default: credential.ts). Every call goes through `withRetry` (429 and 5xx,
+ * The client for the DPS service (data-plane) API 2021-10-01, or 2026-11-01 for enrollments that carry Azure Device
+ * Registry names (`apiVersion`): Microsoft's `azure-iot-provisioning-service` ProvisioningServiceClient, from a
+ * `provisioningserviceowner` connection string or, without one, from a token credential (azureCredential() by default:
+ * credential.ts). Every call goes through `withRetry` (429 and 5xx,
  * Retry-After honoured); every failure becomes an `Error` carrying Azure's error code and message, the HTTP
  * status and the enrollment id, and never the key, the connection string or a SAS token.
  *
@@ -16,6 +17,12 @@ export interface DpsServiceClientOptions {
   readonly serviceHostName: string;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...`. Absent: token credential. */
   readonly connectionString?: string;
+  /**
+   * The service API version (default 2021-10-01, the SDK's own). 2026-11-01 knows the Device Registry names. The SDK
+   * (1.x) hard-codes its version in one method, `_versionQueryString()`, that every request path goes through; the
+   * client overrides that method on its own SDK instance, so auth (SAS or Entra ID), retries and bodies stay the SDK's.
+   */
+  readonly apiVersion?: string;
   /** Used when there is no connection string (default: `azureCredential()`, credential.ts). */
   readonly credential?: TokenCredential;
   /**
@@ -158,6 +165,22 @@ function isRetryableDpsError(error: unknown): boolean {
   return isAmbiguousFailure(error);
 }
 
+/** The version azure-iot-provisioning-service 1.x sends. */
+export const SDK_SERVICE_API_VERSION = "2021-10-01";
+
+/**
+ * The SDK client seen through an object whose `_versionQueryString` names another API version; everything else
+ * (its REST client and token cache) is the shared instance's. Fails loudly if a later SDK drops the method.
+ */
+function withApiVersion(sdk: any, apiVersion: string): any {
+  if (typeof sdk._versionQueryString !== "function" || sdk._versionQueryString() !== `?api-version=${SDK_SERVICE_API_VERSION}`) {
+    throw new Error(`azure-iot-provisioning-service no longer builds its api-version the way this client expects; DPS service API ${apiVersion} (Device Registry enrollments) needs a client update`);
+  }
+  const view = Object.create(sdk);
+  view._versionQueryString = () => `?api-version=${encodeURIComponent(apiVersion)}`;
+  return view;
+}
+
 /** Creates the client. Nothing is sent until a method is called. */
 export function createDpsServiceClient(options: DpsServiceClientOptions): DpsServiceClient {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -197,6 +220,8 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
     sdk = defaultCredentialClients.clients[key];
   }
 
+  const apiVersion = options.apiVersion ?? SDK_SERVICE_API_VERSION;
+  if (apiVersion !== SDK_SERVICE_API_VERSION) sdk = withApiVersion(sdk, apiVersion);
   const entraId = !options.connectionString;
   const assignedAt = options.dataRoleAssignedAt ? Date.parse(options.dataRoleAssignedAt) : NaN;
   const now = options.retry?.now ?? Date.now;

@@ -1,8 +1,9 @@
 /**
  * Azure Key Vault keys for the CAs, through Microsoft's `@azure/keyvault-keys` (KeyClient, CryptographyClient):
- * create a non-exportable RSA / RSA-HSM key, get it (public half only: Key Vault never returns the private part),
- * import an existing key (moving a stack's key from state into the vault), and a certs/ `Signer` whose every
- * signature is made in the vault (`sign`, RS256 over the SHA-256 digest of the TBS DER).
+ * create a non-exportable RSA / RSA-HSM or EC / EC-HSM key (P-256, P-384, P-521), get it (public half only: Key Vault
+ * never returns the private part), import an existing key (moving a stack's key from state into the vault), and a
+ * certs/ `Signer` whose every signature is made in the vault (`sign`: RS256 over the SHA-256 digest of the TBS DER for
+ * RSA; ES256/ES384/ES512 by curve for EC, whose r||s answer certs/ turns into DER).
  *
  * Credentials: one `azureCredential()` (credential.ts: the OIDC token azure-native is given, else DefaultAzureCredential) per process, made on first use (nothing captured when a dynamic provider
  * is serialized), or the test override. One KeyClient per vault per process, and every CryptographyClient shares
@@ -18,7 +19,7 @@
 import type { KeyObject } from "crypto";
 import type { TokenCredential } from "@azure/identity";
 import type { KeyVaultKey } from "@azure/keyvault-keys";
-import { loadPrivateKey } from "../../certs/keys";
+import { loadPrivateKey, type KeySpec } from "../../certs/keys";
 import { digestSigner, type Signer } from "../../certs/signer";
 import { wholeMessage } from "./errorText";
 import { httpStatusOf, isRetryableStatus, withRetry } from "./retry";
@@ -160,11 +161,18 @@ function describe(what: string, e: unknown): Error {
 
 function toVaultKey(key: KeyVaultKey, what: string): VaultKey {
   const jwk = key.key;
-  if (!key.id || !jwk?.n || !jwk.e) throw new Error(`Key Vault ${what}: the answer holds no RSA public key`);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const crypto = require("crypto") as typeof import("crypto");
   const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
-  const publicKey = crypto.createPublicKey({ key: { kty: "RSA", n: b64url(jwk.n), e: b64url(jwk.e) }, format: "jwk" });
+  let publicKey: KeyObject;
+  if (key.id && jwk?.n && jwk.e) {
+    publicKey = crypto.createPublicKey({ key: { kty: "RSA", n: b64url(jwk.n), e: b64url(jwk.e) }, format: "jwk" });
+  } else if (key.id && jwk?.x && jwk.y && jwk.crv) {
+    // EC and EC-HSM: the public point and its curve, as JWK (P-256, P-384, P-521; P-256K signs nothing here).
+    publicKey = crypto.createPublicKey({ key: { kty: "EC", crv: String(jwk.crv), x: b64url(jwk.x), y: b64url(jwk.y) }, format: "jwk" });
+  } else {
+    throw new Error(`Key Vault ${what}: the answer holds no RSA or EC public key`);
+  }
   return { keyId: key.id, keyType: String(jwk.kty ?? key.keyType), publicKey, tags: { ...(key.properties.tags ?? {}) } };
 }
 
@@ -179,13 +187,18 @@ export async function getVaultKey(vaultUrl: string, name: string, version?: stri
   }
 }
 
-/** Creates a non-exportable RSA key (RSA-HSM when `hsm`, premium vaults only) that may only sign and verify. */
-export async function createVaultKey(o: { vaultUrl: string; name: string; keySize: number; hsm: boolean; tags: Record<string, string> }): Promise<VaultKey> {
+/**
+ * Creates a non-exportable key that may only sign and verify: RSA of `keySize` bits, or EC on the curve `keySize`
+ * names ("P-384"); RSA-HSM / EC-HSM when `hsm` (premium vaults only).
+ */
+export async function createVaultKey(o: { vaultUrl: string; name: string; keySize: KeySpec; hsm: boolean; tags: Record<string, string> }): Promise<VaultKey> {
   const client = keyClient(o.vaultUrl);
+  const common = { keyOps: ["sign", "verify"], enabled: true, exportable: false, tags: o.tags };
+  const rsa = typeof o.keySize === "number";
+  const kty = rsa ? (o.hsm ? "RSA-HSM" : "RSA") : o.hsm ? "EC-HSM" : "EC";
+  const shape = rsa ? { keySize: o.keySize as number } : { curve: o.keySize as string };
   try {
-    const key = await retried(async () =>
-      remember(await client.createKey(o.name, o.hsm ? "RSA-HSM" : "RSA", { keySize: o.keySize, keyOps: ["sign", "verify"], enabled: true, exportable: false, tags: o.tags })),
-    );
+    const key = await retried(async () => remember(await client.createKey(o.name, kty, { ...shape, ...common })));
     return toVaultKey(key, `create key ${o.name}`);
   } catch (e) {
     throw describe(`create key ${o.name} in ${o.vaultUrl}`, e);
@@ -193,7 +206,7 @@ export async function createVaultKey(o: { vaultUrl: string; name: string; keySiz
 }
 
 /**
- * Imports an RSA private key (PEM, or compact as in state) as a non-exportable key (HSM-protected on a premium vault when `hsm`) that may only sign and verify: the move of a CA from
+ * Imports an RSA or EC private key (PEM, or compact as in state) as a non-exportable key (HSM-protected on a premium vault when `hsm`) that may only sign and verify: the move of a CA from
  * state into the vault. The key travels once, over TLS, to the vault; it is in no message or return value.
  */
 export async function importVaultKey(o: { vaultUrl: string; name: string; privateKeyPem: string; hsm: boolean; tags: Record<string, string> }): Promise<VaultKey> {
@@ -206,14 +219,18 @@ export async function importVaultKey(o: { vaultUrl: string; name: string; privat
   } catch {
     throw new Error(`import key ${o.name}: the private key given could not be parsed`);
   }
-  if (jwk.kty !== "RSA") throw new Error(`import key ${o.name}: only RSA keys can be imported for signing certificates`);
+  if (jwk.kty !== "RSA" && jwk.kty !== "EC") throw new Error(`import key ${o.name}: only RSA and EC keys can be imported for signing certificates`);
   const bytes = (value: string | undefined) => (value === undefined ? undefined : new Uint8Array(Buffer.from(value, "base64url")));
+  const material =
+    jwk.kty === "EC"
+      ? { kty: "EC", keyOps: ["sign", "verify"], crv: jwk.crv, x: bytes(jwk.x), y: bytes(jwk.y), d: bytes(jwk.d) }
+      : { kty: "RSA", keyOps: ["sign", "verify"], n: bytes(jwk.n), e: bytes(jwk.e), d: bytes(jwk.d), p: bytes(jwk.p), q: bytes(jwk.q), dp: bytes(jwk.dp), dq: bytes(jwk.dq), qi: bytes(jwk.qi) };
   const client = keyClient(o.vaultUrl);
   try {
     const key = await retried(async () =>
       remember(await client.importKey(
         o.name,
-        { kty: "RSA", keyOps: ["sign", "verify"], n: bytes(jwk.n), e: bytes(jwk.e), d: bytes(jwk.d), p: bytes(jwk.p), q: bytes(jwk.q), dp: bytes(jwk.dp), dq: bytes(jwk.dq), qi: bytes(jwk.qi) },
+        material as import("@azure/keyvault-keys").JsonWebKey,
         { hardwareProtected: o.hsm, enabled: true, exportable: false, tags: o.tags },
       )),
     );
@@ -243,9 +260,9 @@ export async function keyVaultSigner(keyId: string): Promise<Signer> {
   return digestSigner({
     publicKey: vaultKey.publicKey,
     location: `Key Vault key ${keyId}`,
-    signDigest: async (digest) => {
+    signDigest: async (digest, algorithm) => {
       try {
-        const result = await retried(() => crypto.sign("RS256", new Uint8Array(digest)));
+        const result = await retried(() => crypto.sign(algorithm, new Uint8Array(digest)));
         return Buffer.from(result.result);
       } catch (e) {
         throw describe(`sign with ${keyId}`, e);

@@ -56,6 +56,7 @@ export function checkCaChain({ root, intermediates, externalRootPem, now }: Chai
     }
   }
   problems.push(...distinctSubjects(all, externalRootPem));
+  for (const at of all) problems.push(...keyTypeProblems(at));
 
   // The issuer of the intermediates: the root as it will be (generated now, or brought), or the external root.
   let issuerNotAfter: Date | undefined;
@@ -88,6 +89,23 @@ export function checkCaChain({ root, intermediates, externalRootPem, now }: Chai
       }
     } else {
       problems.push(...lifecycle(at, issuerNotAfter, issuerLabel, now));
+    }
+  }
+  return problems;
+}
+
+/** `curve` belongs to keyType EC; a brought certificate's key must be of the keyType the entry says. */
+function keyTypeProblems({ path, entry }: CaEntryAt): Problem[] {
+  const problems: Problem[] = [];
+  if (entry.curve !== undefined && entry.keyType !== "EC") {
+    problems.push({ path: `${path}.curve`, value: entry.curve, message: `is for keyType EC; this CA is ${entry.keyType ?? "RSA"} (set keyType: EC, or remove curve)` });
+  }
+  if (given(entry.certificatePem) && entry.keyType === "EC") {
+    try {
+      const type = new X509Certificate(entry.certificatePem).publicKey.asymmetricKeyType;
+      if (type !== "ec") problems.push({ path: `${path}.keyType`, value: entry.keyType, message: `is EC, but the brought certificate's key is ${type?.toUpperCase()}` });
+    } catch {
+      // an unreadable certificate is reported by the brought-CA checks
     }
   }
   return problems;

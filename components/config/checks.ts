@@ -3,6 +3,7 @@
  * and the rules of the `az` extension. Each rule has its own message naming what is allowed.
  */
 import { checkDayTwo, rotationNames } from "./dayTwoChecks";
+import { checkDeviceRegistry, checkEnrollmentDeviceRegistry } from "../deviceRegistry/checks";
 import { revokedDeviceProblems } from "../../certs/deviceCertificate";
 import { checkHubSkus, checkRegions, isDpsApiVersion, webhookUrlProblem } from "./azureRules";
 import { checkCaChain } from "./caRules";
@@ -56,6 +57,9 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig, now:
     ...checkTenantSigning(config.tenantSigning),
     ...checkTenantSigningRoot(config.ca.root, config.tenants),
     ...checkNetworkSettings(config),
+    ...checkDeviceRegistry(config.deviceRegistry, entries),
+    ...config.enrollmentGroups.flatMap((g, i) => checkEnrollmentDeviceRegistry(`enrollmentGroups[${i}]`, g.deviceRegistry, config.deviceRegistry)),
+    ...(config.individualEnrollments ?? []).flatMap((e, i) => checkEnrollmentDeviceRegistry(`individualEnrollments[${i}]`, e.deviceRegistry, config.deviceRegistry)),
   ];
   return [...problems, ...checkGroupSpecs(config.enrollmentGroups, problems)];
 }

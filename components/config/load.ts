@@ -178,6 +178,7 @@ function resolveDefaults(parsed: ParsedConfig, location: string): StackConfig {
     dpsDataRoleAssignment: parsed.dpsDataRoleAssignment,
     ...(parsed.environment ? { environment: parsed.environment } : {}),
     deployer: parsed.deployer,
+    ...(parsed.deviceRegistry ? { deviceRegistry: parsed.deviceRegistry } : {}),
   };
 }
 

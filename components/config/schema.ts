@@ -11,6 +11,7 @@ import { deployerSchema, type DeployerConfig } from "./deployer";
 import { groupAttestations } from "../requests/x509Attestation";
 import { shardPlacementKeys } from "../shards/shardSchema";
 import { quotasSchema, type QuotasConfig } from "./quotas";
+import { deviceRegistrySchema, enrollmentDeviceRegistrySchema, type DeviceRegistryConfig } from "../deviceRegistry/schema";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dps-x509";
@@ -25,6 +26,15 @@ const TENANT_NAME_RULE = "allowed: 2–32 lower-case letters, digits and hyphens
 export const dpsAllocationPolicies = ["hashed", "geoLatency", "static"] as const;
 export const groupAllocationPolicies = ["hashed", "geoLatency", "static", "custom"] as const;
 export const keyStores = ["state", "keyVault"] as const;
+export const caKeyTypes = ["RSA", "EC"] as const;
+export const ecCurves = ["P-256", "P-384", "P-521"] as const;
+/** The curve of an EC CA when `curve` is not given: P-384, as Azure Device Registry's own keys. */
+export const DEFAULT_EC_CURVE = "P-384";
+
+/** What key a generated CA gets: RSA bits, or the EC curve (the CA providers' `keySize` input carries either). */
+export function caKeySpec(entry: { keySize: 2048 | 3072 | 4096; keyType?: (typeof caKeyTypes)[number]; curve?: (typeof ecCurves)[number] }): 2048 | 3072 | 4096 | (typeof ecCurves)[number] {
+  return entry.keyType === "EC" ? (entry.curve ?? DEFAULT_EC_CURVE) : entry.keySize;
+}
 export const keyVaultSkus = ["standard", "premium"] as const;
 export const reprovisionPolicies = ["reprovisionandmigratedata", "reprovisionandresetdata", "never"] as const;
 
@@ -41,6 +51,9 @@ const rotationSchema = z.strictObject({
   /** Subject CN of the new CA; default the current one's. */
   commonName: z.string().min(1).max(64).optional(),
   keySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).optional(),
+  /** The new CA's key type and curve; default the current one's (a rotation is how an RSA CA becomes EC). */
+  keyType: z.enum(["RSA", "EC"]).optional(),
+  curve: z.enum(["P-256", "P-384", "P-521"]).optional(),
   validityDays: positiveInt.max(36500).optional(),
   /** A brought CA rotates to a brought certificate (PEM) ... */
   certificatePem: z.string().min(1).optional(),
@@ -80,7 +93,12 @@ function caEntrySchema(defaultValidityDays: number) {
     name,
     /** Subject CN of a generated certificate; for a brought certificate, informational. */
     commonName: z.string().min(1).max(64),
+    /** RSA modulus bits of a generated RSA CA. */
     keySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(4096),
+    /** The key of a generated CA: RSA (default; `keySize`) or EC (`curve`; ECDSA signatures, what Azure Device Registry needs). */
+    keyType: z.enum(caKeyTypes).default("RSA"),
+    /** The curve of an EC CA: P-256, P-384 (default) or P-521. */
+    curve: z.enum(ecCurves).optional(),
     validityDays: positiveInt.max(MAX_VALIDITY_DAYS).default(defaultValidityDays),
     upload: z.boolean().default(true),
     verification: z.enum(["proofOfPossession", "onUpload"]).default("proofOfPossession"),
@@ -150,6 +168,8 @@ const enrollmentGroupSchema = z.strictObject({
   ...enrollmentFields,
   /** Devices of this group to block, each by a disabled individual enrollment. */
   revokedDevices: z.array(revokedDeviceSchema).default([]),
+  /** Its devices' certificates are issued by this Device Registry namespace, CA and policy (docs/device-registry.md). */
+  deviceRegistry: enrollmentDeviceRegistrySchema.optional(),
   /** Take over the group already in the DPS: read it and PUT the stack's values with its etag. */
   adopt,
 });
@@ -164,6 +184,8 @@ const individualEnrollmentSchema = z.strictObject({
   /** The device's next certificate (PEM, same CN), held as `clientCertificates.secondary` while it rolls. */
   secondaryCertificatePem: z.string().min(1).optional(),
   ...enrollmentFields,
+  /** Its device's certificate is issued by this Device Registry namespace, CA and policy (docs/device-registry.md). */
+  deviceRegistry: enrollmentDeviceRegistrySchema.optional(),
   /** Take over the enrollment already in the DPS. */
   adopt,
 });
@@ -249,6 +271,8 @@ export const stackConfigSchema = z.strictObject({
   quotas: quotasSchema.optional(),
   /** The group exists (made by someone else): read, never created, changed or deleted by the stack (docs/operations.md#the-resource-group-created-or-existing). */
   resourceGroupExisting: z.boolean().default(false),
+  /** An Azure Device Registry namespace issuing device certificates (docs/device-registry.md). */
+  deviceRegistry: deviceRegistrySchema.optional(),
 });
 
 /** A tenant stack: its own intermediates and groups on the DPS of a platform stack. */
@@ -336,6 +360,8 @@ export interface StackConfig {
   /** `production`: the resource group is tagged so, and the policy pack forbids CA keys in state (docs/policy.md). */
   readonly environment?: (typeof stackEnvironments)[number];
   readonly deployer?: DeployerConfig;
+  /** Azure Device Registry: namespace, CAs, policies, link (components/deviceRegistry/). */
+  readonly deviceRegistry?: DeviceRegistryConfig;
 }
 
 /**

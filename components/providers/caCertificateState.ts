@@ -9,7 +9,7 @@
  * `privateKeyPem`): every function here reads both, and the update of version 3 rewrites it (`currentOutputs`).
  */
 import { X509Certificate, createHash } from "crypto";
-import { DEFAULT_ROOT_PATH_LENGTH, encodeCompactKey } from "../../certs";
+import { DEFAULT_ROOT_PATH_LENGTH, encodeCompactKey, type KeySpec } from "../../certs";
 import { loadPrivateKey } from "../../certs/keys";
 import type { KeyStore } from "./caSigning";
 
@@ -21,7 +21,8 @@ export { UNKNOWN }; // not `export const`: see the note on serialization in caCe
 export interface CaCertificateInputs {
   role: "root" | "intermediate";
   commonName: string;
-  keySize: 2048 | 3072 | 4096;
+  /** RSA bits, or the EC curve of an EC CA ("P-384"): RSA state reads as before. */
+  keySize: KeySpec;
   validityDays: number;
   pathLength?: number;
   renewBeforeDays?: number;
@@ -48,7 +49,7 @@ export interface CaCertificateInputs {
 export interface CaCertificateOutputs {
   role: "root" | "intermediate";
   commonName: string;
-  keySize: number;
+  keySize: KeySpec | number;
   validityDays: number;
   pathLength: number;
   renewBeforeDays?: number;

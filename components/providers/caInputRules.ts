@@ -8,6 +8,7 @@ import {
   checkBroughtCaDetailed,
   assertCommonName,
   RSA_KEY_SIZES,
+  EC_CURVES,
   MAX_VALIDITY_DAYS,
   lifecycleProblems,
   parseCertificatePem,
@@ -43,8 +44,8 @@ export function caInputFailures(news: Partial<CaCertificateInputs>, now?: Date):
       fail("commonName", (e as Error).message);
     }
   }
-  if (!isUnknown(news.keySize) && !RSA_KEY_SIZES.includes(news.keySize as 2048)) {
-    fail("keySize", `keySize must be one of ${RSA_KEY_SIZES.join(", ")}; got ${JSON.stringify(news.keySize)}`);
+  if (!isUnknown(news.keySize) && !RSA_KEY_SIZES.includes(news.keySize as 2048) && !EC_CURVES.includes(news.keySize as "P-384")) {
+    fail("keySize", `keySize must be RSA ${RSA_KEY_SIZES.join(", ")} or an EC curve ${EC_CURVES.join(", ")}; got ${JSON.stringify(news.keySize)}`);
   }
   const days = news.validityDays;
   if (!isUnknown(days) && !(typeof days === "number" && Number.isInteger(days) && days >= 1 && days <= MAX_VALIDITY_DAYS)) {

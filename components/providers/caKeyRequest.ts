@@ -9,7 +9,7 @@
  *   delete  nothing remote: a vault key is kept (soft delete and purge protection guard it; removing it is by hand)
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createCsr, generateRsaKeyPair, keyObjectSigner, assertCommonName, type RsaKeySize } from "../../certs";
+import { createCsr, generateKeyPair, keyObjectSigner, assertCommonName, RSA_KEY_SIZES, EC_CURVES, type KeySpec } from "../../certs";
 import { keyVaultSigner } from "../azure/keyVault";
 import { ensureCaVaultKey, type KeyStore } from "./caSigning";
 import { ProjectDynamicResource } from "./shim";
@@ -20,7 +20,8 @@ export interface CaKeyRequestInputs {
   /** The CA's (prefixed) name: the key's tag, and the key name of a vault key. */
   caName: string;
   commonName: string;
-  keySize: RsaKeySize;
+  /** RSA bits, or the EC curve ("P-384"): an EC tenant intermediate asks with an EC key. */
+  keySize: KeySpec;
   keyStore: KeyStore;
   vaultUrl?: string;
   keyName?: string;
@@ -46,7 +47,9 @@ export function caKeyRequestFailures(news: Partial<CaKeyRequestInputs>): pulumi.
   } catch (e) {
     failures.push({ property: "commonName", reason: (e as Error).message });
   }
-  if (![2048, 3072, 4096].includes(news.keySize as number)) failures.push({ property: "keySize", reason: `keySize must be 2048, 3072 or 4096; got ${JSON.stringify(news.keySize)}` });
+  if (!RSA_KEY_SIZES.includes(news.keySize as 2048) && !EC_CURVES.includes(news.keySize as "P-384")) {
+    failures.push({ property: "keySize", reason: `keySize must be RSA ${RSA_KEY_SIZES.join(", ")} or an EC curve ${EC_CURVES.join(", ")}; got ${JSON.stringify(news.keySize)}` });
+  }
   if (news.keyStore !== "state" && news.keyStore !== "keyVault") failures.push({ property: "keyStore", reason: `keyStore must be "state" or "keyVault"; got ${JSON.stringify(news.keyStore)}` });
   if (news.keyStore === "keyVault" && (!news.vaultUrl || !news.keyName)) failures.push({ property: "vaultUrl", reason: "keyStore keyVault needs vaultUrl and keyName" });
   return failures;
@@ -68,7 +71,7 @@ export const caKeyRequestProvider: pulumi.dynamic.ResourceProvider<CaKeyRequestI
       const key = await ensureCaVaultKey({ vaultUrl: inputs.vaultUrl!, keyName: inputs.keyName!, hsm: inputs.hsm === true }, inputs.caName, inputs.keySize);
       outs = { ...inputs, keyId: key.keyId, csrPem: await createCsr({ commonName: inputs.commonName, signer: await keyVaultSigner(key.keyId) }) };
     } else {
-      const generated = generateRsaKeyPair(inputs.keySize);
+      const generated = generateKeyPair(inputs.keySize);
       outs = { ...inputs, privateKeyPem: generated.privateKeyPem, csrPem: await createCsr({ commonName: inputs.commonName, signer: keyObjectSigner(generated.privateKey) }) };
     }
     return { id: `${inputs.caName}/csr`, outs };
@@ -89,8 +92,8 @@ export interface CaKeyRequestArgs {
   readonly caName: string;
   /** Subject CN asked for. */
   readonly commonName: string;
-  /** RSA key size. */
-  readonly keySize: RsaKeySize;
+  /** RSA key size, or the EC curve. */
+  readonly keySize: KeySpec;
   /** Where the key lives. */
   readonly keyStore: KeyStore;
   /** The tenant's vault (keyStore keyVault). */

@@ -9,13 +9,13 @@
  */
 import {
   assertSubjectKeySize,
-  generateRsaKeyPair,
+  generateKeyPair,
   keyObjectSigner,
   loadSignerIssuer,
   signIntermediateCa,
   signRootCa,
   signVerificationCertificate,
-  type RsaKeySize,
+  type KeySpec,
   type Signer,
 } from "../../certs";
 import { loadPrivateKey } from "../../certs/keys";
@@ -28,7 +28,7 @@ export interface CaVaultKeyRef {
   /** `https://<vault>.vault.azure.net` */
   readonly vaultUrl: string;
   readonly keyName: string;
-  /** RSA-HSM (premium vault) or RSA. */
+  /** RSA-HSM / EC-HSM (premium vault) or RSA / EC. */
   readonly hsm: boolean;
 }
 
@@ -41,9 +41,9 @@ export async function issuerSigner(o: { privateKeyPem?: string; keyId?: string; 
 
 /**
  * The CA's key in the vault: the one already there (made or imported for this CA), or a new non-exportable one.
- * Refuses a key of that name not tagged for this CA, and a key of another size (that would be a rotation).
+ * Refuses a key of that name not tagged for this CA, and a key of another size or type (that would be a rotation).
  */
-export async function ensureCaVaultKey(ref: CaVaultKeyRef, caName: string, keySize: RsaKeySize): Promise<VaultKey> {
+export async function ensureCaVaultKey(ref: CaVaultKeyRef, caName: string, keySize: KeySpec): Promise<VaultKey> {
   const existing = await getVaultKey(ref.vaultUrl, ref.keyName);
   if (existing) {
     if (existing.tags[CA_KEY_TAG] !== caName) {
@@ -87,7 +87,8 @@ export async function issueCaWithSigners(o: {
   role: "root" | "intermediate";
   caName: string;
   commonName: string;
-  keySize: RsaKeySize;
+  /** RSA bits, or the EC curve. */
+  keySize: KeySpec;
   validityDays: number;
   pathLength: number;
   vaultKey?: CaVaultKeyRef;
@@ -100,7 +101,7 @@ export async function issueCaWithSigners(o: {
     const key = await ensureCaVaultKey(o.vaultKey, o.caName, o.keySize);
     subject = { publicKey: key.publicKey, signer: () => keyVaultSigner(key.keyId), keyId: key.keyId };
   } else {
-    const generated = generateRsaKeyPair(o.keySize);
+    const generated = generateKeyPair(o.keySize);
     subject = { publicKey: generated.publicKey, signer: async () => keyObjectSigner(generated.privateKey), privateKeyPem: generated.privateKeyPem };
   }
   let certificatePem: string;

@@ -6,6 +6,7 @@
  *
  * Loaded by the providers at run time, like the rest of components/; holds no credential.
  */
+import { serviceApiVersionFor } from "../requests/deviceRegistryNames";
 import { createDpsServiceClient, type DpsRecord, type DpsServiceClient, type DpsServiceError, parseDpsConnectionString } from "../azure/dpsServiceClient";
 
 /** Pulumi's unknown value: what a provider sees during a preview for an input only `up` will know. */
@@ -29,9 +30,18 @@ export function pickSpec<T>(props: object, keys: readonly string[]): T {
   return spec as T;
 }
 
-/** The DPS service client for a provider's inputs: its host, and the DPS key or the data role's assignment time. */
-export function dpsClientFor(props: { serviceHostName?: unknown; connectionString?: string; dataRoleAssignedAt?: string }): DpsServiceClient {
-  return createDpsServiceClient({ serviceHostName: props.serviceHostName as string, connectionString: props.connectionString || undefined, dataRoleAssignedAt: props.dataRoleAssignedAt });
+/**
+ * The DPS service client for a provider's inputs: its host, the DPS key or the data role's assignment time, and the
+ * API version: 2026-11-01 when the inputs (or the state it replaces, `also`) carry Device Registry names, so that
+ * they are sent, read back and cleared at the version that knows them; 2021-10-01 for classic enrollments.
+ */
+export function dpsClientFor(props: { serviceHostName?: unknown; connectionString?: string; dataRoleAssignedAt?: string; deviceRegistry?: unknown }, also?: { deviceRegistry?: unknown }): DpsServiceClient {
+  return createDpsServiceClient({
+    serviceHostName: props.serviceHostName as string,
+    connectionString: props.connectionString || undefined,
+    dataRoleAssignedAt: props.dataRoleAssignedAt,
+    apiVersion: serviceApiVersionFor(props, also),
+  });
 }
 
 /** The outputs of a write or read: the inputs, the record's etag, and its dates when the service gives them. */

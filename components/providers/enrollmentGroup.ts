@@ -29,6 +29,7 @@ import {
   specFromEnrollmentGroupRecord,
 } from "../requests/enrollmentGroupRequest";
 import { thumbprintOf } from "../requests/x509Attestation";
+import { DEVICE_REGISTRY_FIELDS } from "../requests/deviceRegistryNames";
 
 /** Bump when the provider's behaviour changes, so that existing groups get the new code on the next `up`. */
 export const ENROLLMENT_GROUP_PROVIDER_VERSION = "2"; // 2: state holds the provider shim; the in-place update rewrites its __provider
@@ -51,7 +52,7 @@ export interface EnrollmentGroupProviderOutputs extends EnrollmentGroupProviderI
   lastUpdatedDateTimeUtc?: string;
 }
 
-const SPEC_KEYS = ["enrollmentId", "primaryCaName", "secondaryCaName", "attestation", "primaryCertificatePem", "secondaryCertificatePem", "primaryThumbprint", "secondaryThumbprint", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled"] as const;
+const SPEC_KEYS = ["enrollmentId", "primaryCaName", "secondaryCaName", "attestation", "primaryCertificatePem", "secondaryCertificatePem", "primaryThumbprint", "secondaryThumbprint", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled", "deviceRegistry"] as const;
 
 export function specOf(props: Partial<EnrollmentGroupProviderInputs>): EnrollmentGroupSpec {
   return pickSpec<EnrollmentGroupSpec>(props, SPEC_KEYS);
@@ -139,7 +140,7 @@ const groupKind: EnrollmentKind<EnrollmentGroupProviderInputs, EnrollmentGroupPr
   put: (client, body, etag) => client.putEnrollmentGroup(body, etag),
   remove: (client, id, etag) => client.deleteEnrollmentGroup(id, etag),
   body: (inputs) => enrollmentGroupRequestBody(specOf(inputs)),
-  managedFields: ["enrollmentGroupId", "attestation", "capabilities", "initialTwin", "provisioningStatus", "reprovisionPolicy", "allocationPolicy", "iotHubs", "iotHubHostName", "customAllocationDefinition"],
+  managedFields: ["enrollmentGroupId", "attestation", "capabilities", "initialTwin", "provisioningStatus", "reprovisionPolicy", "allocationPolicy", "iotHubs", "iotHubHostName", "customAllocationDefinition", ...DEVICE_REGISTRY_FIELDS],
   differences: (record, inputs) => {
     const [current, spec] = [specFromEnrollmentGroupRecord(record), specOf(inputs)];
     if (sameBody(current, spec)) return [];

@@ -128,7 +128,7 @@ async function update<I extends EnrollmentTargetInputs, O extends EnrollmentStat
     const kept = Object.fromEntries(kind.recordOutputs.map((key) => [key, (olds as unknown as Record<string, unknown>)[key]]));
     return { outs: { ...news, etag: olds.etag, ...kept } };
   }
-  const client = dpsClientFor(news);
+  const client = dpsClientFor(news, olds as { deviceRegistry?: unknown });
   for (let attempt = 0; ; attempt++) {
     const current = await kind.get(client, id);
     if (!current) throw new Error(`${kind.what(id)} was deleted from ${client.hostName} outside Pulumi. Run \`pulumi refresh\`, then \`pulumi up\` to create it again.`);

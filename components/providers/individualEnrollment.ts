@@ -27,6 +27,7 @@ import {
   specFromIndividualEnrollmentRecord,
 } from "../requests/individualEnrollmentRequest";
 import { thumbprintOf } from "../requests/x509Attestation";
+import { DEVICE_REGISTRY_FIELDS } from "../requests/deviceRegistryNames";
 
 /** Bump when the provider's behaviour changes, so that existing enrollments get the new code on the next `up`. */
 export const INDIVIDUAL_ENROLLMENT_PROVIDER_VERSION = "1";
@@ -46,7 +47,7 @@ export interface IndividualEnrollmentProviderOutputs extends IndividualEnrollmen
   lastUpdatedDateTimeUtc?: string;
 }
 
-const SPEC_KEYS = ["registrationId", "deviceId", "certificatePem", "secondaryCertificatePem", "certificateThumbprint", "secondaryCertificateThumbprint", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled"] as const;
+const SPEC_KEYS = ["registrationId", "deviceId", "certificatePem", "secondaryCertificatePem", "certificateThumbprint", "secondaryCertificateThumbprint", "provisioningStatus", "allocationPolicy", "iotHubHostNames", "customAllocation", "initialTwin", "reprovisionPolicy", "edgeEnabled", "deviceRegistry"] as const;
 
 function specOf(props: Partial<IndividualEnrollmentProviderInputs>): IndividualEnrollmentSpec {
   return pickSpec<IndividualEnrollmentSpec>(props, SPEC_KEYS);
@@ -127,7 +128,7 @@ const individualKind: EnrollmentKind<IndividualEnrollmentProviderInputs, Individ
   put: (client, body, etag) => client.putIndividualEnrollment(body, etag),
   remove: (client, id, etag) => client.deleteIndividualEnrollment(id, etag),
   body: (inputs) => individualEnrollmentRequestBody(specOf(inputs)),
-  managedFields: ["registrationId", "deviceId", "attestation", "capabilities", "initialTwin", "provisioningStatus", "reprovisionPolicy", "allocationPolicy", "iotHubs", "iotHubHostName", "customAllocationDefinition"],
+  managedFields: ["registrationId", "deviceId", "attestation", "capabilities", "initialTwin", "provisioningStatus", "reprovisionPolicy", "allocationPolicy", "iotHubs", "iotHubHostName", "customAllocationDefinition", ...DEVICE_REGISTRY_FIELDS],
   differences: (record, inputs) => {
     const [current, spec] = [specFromIndividualEnrollmentRecord(record), specOf(inputs)];
     if (sameIndividualEnrollment(current, spec)) return [];

@@ -18,4 +18,7 @@ export const providers: Record<string, () => pulumi.dynamic.ResourceProvider> = 
   caKeyRequest: () => require("./caKeyRequest").caKeyRequestProvider,
   tenantCertificate: () => require("./tenantCertificate").tenantCertificateProvider,
   tenantIssuer: () => require("./tenantIssuer").tenantIssuerProvider,
+  adrNamespace: () => require("./adrNamespace").adrNamespaceProvider,
+  adrCertificateAuthority: () => require("./adrCertificateAuthority").adrCertificateAuthorityProvider,
+  adrCertificatePolicy: () => require("./adrCertificatePolicy").adrCertificatePolicyProvider,
 };

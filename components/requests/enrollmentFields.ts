@@ -1,8 +1,10 @@
 /**
  * What an enrollment group and an individual enrollment carry alike in the DPS service API (2021-10-01): status,
- * allocation policy and hubs, custom allocation, initial twin, reprovision policy, IoT Edge. Built into a request
- * body and read back from a record with the service's defaults. Pure: no I/O, no Pulumi.
+ * allocation policy and hubs, custom allocation, initial twin, reprovision policy, IoT Edge; and, at API 2026-11-01
+ * only, the Azure Device Registry names that make DPS issue the device a certificate (deviceRegistryNames.ts).
+ * Built into a request body and read back from a record with the service's defaults. Pure: no I/O, no Pulumi.
  */
+import { type DeviceRegistryNames, deviceRegistryFieldsOf, deviceRegistryRequestFields } from "./deviceRegistryNames";
 
 /** What a group and an individual enrollment carry alike (everything but the id and the attestation). */
 export interface EnrollmentFields {
@@ -13,6 +15,8 @@ export interface EnrollmentFields {
   initialTwin?: { tags?: Record<string, unknown>; properties?: { desired?: Record<string, unknown> } };
   reprovisionPolicy: "reprovisionandmigratedata" | "reprovisionandresetdata" | "never";
   edgeEnabled: boolean;
+  /** ADR issuance (API 2026-11-01): the namespace, its CA and that CA's policy. Absent: a classic enrollment. */
+  deviceRegistry?: DeviceRegistryNames;
 }
 
 export const provisioningStatuses = ["enabled", "disabled"] as const;
@@ -41,6 +45,7 @@ export function enrollmentRequestFields(spec: EnrollmentFields): Record<string, 
     reprovisionPolicy: { ...(reprovisionFlags[spec.reprovisionPolicy] ?? reprovisionFromLabel(spec.reprovisionPolicy)) },
     allocationPolicy: spec.allocationPolicy,
     iotHubs: [...(spec.iotHubHostNames ?? [])],
+    ...deviceRegistryRequestFields(spec.deviceRegistry),
   };
   if (spec.allocationPolicy === "custom" && spec.customAllocation) {
     body.customAllocationDefinition = { webhookUrl: spec.customAllocation.webhookUrl, apiVersion: spec.customAllocation.apiVersion };
@@ -85,6 +90,8 @@ export function enrollmentFieldsFromRecord(record: Record<string, any>): Enrollm
   const cad = record?.customAllocationDefinition;
   if (cad && (cad.webhookUrl || cad.apiVersion)) spec.customAllocation = { webhookUrl: cad.webhookUrl, apiVersion: cad.apiVersion };
   if (Object.keys(tags).length || Object.keys(desired).length) spec.initialTwin = { tags, properties: { desired } };
+  const deviceRegistry = deviceRegistryFieldsOf(record);
+  if (deviceRegistry) spec.deviceRegistry = deviceRegistry;
   return spec;
 }
 

@@ -22,6 +22,7 @@ import {
   provisioningStatuses,
   reprovisionPolicyNames,
 } from "./enrollmentFields";
+import { deviceRegistryProblems } from "./deviceRegistryNames";
 
 // The common fields live in enrollmentFields.ts; re-exported for the modules that import them from here.
 export { allocationPolicies, canonicalJson, enrollmentFieldsFromRecord, enrollmentRequestFields, provisioningStatuses, reprovisionPolicyNames };
@@ -111,6 +112,7 @@ export function changedEnrollmentGroupFields(a: EnrollmentGroupSpec, b: Enrollme
     ["initialTwin.properties.desired", (g) => g.initialTwin.properties.desired],
     ["reprovisionPolicy", (g) => g.reprovisionPolicy],
     ["edgeEnabled", (g) => g.capabilities.iotEdge],
+    ["deviceRegistry", (g) => [g.namespaceName, g.certificateAuthorityName, g.certificatePolicyName]],
   ];
   return fields.filter(([, get]) => canonicalJson(get(x)) !== canonicalJson(get(y))).map(([name]) => name);
 }
@@ -165,6 +167,7 @@ export function enrollmentGroupSpecProblems(spec: Partial<Record<keyof Enrollmen
   enumCheck("allocationPolicy", allocationPolicies);
   enumCheck("reprovisionPolicy", reprovisionPolicyNames);
   if (!isUnknown(spec.edgeEnabled) && typeof spec.edgeEnabled !== "boolean") add("edgeEnabled", `${show(spec.edgeEnabled)} must be true or false`);
+  problems.push(...deviceRegistryProblems(spec.deviceRegistry, isUnknown));
 
   const hubs = spec.iotHubHostNames;
   if (!isUnknown(hubs)) {

@@ -80,6 +80,7 @@ export function changedIndividualEnrollmentFields(a: IndividualEnrollmentSpec, b
     ["initialTwin", (e) => e.initialTwin],
     ["reprovisionPolicy", (e) => e.reprovisionPolicy],
     ["edgeEnabled", (e) => e.capabilities.iotEdge],
+    ["deviceRegistry", (e) => [e.namespaceName, e.certificateAuthorityName, e.certificatePolicyName]],
   ];
   return fields.filter(([, get]) => canonicalJson(get(x)) !== canonicalJson(get(y))).map(([name]) => name);
 }
@@ -128,8 +129,8 @@ export function individualEnrollmentSpecProblems(spec: Partial<Record<keyof Indi
   }
   // The common fields follow the group rules (the id and attestation were checked above).
   // (Only the common fields: a group's own secondaryCertificatePem has rules of its own.)
-  const { provisioningStatus, allocationPolicy, iotHubHostNames, customAllocation, initialTwin, reprovisionPolicy, edgeEnabled } = spec;
-  const common = enrollmentGroupSpecProblems({ enrollmentId: "x", primaryCaName: "x", provisioningStatus, allocationPolicy, iotHubHostNames, customAllocation, initialTwin, reprovisionPolicy, edgeEnabled } as never, isUnknown);
+  const { provisioningStatus, allocationPolicy, iotHubHostNames, customAllocation, initialTwin, reprovisionPolicy, edgeEnabled, deviceRegistry } = spec;
+  const common = enrollmentGroupSpecProblems({ enrollmentId: "x", primaryCaName: "x", provisioningStatus, allocationPolicy, iotHubHostNames, customAllocation, initialTwin, reprovisionPolicy, edgeEnabled, deviceRegistry } as never, isUnknown);
   return [...problems, ...common];
 }
 

@@ -3,6 +3,7 @@
  * components/providers/caCertificate.ts, which the state reaches through the shim (shim.ts, registry.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { KeySpec } from "../../certs";
 import { CA_PROVIDER_VERSION } from "../providers/caCertificate";
 import type { KeyStore } from "../providers/caSigning";
 import { ProjectDynamicResource } from "../providers/shim";
@@ -13,8 +14,8 @@ export interface CaCertificateArgs {
   readonly role: pulumi.Input<"root" | "intermediate">;
   /** Subject CN. */
   readonly commonName: pulumi.Input<string>;
-  /** RSA key size in bits. */
-  readonly keySize: pulumi.Input<2048 | 3072 | 4096>;
+  /** RSA key size in bits, or the EC curve ("P-256", "P-384", "P-521"). */
+  readonly keySize: pulumi.Input<KeySpec>;
   /** Validity in days (never past the issuer's notAfter). */
   readonly validityDays: pulumi.Input<number>;
   /** basicConstraints path length of a root (default 1). */

@@ -3,7 +3,7 @@
  * in state, or brought from config). Intermediates are signed by the root.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { compactKeyToPem, DEFAULT_ROOT_PATH_LENGTH, isCompactKey } from "../../certs";
+import { compactKeyToPem, DEFAULT_ROOT_PATH_LENGTH, isCompactKey, type KeySpec } from "../../certs";
 import { CA_PROVIDER_VERSION } from "../providers/caCertificate";
 import { CaCertificate } from "./caCertificate";
 import { caKeyName } from "../azure/keyVault";
@@ -14,8 +14,8 @@ export interface CaEntryArgs {
   readonly name: string;
   /** Subject CN of a generated CA. */
   readonly commonName: string;
-  /** RSA key size of a generated CA. */
-  readonly keySize: 2048 | 3072 | 4096;
+  /** The key of a generated CA: RSA bits, or an EC curve ("P-384"); config's keyType/curve (schema.ts caKeySpec). */
+  readonly keySize: KeySpec;
   /** Validity of a generated CA in days (an intermediate never outlives the root). */
   readonly validityDays: number;
   /** Renew (replace) a generated CA once it is within this many days of expiry. */
@@ -34,7 +34,7 @@ export interface CaEntryArgs {
 export interface CaKeyVaultRef {
   /** `https://<name>.vault.azure.net` (an output when this stack creates the vault: keys are made after it). */
   readonly vaultUrl: pulumi.Input<string>;
-  /** RSA-HSM keys (premium vault) or RSA. */
+  /** RSA-HSM / EC-HSM keys (premium vault) or RSA / EC. */
   readonly hsm: boolean;
   /** What key operations wait for (the vault, its role assignments). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];

@@ -4,6 +4,7 @@
  * whatever the caller says (the DPS and its hub links, on a platform stack).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { DeviceRegistryNames } from "../requests/deviceRegistryNames";
 import type { CertificateAuthority } from "./certificateAuthority";
 import type { CaEntryConfig, EnrollmentGroupConfig, SmokeTestConfig } from "../config";
 import { EnrollmentGroup } from "./enrollmentGroup";
@@ -75,7 +76,7 @@ export interface EnrollmentSet {
 
 /** What a group and an individual enrollment both take from their config: status, allocation, hubs, twin, … */
 export function enrollmentFieldsOf(
-  config: Pick<EnrollmentGroupConfig, "provisioningStatus" | "allocationPolicy" | "iotHubs" | "webhookUrl" | "apiVersion" | "initialTwin" | "reprovisionPolicy" | "edgeEnabled">,
+  config: Pick<EnrollmentGroupConfig, "provisioningStatus" | "allocationPolicy" | "iotHubs" | "webhookUrl" | "apiVersion" | "initialTwin" | "reprovisionPolicy" | "edgeEnabled"> & { deviceRegistry?: DeviceRegistryNames },
   hubHostName: (hubName: string) => pulumi.Input<string>,
 ) {
   return {
@@ -87,6 +88,8 @@ export function enrollmentFieldsOf(
     initialTwin: config.initialTwin,
     reprovisionPolicy: config.reprovisionPolicy,
     edgeEnabled: config.edgeEnabled,
+    // Only when set: classic enrollments keep the inputs they had (no diff on upgrade) and API 2021-10-01.
+    ...(config.deviceRegistry ? { deviceRegistry: config.deviceRegistry } : {}),
   };
 }
 
@@ -184,6 +187,10 @@ export function declareSmokeTest(
         : { issuerPrivateKeyPem: issuer.privateKeyPem as pulumi.Output<string> }),
       triggers: [groupResource.etag, issuer.thumbprint],
       expectedHubHostNames: group.iotHubs.map(context.hubHostName),
+      // Device Registry issuance: the issued chain is checked up to the stack's root (the CLI keeps the self-signed ones).
+      ...((group as { deviceRegistry?: DeviceRegistryNames }).deviceRegistry
+        ? { issuedCertificateRootsPem: pulumi.all(Object.values(context.ca.certificates).map((c) => c.certificatePem)).apply((pems) => pems.join("\n")) }
+        : {}),
     },
     { parent, dependsOn: [groupResource] },
   );

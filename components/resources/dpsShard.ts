@@ -28,6 +28,8 @@ export interface DpsShardArgs {
   readonly hubsParent: pulumi.Resource;
   /** The azure-native provider of the shard's subscription; undefined: the stack's. */
   readonly provider?: Provider;
+  /** Give the DPS a system-assigned identity (a linked Device Registry namespace: docs/device-registry.md#the-link). */
+  readonly systemAssignedIdentity?: boolean;
 }
 
 /** What tenants on the shard read: its name, ID scope and hosts. */
@@ -56,6 +58,7 @@ export class DpsShard extends pulumi.ComponentResource implements ShardFacts {
         resourceGroupName,
         location: args.location,
         sku: { name: args.dps.sku, capacity: args.dps.capacity },
+        ...(args.systemAssignedIdentity ? { identity: { type: "SystemAssigned" } } : {}),
         properties: { allocationPolicy: ARM_ALLOCATION_POLICY[args.dps.allocationPolicy], iotHubs, ...dpsNetworkProperties(args.dps) },
       },
       { parent: this, provider: args.provider },

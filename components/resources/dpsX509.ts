@@ -5,6 +5,7 @@ import { CertificateAuthority, type CaEntryArgs } from "./certificateAuthority";
 import type { CaEntryConfig, KeyVaultConfig, StackConfig } from "../config";
 import { importIds } from "../adoption/importIds";
 import { environmentTags } from "../config/environment";
+import { caKeySpec } from "../config/schema";
 import { warnExpiringCas } from "../expiry/warn";
 import { applyRotation, declaredCas, type DeclaredCa, type RotatedStack } from "../rotation/apply";
 import { declareEnrollmentGroups, declareSmokeTest, declareVerifiedCas, type EnrollmentSet } from "./dpsEnrollments";
@@ -19,6 +20,7 @@ import type { DeployerConfig } from "../config/deployer";
 import { deployerPrincipal } from "../deployer/deployerPrincipal";
 import type { SmokeTest } from "./smokeTest";
 import type { VerifiedCaCertificate } from "./verifiedCaCertificate";
+import { DeviceRegistry } from "../deviceRegistry/deviceRegistry";
 
 export interface DpsX509Args {
   /** The checked config of a platform stack (components/config/). */
@@ -75,6 +77,8 @@ export class DpsX509 extends pulumi.ComponentResource {
   readonly tenantCertificates: TenantCertificates;
   /** The DPS data-plane role of the running identity, when this stack assigns it (docs/dps-auth.md). */
   readonly dpsDataRole?: authorization.RoleAssignment;
+  /** The Azure Device Registry namespace, CAs and policies, when `deviceRegistry` is configured. */
+  readonly deviceRegistry?: DeviceRegistry;
 
   constructor(name: string, args: DpsX509Args, opts?: pulumi.ComponentResourceOptions) {
     super("dps-x509:index:DpsX509", name, {}, opts);
@@ -99,13 +103,15 @@ export class DpsX509 extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // A DPS linked to a Device Registry namespace calls it with its system-assigned identity (docs/device-registry.md#the-link).
+    const linksDeviceRegistry = config.deviceRegistry?.link === true;
     this.provisioning = new ProvisioningService(
       `${name}-provisioning`,
-      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted, dpsAuth: config.dpsAuth },
+      { resourceGroupName, location: config.location, dps: config.dps, hubs: config.hubs, importIds: adopted, dpsAuth: config.dpsAuth, systemAssignedIdentity: linksDeviceRegistry },
       { parent: this },
     );
 
-    const shards = declareShards(this, name, config, { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs, hubsParent: this.provisioning });
+    const shards = declareShards(this, name, config, { resourceGroupName, location: config.location, hubs: config.hubs, linkedHubs: this.provisioning.hubs, hubsParent: this.provisioning, systemAssignedIdentity: linksDeviceRegistry });
     this.shards = new Map<string, ShardFacts>([[config.dps.name, this.provisioning], ...shards]);
 
     const dependsOnDps = [this.provisioning.dps];
@@ -129,6 +135,12 @@ export class DpsX509 extends pulumi.ComponentResource {
       config.adoptExisting,
     );
     warnExpiringCas(declaredCas(rotated), this.ca, this.verifiedCas);
+    if (config.deviceRegistry) {
+      const dpsIds = new Map<string, pulumi.Input<string>>([[config.dps.name, this.provisioning.dps.id], ...[...shards].map(([n, s]): [string, pulumi.Input<string>] => [n, s.dps.id])]);
+      this.deviceRegistry = new DeviceRegistry(`${name}-adr`, { config, subscriptionId: this.subscriptionId, resourceGroupName, dpsIds, stackCas: this.ca.certificates }, { parent: this });
+    }
+    // Enrollments wait for the Device Registry policies too (so they are deleted before them on destroy).
+    const dependsOnEnrollments: pulumi.Resource[] = [...dependsOnDps, ...(this.deviceRegistry?.policies.values() ?? [])];
     const hubHostName = (hubName: string) => this.provisioning.hubs.get(hubName)!.hostName;
     const service = {
       serviceHostName: this.provisioning.serviceHostName,
@@ -139,12 +151,12 @@ export class DpsX509 extends pulumi.ComponentResource {
       verifiedCas: this.verifiedCas,
       hubHostName,
       service,
-      dependsOn: dependsOnDps,
+      dependsOn: dependsOnEnrollments,
       adoptExisting: config.adoptExisting,
       caCertificatePem: (caName) => this.ca.certificates[caName].certificatePem,
     });
     const individualEnrollments = declareIndividualEnrollments(this, name, config.individualEnrollments ?? [], {
-      hubHostName, service, dependsOn: dependsOnDps, adoptExisting: config.adoptExisting,
+      hubHostName, service, dependsOn: dependsOnEnrollments, adoptExisting: config.adoptExisting,
     });
     this.enrollments = { ...groups, individualEnrollments };
     this.smokeTest = declareSmokeTest(this, name, config.smokeTest, {
@@ -170,7 +182,7 @@ export function caEntryArgs(entry: CaEntryConfig | DeclaredCa): CaEntryArgs {
   return {
     name: entry.name,
     commonName: entry.commonName,
-    keySize: entry.keySize,
+    keySize: caKeySpec(entry),
     validityDays: entry.validityDays,
     renewBeforeDays: entry.renewBeforeDays,
     certificatePem: entry.certificatePem,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DeviceRegistryNames } from "../requests/deviceRegistryNames";
 import { ENROLLMENT_GROUP_PROVIDER_VERSION } from "../providers/enrollmentGroup";
 import { ProjectDynamicResource } from "../providers/shim";
 import type { EnrollmentGroupSpec } from "../requests/enrollmentGroupRequest";
@@ -30,6 +31,8 @@ export interface EnrollmentGroupArgs {
   readonly reprovisionPolicy: pulumi.Input<EnrollmentGroupSpec["reprovisionPolicy"]>;
   /** Whether devices of the group are IoT Edge devices. */
   readonly edgeEnabled: pulumi.Input<boolean>;
+  /** Azure Device Registry issuance (DPS service API 2026-11-01): the namespace, its CA and that CA's policy. */
+  readonly deviceRegistry?: pulumi.Input<DeviceRegistryNames>;
   /** The DPS service host, `<dps>.azure-devices-provisioning.net`. Changing it replaces the group. */
   readonly serviceHostName: pulumi.Input<string>;
   /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
@@ -78,6 +81,7 @@ export class EnrollmentGroup extends ProjectDynamicResource {
       initialTwin: args.initialTwin,
       reprovisionPolicy: args.reprovisionPolicy,
       edgeEnabled: args.edgeEnabled,
+      ...(args.deviceRegistry !== undefined ? { deviceRegistry: args.deviceRegistry } : {}),
       serviceHostName: args.serviceHostName,
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
       dataRoleAssignedAt: args.dataRoleAssignedAt,

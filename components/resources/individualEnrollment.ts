@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DeviceRegistryNames } from "../requests/deviceRegistryNames";
 import { INDIVIDUAL_ENROLLMENT_PROVIDER_VERSION } from "../providers/individualEnrollment";
 import { ProjectDynamicResource } from "../providers/shim";
 import type { EnrollmentGroupSpec } from "../requests/enrollmentGroupRequest";
@@ -21,6 +22,8 @@ export interface IndividualEnrollmentArgs {
   readonly initialTwin?: pulumi.Input<{ tags?: Record<string, unknown>; properties?: { desired?: Record<string, unknown> } }>;
   readonly reprovisionPolicy: pulumi.Input<EnrollmentGroupSpec["reprovisionPolicy"]>;
   readonly edgeEnabled: pulumi.Input<boolean>;
+  /** Azure Device Registry issuance (DPS service API 2026-11-01): the namespace, its CA and that CA's policy. */
+  readonly deviceRegistry?: pulumi.Input<DeviceRegistryNames>;
   /** The DPS service host, `<dps>.azure-devices-provisioning.net`. Changing it replaces the enrollment. */
   readonly serviceHostName: pulumi.Input<string>;
   /** The `provisioningserviceowner` connection string (made secret). Absent: DefaultAzureCredential. */
@@ -60,6 +63,7 @@ export class IndividualEnrollment extends ProjectDynamicResource {
       initialTwin: args.initialTwin,
       reprovisionPolicy: args.reprovisionPolicy,
       edgeEnabled: args.edgeEnabled,
+      ...(args.deviceRegistry !== undefined ? { deviceRegistry: args.deviceRegistry } : {}),
       serviceHostName: args.serviceHostName,
       connectionString: args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
       dataRoleAssignedAt: args.dataRoleAssignedAt,

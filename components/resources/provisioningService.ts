@@ -26,6 +26,8 @@ export interface ProvisioningServiceArgs {
   readonly importIds?: ImportIds;
   /** `sas`: read the DPS's `provisioningserviceowner` key for the groups; `entraId` (default): no key is read. */
   readonly dpsAuth?: "entraId" | "sas";
+  /** Give the DPS a system-assigned identity: what it calls a linked Device Registry namespace with (docs/device-registry.md#the-link). */
+  readonly systemAssignedIdentity?: boolean;
 }
 
 /** One IoT hub, as the rest of the program sees it. */
@@ -71,6 +73,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         sku: { name: args.dps.sku, capacity: args.dps.capacity },
+        ...(args.systemAssignedIdentity ? { identity: { type: "SystemAssigned" } } : {}),
         properties: {
           allocationPolicy: ARM_ALLOCATION_POLICY[args.dps.allocationPolicy],
           iotHubs: args.hubs.map((hub) => this.hubLink(hub, args.resourceGroupName)),

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
 import { assertRegistrationId } from "../../certs";
-import { deviceRegisterCommand, ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "./smokeTestCommand";
+import { deviceRegisterCommand, ISSUED_ROOTS_ENV, ISSUER_CERT_ENV, ISSUER_KEY_ENV, ISSUER_KEY_ID_ENV } from "./smokeTestCommand";
 
 export interface SmokeTestArgs {
   /** Registration id (and CN) of the throwaway device; reused on every run, so one device identity is kept. */
@@ -20,6 +20,11 @@ export interface SmokeTestArgs {
   readonly triggers: pulumi.Input<unknown>[];
   /** Hub host names the device may land on (the group's hubs); empty or absent: any. */
   readonly expectedHubHostNames?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The group issues device certificates through Azure Device Registry: the device registers with a CSR, and the
+   * issued chain must verify up to one of these certificates' roots (the stack's CA certificates, PEM, public).
+   */
+  readonly issuedCertificateRootsPem?: pulumi.Input<string>;
   /** The project directory (where package.json has the `device` script); default: the directory `pulumi` runs in. */
   readonly projectDir?: pulumi.Input<string>;
 }
@@ -45,7 +50,7 @@ export class SmokeTest extends pulumi.ComponentResource {
     const create = pulumi
       .all([args.idScope, args.globalEndpoint, args.expectedHubHostNames ?? []])
       .apply(([idScope, globalEndpoint, hubs]) =>
-        deviceRegisterCommand({ registrationId: args.registrationId, idScope, globalEndpoint, expectedHubHostNames: hubs }),
+        deviceRegisterCommand({ registrationId: args.registrationId, idScope, globalEndpoint, expectedHubHostNames: hubs, issue: args.issuedCertificateRootsPem !== undefined }),
       );
     this.command = new local.Command(
       `${name}-register`,
@@ -56,6 +61,7 @@ export class SmokeTest extends pulumi.ComponentResource {
           ...(args.issuerKeyId !== undefined
             ? { [ISSUER_KEY_ID_ENV]: args.issuerKeyId }
             : { [ISSUER_KEY_ENV]: pulumi.secret(args.issuerPrivateKeyPem!) }),
+          ...(args.issuedCertificateRootsPem !== undefined ? { [ISSUED_ROOTS_ENV]: args.issuedCertificateRootsPem } : {}),
         },
         triggers: args.triggers,
         dir: args.projectDir,

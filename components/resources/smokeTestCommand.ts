@@ -10,6 +10,12 @@ export const ISSUER_KEY_ENV = "DPS_X509_ISSUER_KEY_PEM";
 /** Or the issuing CA's Key Vault key id (with version), when its key is in a vault: the device is signed there. */
 export const ISSUER_KEY_ID_ENV = "DPS_X509_ISSUER_KEY_ID";
 
+/**
+ * The stack's CA certificates (PEM, public), for `device register --issue`: the issued chain of an enrollment with
+ * Device Registry names must verify up to one of their roots (the self-signed ones).
+ */
+export const ISSUED_ROOTS_ENV = "DPS_X509_ISSUED_ROOTS_PEM";
+
 /** How often, and how far apart, the smoke test tries before it fails the `up`. */
 export const SMOKE_TEST_ATTEMPTS = 4;
 export const SMOKE_TEST_RETRY_DELAY_SECONDS = 15;
@@ -24,6 +30,8 @@ export interface DeviceRegisterCommand {
   readonly attempts?: number;
   /** Default SMOKE_TEST_RETRY_DELAY_SECONDS. */
   readonly retryDelaySeconds?: number;
+  /** The group issues through Device Registry: register with a CSR, check the chain, connect to the hub (`--issue`). */
+  readonly issue?: boolean;
 }
 
 /** POSIX shell single-quoting: 'it'\''s'. */
@@ -42,6 +50,7 @@ export function deviceRegisterCommand(c: DeviceRegisterCommand): string {
     "--registration-id", c.registrationId,
     "--id-scope", c.idScope,
     "--global-endpoint", c.globalEndpoint,
+    ...(c.issue ? ["--issue"] : []),
     ...(c.expectedHubHostNames ?? []).flatMap((hub) => ["--expect-hub", hub]),
     // Right after `up` verified a CA or wrote the group, DPS may take a moment to serve it everywhere.
     "--attempts", String(c.attempts ?? SMOKE_TEST_ATTEMPTS),

@@ -63,6 +63,8 @@ export function rotatedEntry(entry: CaEntryConfig): CaEntryConfig {
     name: rotation.name,
     commonName: rotation.commonName ?? entry.commonName,
     keySize: rotation.keySize ?? entry.keySize,
+    keyType: rotation.keyType ?? entry.keyType,
+    curve: rotation.curve ?? (rotation.keyType === undefined ? entry.curve : undefined),
     validityDays: rotation.validityDays ?? entry.validityDays,
     certificatePem: rotation.certificatePem,
     privateKeyPem: rotation.privateKeyPem,

@@ -18,6 +18,9 @@ export const RESOURCE_TYPES = {
   caVerification: "pulumi-nodejs:dynamic/dps-x509:CaVerification",
   tenantCertificate: "pulumi-nodejs:dynamic/dps-x509:TenantCertificate",
   tenantIssuer: "pulumi-nodejs:dynamic/dps-x509:TenantIssuer",
+  adrNamespace: "pulumi-nodejs:dynamic/dps-x509:AdrNamespace",
+  adrCertificateAuthority: "pulumi-nodejs:dynamic/dps-x509:AdrCertificateAuthority",
+  adrCertificatePolicy: "pulumi-nodejs:dynamic/dps-x509:AdrCertificatePolicy",
 } as const;
 
 async function main(out: string): Promise<void> {
@@ -44,6 +47,7 @@ async function main(out: string): Promise<void> {
   const { CaVerification } = await import("../../components/resources/caVerification");
   const { TenantCertificate } = await import("../../components/providers/tenantCertificate");
   const { TenantIssuer } = await import("../../components/providers/tenantIssuer");
+  const adr = await import("../../components/deviceRegistry/resources");
   const host = "dps.azure-devices-provisioning.net";
   const target = { subscriptionId: "s", resourceGroupName: "rg", dpsName: "dps", certificateName: "c", certificatePem: "pem" };
   const made: pulumi.Resource[] = [
@@ -61,6 +65,9 @@ async function main(out: string): Promise<void> {
     new CaVerification("v", { ...target, caPrivateKeyPem: "key" }),
     new TenantIssuer("ti", { issuerName: "r", certificatePem: "pem", keyId: "https://v.vault.azure.net/keys/k/1" }),
     new TenantCertificate("t", { tenant: "t", caName: "t-ca", subject: "t-ca", subjectPublicKey: "spki", validityDays: 1, issuerThumbprint: "AB" }),
+    new adr.AdrNamespace("n", { subscriptionId: "s", resourceGroupName: "rg", namespaceName: "ns", location: "eastus", identityType: "SystemAssigned", provisioningEndpoints: {} }),
+    new adr.AdrCertificateAuthority("a", { subscriptionId: "s", resourceGroupName: "rg", namespaceName: "ns", location: "eastus", certificateAuthorityName: "ica", kind: "Root" }),
+    new adr.AdrCertificatePolicy("p", { subscriptionId: "s", resourceGroupName: "rg", namespaceName: "ns", location: "eastus", certificateAuthorityName: "ica", certificatePolicyName: "pol", validityPeriodInDays: 7 }),
   ];
   await Promise.all(made.map((r) => new Promise((resolve) => (r as pulumi.CustomResource).id.apply(resolve))));
   // Let the last registrations reach the mock.

@@ -1,0 +1,44 @@
+/** EC CAs from stack config, through the offline plan as a reviewer runs it (a fresh process per stack). */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function planOf(text: string, ...args: string[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-ec-"));
+  const file = path.join(dir, "Pulumi.ec.yaml");
+  fs.writeFileSync(file, text);
+  const r = spawnSync(process.execPath, ["-r", path.join(ROOT, "cli/tsRegister.js"), path.join(ROOT, "cli/plan.ts"), "--config", file, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const keyvault = fs.readFileSync(path.join(ROOT, "Pulumi.keyvault.yaml"), "utf8");
+/** The keyvault stack with an EC-HSM P-384 root and a default-curve EC intermediate. */
+const ecText = keyvault
+  .replace("      commonName: KV Root CA\n", "      commonName: KV Root CA\n      keyType: EC\n      curve: P-384\n")
+  .replace("        commonName: KV Intermediate CA\n", "        commonName: KV Intermediate CA\n        keyType: EC\n");
+
+test("keyType EC: the CA certificates carry their curve, and the plan says the key and signature algorithm", () => {
+  expect(ecText).not.toBe(keyvault);
+  const { code, stdout, stderr } = planOf(ecText);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const keyLines = stdout.split("\n").filter((line) => /^\W*keySize:/.test(line));
+  expect(keyLines).toHaveLength(2);
+  for (const line of keyLines) expect(line).toMatch(/keySize: P-384 {2}# EC P-384 key: signs with ECDSA and SHA-384/);
+  const json = JSON.parse(planOf(ecText, "--json").stdout) as { resources: Array<{ type: string; inputs: Record<string, unknown> }> };
+  const cas = json.resources.filter((r) => r.type.endsWith(":CaCertificate"));
+  expect(cas.map((r) => [r.inputs.keySize, r.inputs.hsm])).toEqual([["P-384", true], ["P-384", true]]);
+});
+
+test("curve without keyType EC, and an unknown curve, are refused before anything is declared", () => {
+  const wrong = planOf(keyvault.replace("      commonName: KV Root CA\n", "      commonName: KV Root CA\n      curve: P-256\n"));
+  expect(wrong.code).toBe(1);
+  expect(wrong.stderr).toMatch(/ca\.root\.curve.*keyType EC/);
+  const unknown = planOf(keyvault.replace("      commonName: KV Root CA\n", "      commonName: KV Root CA\n      keyType: EC\n      curve: P-192\n"));
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain("ca.root.curve");
+});
