@@ -98,6 +98,13 @@ describe("signExternalIcaCsr", () => {
     }
   });
 
+  test("a CSR with escaped line breaks, as ARM's examples show it, is read the same", async () => {
+    const escaped = csr.csrPem.trim().replace(/\n/g, "\\n");
+    expect(escaped).not.toContain("\n");
+    const pem = await signExternalIcaCsr(escaped, { certificatePem: p256Root.certificatePem, signer: signerOf(p256Root) });
+    expect(verifyChain({ root: p256Root.certificatePem, leaf: pem }).stdout).toContain("OK");
+  });
+
   test("refuses an RSA issuer, naming ECDSA", async () => {
     const rsa = opensslRoot(["rsa:2048"]);
     await expect(signExternalIcaCsr(csr.csrPem, { certificatePem: rsa.certificatePem, signer: signerOf(rsa) })).rejects.toThrow(/ECDSA.*RSA/);
