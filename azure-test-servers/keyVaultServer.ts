@@ -25,7 +25,7 @@
  * `inject({ status: 429 | 5xx, retryAfter?, count?, route? })`; `requests` (method, route, status, authorized, body).
  */
 import { generateKeyPairSync, KeyObject, createPrivateKey, privateEncrypt, randomUUID, constants } from "crypto";
-import { signDigestEcdsa } from "./ecdsaDigest";
+import { generateEcKey, importEcKey, signEcDigest } from "./keyVaultEcKeys";
 import * as https from "https";
 import type { IncomingMessage, ServerResponse } from "http";
 import type { AddressInfo } from "net";
@@ -45,14 +45,7 @@ const DIGEST_INFO: Record<string, { prefix: Buffer; length: number }> = {
   RS384: { prefix: Buffer.from("3041300d060960864801650304020205000430", "hex"), length: 48 },
   RS512: { prefix: Buffer.from("3051300d060960864801650304020305000440", "hex"), length: 64 },
 };
-/** ECDSA by JOSE algorithm: the one curve each goes with (RFC 7518 §3.4) and its digest length. */
-const ES_ALGORITHMS: Record<string, { crv: string; length: number }> = {
-  ES256: { crv: "P-256", length: 32 },
-  ES384: { crv: "P-384", length: 48 },
-  ES512: { crv: "P-521", length: 64 },
-};
-const EC_CURVES: Record<string, string> = { "P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1" };
-const HARDWARE_ON_STANDARD = "Hardware key operation not allowed on standard vault.";
+
 export interface KeyVaultRecordedRequest {
   readonly method: string;
   readonly path: string;
@@ -139,13 +132,8 @@ export async function startKeyVaultServer(options: { tenantId?: string; trustEnt
   }
 
   function createEcKey(vault: Vault, name: string, body: Record<string, unknown>, kty: "EC" | "EC-HSM") {
-    if (kty === "EC-HSM" && vault.sku !== "premium") throw new HttpError(400, "BadParameter", HARDWARE_ON_STANDARD);
-    // Key Vault's default curve is P-256; P-256K exists there but signs nothing X.509 uses here.
-    const crv = body.crv ?? "P-256";
-    if (typeof crv !== "string" || !EC_CURVES[crv]) throw new HttpError(400, "BadParameter", `Invalid curve name: ${JSON.stringify(crv)} (P-256, P-384, P-521).`);
-    if (body.key_size !== undefined) throw new HttpError(400, "BadParameter", "Property 'key_size' is not valid for EC keys: give 'crv'.");
+    const privateKey = generateEcKey(body, kty, vault.sku);
     checkAttributes(body);
-    const { privateKey } = generateKeyPairSync("ec", { namedCurve: EC_CURVES[crv] });
     return bundle(vault, name, store(vault, name, privateKey, kty, body.key_ops, body.tags));
   }
 
@@ -173,15 +161,7 @@ export async function startKeyVaultServer(options: { tenantId?: string; trustEnt
     if (hsm && vault.sku !== "premium") throw new HttpError(400, "BadParameter", "HSM-protected keys are not supported in a standard SKU vault: use a premium vault.");
     checkAttributes(body);
     let privateKey: KeyObject;
-    if (key.kty === "EC") {
-      if (!EC_CURVES[key.crv]) throw new HttpError(400, "BadParameter", `Invalid curve name: ${JSON.stringify(key.crv)} (P-256, P-384, P-521).`);
-      try {
-        privateKey = createPrivateKey({ key: { kty: "EC", crv: key.crv, x: key.x, y: key.y, d: key.d }, format: "jwk" });
-      } catch {
-        throw new HttpError(400, "BadParameter", "The key material is not a complete EC private key (crv, x, y, d).");
-      }
-      return bundle(vault, name, store(vault, name, privateKey, hsm ? "EC-HSM" : "EC", key.key_ops, body.tags));
-    }
+    if (key.kty === "EC") return bundle(vault, name, store(vault, name, importEcKey(key), hsm ? "EC-HSM" : "EC", key.key_ops, body.tags));
     try {
       privateKey = createPrivateKey({ key: { kty: "RSA", n: key.n, e: key.e, d: key.d, p: key.p, q: key.q, dp: key.dp, dq: key.dq, qi: key.qi }, format: "jwk" });
     } catch {
@@ -212,10 +192,7 @@ export async function startKeyVaultServer(options: { tenantId?: string; trustEnt
 
   /** ECDSA over the digest given: the algorithm must be the curve's (ES256 with P-256, …); the answer is r||s. */
   function signEc(vault: Vault, name: string, v: StoredVersion, alg: string, digest: Buffer) {
-    const es = ES_ALGORITHMS[alg];
-    if (!es || es.crv !== v.publicJwk.crv) throw new HttpError(400, "BadParameter", `Algorithm ${JSON.stringify(alg)} is not valid for a key on curve ${v.publicJwk.crv}.`);
-    if (digest.length !== es.length) throw new HttpError(400, "BadParameter", `Invalid length of digest: ${alg} takes ${es.length} bytes, got ${digest.length}.`);
-    return { kid: bundle(vault, name, v).key.kid, value: b64url(signDigestEcdsa(v.privateKey, es.crv, digest)) };
+    return { kid: bundle(vault, name, v).key.kid, value: b64url(signEcDigest(v.privateKey, v.publicJwk.crv, alg, digest)) };
   }
 
   function routeOf(method: string, segments: string[]): { route: KeyVaultRoute; name?: string; version?: string } {

@@ -72,11 +72,14 @@ export function caExtensions(o: { pathLength: number; subjectKeyId: Buffer; auth
   ];
 }
 
-/** Device (leaf): CA:FALSE, digitalSignature + keyEncipherment, extendedKeyUsage clientAuth. */
-export function deviceExtensions(o: { subjectKeyId: Buffer; authorityKeyId: Buffer }): CertificateExtension[] {
+/**
+ * Device (leaf): CA:FALSE, digitalSignature + keyEncipherment (RSA) or digitalSignature alone (EC: RFC 5480 §3 allows
+ * no keyEncipherment on an EC key), extendedKeyUsage clientAuth.
+ */
+export function deviceExtensions(o: { subjectKeyId: Buffer; authorityKeyId: Buffer; ecSubjectKey?: boolean }): CertificateExtension[] {
   return [
     basicConstraints({ cA: false }),
-    keyUsage(["digitalSignature", "keyEncipherment"]),
+    keyUsage(o.ecSubjectKey ? ["digitalSignature"] : ["digitalSignature", "keyEncipherment"]),
     clientAuthOnly(),
     subjectKeyIdentifier(o.subjectKeyId),
     authorityKeyIdentifier(o.authorityKeyId),

@@ -54,10 +54,12 @@ function csrSubjectDer(csrPem: string): Buffer {
  * issuer that expires within 365 days (the ICA never outlives its issuer).
  */
 export async function signExternalIcaCsr(
-  csrPem: string,
+  csrText: string,
   issuer: { certificatePem: string; signer: Signer },
   options: { validityDays?: number; now?: Date } = {},
 ): Promise<string> {
+  // ARM's examples show the CSR with escaped line breaks ("\\n"): base64 has no backslash, so unescaping is safe.
+  const csrPem = typeof csrText === "string" ? csrText.replace(/(?:\\r)?\\n/g, "\n") : csrText;
   const issuerCurve = curveOf(issuer.signer.publicKey);
   if (!issuerCurve) {
     const kind = issuer.signer.publicKey.asymmetricKeyType?.toUpperCase() ?? "unknown";

@@ -1,10 +1,12 @@
 /**
- * The X.509 code of dps-x509: keys generated natively, TBSCertificates built with node-forge,
- * signatures made natively with `crypto.sign`. Pure functions, no Pulumi.
+ * The X.509 code of dps-x509: keys generated natively (RSA, EC P-256/384/521), TBSCertificates encoded in DER here
+ * (tbs.ts), signatures made natively with `crypto.sign` (RSA with SHA-256, ECDSA with the curve's hash) or through a
+ * `Signer` (Key Vault). Pure functions, no Pulumi.
  *
  * Files, one job each: der (DER/PEM bytes), parse (read a certificate), keys, validity (serial and
- * validity window), names (CN/registration id/code rules), extensions, sign, issuer (load a CA once),
- * profiles (root, intermediate, device, verification), describe, checks (brought CAs).
+ * validity window), names (CN/registration id/code rules), extensions (DER), tbs (TBSCertificate DER), sign,
+ * ecdsa (r||s to DER), signer, issuer (load a CA once), profiles (root, intermediate, device, verification),
+ * externalIca (Azure Device Registry's External ICA), describe, checks (brought CAs).
  *
  * This code is also serialized by value into the caCertificate dynamic provider (see the note at the
  * top of components/providers/caCertificate.ts): keep package imports named (`import { pki } from

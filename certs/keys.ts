@@ -125,6 +125,14 @@ export function keyIdentifierFromSpki(spki: Buffer): Buffer {
   return createHash("sha1").update(spki.subarray(bitString.start + 1, bitString.end)).digest();
 }
 
+/** Whether a SubjectPublicKeyInfo DER is an EC key (its algorithm is id-ecPublicKey, 1.2.840.10045.2.1). */
+export function isEcSpki(spki: Buffer): boolean {
+  const outer = readTlv(spki, 0);
+  const algorithm = readTlv(spki, outer.start);
+  const oid = readTlv(spki, algorithm.start);
+  return spki.subarray(oid.start, oid.end).equals(Buffer.from("2a8648ce3d0201", "hex"));
+}
+
 /** Key size in bits: RSA modulus length, or the EC curve size. 0 when unknown. */
 export function keySizeOf(publicKey: KeyObject): number {
   const details = publicKey.asymmetricKeyDetails ?? {};

@@ -6,7 +6,7 @@
 import { pemEncode } from "./der";
 import { caExtensions, deviceExtensions, verificationExtensions } from "./extensions";
 import { IssuerContext, loadIssuer, rememberIssuer } from "./issuer";
-import { assertKeySize, assertKeySpec, generateKeyPair, generateRsaKeyPair, KeySpec, RsaKeySize, throwawayPublicKey } from "./keys";
+import { assertKeySize, assertKeySpec, generateKeyPair, generateRsaKeyPair, isEcSpki, KeySpec, RsaKeySize, throwawayPublicKey } from "./keys";
 import { assertCommonName, assertRegistrationId, assertVerificationCode } from "./names";
 import { parseCertificateDer } from "./parse";
 import { signatureAlgorithmFor, signCertificate, SubjectKey, subjectKeyOf } from "./sign";
@@ -134,7 +134,7 @@ export function issueDeviceCertificate(o: {
       ...validity,
       commonName: o.registrationId,
       subjectKey: o.subjectKey,
-      extensions: deviceExtensions({ subjectKeyId: o.subjectKey.keyId, authorityKeyId: o.issuer.keyId }),
+      extensions: deviceExtensions({ subjectKeyId: o.subjectKey.keyId, authorityKeyId: o.issuer.keyId, ecSubjectKey: isEcSpki(o.subjectKey.spki) }),
     },
     o.issuer,
   ).pem;

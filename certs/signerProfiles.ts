@@ -102,7 +102,8 @@ export async function signVerificationCertificate(o: { issuer: SignerIssuer; cod
 /** A device certificate (CN = registration id, clientAuth) for `subjectPublicKey`, signed by the issuer. */
 export async function signDeviceCertificate(o: { issuer: SignerIssuer; registrationId: string; subjectPublicKey: KeyObject; validityDays: number; now?: Date }): Promise<string> {
   assertRegistrationId(o.registrationId);
-  return signUnderIssuer(o.issuer, { ...o, commonName: o.registrationId }, deviceExtensions);
+  const ecSubjectKey = o.subjectPublicKey.asymmetricKeyType === "ec";
+  return signUnderIssuer(o.issuer, { ...o, commonName: o.registrationId }, (ids) => deviceExtensions({ ...ids, ecSubjectKey }));
 }
 
 /** Throws unless the key is RSA of `keySize` bits or EC on that curve (a key in a vault keeps its kind: changing it is a rotation). */

@@ -42,3 +42,31 @@ test("curve without keyType EC, and an unknown curve, are refused before anythin
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toContain("ca.root.curve");
 });
+
+test("a rotation moves an RSA intermediate to EC: the new CA is EC P-256 beside the old RSA one during stage", () => {
+  const rotating = keyvault.replace(
+    "        commonName: KV Intermediate CA\n",
+    "        commonName: KV Intermediate CA\n        rotation:\n          step: stage\n          name: kv-intermediate-ca-ec\n          keyType: EC\n          curve: P-256\n",
+  );
+  expect(rotating).not.toBe(keyvault);
+  const { code, stdout, stderr } = planOf(rotating, "--json");
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const cas = (JSON.parse(stdout) as { resources: Array<{ type: string; name: string; inputs: Record<string, unknown> }> }).resources.filter((r) => r.type.endsWith(":CaCertificate"));
+  expect(Object.fromEntries(cas.map((r) => [r.name, r.inputs.keySize]))).toEqual({
+    "dps-x509-ca-kv-root-ca": 4096,
+    "dps-x509-ca-kv-intermediate-ca": 4096,
+    "dps-x509-ca-kv-intermediate-ca-ec": "P-256",
+  });
+});
+
+test("a tenant's intermediate with keyType EC asks the platform with an EC key (its key request carries the curve)", () => {
+  const tenant = fs.readFileSync(path.join(ROOT, "Pulumi.tenant-customer-a.yaml"), "utf8");
+  const ec = tenant.replace("        commonName: Customer A Intermediate CA\n", "        commonName: Customer A Intermediate CA\n        keyType: EC\n        curve: P-256\n");
+  expect(ec).not.toBe(tenant);
+  const { code, stdout, stderr } = planOf(ec, "--platform-outputs", "examples/platform-outputs.json", "--json");
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const requests = (JSON.parse(stdout) as { resources: Array<{ type: string; inputs: Record<string, unknown> }> }).resources.filter((r) => r.type.endsWith(":CaKeyRequest"));
+  expect(requests.map((r) => r.inputs.keySize)).toEqual(["P-256"]);
+});

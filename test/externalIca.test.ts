@@ -98,6 +98,13 @@ describe("signExternalIcaCsr", () => {
     }
   });
 
+  test("a CSR with escaped line breaks, as ARM's examples show it, is read the same", async () => {
+    const escaped = csr.csrPem.trim().replace(/\n/g, "\\n");
+    expect(escaped).not.toContain("\n");
+    const pem = await signExternalIcaCsr(escaped, { certificatePem: p256Root.certificatePem, signer: signerOf(p256Root) });
+    expect(verifyChain({ root: p256Root.certificatePem, leaf: pem }).stdout).toContain("OK");
+  });
+
   test("refuses an RSA issuer, naming ECDSA", async () => {
     const rsa = opensslRoot(["rsa:2048"]);
     await expect(signExternalIcaCsr(csr.csrPem, { certificatePem: rsa.certificatePem, signer: signerOf(rsa) })).rejects.toThrow(/ECDSA.*RSA/);
@@ -129,4 +136,16 @@ describe("signExternalIcaCsr", () => {
 
 test("openssl is present (the checks above read certificates with it)", () => {
   expect(openssl(["version"]).code).toBe(0);
+});
+
+test("a device certificate for an EC key has keyUsage digitalSignature only (RFC 5480: no keyEncipherment on EC keys)", async () => {
+  const { generateKeyPairSync } = await import("crypto");
+  const { createRootCa, issueDeviceCertificate, loadIssuer, subjectKeyOf } = await import("../certs");
+  const root = createRootCa({ commonName: "EC Device Root", keySize: "P-256", validityDays: 10 });
+  const issuer = loadIssuer(root);
+  const ecPem = issueDeviceCertificate({ issuer, registrationId: "ec-device", subjectKey: subjectKeyOf(generateKeyPairSync("ec", { namedCurve: "secp384r1" }).publicKey), validityDays: 1 });
+  expect(x509Text(ecPem)).toMatch(/X509v3 Key Usage: critical\s+Digital Signature\n/);
+  const rsaPem = issueDeviceCertificate({ issuer, registrationId: "rsa-device", subjectKey: subjectKeyOf(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey), validityDays: 1 });
+  expect(x509Text(rsaPem)).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment/);
+  expect(verifyChain({ root: root.certificatePem, leaf: ecPem, extra: ["-purpose", "sslclient"] }).stdout).toContain("OK");
 });

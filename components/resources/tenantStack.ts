@@ -10,6 +10,7 @@ import { warnExpiringCas } from "../expiry/warn";
 import { CaKeyRequest } from "../providers/caKeyRequest";
 import { caKeyName } from "../azure/keyVault";
 import type { CaEntryConfig } from "../config";
+import { caKeySpec } from "../config/schema";
 
 export interface TenantStackArgs {
   /** The tenant's config, resolved and checked against the platform's outputs. */
@@ -62,7 +63,7 @@ export class TenantStack extends pulumi.ComponentResource {
       const inVault = entry.keyStore === "keyVault";
       const request = new CaKeyRequest(
         `${name}-csr-${entry.name}`,
-        { caName: entry.name, commonName: entry.commonName, keySize: entry.keySize, keyStore: entry.keyStore, ...(inVault ? { vaultUrl: vault!.vaultUrl, keyName: caKeyName(entry.name), hsm: vault!.hsm } : {}) },
+        { caName: entry.name, commonName: entry.commonName, keySize: caKeySpec(entry), keyStore: entry.keyStore, ...(inVault ? { vaultUrl: vault!.vaultUrl, keyName: caKeyName(entry.name), hsm: vault!.hsm } : {}) },
         { parent: this, dependsOn: inVault ? vault!.dependsOn : [] },
       );
       this.requests.set(entry.name, request);
