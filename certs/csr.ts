@@ -97,7 +97,7 @@ function commonNameIn(der: Buffer, start: number, end: number): string {
   return cn;
 }
 
-/** The EC curves a tenant CA key may use once EC tenant certificates are signed (Node's names: P-256, P-384, P-521). */
+/** The EC curves a tenant CA key may use (Node's names for P-256, P-384, P-521: Azure Device Registry's and DPS's). */
 const CSR_EC_CURVES = ["prime256v1", "secp384r1", "secp521r1"] as const;
 const CURVE_NAMES: Record<string, string> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
 /** The smallest and largest RSA modulus a tenant CA key may have. */
@@ -105,23 +105,23 @@ const CSR_RSA_MIN_BITS = 2048;
 const CSR_RSA_MAX_BITS = 8192;
 export { CSR_EC_CURVES, CSR_RSA_MIN_BITS, CSR_RSA_MAX_BITS };
 
+const ALLOWED_KEYS = `RSA keys of ${CSR_RSA_MIN_BITS} to ${CSR_RSA_MAX_BITS} bits, or EC keys on ${Object.values(CURVE_NAMES).join(", ")}`;
+
 /**
- * The key policy for a CA key the platform signs from a CSR: RSA of 2048 to 8192 bits. An EC key (even of an
- * allowed curve) is refused before `up` with what to do: tenant certificates are built for RSA subject keys only
- * (certs/signerProfiles.ts), so signing one would fail half way through `up`. Undefined when the key meets it.
+ * The key policy for a CA key the platform signs from a CSR: RSA of 2048 to 8192 bits, or EC on P-256, P-384 or
+ * P-521 (named curves only: Node reports no namedCurve for explicit parameters). Undefined when the key meets it.
  */
 export function csrKeyProblem(publicKey: KeyObject): string | undefined {
   const type = publicKey.asymmetricKeyType;
   if (type === "rsa") {
     const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < CSR_RSA_MIN_BITS) return `its key is RSA ${bits} bits; the platform signs RSA keys of ${CSR_RSA_MIN_BITS} bits or more`;
-    if (bits > CSR_RSA_MAX_BITS) return `its key is RSA ${bits} bits; the platform signs RSA keys of at most ${CSR_RSA_MAX_BITS} bits`;
+    if (bits < CSR_RSA_MIN_BITS || bits > CSR_RSA_MAX_BITS) return `its key is RSA ${bits} bits; the platform signs ${ALLOWED_KEYS}`;
     return undefined;
   }
   if (type === "ec") {
-    const curve = publicKey.asymmetricKeyDetails?.namedCurve ?? "?";
-    const allowed = (CSR_EC_CURVES as readonly string[]).includes(curve);
-    return `its key is EC ${CURVE_NAMES[curve] ?? curve}${allowed ? "" : ` (not one of ${Object.values(CURVE_NAMES).join(", ")})`}: the platform does not sign EC tenant CAs yet; send a CSR for an RSA key of ${CSR_RSA_MIN_BITS} bits or more`;
+    const curve = publicKey.asymmetricKeyDetails?.namedCurve;
+    if (curve && (CSR_EC_CURVES as readonly string[]).includes(curve)) return undefined;
+    return `its key is EC ${curve ? (CURVE_NAMES[curve] ?? curve) : "with explicit curve parameters"}; the platform signs ${ALLOWED_KEYS}`;
   }
-  return `its key is ${type ?? "of an unknown type"}; the platform signs RSA keys of ${CSR_RSA_MIN_BITS} bits or more`;
+  return `its key is ${type ?? "of an unknown type"}; the platform signs ${ALLOWED_KEYS}`;
 }

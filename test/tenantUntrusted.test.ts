@@ -47,8 +47,8 @@ function planPlatform(customerA: Record<string, unknown>, label: string) {
 const held = (certificates: PlannedResource[], caName: string) => certificates.find((r) => r.inputs.caName === caName)?.inputs.heldBack;
 
 test.each([
-  ["a weak key (RSA-1024)", async () => ({ caCsrs: { "customer-a-intermediate-ca": await csrFor("Customer A", rsa(1024)) } }), /the CSR of customer-a-intermediate-ca: its key is RSA 1024 bits; the platform signs RSA keys of 2048 bits or more/],
-  ["an EC key", async () => ({ caCsrs: { "customer-a-intermediate-ca": await csrFor("Customer A", generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey) } }), /its key is EC P-256: the platform does not sign EC tenant CAs yet; send a CSR for an RSA key/],
+  ["a weak key (RSA-1024)", async () => ({ caCsrs: { "customer-a-intermediate-ca": await csrFor("Customer A", rsa(1024)) } }), /the CSR of customer-a-intermediate-ca: its key is RSA 1024 bits; the platform signs RSA keys of 2048 to 8192 bits, or EC keys on P-256, P-384, P-521/],
+  ["an EC key on a curve outside the policy", async () => ({ caCsrs: { "customer-a-intermediate-ca": await csrFor("Customer A", generateKeyPairSync("ec", { namedCurve: "secp256k1" }).privateKey) } }), /its key is EC secp256k1; the platform signs RSA keys of 2048 to 8192 bits, or EC keys on P-256, P-384, P-521/],
   ["a malformed CSR", async () => ({ caCsrs: { "customer-a-intermediate-ca": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n" } }), /the CSR of customer-a-intermediate-ca is malformed: the tenant runs `pulumi up` on its stack/],
   ["too many CSRs", async () => ({ caCsrs: { "customer-a-intermediate-ca": await csrFor("A"), "customer-a-second-ca": await csrFor("A2") } }), /holds 2 CSRs; the platform reserves 1 CA certificates for it \(tenants\[0\]\.caCertificates\)/],
   ["a dpsName that is not the platform's", async () => ({ dpsName: "someone-elses-dps", caCsrs: { "customer-a-intermediate-ca": await csrFor("A") } }), /its stack's dpsName output is "someone-elses-dps", not a DPS of this platform \(shared-dps-x509\)/],
@@ -111,6 +111,6 @@ describe("in Pulumi's dynamic-provider host", () => {
     expect(state).not.toContain(root.certificatePem.split("\n")[1]);
 
     const weak = await host.check(urn, {}, { ...base, subjectPublicKey: subjectPublicKeyOf(await csrFor("W", rsa(1024)), "csr") });
-    expect(weak.failures).toEqual([{ property: "subjectPublicKey", reason: "the CSR of customer-a-intermediate-ca: its key is RSA 1024 bits; the platform signs RSA keys of 2048 bits or more" }]);
+    expect(weak.failures).toEqual([{ property: "subjectPublicKey", reason: "the CSR of customer-a-intermediate-ca: its key is RSA 1024 bits; the platform signs RSA keys of 2048 to 8192 bits, or EC keys on P-256, P-384, P-521" }]);
   }, 60_000);
 });
