@@ -102,6 +102,28 @@ test("renewal: ActiveButPendingRenewal on refresh â†’ diff asks for an update â†
   expect(server.requests.all.length).toBe(calls);
 });
 
+test("drift found on refresh: a link removed by hand, an ICA activated with another certificate; the next update puts them back", async () => {
+  const ns = await adrNamespaceProvider.create!(nsInputs());
+  const nsState = adr.namespaces.get(`${SUB}/${RG}/${NS}`.toLowerCase())!;
+  (nsState.properties.provisioning as { endpoints: Record<string, unknown> }).endpoints = {};
+  const nsRead = await adrNamespaceProvider.read!(ns.id, ns.outs!);
+  expect(nsRead.props!.provisioningEndpoints).toEqual({});
+  expect((await adrNamespaceProvider.diff!(ns.id, nsRead.props!, nsInputs())).changes).toBe(true);
+  const relinked = await adrNamespaceProvider.update!(ns.id, nsRead.props!, nsInputs());
+  expect(relinked.outs!.links["adr-dps"].linkingState).toBe("Succeeded");
+
+  const ca = await caProvider.create!(external());
+  // Someone activates the ICA with a certificate of their own (same CSR key, another serial): another thumbprint.
+  const other = await caProvider.create!({ ...external(), certificateAuthorityName: "ext-ica-2" });
+  const caState = nsState.cas.get("ext-ica")!;
+  (caState.properties.issuer as Record<string, unknown>).thumbprint = other.outs!.thumbprint;
+  const caRead = await caProvider.read!(ca.id, ca.outs!);
+  expect((await caProvider.diff!(ca.id, caRead.props!, external())).changes).toBe(true);
+  const fixed = await caProvider.update!(ca.id, caRead.props!, external());
+  expect(fixed.outs!.thumbprint).toBe(new X509Certificate(fixed.outs!.certificatePem!).fingerprint.replace(/:/g, ""));
+  expect((await caProvider.diff!(ca.id, fixed.outs!, external())).changes).toBe(false);
+});
+
 test("revokeAndRotate: sent for a Microsoft ICA; refused locally for an External ICA", async () => {
   await adrNamespaceProvider.create!(nsInputs());
   const rootCa = await caProvider.create!({ ...external(), certificateAuthorityName: "ms-root", kind: "Root", issuerCertificatePem: undefined, issuerPrivateKeyPem: undefined });

@@ -81,6 +81,14 @@ test("an enrollment's deviceRegistry names the namespace, a CA and that CA's pol
   expect(problems({ ...adr(), individualEnrollments: [{ registrationId: "d", certificatePem: "x", deviceRegistry: { namespaceName: "my-ns", certificateAuthorityName: "nope", certificatePolicyName: "p" } }] }).join("\n")).toMatch(/individualEnrollments\[0\]\.deviceRegistry\.certificateAuthorityName = "nope"/);
 });
 
+test("a tenant's group cannot name a namespace: tenants have none", () => {
+  const result = parseStackConfig({
+    values: { platform: "o/p/s", tenant: "acme", ca: { intermediates: [{ name: "acme-ca", commonName: "Acme" }] }, enrollmentGroups: [{ enrollmentId: "acme-g", caName: "acme-ca", deviceRegistry: { namespaceName: "ns-a", certificateAuthorityName: "ica", certificatePolicyName: "pol" } }] },
+    location: "westeurope",
+  });
+  expect(result.ok ? "" : formatProblems(result.problems)).toContain("enrollmentGroups[0].deviceRegistry");
+});
+
 function plan(...args: string[]) {
   const result = spawnSync(process.execPath, ["-r", path.join(ROOT, "cli/tsRegister.js"), path.join(ROOT, "cli/plan.ts"), ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -21,7 +21,7 @@ test("one constant text per key, naming the key and the loader, nothing of this 
 });
 
 test("the registry holds every dynamic provider, each with the six methods", () => {
-  expect(Object.keys(providers).sort()).toEqual(["caCertificate", "caKeyRequest", "caVerification", "dpsCertificate", "enrollmentGroup", "individualEnrollment", "revokedDevice", "tenantCertificate", "tenantIssuer"]);
+  expect(Object.keys(providers).sort()).toEqual(["adrCertificateAuthority", "adrCertificatePolicy", "adrNamespace", "caCertificate", "caKeyRequest", "caVerification", "dpsCertificate", "enrollmentGroup", "individualEnrollment", "revokedDevice", "tenantCertificate", "tenantIssuer"]);
   for (const factory of Object.values(providers)) {
     const p = factory();
     for (const m of ["check", "diff", "create", "read", "update", "delete"] as const) expect(typeof p[m]).toBe("function");

@@ -2,6 +2,7 @@
  * Reading and checking a stack's config: `parseStackConfig` is pure (tested without Pulumi); `loadStackConfig` reads
  * the running stack's config. Every problem is collected before anything is declared.
  */
+import { checkEnrollmentDeviceRegistry } from "../deviceRegistry/checks";
 import { signingOnlyCaNames, withoutSigningOnlyUploads } from "./caSlots";
 import { checkStackIndividualEnrollments } from "./individualEnrollmentRules";
 import * as pulumi from "@pulumi/pulumi";
@@ -108,6 +109,8 @@ export function parseTenantStackConfig(raw: RawStackConfig): ParseResult<TenantS
       ? [{ path: "azure-native:location", value: undefined, message: "is needed to create the tenant's vault (keyVault.create: true): the region it goes in" }]
       : []),
     ...tenantFaithfulnessProblems(raw, config, entries),
+    // A tenant has no Device Registry namespace of its own (docs/device-registry.md).
+    ...config.enrollmentGroups.flatMap((g, i) => checkEnrollmentDeviceRegistry(`enrollmentGroups[${i}]`, g.deviceRegistry, undefined)),
   );
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }

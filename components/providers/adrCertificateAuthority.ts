@@ -7,7 +7,8 @@
  *           (signed ICA, issuer, issuer's chain to the root), GET: status Active, thumbprint, validity.
  *   read    GET: status, thumbprint, validity as Azure has them (drift; ActiveButPendingRenewal shows up here).
  *   diff    local. Replace when a name, the kind or the Root changes. Update (re-sign and re-activate) when the
- *           issuing certificate changed, the CA reads PendingActivation or ActiveButPendingRenewal, or fewer than
+ *           issuing certificate changed, the CA reads PendingActivation or ActiveButPendingRenewal, refresh found
+ *           it activated with a certificate this stack did not sign (thumbprint), or fewer than
  *           `renewBeforeDays` remain: so `plan`/preview show the renewal before it is due. Update (revokeAndRotate)
  *           when `rotation` changes, for the kinds in REVOKE_AND_ROTATE_KINDS.
  *   update  the renewal: GET (the CSR: Azure keeps the key, open question 3), sign, activate. Or revokeAndRotate.
@@ -18,7 +19,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { adrIds } from "../azure/deviceRegistryClient";
 import { normalizeArmEndpoint } from "../azure/armClient";
-import { isUnknown, normalizePem } from "../azure/dpsCertificates";
+import { isUnknown, normalizePem, normalizeThumbprint, thumbprintOfPem } from "../azure/dpsCertificates";
 import { adrClient, adrErrorText, adrFailures, MANAGED_BY_TAG, NAME_RULES, sameName, type AdrTarget } from "./adrCommon";
 
 export const ADR_CERTIFICATE_AUTHORITY_PROVIDER_VERSION = "1";
@@ -101,6 +102,8 @@ function outputsOf(p: AdrCertificateAuthorityInputs, b: CaBody, certificatePem?:
 export function renewalReason(o: AdrCertificateAuthorityOutputs, now = Date.now()): string | undefined {
   if (o.kind !== "ExternalIca") return undefined;
   if (o.status === "PendingActivation") return "pending activation";
+  // Drift: activated since with a certificate that is not the one this stack signed.
+  if (o.certificatePem && o.thumbprint && thumbprintOfPem(o.certificatePem) !== normalizeThumbprint(o.thumbprint)) return "activated with another certificate";
   if (o.status === "ActiveButPendingRenewal") return "Azure reports ActiveButPendingRenewal";
   const before = (o.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS) * DAY_MS;
   if (o.validityNotAfter && Date.parse(o.validityNotAfter) - now < before) return `expires ${o.validityNotAfter.slice(0, 10)}, within ${o.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS} days`;
