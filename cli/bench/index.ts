@@ -10,6 +10,8 @@
  * - state: bytes each resource puts into state, dev stack and at DPS's limits, and a preview's invokes (cli/bench/state.ts).
  * - shards: 1,000 tenants on 10 shards: plan time, state per tenant, and that one tenant's change touches no other
  *   (cli/bench/shards.ts).
+ * - mutation: the mutation score per folder from StrykerJS's reports (`npm run mutate`), and which folders have none
+ *   yet; it reads the reports, it does not run Stryker (cli/bench/mutation.ts).
  * Progress goes to stderr, so stdout stays one JSON document. `--help` for the options.
  */
 import * as fs from "fs";
@@ -19,7 +21,7 @@ import { largeStackFile } from "./largeStack";
 import { planAgainstSdkFloor, timePlan } from "./planProcess";
 
 
-const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state", "shards"] as const;
+const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state", "shards", "mutation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
@@ -135,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
     keyVault: await section("keyVault", o.only, () => optional("keyVault", "benchKeyVault")),
     state: await section("state", o.only, () => optional("state", "benchState")),
     shards: await section("shards", o.only, async () => (await import("./shards")).benchShards(timePlan, o.runs)),
+    mutation: await section("mutation", o.only, async () => (await import("./mutation")).mutationScores(path.resolve(__dirname, "../.."))),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   return 0;
