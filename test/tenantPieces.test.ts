@@ -1,0 +1,145 @@
+/**
+ * The tenant pieces on their own (components/tenant/): reading tenants' CSRs and the platform's facts through
+ * StackReferences (under Pulumi's runtime mocks, the outputs as a stack would hold them, one of them secret), the
+ * CSR checks and what the platform waits for, and a tenant's view of a sharded platform. Written from the mutants
+ * `npm run mutate -- --mutate 'components/tenant/**\/*.ts'` left alive.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { opensslOk } from "./support/openssl";
+
+/** Stack outputs by stack name, and which of them are secret. */
+const STACKS: Record<string, { outputs: Record<string, unknown>; secret?: string[] }> = {
+  "org/dps-x509/tenant-a": { outputs: { caCsrs: { "a-int": "CSR-A" }, dpsName: "shard-2" } },
+  "org/dps-x509/tenant-s": { outputs: { caCsrs: { "s-int": "CSR-S" }, dpsName: "" }, secret: ["caCsrs"] },
+  "org/dps-x509/tenant-new": { outputs: {} },
+  "org/dps-x509/tenant-odd": { outputs: { caCsrs: "not an object", dpsName: 7 } },
+  "org/dps-x509/platform": { outputs: { dpsName: "main-dps", idScope: "0ne001", hubHostNames: { h: "h.azure-devices.net" } }, secret: ["idScope"] },
+};
+
+pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      if (args.type !== "pulumi:pulumi:StackReference") throw new Error(`unexpected resource ${args.type}`);
+      const stack = STACKS[args.inputs.name];
+      return { id: args.inputs.name, state: { name: args.inputs.name, outputs: stack.outputs, secretOutputNames: stack.secret ?? [] } };
+    },
+    call: (args) => {
+      throw new Error(`unexpected call ${args.token}`);
+    },
+  },
+  "project",
+  "stack",
+  false,
+);
+
+// Imported after setMocks, as every mock test does.
+import { checkTenantCsrs, platformWaitingFor, readTenantCsrs } from "../components/tenant/tenantCsrs";
+import { factsOnTenantShard } from "../components/tenant/shardFacts";
+import { parsePlatformFacts, readPlatformFacts, type PlatformFacts } from "../components/tenant/platformOutputs";
+import type { TenantReservation } from "../components/config/schema";
+
+const reservation = (name: string, extra: Partial<TenantReservation> = {}): TenantReservation => ({ name, caCertificates: 2, enrollmentGroups: 5, ...extra }) as TenantReservation;
+
+describe("readTenantCsrs", () => {
+  test("from config, from nothing, from each tenant's stack (plain or secret output), and from a stack not up yet", async () => {
+    const tenants = [
+      reservation("c", { csrs: { "c-int": "CSR-C" } }),
+      reservation("none"),
+      reservation("a", { stack: "org/dps-x509/tenant-a" }),
+      reservation("s", { stack: "org/dps-x509/tenant-s" }),
+      reservation("new", { stack: "org/dps-x509/tenant-new" }),
+      reservation("odd", { stack: "org/dps-x509/tenant-odd" }),
+    ];
+    const read = await readTenantCsrs(tenants, (tenant) => `ref-${tenant}`);
+    expect(read).toEqual([
+      { tenant: "c", index: 0, csrs: { "c-int": "CSR-C" }, source: "tenants[0].csrs" },
+      { tenant: "none", index: 1, csrs: {}, source: "tenants[1]" },
+      { tenant: "a", index: 2, csrs: { "a-int": "CSR-A" }, source: "tenants[2].stack", currentDps: "shard-2" },
+      { tenant: "s", index: 3, csrs: { "s-int": "CSR-S" }, source: "tenants[3].stack" },
+      { tenant: "new", index: 4, csrs: {}, source: "tenants[4].stack" },
+      { tenant: "odd", index: 5, csrs: {}, source: "tenants[5].stack" },
+    ]);
+  });
+});
+
+describe("checkTenantCsrs", () => {
+  const csr = (cn: string) => opensslOk(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "/dev/null", "-subj", `/CN=${cn}`]);
+  const validA = csr("A Intermediate");
+
+  test("as many CSRs as reserved, each of the tenant's own CAs and a valid CSR: nothing to say", () => {
+    expect(checkTenantCsrs([reservation("a")], [{ tenant: "a", index: 0, csrs: { "a-one": validA, "A-two": validA }, source: "tenants[0].stack" }])).toEqual([]);
+  });
+
+  test("one more than reserved, a CA without the prefix, a CSR that does not parse: each named", () => {
+    const problems = checkTenantCsrs([reservation("a", { caCertificates: 1 })], [{ tenant: "a", index: 0, csrs: { "a-one": validA, "b-two": validA, "a-bad": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n" }, source: "tenants[0].csrs" }]);
+    expect(problems).toEqual([
+      { path: "tenants[0].csrs", value: ["a-one", "b-two", "a-bad"], message: "tenant a asks for 3 CA certificates; the platform reserves 1 for it (tenants[0].caCertificates)" },
+      { path: "tenants[0].csrs", value: "b-two", message: 'names a CA without the prefix "a-": a tenant may only ask for its own CAs' },
+      { path: "tenants[0].csrs", value: "a-bad", message: expect.stringContaining("the CSR of a-bad") },
+    ]);
+  });
+});
+
+test("platformWaitingFor: only tenants without CSRs, each told where the CSR should come from", () => {
+  const tenants = [reservation("a", { stack: "org/dps-x509/tenant-a" }), reservation("b"), reservation("c")];
+  const read = [
+    { tenant: "a", index: 0, csrs: {}, source: "tenants[0].stack" },
+    { tenant: "b", index: 1, csrs: {}, source: "tenants[1]" },
+    { tenant: "c", index: 2, csrs: { "c-int": "x" }, source: "tenants[2].csrs" },
+  ];
+  expect(platformWaitingFor(tenants, read)).toEqual([
+    "tenant a: no CSR yet from org/dps-x509/tenant-a; run `pulumi up` on that stack (it makes its keys and exports caCsrs), then `pulumi up` here",
+    "tenant b: no CSR; set tenants[1].stack (its stack) or tenants[1].csrs",
+  ]);
+});
+
+describe("factsOnTenantShard", () => {
+  const usage = (n: number) => ({ caCertificates: n, enrollmentGroups: n });
+  const facts = {
+    dpsName: "main",
+    idScope: "0ne-main",
+    serviceHostName: "main.azure-devices-provisioning.net",
+    globalDeviceEndpoint: "global.azure-devices-provisioning.net",
+    capacity: { limits: usage(25), used: usage(3), tenants: { a: usage(2), b: usage(4) } },
+    shards: { s2: { dpsName: "shard-2", idScope: "0ne-s2", serviceHostName: "shard-2.azure-devices-provisioning.net", globalDeviceEndpoint: "global.s2", used: usage(1) } },
+    tenantShards: { a: "s2", b: "main" },
+  } as unknown as PlatformFacts;
+
+  test("a tenant on a shard sees the shard's DPS, and only the tenants placed there", () => {
+    expect(factsOnTenantShard(facts, "a")).toEqual({
+      ...facts,
+      dpsName: "shard-2",
+      idScope: "0ne-s2",
+      serviceHostName: "shard-2.azure-devices-provisioning.net",
+      globalDeviceEndpoint: "global.s2",
+      capacity: { limits: usage(25), used: usage(1), tenants: { a: usage(2), b: usage(0) } },
+    });
+  });
+
+  test("a tenant on a DPS that is not a listed shard, or on a platform without shards, sees the facts as they are", () => {
+    expect(factsOnTenantShard(facts, "b")).toBe(facts);
+    expect(factsOnTenantShard(facts, "unplaced")).toBe(facts);
+    const plain = { ...facts, shards: undefined, tenantShards: undefined } as PlatformFacts;
+    expect(factsOnTenantShard(plain, "a")).toBe(plain);
+  });
+});
+
+describe("the platform's facts", () => {
+  test("readPlatformFacts: plain and secret outputs read, missing ones left out", async () => {
+    const values = await readPlatformFacts(new pulumi.StackReference("platform-ref", { name: "org/dps-x509/platform" }));
+    expect(values).toEqual({ dpsName: "main-dps", idScope: "0ne001", hubHostNames: { h: "h.azure-devices.net" } });
+  });
+
+  test("parsePlatformFacts names each output missing or malformed, and the fix", () => {
+    const result = parsePlatformFacts({ dpsName: 7 }, "org/dps-x509/platform");
+    expect(result.ok).toBe(false);
+    const messages = (result as { problems: Array<{ path: string; value: unknown; message: string }> }).problems;
+    expect(messages.find((p) => p.message.startsWith("output dpsName "))).toEqual({
+      path: "platform",
+      value: "org/dps-x509/platform",
+      message: "output dpsName of the platform stack is malformed: run `pulumi up` on the platform stack with this version of dps-x509 first",
+    });
+    expect(messages.find((p) => p.message.startsWith("output idScope "))?.message).toBe("output idScope of the platform stack is missing: run `pulumi up` on the platform stack with this version of dps-x509 first");
+    expect(messages.find((p) => p.message.startsWith("output capacity."))).toBeUndefined();
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * resolveTenant (components/tenant/resolveTenant.ts) at the keys the mutation run found untested: the secondary CA
+ * and the smoke test get the tenant's prefix, the isolation messages say what to do instead, and capacity counts a
+ * tenant's own reservation and other tenants' CA slots (none for one held by signing certificates).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseStackConfig, type TenantStackConfig } from "../components/config";
+import { parsePlatformFacts, type PlatformFacts } from "../components/tenant/platformOutputs";
+import { resolveTenant } from "../components/tenant/resolveTenant";
+
+const OUTPUTS = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../examples/platform-outputs.json"), "utf8")) as Record<string, unknown>;
+
+function facts(change: (facts: PlatformFacts) => PlatformFacts = (f) => f): PlatformFacts {
+  const parsed = parsePlatformFacts(OUTPUTS, "my-org/dps-x509/platform");
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return change(parsed.facts);
+}
+
+function tenantConfig(values: Record<string, unknown>): TenantStackConfig {
+  const result = parseStackConfig({ values: { platform: "my-org/dps-x509/platform", tenant: "customer-a", ...values } });
+  if (!result.ok || result.config.role !== "tenant") throw new Error(JSON.stringify(result));
+  return result.config;
+}
+
+const twoCas = { ca: { intermediates: [{ name: "int-1", commonName: "A One" }, { name: "int-2", commonName: "A Two" }] } };
+const roomFor = (cas: number) => (f: PlatformFacts) => ({ ...f, capacity: { ...f.capacity, tenants: { ...f.capacity.tenants, "customer-a": { caCertificates: cas, enrollmentGroups: 5 } } } });
+
+test("the secondary CA and the smoke test's group get the tenant's prefix", () => {
+  const result = resolveTenant(
+    tenantConfig({ ...twoCas, enrollmentGroups: [{ enrollmentId: "devices", caName: "int-1", secondaryCaName: "int-2" }], smokeTest: { registrationId: "smoke-1", enrollmentId: "devices" } }),
+    facts(roomFor(2)),
+  );
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  expect(result.tenant.enrollmentGroups[0]).toMatchObject({ enrollmentId: "customer-a-devices", caName: "customer-a-int-1", secondaryCaName: "customer-a-int-2" });
+  expect(result.tenant.smokeTest).toEqual({ registrationId: "smoke-1", enrollmentId: "customer-a-devices" });
+  const plain = resolveTenant(tenantConfig({ ...twoCas, enrollmentGroups: [{ enrollmentId: "devices", caName: "int-1" }], smokeTest: { registrationId: "smoke-1" } }), facts(roomFor(2)));
+  expect(plain.ok && [plain.tenant.enrollmentGroups[0].secondaryCaName, plain.tenant.smokeTest]).toEqual([undefined, { registrationId: "smoke-1", enrollmentId: undefined }]);
+});
+
+test("isolation: each refusal says what to do instead, the secondary CA included", () => {
+  const result = resolveTenant(
+    tenantConfig({
+      ca: { intermediates: [{ name: "provider-root-ca", commonName: "Taken" }, { name: "int-1", commonName: "A One" }] },
+      enrollmentGroups: [{ enrollmentId: "customer-b-devices", caName: "int-1", secondaryCaName: "customer-b-ca" }],
+    }),
+    facts(roomFor(2)),
+  );
+  expect(result.ok ? [] : result.problems.filter((p) => /is a (CA|group) of/.test(p.message))).toEqual([
+    { path: "ca.intermediates[0].name", value: "provider-root-ca", message: 'is a CA of the platform on the shared DPS; choose another CA name: a tenant\'s CA names get its prefix "customer-a-"' },
+    { path: "enrollmentGroups[0].enrollmentId", value: "customer-b-devices", message: 'is a group of tenant customer-b on the shared DPS; choose another enrollment id: a tenant\'s enrollment ids get its prefix "customer-a-"' },
+    { path: "enrollmentGroups[0].secondaryCaName", value: "customer-b-ca", message: "is a CA of tenant customer-b on the shared DPS; a tenant stack may only use its own CAs: customer-a-provider-root-ca, customer-a-int-1" },
+  ]);
+});
+
+describe("capacity", () => {
+  test("exactly the tenant's reservation fits; one more does not", () => {
+    expect(resolveTenant(tenantConfig(twoCas), facts(roomFor(2))).ok).toBe(true);
+    const over = resolveTenant(tenantConfig(twoCas), facts(roomFor(1)));
+    expect(over.ok ? [] : over.problems).toEqual([{ path: "ca.intermediates", value: 2, message: "2 CA certificates exceed the 1 the platform my-org/dps-x509/platform reserves for tenant customer-a" }]);
+  });
+
+  test("other tenants' CA slots count, except a tenant held by signing certificates (it takes none)", () => {
+    // No reservation for customer-a: it is counted against what is left. Platform 23, customer-b 1, customer-a 1: 25.
+    const crowded = (attestation: "caReference" | "signingCertificate", bCas: number) => (f: PlatformFacts) => ({
+      ...f,
+      capacity: { ...f.capacity, used: { caCertificates: 23, enrollmentGroups: 0 }, tenants: { "customer-a": undefined as never, "customer-b": { caCertificates: bCas, enrollmentGroups: 90, attestation } } },
+    });
+    const oneCa = { ca: { intermediates: [{ name: "int-1", commonName: "A One" }] } };
+    expect(resolveTenant(tenantConfig(oneCa), facts(crowded("caReference", 1))).ok).toBe(true);
+    const full = resolveTenant(tenantConfig(oneCa), facts(crowded("caReference", 2)));
+    expect(full.ok ? [] : full.problems).toEqual([{ path: "ca.intermediates", value: 1, message: "1 CA certificates would bring the shared DPS to 26 (platform 23, other tenants 2); it holds at most 25" }]);
+    expect(resolveTenant(tenantConfig(oneCa), facts(crowded("signingCertificate", 2))).ok).toBe(true);
+    // Groups: customer-b's 90 reserved groups count, whatever its attestation: 90 + 11 > 100.
+    const groups = Array.from({ length: 11 }, (_, i) => ({ enrollmentId: `g${i}`, caName: "int-1" }));
+    const tooMany = resolveTenant(tenantConfig({ ...oneCa, enrollmentGroups: groups }), facts(crowded("signingCertificate", 0)));
+    expect(tooMany.ok ? [] : tooMany.problems).toEqual([{ path: "enrollmentGroups", value: 11, message: "11 enrollment groups would bring the shared DPS to 101 (platform 0, other tenants 90); it holds at most 100" }]);
+  });
+});
