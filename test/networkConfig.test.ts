@@ -150,3 +150,40 @@ describe("as Azure checks them (issue #24.6)", () => {
     ).toEqual([expect.stringMatching(/^shards\[0\]\.ipFilterRules\[0\] = "Reject 0\.0\.0\.0\/0 \(all\)": rejects every address/), expect.stringMatching(/^shards\[0\]\.privateEndpoint\.name = "my-hub-pe": is already the name of hubs\[0\]/)]);
   });
 });
+
+describe("which Accept rules a Reject rule above them decides (ranges and targets at their edges)", () => {
+  const rule = (name: string, ipMask: string, action: "Accept" | "Reject", target?: string) => ({ name, ipMask, action, ...(target ? { target } : {}) });
+  const shadowing = (...rules: ReturnType<typeof rule>[]) => problems(dps({ ipFilterRules: rules }));
+
+  test("a range's first and last address: inside at both edges, outside one past them", () => {
+    const reject = rule("lab", "10.0.0.0/8", "Reject");
+    expect(shadowing(reject, rule("first", "10.0.0.0/16", "Accept"), rule("last", "10.255.255.255", "Accept"))).toEqual([
+      'dps.ipFilterRules[0] = "Reject 10.0.0.0/8 (all)": rejects 10.0.0.0/8 ahead of dps.ipFilterRules[1] ("first"), dps.ipFilterRules[2] ("last"): the first matching rule decides: those Accept rules never apply; allowed: the Accept rules first, then the Reject rule',
+    ]);
+    expect(shadowing(reject, rule("below", "9.255.255.255", "Accept"), rule("above", "11.0.0.0", "Accept"), rule("next-net", "11.0.0.1", "Accept"))).toEqual([]);
+    expect(shadowing(rule("block", "10.0.0.0/24", "Reject"), rule("next", "10.0.1.0", "Accept"))).toEqual([]);
+  });
+
+  test("only a Reject rule decides for the rules below it, and only for Accept rules", () => {
+    expect(shadowing(rule("all-in", "0.0.0.0/0", "Accept"), rule("office", "203.0.113.0/24", "Accept"))).toEqual([]);
+    expect(shadowing(rule("deny-all", "0.0.0.0/0", "Reject"), rule("deny-lab", "10.0.0.0/8", "Reject"))).toEqual([]);
+    // A Reject rule with a bad mask is reported for its mask, not guessed at.
+    expect(shadowing(rule("bad", "10.0.0", "Reject"), rule("office", "10.0.0.1", "Accept"))).toEqual([expect.stringMatching(/^dps\.ipFilterRules\[0\]\.ipMask = "10\.0\.0": allowed/)]);
+  });
+
+  test("targets: a rule for all APIs covers each; one for an API covers only it", () => {
+    expect(shadowing(rule("deny-all", "0.0.0.0/0", "Reject"), rule("svc", "10.0.0.1", "Accept", "serviceApi"))).toEqual([expect.stringMatching(/rejects every address ahead of dps\.ipFilterRules\[1\] \("svc"\)/)]);
+    expect(shadowing(rule("deny-dev", "0.0.0.0/0", "Reject", "deviceApi"), rule("all", "10.0.0.1", "Accept"))).toEqual([]);
+    // A reject-all on the device API alone still lets `up` (the service API) through: no lock-out clause.
+    expect(shadowing(rule("deny-dev", "0.0.0.0/0", "Reject", "deviceApi"), rule("dev", "10.0.0.1", "Accept", "deviceApi"))).toEqual([
+      'dps.ipFilterRules[0] = "Reject 0.0.0.0/0 (deviceApi)": rejects every address ahead of dps.ipFilterRules[1] ("dev"): the first matching rule decides: that Accept rule never applies; allowed: the Accept rules first, then the Reject rule',
+    ]);
+  });
+
+  test("IP rules while public network access is Disabled are refused on a hub too, and allowed when it is unset or Enabled", () => {
+    const list = [{ name: "office", ipMask: "10.0.0.1" }];
+    expect(problems(hub({ publicNetworkAccess: "Disabled", ipAllowList: list }))).toEqual([expect.stringMatching(/^hubs\[0\]\.ipAllowList = \["office"\]: are ignored by Azure while publicNetworkAccess is Disabled/)]);
+    expect(problems(hub({ ipAllowList: list }))).toEqual([]);
+    expect(problems(hub({ publicNetworkAccess: "Enabled", ipAllowList: list }))).toEqual([]);
+  });
+});

@@ -33,7 +33,7 @@ pulumi.runtime.setMocks(
 );
 
 // Imported after setMocks, as every mock test does.
-import { checkTenantCsrs, platformWaitingFor, readTenantCsrs } from "../components/tenant/tenantCsrs";
+import { checkTenantCsrs, platformWaitingFor, readTenantCsrs, type TenantCsrs } from "../components/tenant/tenantCsrs";
 import { factsOnTenantShard } from "../components/tenant/shardFacts";
 import { parsePlatformFacts, readPlatformFacts, type PlatformFacts } from "../components/tenant/platformOutputs";
 import type { TenantReservation } from "../components/config/schema";
@@ -82,7 +82,7 @@ describe("checkTenantCsrs", () => {
 
 test("platformWaitingFor: only tenants without CSRs, each told where the CSR should come from", () => {
   const tenants = [reservation("a", { stack: "org/dps-x509/tenant-a" }), reservation("b"), reservation("c")];
-  const read = [
+  const read: TenantCsrs[] = [
     { tenant: "a", index: 0, csrs: {}, source: "tenants[0].stack" },
     { tenant: "b", index: 1, csrs: {}, source: "tenants[1]" },
     { tenant: "c", index: 2, csrs: { "c-int": "x" }, source: "tenants[2].csrs" },

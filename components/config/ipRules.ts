@@ -51,7 +51,8 @@ function targetCovers(outer: IpRule["target"], inner: IpRule["target"]): boolean
   return outer === "all" || outer === inner;
 }
 
-export function ipRuleProblems(o: { path: string; kind: "hub" | "dps"; rules: ReadonlyArray<IpRule>; publicNetworkAccess: string }): Problem[] {
+/** `publicNetworkAccess` unset is Azure's default, Enabled. */
+export function ipRuleProblems(o: { path: string; kind: "hub" | "dps"; rules: ReadonlyArray<IpRule>; publicNetworkAccess: string | undefined }): Problem[] {
   const { path, kind, rules } = o;
   const problems: Problem[] = [];
   if (rules.length && o.publicNetworkAccess === "Disabled") {

@@ -64,7 +64,7 @@ export function hubNetworkProblems(hub: HubNetworkSettings & { name: string }, a
     });
   }
   const rules = (hub.ipAllowList ?? []).map((rule) => ({ ...rule, action: "Accept" as const, target: "all" as const }));
-  problems.push(...ipRuleProblems({ path: `${at}.ipAllowList`, kind: "hub", rules, publicNetworkAccess: hub.publicNetworkAccess ?? "Enabled" }));
+  problems.push(...ipRuleProblems({ path: `${at}.ipAllowList`, kind: "hub", rules, publicNetworkAccess: hub.publicNetworkAccess }));
   problems.push(...privateEndpointProblems(`${at}.privateEndpoint`, hub.name, hub.privateEndpoint));
   return problems;
 }
@@ -72,7 +72,7 @@ export function hubNetworkProblems(hub: HubNetworkSettings & { name: string }, a
 /** A DPS's network keys, at `at` (`dps`, or `shards[i]`). */
 export function dpsNetworkProblems(dps: DpsNetworkSettings & { name: string }, at: string): Problem[] {
   return [
-    ...ipRuleProblems({ path: `${at}.ipFilterRules`, kind: "dps", rules: dps.ipFilterRules ?? [], publicNetworkAccess: dps.publicNetworkAccess ?? "Enabled" }),
+    ...ipRuleProblems({ path: `${at}.ipFilterRules`, kind: "dps", rules: dps.ipFilterRules ?? [], publicNetworkAccess: dps.publicNetworkAccess }),
     ...privateEndpointProblems(`${at}.privateEndpoint`, dps.name, dps.privateEndpoint),
   ];
 }
@@ -109,7 +109,7 @@ export function privateEndpointNameProblems(uses: ReadonlyArray<PrivateEndpointU
   const seen = new Map<string, string>();
   for (const use of uses) {
     const name = privateEndpointName(use.targetName, use.endpoint);
-    const key = `${use.resourceGroupName.toLowerCase()}/${name.toLowerCase()}`;
+    const key = `${use.resourceGroupName}/${name}`.toLowerCase();
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, use.path);
