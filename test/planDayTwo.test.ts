@@ -112,12 +112,19 @@ ${block(broughtRoot("Brought Root 2"), "          ")}`;
     return plan(file, "--json");
   };
   const declared = (stdout: string) => JSON.parse(stdout).resources.map((r: { name: string }) => r.name);
+  /** Which issuer the CA provider gets for a CA: a Key Vault key id, or a private key. */
+  const signer = (stdout: string, name: string) => {
+    const inputs = JSON.parse(stdout).resources.find((r: { name: string }) => r.name === name).inputs as Record<string, unknown>;
+    return { issuerKeyId: "issuerKeyId" in inputs, issuerPrivateKey: "issuerPrivateKey" in inputs };
+  };
 
   test("an intermediate rotates under it: the vault signs the new intermediate", () => {
     const { code, stdout, stderr } = planOf("kvinter", stack({ keyStore: "keyVault" }));
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(declared(stdout)).toEqual(expect.arrayContaining(["dps-x509-ca-brought-root", "dps-x509-ca-inter", "dps-x509-ca-inter-2027"]));
+    // Signed in the vault: the issuer is named by its Key Vault key id, no issuer key travels in the inputs.
+    expect(signer(stdout, "dps-x509-ca-inter-2027")).toEqual({ issuerKeyId: true, issuerPrivateKey: false });
     // Without the vault the root has no key: the new intermediate must still be brought.
     const without = planOf("stateinter", stack({ keyStore: "state" }));
     expect(without.code).toBe(1);
@@ -132,6 +139,8 @@ ${block(broughtRoot("Brought Root 2"), "          ")}`;
     const newRoot = resources.find((r) => r.name === "dps-x509-ca-brought-root-2")!;
     expect(newRoot.inputs).toMatchObject({ keyStore: "keyVault", keyName: "dps-x509-brought-root-2" });
     expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining(["dps-x509-ca-inter-2027", "dps-x509-cert-brought-root-2-verification"]));
+    expect(signer(stdout, "dps-x509-ca-inter-2027")).toEqual({ issuerKeyId: true, issuerPrivateKey: false });
+    expect(resources.find((r) => r.name === "dps-x509-ca-inter-2027")!.dependsOn).toEqual(expect.arrayContaining(["dps-x509-ca-brought-root-2"]));
     const without = planOf("stateroot", stack({ keyStore: "state", rootRotation: rootRotation() }));
     expect(without.code).toBe(1);
     expect(without.stderr).toContain('ca.root.rotation.privateKeyPem = (missing): is needed for proof of possession of "brought-root-2"');
