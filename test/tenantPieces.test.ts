@@ -121,6 +121,9 @@ describe("factsOnTenantShard", () => {
     expect(factsOnTenantShard(facts, "unplaced")).toBe(facts);
     const plain = { ...facts, shards: undefined, tenantShards: undefined } as PlatformFacts;
     expect(factsOnTenantShard(plain, "a")).toBe(plain);
+    // Placements without the shards' facts (a platform part-way through an upgrade): the facts as they are.
+    const placedOnly = { ...facts, shards: undefined } as PlatformFacts;
+    expect(factsOnTenantShard(placedOnly, "a")).toBe(placedOnly);
   });
 });
 
@@ -128,6 +131,8 @@ describe("the platform's facts", () => {
   test("readPlatformFacts: plain and secret outputs read, missing ones left out", async () => {
     const values = await readPlatformFacts(new pulumi.StackReference("platform-ref", { name: "org/dps-x509/platform" }));
     expect(values).toEqual({ dpsName: "main-dps", idScope: "0ne001", hubHostNames: { h: "h.azure-devices.net" } });
+    // Left out, not present as undefined: the schema's defaults then apply.
+    expect(Object.keys(values).sort()).toEqual(["dpsName", "hubHostNames", "idScope"]);
   });
 
   test("parsePlatformFacts names each output missing or malformed, and the fix", () => {
@@ -141,5 +146,10 @@ describe("the platform's facts", () => {
     });
     expect(messages.find((p) => p.message.startsWith("output idScope "))?.message).toBe("output idScope of the platform stack is missing: run `pulumi up` on the platform stack with this version of dps-x509 first");
     expect(messages.find((p) => p.message.startsWith("output capacity."))).toBeUndefined();
+  });
+
+  test("outputs that are not an object at all are named as a whole", () => {
+    const result = parsePlatformFacts([] as unknown as Record<string, unknown>, "org/dps-x509/platform");
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual(["output (all) of the platform stack is missing: run `pulumi up` on the platform stack with this version of dps-x509 first"]);
   });
 });

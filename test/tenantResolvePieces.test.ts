@@ -77,3 +77,29 @@ describe("capacity", () => {
     expect(tooMany.ok ? [] : tooMany.problems).toEqual([{ path: "enrollmentGroups", value: 11, message: "11 enrollment groups would bring the shared DPS to 101 (platform 0, other tenants 90); it holds at most 100" }]);
   });
 });
+
+test("a brought intermediate is checked against the platform's root: one from another root is refused at its certificate", () => {
+  const { opensslOk, scratch } = require("./support/openssl") as typeof import("./support/openssl");
+  const work = scratch();
+  try {
+    const file = (name: string) => `${work.dir}/${name}`;
+    opensslOk(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", file("other.key"), "-out", file("other.pem"), "-days", "3650", "-subj", "/CN=Other Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    opensslOk(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", file("int.key"), "-out", file("int.csr"), "-subj", "/CN=A Brought"]);
+    work.write("ext.cnf", "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n");
+    opensslOk(["x509", "-req", "-in", file("int.csr"), "-CA", file("other.pem"), "-CAkey", file("other.key"), "-CAcreateserial", "-out", file("int.pem"), "-days", "365", "-extfile", file("ext.cnf")]);
+    const fs = require("fs") as typeof import("fs");
+    const result = parseStackConfig({
+      values: {
+        platform: "my-org/dps-x509/platform",
+        tenant: "customer-a",
+        ca: { intermediates: [{ name: "brought", commonName: "A Brought", certificatePem: fs.readFileSync(file("int.pem"), "utf8"), privateKeyPem: fs.readFileSync(file("int.key"), "utf8") }] },
+      },
+      decryptedKeys: ["dps-x509:ca"],
+    });
+    if (!result.ok || result.config.role !== "tenant") throw new Error(JSON.stringify(result));
+    const resolved = resolveTenant(result.config, facts());
+    expect(resolved.ok ? [] : resolved.problems.map((p) => [p.path, p.message])).toEqual([["ca.intermediates[0].certificatePem", expect.stringMatching(/Provider Root CA/)]]);
+  } finally {
+    work.cleanup();
+  }
+});
