@@ -148,6 +148,11 @@ describe("the platform's facts", () => {
     expect(messages.find((p) => p.message.startsWith("output capacity."))).toBeUndefined();
   });
 
+  test("a malformed nested output is named by its whole path", () => {
+    const result = parsePlatformFacts({ capacity: { limits: "25", used: { caCertificates: 0, enrollmentGroups: 0 }, tenants: {} } }, "org/dps-x509/platform");
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toContain("output capacity.limits of the platform stack is malformed: run `pulumi up` on the platform stack with this version of dps-x509 first");
+  });
+
   test("outputs that are not an object at all are named as a whole", () => {
     const result = parsePlatformFacts([] as unknown as Record<string, unknown>, "org/dps-x509/platform");
     expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual(["output (all) of the platform stack is missing: run `pulumi up` on the platform stack with this version of dps-x509 first"]);
