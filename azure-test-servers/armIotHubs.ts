@@ -6,10 +6,33 @@
  *                networkRuleSets, privateEndpointConnections, hostName; 404 `ResourceNotFound` for a hub not seeded.
  * and, merged into the DPS resource GET, `publicNetworkAccess`, `ipFilterRules` and `privateEndpointConnections`.
  * Tests seed them "in the portal": `hubs.put(sub, rg, name, settings)`, `state.dps(...).setNetwork(settings)`.
+ * A private endpoint connection can be in any state Azure reports (`privateLinkServiceConnectionState.status`:
+ * Pending, Approved, Rejected, Disconnected; `description` always set, `actionsRequired` as ARM gives it).
  */
 
 export const IOT_HUB_API_VERSIONS = ["2023-06-30"];
 const HUB_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.devices\/iothubs\/([^/]+)$/i;
+
+/** The states of a private endpoint connection (Microsoft.Devices PrivateLinkServiceConnectionStatus). */
+export const PRIVATE_ENDPOINT_CONNECTION_STATES = ["Pending", "Approved", "Rejected", "Disconnected"] as const;
+export type PrivateEndpointConnectionStatus = (typeof PRIVATE_ENDPOINT_CONNECTION_STATES)[number];
+
+/** A private endpoint connected to a hub or the DPS, in the state the resource owner left it. */
+export interface PrivateEndpointSeed {
+  /** ARM id of the private endpoint (Microsoft.Network/privateEndpoints/…). */
+  readonly id: string;
+  readonly status: PrivateEndpointConnectionStatus;
+  /** The state's description; default what Azure writes for it (e.g. "Auto-Approved"). */
+  readonly description?: string;
+}
+
+/** What Azure writes in `description` when nobody gave a message. */
+const DEFAULT_DESCRIPTIONS: Record<PrivateEndpointConnectionStatus, string> = {
+  Pending: "Please approve my connection.",
+  Approved: "Auto-Approved",
+  Rejected: "Rejected by the resource owner",
+  Disconnected: "The private endpoint was deleted",
+};
 
 /** What a hub holds besides its name: every field optional, absent as Azure leaves it when not set. */
 export interface IotHubSettings {
@@ -22,6 +45,8 @@ export interface IotHubSettings {
   readonly networkRuleSets?: { defaultAction?: string; applyToBuiltInEventHubEndpoint: boolean; ipRules: Array<{ filterName: string; action?: string; ipMask: string }> };
   /** ARM ids of the private endpoints connected (approved) to the hub. */
   readonly privateEndpointIds?: readonly string[];
+  /** Private endpoint connections in any state (listed after privateEndpointIds). */
+  readonly privateEndpoints?: readonly PrivateEndpointSeed[];
 }
 
 /** The DPS's network settings as its GET returns them. */
@@ -29,6 +54,7 @@ export interface DpsNetworkSettings {
   readonly publicNetworkAccess?: "Enabled" | "Disabled";
   readonly ipFilterRules?: Array<{ filterName: string; action: "Accept" | "Reject"; ipMask: string; target?: string }>;
   readonly privateEndpointIds?: readonly string[];
+  readonly privateEndpoints?: readonly PrivateEndpointSeed[];
 }
 
 export class HttpStatusError extends Error {
@@ -41,18 +67,24 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** An approved private endpoint connection of a hub or DPS, as ARM lists it in `properties.privateEndpointConnections`. */
-function privateEndpointConnection(parentId: string, endpointId: string, type: string): Record<string, unknown> {
-  const name = `${endpointId.split("/").pop()}.${Math.abs(hash(endpointId)).toString(16)}`;
+/** A private endpoint connection of a hub or DPS, as ARM lists it in `properties.privateEndpointConnections`. */
+function privateEndpointConnection(parentId: string, seed: PrivateEndpointSeed, type: string): Record<string, unknown> {
+  const name = `${seed.id.split("/").pop()}.${Math.abs(hash(seed.id)).toString(16)}`;
   return {
     id: `${parentId}/privateEndpointConnections/${name}`,
     name,
     type,
     properties: {
-      privateEndpoint: { id: endpointId },
-      privateLinkServiceConnectionState: { status: "Approved", description: "Auto-Approved", actionsRequired: "None" },
+      privateEndpoint: { id: seed.id },
+      privateLinkServiceConnectionState: { status: seed.status, description: seed.description ?? DEFAULT_DESCRIPTIONS[seed.status], actionsRequired: "None" },
     },
   };
+}
+
+/** The connections a resource lists: the approved ids, then the seeds in their own states. */
+function connections(parentId: string, type: string, settings: { privateEndpointIds?: readonly string[]; privateEndpoints?: readonly PrivateEndpointSeed[] }): Record<string, unknown>[] {
+  const seeds = [...(settings.privateEndpointIds ?? []).map((id) => ({ id, status: "Approved" as const })), ...(settings.privateEndpoints ?? [])];
+  return seeds.map((seed) => privateEndpointConnection(parentId, seed, type));
 }
 
 function hash(text: string): number {
@@ -67,7 +99,7 @@ export function dpsNetworkBody(dpsId: string, network: DpsNetworkSettings | unde
   return {
     ...(network.publicNetworkAccess ? { publicNetworkAccess: network.publicNetworkAccess } : {}),
     ipFilterRules: network.ipFilterRules ?? [],
-    privateEndpointConnections: (network.privateEndpointIds ?? []).map((id) => privateEndpointConnection(dpsId, id, "Microsoft.Devices/ProvisioningServices/PrivateEndpointConnections")),
+    privateEndpointConnections: connections(dpsId, "Microsoft.Devices/ProvisioningServices/PrivateEndpointConnections", network),
   };
 }
 
@@ -102,7 +134,7 @@ export class ArmIotHubs {
     const hub = this.hubs.get(this.key(sub, rg, name));
     if (!hub) throw new HttpStatusError(404, "ResourceNotFound", `The Resource 'Microsoft.Devices/IotHubs/${name}' under resource group '${rg}' was not found.`);
     const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Devices/IotHubs/${hub.name}`;
-    const { location, privateEndpointIds, name: _name, ...flags } = hub;
+    const { location, privateEndpointIds, privateEndpoints, name: _name, ...flags } = hub;
     return [
       200,
       {
@@ -118,7 +150,7 @@ export class ArmIotHubs {
           ipFilterRules: [],
           hostName: `${hub.name}.azure-devices.net`,
           ...flags,
-          privateEndpointConnections: (privateEndpointIds ?? []).map((endpointId) => privateEndpointConnection(id, endpointId, "Microsoft.Devices/IotHubs/PrivateEndpointConnections")),
+          privateEndpointConnections: connections(id, "Microsoft.Devices/IotHubs/PrivateEndpointConnections", { privateEndpointIds, privateEndpoints }),
           features: "None",
         },
         sku: { name: "S1", tier: "Standard", capacity: 1 },

@@ -28,3 +28,19 @@ test("a hub not there is ARM's 404 ResourceNotFound; another api-version is refu
   await expect(new IotHubClient(credential, SUB, { endpoint: arm.url }).iotHubResource.get("rg", "nope")).rejects.toMatchObject({ statusCode: 404, code: "ResourceNotFound" });
   await expect(new IotHubClient(credential, SUB, { endpoint: arm.url, apiVersion: "2021-07-02" }).iotHubResource.get("rg", "hub-a")).rejects.toMatchObject({ statusCode: 400, code: "InvalidApiVersionParameter" });
 });
+
+test("private endpoint connections in every state Azure reports, shaped as the SDK's PrivateLinkServiceConnectionState", async () => {
+  const pe = (name: string) => `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/${name}`;
+  const states = ["Pending", "Approved", "Rejected", "Disconnected"] as const;
+  arm.state.hubs.put(SUB, "rg", "hub-b", { privateEndpoints: states.map((status) => ({ id: pe(status.toLowerCase()), status })) });
+  const hub = await new IotHubClient(credential, SUB, { endpoint: arm.url }).iotHubResource.get("rg", "hub-b");
+  const listed = hub.properties?.privateEndpointConnections ?? [];
+  expect(listed.map((c) => [c.properties.privateEndpoint?.id, c.properties.privateLinkServiceConnectionState.status])).toEqual(states.map((status) => [pe(status.toLowerCase()), status]));
+  // description is required in the REST spec; each connection is a child resource of the hub.
+  for (const c of listed) {
+    expect(typeof c.properties.privateLinkServiceConnectionState.description).toBe("string");
+    expect(c.properties.privateLinkServiceConnectionState.description.length).toBeGreaterThan(0);
+    expect(c.id).toMatch(new RegExp(`^/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/hub-b/privateEndpointConnections/`));
+    expect(c.type).toBe("Microsoft.Devices/IotHubs/PrivateEndpointConnections");
+  }
+});

@@ -116,3 +116,36 @@ test("a hub that cannot be read fails with how to get access, the rest still che
   expect(rows[0]).toMatchObject({ check: "hub hub-a (ARM)", status: "fail", detail: expect.stringMatching(/^could not be read: HTTP 404 ResourceNotFound/) });
   expect(rows.some((r) => r.check.startsWith("DPS net-dps"))).toBe(true);
 });
+
+describe("the stack's private endpoint in each state Azure reports: only Approved passes", () => {
+  const OTHER = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/privateEndpoints/someone-elses-pe`;
+  const endpointRows = async () => Object.fromEntries((await networkRows()).filter((r) => r.check.endsWith("private endpoint")).map((r) => [r.check, r]));
+
+  test("Pending: fails, and says how to approve it, with the connection's id", async () => {
+    arm.state.hubs.put(SUB, RG, "hub-a", { ...HARDENED, networkRuleSets: ALLOW, privateEndpoints: [{ id: ENDPOINT, status: "Pending" }] });
+    arm.state.dps(SUB, RG, DPS).setNetwork({ publicNetworkAccess: "Enabled", ipFilterRules: DPS_RULES, privateEndpoints: [{ id: DPS_ENDPOINT, status: "Pending", description: "IoT team, ticket 42" }] });
+    const rows = await endpointRows();
+    expect(rows["hub hub-a: private endpoint"]).toMatchObject({
+      status: "fail",
+      detail: 'hub-a-pe: Pending ("Please approve my connection."), not Approved',
+      fix: expect.stringMatching(/waits for the resource owner's approval.*`az network private-endpoint-connection approve --id \/subscriptions\/.*\/IotHubs\/hub-a\/privateEndpointConnections\/hub-a-pe\.[0-9a-f]+`/),
+    });
+    expect(rows["DPS net-dps: private endpoint"]).toMatchObject({ status: "fail", detail: 'net-dps-pe: Pending ("IoT team, ticket 42"), not Approved' });
+  });
+
+  test("Rejected and Disconnected: fail, each with its own way out", async () => {
+    arm.state.hubs.put(SUB, RG, "hub-a", { ...HARDENED, networkRuleSets: ALLOW, privateEndpoints: [{ id: ENDPOINT, status: "Rejected" }] });
+    arm.state.dps(SUB, RG, DPS).setNetwork({ publicNetworkAccess: "Enabled", ipFilterRules: DPS_RULES, privateEndpoints: [{ id: DPS_ENDPOINT, status: "Disconnected" }] });
+    const rows = await endpointRows();
+    expect(rows["hub hub-a: private endpoint"]).toMatchObject({ status: "fail", detail: 'hub-a-pe: Rejected ("Rejected by the resource owner"), not Approved', fix: expect.stringMatching(/^A rejected connection .*`pulumi up --replace/) });
+    expect(rows["DPS net-dps: private endpoint"]).toMatchObject({ status: "fail", detail: expect.stringMatching(/^net-dps-pe: Disconnected/), fix: expect.stringMatching(/was deleted: `pulumi refresh`/) });
+  });
+
+  test("another endpoint's approval is not the stack's: it is named, and the row fails", async () => {
+    arm.state.hubs.put(SUB, RG, "hub-a", { ...HARDENED, networkRuleSets: ALLOW, privateEndpointIds: [OTHER], privateEndpoints: [{ id: ENDPOINT, status: "Pending" }] });
+    arm.state.dps(SUB, RG, DPS).setNetwork({ publicNetworkAccess: "Enabled", ipFilterRules: DPS_RULES, privateEndpointIds: [OTHER] });
+    const rows = await endpointRows();
+    expect(rows["hub hub-a: private endpoint"]).toMatchObject({ status: "fail", detail: 'hub-a-pe: Pending ("Please approve my connection."), not Approved' });
+    expect(rows["DPS net-dps: private endpoint"]).toMatchObject({ status: "fail", detail: "no connection from net-dps-pe (connected: someone-elses-pe Approved)" });
+  });
+});

@@ -72,3 +72,78 @@ test("day-two mistakes are found by the plan, naming the key: exit 1, no stack t
   expect(sub.stderr).toMatch(/azure-native:subscriptionId = \(missing\): is needed to adopt/);
   for (const text of [step.stderr, sub.stderr]) expect(text).not.toMatch(/\n\s+at /);
 });
+
+describe("a brought root whose key lives in Key Vault (docs/key-vault.md) rotates as a generated one does", () => {
+  /** A self-signed CA certificate made by OpenSSL; its key is thrown away (it would be imported into the vault). */
+  const broughtRoot = (cn: string) => {
+    const key = path.join(dir, `${cn}.key`);
+    const cert = path.join(dir, `${cn}.pem`);
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    if (made.status !== 0) throw new Error(made.stderr.toString());
+    return fs.readFileSync(cert, "utf8");
+  };
+  const block = (pem: string, indent: string) => pem.trim().split("\n").map((line) => indent + line).join("\n");
+  const stack = (o: { keyStore: "keyVault" | "state"; rootRotation?: string }) => `config:
+  azure-native:location: westeurope
+  dps-x509:resourceGroupName: rg
+  dps-x509:dps: { name: my-dps }
+  dps-x509:hubs: [{ name: my-hub }]
+  dps-x509:keyVault: { name: my-vault, create: false }
+  dps-x509:ca:
+    root:
+      name: brought-root
+      commonName: Brought Root
+      keyStore: ${o.keyStore}
+      certificatePem: |
+${block(broughtRoot("Brought Root"), "        ")}
+${o.rootRotation ?? ""}
+    intermediates:
+      - { name: inter, commonName: Inter, rotation: { step: stage, name: inter-2027 } }
+  dps-x509:enrollmentGroups: [{ enrollmentId: g, caName: inter }]
+`;
+  const rootRotation = () => `      rotation:
+        step: stage
+        name: brought-root-2
+        certificatePem: |
+${block(broughtRoot("Brought Root 2"), "          ")}`;
+  const planOf = (name: string, text: string) => {
+    const file = path.join(dir, `Pulumi.${name}.yaml`);
+    fs.writeFileSync(file, text);
+    return plan(file, "--json");
+  };
+  const declared = (stdout: string) => JSON.parse(stdout).resources.map((r: { name: string }) => r.name);
+  /** Which issuer the CA provider gets for a CA: a Key Vault key id, or a private key. */
+  const signer = (stdout: string, name: string) => {
+    const inputs = JSON.parse(stdout).resources.find((r: { name: string }) => r.name === name).inputs as Record<string, unknown>;
+    return { issuerKeyId: "issuerKeyId" in inputs, issuerPrivateKey: "issuerPrivateKey" in inputs };
+  };
+
+  test("an intermediate rotates under it: the vault signs the new intermediate", () => {
+    const { code, stdout, stderr } = planOf("kvinter", stack({ keyStore: "keyVault" }));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(declared(stdout)).toEqual(expect.arrayContaining(["dps-x509-ca-brought-root", "dps-x509-ca-inter", "dps-x509-ca-inter-2027"]));
+    // Signed in the vault: the issuer is named by its Key Vault key id, no issuer key travels in the inputs.
+    expect(signer(stdout, "dps-x509-ca-inter-2027")).toEqual({ issuerKeyId: true, issuerPrivateKey: false });
+    // Without the vault the root has no key: the new intermediate must still be brought.
+    const without = planOf("stateinter", stack({ keyStore: "state" }));
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain("ca.intermediates[0].rotation.certificatePem = (missing): is needed: the root was brought without its private key");
+  });
+
+  test("the root rotates to a brought root whose key is in the vault: proof of possession and the new intermediates are signed there", () => {
+    const { code, stdout, stderr } = planOf("kvroot", stack({ keyStore: "keyVault", rootRotation: rootRotation() }));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const resources = JSON.parse(stdout).resources as Array<{ name: string; inputs: Record<string, unknown>; dependsOn?: string[] }>;
+    const newRoot = resources.find((r) => r.name === "dps-x509-ca-brought-root-2")!;
+    expect(newRoot.inputs).toMatchObject({ keyStore: "keyVault", keyName: "dps-x509-brought-root-2" });
+    expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining(["dps-x509-ca-inter-2027", "dps-x509-cert-brought-root-2-verification"]));
+    expect(signer(stdout, "dps-x509-ca-inter-2027")).toEqual({ issuerKeyId: true, issuerPrivateKey: false });
+    expect(resources.find((r) => r.name === "dps-x509-ca-inter-2027")!.dependsOn).toEqual(expect.arrayContaining(["dps-x509-ca-brought-root-2"]));
+    const without = planOf("stateroot", stack({ keyStore: "state", rootRotation: rootRotation() }));
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain('ca.root.rotation.privateKeyPem = (missing): is needed for proof of possession of "brought-root-2"');
+    expect(without.stderr).toContain("ca.intermediates[0].rotation.certificatePem = (missing): is needed: the new root (ca.root.rotation) is brought without its private key");
+  });
+});

@@ -64,3 +64,100 @@ test("DPS_X509_NO_CACHE=1 writes nothing", () => {
   expect(runTs(file, { DPS_X509_CACHE_DIR: cacheDir, DPS_X509_NO_CACHE: "1" })).toMatchObject({ code: 0, stdout: "ok" });
   expect(fs.existsSync(cacheDir)).toBe(false);
 });
+
+describe("the cache is the user's alone (#25.9): it runs unchecked in processes that hold CA keys", () => {
+  const mode = (p: string) => fs.statSync(p).mode & 0o777;
+  const hello = () => {
+    const file = path.join(dir, "hello.ts");
+    fs.writeFileSync(file, `const who: string = "real";\nconsole.log(who);\n`);
+    return file;
+  };
+  /** Runs once to fill the cache, then replaces the cached JavaScript with other code. */
+  const poisoned = () => {
+    const file = hello();
+    expect(runTs(file, { DPS_X509_CACHE_DIR: cacheDir })).toMatchObject({ code: 0, stdout: "real" });
+    const [entry] = cachedFiles();
+    const cached = path.join(cacheDir, "dps-x509-ts", String(entry));
+    fs.writeFileSync(cached, `console.log("planted");\n`);
+    return { file, cached };
+  };
+
+  test("folders are made 0700 and files 0600", () => {
+    fs.mkdirSync(cacheDir, { mode: 0o755 });
+    const { code } = runTs(hello(), { DPS_X509_CACHE_DIR: cacheDir });
+    expect(code).toBe(0);
+    const [entry] = cachedFiles();
+    expect(mode(path.join(cacheDir, "dps-x509-ts"))).toBe(0o700);
+    expect(mode(path.dirname(path.join(cacheDir, "dps-x509-ts", String(entry))))).toBe(0o700);
+    expect(mode(path.join(cacheDir, "dps-x509-ts", String(entry)))).toBe(0o600);
+    expect(mode(path.join(cacheDir, "dps-x509-v8"))).toBe(0o700);
+  });
+
+  test("the user's own cached file is what runs (the cache works), so the refusals below are what keep planted code out", () => {
+    const { file } = poisoned();
+    expect(runTs(file, { DPS_X509_CACHE_DIR: cacheDir }).stdout).toBe("planted");
+  });
+
+  test("a cached file that group or others may write is ignored, with one line saying why", () => {
+    for (const bits of [0o666, 0o620]) {
+      const { file, cached } = poisoned();
+      fs.chmodSync(cached, bits);
+      const run = runTs(file, { DPS_X509_CACHE_DIR: cacheDir });
+      expect(run).toMatchObject({ code: 0, stdout: "real" });
+      expect(run.stderr).toMatch(new RegExp(`^dps-x509: ignoring the transpile cache ${cached.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: it may be written by (others|its group) \\(mode ${bits.toString(8)}\\)`));
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test("a cache folder that others may write is neither read nor written", () => {
+    const { file, cached } = poisoned();
+    fs.chmodSync(path.join(cacheDir, "dps-x509-ts"), 0o777);
+    const run = runTs(file, { DPS_X509_CACHE_DIR: cacheDir });
+    expect(run).toMatchObject({ code: 0, stdout: "real" });
+    expect(run.stderr).toMatch(/ignoring the transpile cache .*dps-x509-ts: it may be written by others \(mode 777\)/);
+    expect(fs.readFileSync(cached, "utf8")).toBe(`console.log("planted");\n`);
+    // The shard folder counts too.
+    fs.chmodSync(path.join(cacheDir, "dps-x509-ts"), 0o700);
+    fs.chmodSync(path.dirname(cached), 0o757);
+    expect(runTs(file, { DPS_X509_CACHE_DIR: cacheDir }).stdout).toBe("real");
+  });
+
+  test("a cache folder that is a symbolic link is ignored", () => {
+    const { file } = poisoned();
+    fs.renameSync(path.join(cacheDir, "dps-x509-ts"), path.join(dir, "elsewhere"));
+    fs.symlinkSync(path.join(dir, "elsewhere"), path.join(cacheDir, "dps-x509-ts"));
+    const run = runTs(file, { DPS_X509_CACHE_DIR: cacheDir });
+    expect(run.stdout).toBe("real");
+    expect(run.stderr).toMatch(/dps-x509-ts: it is a symbolic link/);
+  });
+
+  // Giving a file to another user takes root: CI and the project's machines run the suite as root. Run as another
+  // user, chown throws and the test fails, rather than being skipped unseen.
+  test("a cached file or folder another user owns is ignored", () => {
+    const { file, cached } = poisoned();
+    fs.chownSync(cached, 65534, 65534);
+    expect(runTs(file, { DPS_X509_CACHE_DIR: cacheDir })).toMatchObject({ stdout: "real", stderr: expect.stringMatching(/it is owned by uid 65534, not by this user/) });
+    fs.chownSync(cached, 0, 0);
+    fs.chownSync(path.join(cacheDir, "dps-x509-ts"), 65534, 65534);
+    expect(runTs(file, { DPS_X509_CACHE_DIR: cacheDir })).toMatchObject({ stdout: "real", stderr: expect.stringMatching(/dps-x509-ts: it is owned by uid 65534/) });
+  });
+});
+
+test("the cache key covers every compiler option of tsconfig.json, not a chosen few", () => {
+  // A copy of the loader in a project of its own, so the test can change that project's tsconfig.json.
+  const project = path.join(dir, "project");
+  fs.mkdirSync(path.join(project, "cli"), { recursive: true });
+  fs.copyFileSync(REGISTER, path.join(project, "cli/tsRegister.js"));
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"));
+  const tsconfig = (useDefineForClassFields: boolean) =>
+    fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2020", module: "commonjs", useDefineForClassFields } }));
+  // Assignment semantics call the base class's setter; define semantics do not.
+  const file = path.join(project, "fields.ts");
+  fs.writeFileSync(file, `class Base { set x(_v: number) { console.log("setter"); } }\nclass Derived extends Base { x = 1; }\nnew Derived();\nconsole.log("done");\n`);
+  const run = () => spawnSync(process.execPath, ["-r", path.join(project, "cli/tsRegister.js"), file], { encoding: "utf8", env: { ...process.env, DPS_X509_CACHE_DIR: cacheDir } }).stdout.trim();
+  tsconfig(false);
+  expect(run()).toBe("setter\ndone");
+  tsconfig(true);
+  expect(run()).toBe("done");
+  expect(cachedFiles()).toHaveLength(2);
+});

@@ -12,6 +12,8 @@
  *   (cli/bench/shards.ts).
  * - tenants: realistic tenants (CSRs, attestations, onboarding, rotating): plan time at 100 to 3,000 tenants, the
  *   plan of 1,000 beside the SDK-load floor, and state per tenant of each kind (cli/bench/tenantScale.ts).
+ * - mutation: the mutation score per folder from StrykerJS's reports (`npm run mutate`), and which folders have none
+ *   yet; it reads the reports, it does not run Stryker (cli/bench/mutation.ts).
  * Progress goes to stderr, so stdout stays one JSON document. `--help` for the options.
  */
 import * as fs from "fs";
@@ -21,7 +23,7 @@ import { largeStackFile } from "./largeStack";
 import { planAgainstSdkFloor, timePlan } from "./planProcess";
 
 
-const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state", "shards", "tenants"] as const;
+const SECTIONS = ["plan", "certs", "enrollmentGroups", "rotationPlan", "keyVault", "state", "shards", "tenants", "mutation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const USAGE = `usage: npm run bench [-- [--only ${SECTIONS.join("|")}] [--runs <n>]]
@@ -138,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
     state: await section("state", o.only, () => optional("state", "benchState")),
     shards: await section("shards", o.only, async () => (await import("./shards")).benchShards(timePlan, o.runs)),
     tenants: await section("tenants", o.only, async () => (await import("./tenantScale")).benchTenantScale(timePlan, o.runs, progress)),
+    mutation: await section("mutation", o.only, async () => (await import("./mutation")).mutationScores(path.resolve(__dirname, "../.."))),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   return 0;

@@ -1,7 +1,10 @@
 /**
  * A private key written inside a git work tree where git does not ignore it is one `git add -A` away from the
- * repository's history. `npm run ca` asks git (`git check-ignore`) before it writes a key, and refuses with what to
- * do instead. The repository ignores the guide's default folder (`pki/`, in .gitignore).
+ * repository's history. `npm run ca` asks git before it writes a key, and refuses with what to do instead:
+ * - a file git tracks (`git ls-files`), such as one force-added (`git add -f`) into an ignored folder: an ignore
+ *   rule does not apply to a tracked file, so the new key would go into the next commit;
+ * - a file git does not ignore (`git check-ignore`).
+ * The repository ignores the guide's default folder (`pki/`, in .gitignore).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -25,7 +28,19 @@ export function assertKeysIgnored(keyFiles: readonly string[]): void {
   for (const file of keyFiles) {
     const top = workTreeOf(file);
     if (!top) continue;
-    const r = spawnSync("git", ["-C", top, "check-ignore", "-q", "--no-index", path.relative(top, path.resolve(file))], { encoding: "utf8" });
+    const relative = path.relative(top, path.resolve(file));
+    // Tracked (in the index): check-ignore --no-index would call it ignored by its folder's rule, but git keeps
+    // tracking it, and the key written over it would be committed. `:(literal)`: the name is not a pattern.
+    const tracked = spawnSync("git", ["-C", top, "ls-files", "--error-unmatch", "--", `:(literal)${relative}`], { encoding: "utf8" });
+    if (tracked.status !== 1) {
+      throw new Error(
+        tracked.status === 0
+          ? `${file} is tracked by git in ${top} (added with \`git add -f\`, or committed): an ignore rule does not apply to a tracked file, so a key written there goes into the next commit. ` +
+              `Untrack it first (\`git rm --cached ${relative}\`; if a key was committed, treat it as leaked and make a new one), or write elsewhere (--out ~/dps-pki). Nothing was written.`
+          : `${file} is inside the git work tree ${top}, and git could not tell whether it tracks it (${tracked.stderr.trim() || `exit ${tracked.status}`}): a key is not written on a guess. Nothing was written.`,
+      );
+    }
+    const r = spawnSync("git", ["-C", top, "check-ignore", "-q", "--no-index", relative], { encoding: "utf8" });
     // 0: ignored; 1: not ignored; anything else: git could not tell, and a key is not written on a guess.
     if (r.status === 0) continue;
     throw new Error(

@@ -6,6 +6,7 @@
 import type { StackConfig, TenantStackConfig } from "../../components/config";
 import { dpsNetworkProperties, hubSecurityProperties } from "../../components/resources/networkSettings";
 import { importIds } from "../../components/adoption/importIds";
+import { privateEndpointName } from "../../components/config/networkSchema";
 import type { CheckResult, Read } from "./checks";
 
 type HubProperties = ReturnType<typeof hubSecurityProperties>;
@@ -17,17 +18,31 @@ export interface DpsExpectation {
   readonly configPath: string;
   readonly properties: DpsProperties;
   readonly privateEndpoint: boolean;
+  /** The Azure name of the stack's endpoint (networkSchema.ts privateEndpointName), when it declares one. */
+  readonly privateEndpointName?: string;
 }
 
 export interface NetworkExpectations {
-  readonly hubs: ReadonlyArray<{ name: string; configPath: string; properties: HubProperties; privateEndpoint: boolean }>;
+  /** `privateEndpointName`: the Azure name of the stack's endpoint (networkSchema.ts), when it declares one. */
+  readonly hubs: ReadonlyArray<{ name: string; configPath: string; properties: HubProperties; privateEndpoint: boolean; privateEndpointName?: string }>;
   readonly dps: DpsExpectation;
 }
 
-/** What ARM reports of a hub (`properties` of `IotHubs/{name}`) or of the DPS, and how many approved private endpoints. */
+/** One private endpoint connection of a hub or the DPS, in the state ARM reports. */
+export interface LivePrivateEndpoint {
+  /** ARM id of the connection (what `az network private-endpoint-connection approve --id` takes). */
+  readonly connectionId: string;
+  /** ARM id of the private endpoint. */
+  readonly endpointId: string;
+  /** `privateLinkServiceConnectionState.status`: Pending, Approved, Rejected or Disconnected. */
+  readonly status: string;
+  readonly description: string;
+}
+
+/** What ARM reports of a hub (`properties` of `IotHubs/{name}`) or of the DPS, and its private endpoint connections. */
 export interface LiveNetwork {
   readonly properties: Record<string, any>;
-  readonly approvedPrivateEndpoints: number;
+  readonly privateEndpoints: ReadonlyArray<LivePrivateEndpoint>;
 }
 
 export interface LiveNetworkFacts {
@@ -46,8 +61,15 @@ export function networkExpectations(config: StackConfig | TenantStackConfig): Ne
       configPath: `hubs[${i}]`,
       properties: hubSecurityProperties(hub, adopted.hubs[hub.name] !== undefined),
       privateEndpoint: hub.privateEndpoint !== undefined,
+      privateEndpointName: hub.privateEndpoint && privateEndpointName(hub.name, hub.privateEndpoint),
     })),
-    dps: { name: config.dps.name, configPath: "dps", properties: dpsNetworkProperties(config.dps, adopted.dps !== undefined), privateEndpoint: config.dps.privateEndpoint !== undefined },
+    dps: {
+      name: config.dps.name,
+      configPath: "dps",
+      properties: dpsNetworkProperties(config.dps, adopted.dps !== undefined),
+      privateEndpoint: config.dps.privateEndpoint !== undefined,
+      privateEndpointName: config.dps.privateEndpoint && privateEndpointName(config.dps.name, config.dps.privateEndpoint),
+    },
   };
 }
 
@@ -91,17 +113,36 @@ function hubRows(hub: NetworkExpectations["hubs"][number], read: Read<LiveNetwor
     const describe = (set: { ipRules?: unknown } | undefined) => (set ? ipRules(set.ipRules) : "none (any address)");
     rows.push(row(`${what}: IP allow list`, same, same ? `${describe(have)}, as configured` : `${describe(have)} in Azure, ${describe(want)} in the stack`, `${hub.configPath}.ipAllowList ${OUTSIDE}`));
   }
-  if (hub.privateEndpoint) rows.push(endpointRow(what, read.value, `${hub.configPath}.privateEndpoint`));
+  if (hub.privateEndpoint) rows.push(endpointRow(what, read.value, `${hub.configPath}.privateEndpoint`, hub.privateEndpointName));
   return rows;
 }
 
-function endpointRow(what: string, live: LiveNetwork, configPath: string): CheckResult {
-  return row(
-    `${what}: private endpoint`,
-    live.approvedPrivateEndpoints > 0,
-    live.approvedPrivateEndpoints > 0 ? `${live.approvedPrivateEndpoints} approved` : "no approved private endpoint connection",
-    `\`pulumi up\` creates it (${configPath}); one pending approval is approved on the resource's Networking page (or \`az network private-endpoint-connection approve\`).`,
-  );
+/** What to do about the stack's endpoint connection in each state that is not Approved. */
+const ENDPOINT_FIXES: Record<string, string> = {
+  Pending:
+    "The connection waits for the resource owner's approval, and no traffic flows through it until then: approve it on the resource's Networking page (Private endpoint connections), or `az network private-endpoint-connection approve --id <connection id>`.",
+  Rejected:
+    "A rejected connection carries no traffic and is not approved later: delete the endpoint and create it again (`pulumi up --replace <the endpoint's URN>`), then have the owner approve the new connection.",
+  Disconnected: "The endpoint behind the connection was deleted: `pulumi refresh`, then `pulumi up` creates it again.",
+};
+
+/**
+ * The stack's private endpoint, by name, in the state ARM reports: only Approved passes (a Pending or Rejected
+ * connection carries no traffic). Without a name (older expectations), any approved connection counts.
+ */
+function endpointRow(what: string, live: LiveNetwork, configPath: string, endpointName?: string): CheckResult {
+  const check = `${what}: private endpoint`;
+  const ours = live.privateEndpoints.filter((c) => endpointName === undefined || c.endpointId.split("/").pop()?.toLowerCase() === endpointName.toLowerCase());
+  const label = endpointName ?? "private endpoint";
+  const approved = ours.find((c) => c.status === "Approved");
+  if (approved) return row(check, true, `${label}: Approved`, "");
+  const other = ours[0];
+  if (!other) {
+    const others = live.privateEndpoints.length ? ` (connected: ${live.privateEndpoints.map((c) => `${c.endpointId.split("/").pop()} ${c.status}`).join(", ")})` : "";
+    return row(check, false, `no connection from ${label}${others}`, `\`pulumi up\` creates it (${configPath}); then it is approved on the resource's Networking page if it waits for approval.`);
+  }
+  const fix = (ENDPOINT_FIXES[other.status] ?? `Azure reports an unknown state; see the resource's Networking page.`).replace("<connection id>", other.connectionId);
+  return row(check, false, `${label}: ${other.status}${other.description ? ` ("${other.description}")` : ""}, not Approved`, fix);
 }
 
 export function dpsRows(dps: DpsExpectation, read: Read<LiveNetwork>): CheckResult[] {
@@ -115,7 +156,7 @@ export function dpsRows(dps: DpsExpectation, read: Read<LiveNetwork>): CheckResu
     const same = ipRules(want) === ipRules((have ?? []).map((r: Record<string, unknown>) => ({ ...r, target: r.target ?? "all" })));
     rows.push(row(`${what}: IP filter rules`, same, same ? `${ipRules(want)}, as configured (in order)` : `${ipRules(have)} in Azure, ${ipRules(want)} in the stack`, `${dps.configPath}.ipFilterRules ${OUTSIDE}`));
   }
-  if (dps.privateEndpoint) rows.push(endpointRow(what, read.value, `${dps.configPath}.privateEndpoint`));
+  if (dps.privateEndpoint) rows.push(endpointRow(what, read.value, `${dps.configPath}.privateEndpoint`, dps.privateEndpointName));
   return rows;
 }
 

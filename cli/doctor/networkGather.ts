@@ -5,7 +5,7 @@
 import { createDpsClient } from "../../components/azure/armClient";
 import { createIotHubClient } from "../../components/azure/iotHubClient";
 import type { Read } from "./checks";
-import type { LiveNetwork, LiveNetworkFacts, NetworkExpectations } from "./networkChecks";
+import type { LiveNetwork, LiveNetworkFacts, LivePrivateEndpoint, NetworkExpectations } from "./networkChecks";
 
 export interface NetworkTarget {
   readonly subscriptionId: string;
@@ -14,8 +14,16 @@ export interface NetworkTarget {
   readonly armEndpoint?: string;
 }
 
-export function approved(connections: Array<{ properties?: { privateLinkServiceConnectionState?: { status?: string } } }> | undefined): number {
-  return (connections ?? []).filter((c) => c.properties?.privateLinkServiceConnectionState?.status === "Approved").length;
+type Connection = { id?: string; properties?: { privateEndpoint?: { id?: string }; privateLinkServiceConnectionState?: { status?: string; description?: string } } };
+
+/** Each private endpoint connection with its state (Pending, Approved, Rejected, Disconnected), as ARM lists them. */
+export function endpoints(connections: Connection[] | undefined): LivePrivateEndpoint[] {
+  return (connections ?? []).map((c) => ({
+    connectionId: c.id ?? "",
+    endpointId: c.properties?.privateEndpoint?.id ?? "",
+    status: c.properties?.privateLinkServiceConnectionState?.status ?? "unknown",
+    description: c.properties?.privateLinkServiceConnectionState?.description ?? "",
+  }));
 }
 
 export async function read(what: () => Promise<LiveNetwork>): Promise<Read<LiveNetwork>> {
@@ -37,14 +45,14 @@ export async function gatherNetworkFacts(target: NetworkTarget, expected: Networ
     expected.hubs.map(async (hub) => {
       const fact = await read(async () => {
         const live = await hubsClient.iotHubResource.get(target.resourceGroupName, hub.name);
-        return { properties: (live.properties ?? {}) as Record<string, any>, approvedPrivateEndpoints: approved(live.properties?.privateEndpointConnections) };
+        return { properties: (live.properties ?? {}) as Record<string, any>, privateEndpoints: endpoints(live.properties?.privateEndpointConnections) };
       });
       return [hub.name, fact] as const;
     }),
   );
   const dps = read(async () => {
     const live = await dpsClient.iotDpsResource.get(target.dpsName, target.resourceGroupName);
-    return { properties: live.properties as Record<string, any>, approvedPrivateEndpoints: approved(live.properties.privateEndpointConnections) };
+    return { properties: live.properties as Record<string, any>, privateEndpoints: endpoints(live.properties.privateEndpointConnections) };
   });
   return { hubs: Object.fromEntries(await hubs), dps: await dps };
 }

@@ -8,7 +8,7 @@ import { createDpsClient } from "../../components/azure/armClient";
 import { dpsNetworkProperties } from "../../components/resources/networkSettings";
 import type { CheckResult, Read } from "./checks";
 import { dpsRows, type DpsExpectation, type LiveNetwork } from "./networkChecks";
-import { approved, read } from "./networkGather";
+import { endpoints, read } from "./networkGather";
 
 export interface ShardExpectation extends DpsExpectation {
   readonly subscriptionId: string;
@@ -42,7 +42,7 @@ export async function gatherShards(shards: readonly ShardExpectation[], armEndpo
       const network = await read(async () => {
         const live = await createDpsClient({ subscriptionId: shard.subscriptionId, endpoint: armEndpoint }).iotDpsResource.get(shard.name, shard.resourceGroupName);
         linkedHubs = (live.properties.iotHubs ?? []).map((hub) => String(hub.name ?? hub.connectionString.match(/HostName=([^;]+)/i)?.[1] ?? ""));
-        return { properties: live.properties as Record<string, any>, approvedPrivateEndpoints: approved(live.properties.privateEndpointConnections) };
+        return { properties: live.properties as Record<string, any>, privateEndpoints: endpoints(live.properties.privateEndpointConnections) };
       });
       return [shard.name, { network, linkedHubs }] as const;
     }),

@@ -2,6 +2,8 @@
  * Cross-checks of the day-two keys (docs/day-two.md): `ca.*.rotation`, `adopt` and `adoptExisting`. Each message
  * names the key, the value and what is allowed, like every other config check.
  */
+import { rotatedEntry } from "../rotation/apply";
+import { caKeyAvailable } from "./keyStoreChecks";
 import { LIMITS } from "./limits";
 import type { Problem } from "./problems";
 import type { CaEntryConfig, StackConfig } from "./schema";
@@ -47,8 +49,13 @@ function checkRotations(config: StackConfig, entries: EntryAt[]): Problem[] {
     if (rotation.privateKeyPem !== undefined && rotation.certificatePem === undefined) {
       problems.push({ path: `${at}.privateKeyPem`, value: rotation.privateKeyPem, message: "is given without certificatePem: bring both, or neither to generate the new CA" });
     }
-    if (rotation.certificatePem !== undefined && rotation.privateKeyPem === undefined && entry.upload && entry.verification === "proofOfPossession") {
-      problems.push({ path: `${at}.privateKeyPem`, value: undefined, message: `is needed for proof of possession of "${rotation.name}"; give the key (as a secret), or set ${path}.verification to onUpload` });
+    // The new CA keeps the entry's keyStore: a brought certificate whose key is in Key Vault can prove possession.
+    if (!caKeyAvailable(rotatedEntry(entry)) && entry.upload && entry.verification === "proofOfPossession") {
+      problems.push({
+        path: `${at}.privateKeyPem`,
+        value: undefined,
+        message: `is needed for proof of possession of "${rotation.name}"; give the key (as a secret), import it into the stack's Key Vault (${path}.keyStore: keyVault), or set ${path}.verification to onUpload`,
+      });
     }
     if (rotation.certificatePem === undefined && rotation.validityDays === undefined && entry.renewBeforeDays !== undefined && entry.renewBeforeDays >= entry.validityDays) {
       problems.push({ path: `${path}.renewBeforeDays`, value: entry.renewBeforeDays, message: `must be less than validityDays (${entry.validityDays}) for the new CA too` });
@@ -74,18 +81,24 @@ function checkRotations(config: StackConfig, entries: EntryAt[]): Problem[] {
         message: `cannot rotate the root of a platform with tenants (${config.tenants.map((t) => t.name).join(", ")}) yet: their intermediates are signed by it, read from the output rootCaCertificatePem, and would be re-issued in place under the new root on their next up, stranding their devices; rotate the intermediates instead`,
       });
     }
-    const rootBroughtWithoutKey = rootRotation.certificatePem !== undefined && rootRotation.privateKeyPem === undefined;
+    // A brought new root signs with its privateKeyPem, or in Key Vault when the root's keyStore is keyVault.
+    const rootBroughtWithoutKey = !caKeyAvailable(rotatedEntry(config.ca.root));
     config.ca.intermediates.forEach((entry, i) => {
       if (rootBroughtWithoutKey && entry.rotation && entry.rotation.certificatePem === undefined) {
-        problems.push({ path: `ca.intermediates[${i}].rotation.certificatePem`, value: undefined, message: "is needed: the new root (ca.root.rotation) is brought without its private key, so nothing can sign a new intermediate" });
+        problems.push({
+          path: `ca.intermediates[${i}].rotation.certificatePem`,
+          value: undefined,
+          message: "is needed: the new root (ca.root.rotation) is brought without its private key (no privateKeyPem, and ca.root.keyStore is not keyVault), so nothing can sign a new intermediate",
+        });
       }
     });
   }
   const root = config.ca.root;
-  if (!rootRotation && root.certificatePem !== undefined && root.privateKeyPem === undefined) {
+  // A brought root signs new intermediates with its privateKeyPem, or in Key Vault (keyStore: keyVault).
+  if (!rootRotation && !caKeyAvailable(root)) {
     config.ca.intermediates.forEach((entry, i) => {
       if (entry.rotation && entry.rotation.certificatePem === undefined) {
-        problems.push({ path: `ca.intermediates[${i}].rotation.certificatePem`, value: undefined, message: "is needed: the root was brought without its private key, so the new intermediate must be brought too" });
+        problems.push({ path: `ca.intermediates[${i}].rotation.certificatePem`, value: undefined, message: "is needed: the root was brought without its private key (no privateKeyPem, and ca.root.keyStore is not keyVault), so the new intermediate must be brought too" });
       }
     });
   }

@@ -20,6 +20,8 @@ const ipMask = z.string().min(1);
 
 /** A private endpoint for the hub or the DPS in an existing subnet (Azure Private Link). */
 export const privateEndpointSchema = z.strictObject({
+  /** Azure name of the endpoint (2–64 characters, unique in its resource group); default `<hub or DPS name>-pe`. */
+  name: z.string().min(1).optional(),
   /** ARM id of the subnet: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>. */
   subnetId: z.string().min(1),
   /** Region of the subnet's virtual network; default the hub's (or the DPS's) region. */
@@ -64,3 +66,18 @@ export const dpsNetworkKeys = {
 };
 
 export type PrivateEndpointConfig = z.infer<typeof privateEndpointSchema>;
+
+/** Azure caps the IP rules of a hub (`networkRuleSets.ipRules`) and of a DPS (`ipFilterRules`) at 100 each. */
+export const MAX_IP_RULES = 100;
+
+const hubNetworkObject = z.object(hubSecurityKeys);
+const dpsNetworkObject = z.object(dpsNetworkKeys);
+/** A hub's hardening settings as parsed (any hub config carries them). */
+export type HubNetworkSettings = z.infer<typeof hubNetworkObject>;
+/** A DPS's network settings as parsed: the primary DPS's (`dps`) and each shard's (`shards[i]`) alike. */
+export type DpsNetworkSettings = z.infer<typeof dpsNetworkObject>;
+
+/** The Azure name of a private endpoint: its configured name, else `<hub or DPS name>-pe`. */
+export function privateEndpointName(targetName: string, endpoint: PrivateEndpointConfig): string {
+  return endpoint.name ?? `${targetName}-pe`;
+}

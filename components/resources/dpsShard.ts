@@ -13,6 +13,7 @@ import type { Provider } from "@pulumi/azure-native/provider";
 import type { HubConfig, ShardConfig, StackConfig } from "../config";
 import { declareSubscriptionProviders, providerOfShard } from "../shards/subscriptions";
 import { declarePrivateEndpoint, dpsNetworkProperties, PRIVATE_LINK_GROUP_IDS } from "./networkSettings";
+import { privateEndpointName } from "../config/networkSchema";
 import { ARM_ALLOCATION_POLICY, linkedHubEntry, type LinkedHub } from "./provisioningService";
 
 export interface DpsShardArgs {
@@ -64,7 +65,7 @@ export class DpsShard extends pulumi.ComponentResource implements ShardFacts {
       { parent: this, provider: args.provider },
     );
     if (args.dps.privateEndpoint) {
-      const endpoint = { endpoint: args.dps.privateEndpoint, targetId: this.dps.id, groupId: PRIVATE_LINK_GROUP_IDS.dps, endpointName: `${args.dps.name}-pe` };
+      const endpoint = { endpoint: args.dps.privateEndpoint, targetId: this.dps.id, groupId: PRIVATE_LINK_GROUP_IDS.dps, endpointName: privateEndpointName(args.dps.name, args.dps.privateEndpoint) };
       declarePrivateEndpoint(`${name}-dps-pe`, { ...endpoint, resourceGroupName, defaultLocation: args.location }, { parent: this, provider: args.provider });
     }
     // As on the primary: `properties` is secret (it holds the links' keys); these values are not.

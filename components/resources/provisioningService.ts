@@ -4,6 +4,7 @@ import * as iothub from "@pulumi/azure-native/iothub";
 import type { DpsConfig, HubConfig } from "../config";
 import type { ImportIds } from "../adoption/importIds";
 import { declarePrivateEndpoint, dpsNetworkProperties, hubSecurityProperties, PRIVATE_LINK_GROUP_IDS } from "./networkSettings";
+import { privateEndpointName } from "../config/networkSchema";
 
 /** The DPS-level allocation policy in ARM's casing (enrollment groups use camelCase instead). */
 export const ARM_ALLOCATION_POLICY = { hashed: "Hashed", geoLatency: "GeoLatency", static: "Static" } as const;
@@ -83,7 +84,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
       { parent: this, import: args.importIds?.dps },
     );
     if (args.dps.privateEndpoint) {
-      const endpoint = { endpoint: args.dps.privateEndpoint, targetId: this.dps.id, groupId: PRIVATE_LINK_GROUP_IDS.dps, endpointName: `${args.dps.name}-pe` };
+      const endpoint = { endpoint: args.dps.privateEndpoint, targetId: this.dps.id, groupId: PRIVATE_LINK_GROUP_IDS.dps, endpointName: privateEndpointName(args.dps.name, args.dps.privateEndpoint) };
       declarePrivateEndpoint(`${name}-dps-pe`, { ...endpoint, resourceGroupName: args.resourceGroupName, defaultLocation: args.location }, { parent: this });
     }
 
@@ -128,7 +129,7 @@ export class ProvisioningService extends pulumi.ComponentResource {
       { parent: this, import: importId, ignoreChanges: ["properties.minTlsVersion"] },
     );
     if (hub.privateEndpoint) {
-      const endpoint = { endpoint: hub.privateEndpoint, targetId: resource.id, groupId: PRIVATE_LINK_GROUP_IDS.hub, endpointName: `${hub.name}-pe` };
+      const endpoint = { endpoint: hub.privateEndpoint, targetId: resource.id, groupId: PRIVATE_LINK_GROUP_IDS.hub, endpointName: privateEndpointName(hub.name, hub.privateEndpoint) };
       declarePrivateEndpoint(`${name}-hub-${hub.name}-pe`, { ...endpoint, resourceGroupName, defaultLocation: hub.location }, { parent: this });
     }
     return { name: hub.name, hostName: resource.properties.hostName, resource };

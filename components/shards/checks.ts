@@ -1,6 +1,6 @@
 /**
  * The config checks of a platform with shards (several DPS instances): shard names valid and distinct, every pin
- * naming a shard, each shard's network settings by the primary's rules (networkRules.ts), where a shard lives
+ * naming a shard (its network settings are checked with the primary's: networkRules.ts), where a shard lives
  * (subscription, resource group), the stated quotas, and every shard within its limits with the tenants placed on
  * it (capacity.ts counts). Run with the other config checks, before anything is declared, in the plan as in preview
  * and up.
@@ -8,7 +8,6 @@
 import type { Problem } from "../config/problems";
 import type { StackConfig } from "../config/schema";
 import { reservedCaSlots } from "../config/caSlots";
-import { ipRuleProblems, privateEndpointProblems } from "../config/networkRules";
 import { checkQuotas, effectiveLimits } from "../config/quotas";
 import { checkShardCapacity, shardUsage, type CapacityInput } from "./capacity";
 import { placeTenants, shardNames } from "./placement";
@@ -29,14 +28,6 @@ export function capacityInput(config: StackConfig, platformCaCertificates: numbe
     limits: effectiveLimits(config.quotas),
     subscriptionOf: (shard) => shardSubscriptionKey(config, shard),
   };
-}
-
-/** A shard's network settings, by the rules the primary DPS's are checked by, at the shard's own config path. */
-function shardNetworkProblems(shard: NonNullable<StackConfig["shards"]>[number], at: string): Problem[] {
-  return [
-    ...ipRuleProblems(`${at}.ipFilterRules`, shard.ipFilterRules ?? [], shard.publicNetworkAccess ?? "Enabled"),
-    ...privateEndpointProblems(`${at}.privateEndpoint`, shard.privateEndpoint),
-  ];
 }
 
 /** Where a shard lives: a resource group of its own in another subscription, its private endpoint's subnet there. */
@@ -71,7 +62,7 @@ export function checkShardConfig(config: StackConfig): Problem[] {
     const first = shards.findIndex((name) => name.toLowerCase() === shard.name.toLowerCase());
     if (shard.adopt) problems.push({ path: `${at}.adopt`, value: true, message: "a shard cannot be adopted yet: remove adopt, or import the DPS by hand (`pulumi import`) under the shard's resource name" });
     if (first !== i + 1) problems.push({ path: `${at}.name`, value: shard.name, message: `is already the name of ${first === 0 ? "dps" : `shards[${first - 1}]`}: each DPS needs its own name` });
-    problems.push(...shardNetworkProblems(shard, at), ...shardPlacementProblems(config, shard, at));
+    problems.push(...shardPlacementProblems(config, shard, at));
   });
   config.tenants.forEach((tenant, i) => {
     if (tenant.shard !== undefined && !shards.includes(tenant.shard)) {
