@@ -71,8 +71,8 @@ function stateValue(value: unknown): unknown {
   return value;
 }
 
-/** The wire format without secret wrappers. */
-function plain(value: unknown): unknown {
+/** The wire format without secret wrappers (also what the combined test's local `up` hands its providers). */
+export function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
   if (value !== null && typeof value === "object") {
     const object = value as Record<string, unknown>;

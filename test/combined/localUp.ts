@@ -5,23 +5,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AzureLikeMocks } from "../../cli/plan/mocks";
+// The wire format without secret wrappers, as the engine hands inputs to a provider that does not accept secrets.
+import { plain } from "../../cli/bench/state";
 import type { ArmServer } from "../../azure-test-servers/armServer";
 import type { DpsNetworkSettings, IotHubSettings } from "../../azure-test-servers/armIotHubs";
 import { urnOf, type DynamicProviderHost } from "../../azure-test-servers/dynamicProviderHost";
 
 const DYNAMIC = "pulumi-nodejs:dynamic/dps-x509:";
-const rpc: { specialSigKey: string; specialSecretSig: string } = require("@pulumi/pulumi/runtime/rpc");
 
-/** The wire format without secret wrappers, as the engine hands inputs to a provider that does not accept secrets. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") {
-    const object = value as Record<string, unknown>;
-    if (object[rpc.specialSigKey] === rpc.specialSecretSig) return plain(object.value);
-    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
 
 /**
  * azure-native's side of `up`: what ARM holds once each hub, DPS and private endpoint exists. Every DPS links the
