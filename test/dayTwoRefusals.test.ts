@@ -4,7 +4,28 @@
  * every one of them, so a refusal that goes missing, moves to another key or appears where it should not fails.
  * Written from StrykerJS's survivors (docs/operations.md#mutation-testing).
  */
+import * as fs from "fs";
 import { formatProblems, parseStackConfig } from "../components/config";
+import { opensslOk, scratch } from "./support/openssl";
+
+const work = scratch();
+afterAll(() => work.cleanup());
+/** A CA certificate and key from OpenSSL: self-signed, or signed by `issuer`. */
+function caPem(cn: string, issuer?: { file: string }): { cert: string; key: string; file: string } {
+  const out = work.write(`${cn}.pem`, "");
+  const ext = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"];
+  if (issuer) {
+    opensslOk(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", `${out}.key`, "-out", `${out}.csr`, "-subj", `/CN=${cn}`]);
+    opensslOk(["x509", "-req", "-in", `${out}.csr`, "-CA", issuer.file, "-CAkey", `${issuer.file}.key`, "-CAcreateserial", "-out", out, "-days", "365", "-extfile", work.write(`${cn}.ext`, "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")]);
+  } else {
+    opensslOk(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${out}.key`, "-out", out, "-days", "3650", "-subj", `/CN=${cn}`, ...ext]);
+  }
+  return { cert: fs.readFileSync(out, "utf8"), key: fs.readFileSync(`${out}.key`, "utf8"), file: out };
+}
+const ROOT_PEM = caPem("Brought Root");
+const INTER = caPem("Brought Inter", ROOT_PEM);
+/** A brought root with its key. */
+const BROUGHT_ROOT = { name: "root", commonName: "Brought Root", certificatePem: ROOT_PEM.cert, privateKeyPem: ROOT_PEM.key };
 
 const SUBSCRIPTION = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 
@@ -65,6 +86,17 @@ describe("renewBeforeDays holds for the new CA", () => {
     ]);
   });
 
+  test("a valid window on a new CA that keeps validityDays gives no problem", () => {
+    expect(problems({ ca: ca(inter("inter", { validityDays: 60, renewBeforeDays: 30, rotation: { step: "stage", name: "inter-2" } })) })).toEqual([]);
+  });
+
+  test("a new CA with validityDays of its own, or brought, is not judged on the entry's: the entry's window is refused once", () => {
+    const own = { ca: ca(inter("inter", { validityDays: 30, renewBeforeDays: 30, rotation: { step: "stage", name: "inter-2", validityDays: 90 } })) };
+    expect(problems(own)).toEqual([expect.stringMatching(/^ca\.intermediates\[0\]\.renewBeforeDays = 30: (?!.*new CA)/)]);
+    const brought = { ca: { root: BROUGHT_ROOT, intermediates: [inter("inter", { validityDays: 30, renewBeforeDays: 30, rotation: { step: "stage", name: "inter-2", certificatePem: INTER.cert, privateKeyPem: INTER.key } })] } };
+    expect(problems(brought)).toEqual([expect.stringMatching(/^ca\.intermediates\[0\]\.renewBeforeDays = 30: (?!.*new CA)/)]);
+  });
+
   test("a new CA with validityDays of its own is judged on those, and a valid window gives no problem", () => {
     const stack = { ca: ca(inter("inter", { validityDays: 60, renewBeforeDays: 30, rotation: { step: "stage", name: "inter-2", validityDays: 90 } })) };
     expect(problems(stack)).toEqual([]);
@@ -87,6 +119,24 @@ describe("the root rotates", () => {
   test("an intermediate that does not rotate with it is named once, for its step", () => {
     const stack = { ca: { root: { name: "root", commonName: "Root", rotation: { step: "stage", name: "root-2" } }, intermediates: [inter("inter")] } };
     expect(problems(stack)).toEqual([
+      "ca.intermediates[0].rotation = (missing): must be { step: stage, name: <new name> }: ca.root rotates (step stage), so each intermediate is re-issued under the new root at the same step",
+    ]);
+  });
+});
+
+describe("a root brought without its key", () => {
+  const keyless = { name: "root", commonName: "Brought Root", certificatePem: ROOT_PEM.cert, verification: "onUpload" };
+  test("an intermediate that does not rotate needs nothing new; the one that rotates must be brought", () => {
+    const stack = { ca: { root: keyless, intermediates: [{ name: "inter", commonName: "Brought Inter", certificatePem: INTER.cert, privateKeyPem: INTER.key }, { name: "other", commonName: "Brought Inter", certificatePem: INTER.cert, privateKeyPem: INTER.key, rotation: { step: "stage", name: "other-2" } }] } };
+    expect(problems(stack).filter((line) => line.includes(".rotation"))).toEqual([
+      "ca.intermediates[1].rotation.certificatePem = (missing): is needed: ca.intermediates[1] is a brought CA, so the CA it rotates to is brought too (its certificatePem, and privateKeyPem as a secret)",
+      "ca.intermediates[1].rotation.certificatePem = (missing): is needed: the root was brought without its private key (no privateKeyPem, and ca.root.keyStore is not keyVault), so the new intermediate must be brought too",
+    ]);
+  });
+
+  test("rotating to a new root without its key: an intermediate that does not rotate is told to rotate, nothing more", () => {
+    const stack = { ca: { root: { ...keyless, rotation: { step: "stage", name: "root-2", certificatePem: ROOT_PEM.cert } }, intermediates: [{ name: "inter", commonName: "Brought Inter", certificatePem: INTER.cert, privateKeyPem: INTER.key }] } };
+    expect(problems(stack).filter((line) => line.startsWith("ca.intermediates[0].rotation"))).toEqual([
       "ca.intermediates[0].rotation = (missing): must be { step: stage, name: <new name> }: ca.root rotates (step stage), so each intermediate is re-issued under the new root at the same step",
     ]);
   });
@@ -117,6 +167,11 @@ describe("the rotation's overlap counts against DPS's 25 CA certificates", () =>
     expect(problems(stack(24, "stage"))).toEqual([
       'ca = 26: holds 26 CA certificates on the DPS during the rotation\'s overlap; a DPS holds at most 25: rotate fewer CAs at once',
     ]);
+  });
+
+  test("a CA that is not uploaded does not count", () => {
+    const notUploaded = { ...stack(24, "stage"), ca: { root: { name: "root", commonName: "Root", upload: false }, intermediates: many(24, "stage") } };
+    expect(problems(notUploaded)).toEqual([]);
   });
 
   test("at retire the old certificate is gone: no overlap", () => {

@@ -59,3 +59,29 @@ test("an intermediate rotating to a brought certificate under the generated root
     work.cleanup();
   }
 });
+
+describe("brought CAs", () => {
+  const work = scratch();
+  afterAll(() => work.cleanup());
+  /** `ca` false: a certificate that is no CA. */
+  function pem(cn: string, ca = true): { certificatePem: string; privateKeyPem: string } {
+    const out = work.write(`${cn}.pem`, "");
+    const ext = ca ? ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"] : ["-addext", "basicConstraints=critical,CA:FALSE"];
+    opensslOk(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${out}.key`, "-out", out, "-days", "3650", "-subj", `/CN=${cn}`, ...ext]);
+    return { certificatePem: fs.readFileSync(out, "utf8"), privateKeyPem: fs.readFileSync(`${out}.key`, "utf8") };
+  }
+
+  test("the current root's own problem is reported once, not again for a rotating intermediate", () => {
+    const ca = { root: root({ commonName: "Not A CA", ...pem("Not A CA", false) }), intermediates: [inter("inter", { rotation: { step: "stage", name: "inter-2" } })] };
+    expect(problems(ca)).toEqual([expect.stringMatching(/^ca\.root\.certificatePem = "-----BEGIN CERTIFICATE-----…": certificate is not a CA certificate/)]);
+  });
+
+  test("a new root that cannot be read: the new intermediate's issuer problem is at the new root's certificate", () => {
+    const current = pem("Brought Root");
+    const ca = {
+      root: root({ commonName: "Brought Root", ...current, rotation: { step: "stage", name: "root-2", certificatePem: "not a certificate", privateKeyPem: current.privateKeyPem } }),
+      intermediates: [inter("inter", { commonName: "Inter", ...pem("Inter"), rotation: { step: "stage", name: "inter-2", ...pem("Inter 2") } })],
+    };
+    expect(problems(ca).filter((line) => /issuer certificate PEM could not be parsed/.test(line))).toEqual([expect.stringMatching(/^ca\.root\.rotation\.certificatePem = /)]);
+  });
+});
