@@ -50,6 +50,7 @@ describe("check: a tenant's inputs", () => {
   test("its own CA name, in any case; another tenant's is refused", async () => {
     expect(await failures(inputs({ caName: "Customer-A-int" }))).toEqual([]);
     expect(await failures(inputs({ caName: "customer-b-int" }))).toEqual([{ property: "caName", reason: 'caName "customer-b-int" must start with "customer-a-": a tenant names only its own CAs' }]);
+    expect(await failures({ ...inputs(), caName: undefined })).toEqual([{ property: "caName", reason: 'caName undefined must start with "customer-a-": a tenant names only its own CAs' }]);
   });
 
   test("held back: nothing is signed, so only the name is judged", async () => {
@@ -62,11 +63,13 @@ describe("check: a tenant's inputs", () => {
       { property: "subjectPublicKey", reason: expect.stringMatching(/^the CSR of customer-a-int: its key is EC secp256k1; the platform signs /) },
     ]);
     expect(await failures(inputs({ subjectPublicKey: "" }))).toEqual([{ property: "subjectPublicKey", reason: "the CSR of customer-a-int: no public key" }]);
+    expect(await failures({ ...inputs(), subjectPublicKey: undefined })).toEqual([{ property: "subjectPublicKey", reason: "the CSR of customer-a-int: no public key" }]);
     expect(await failures(inputs({ subjectPublicKey: UNKNOWN, subject: UNKNOWN }))).toEqual([]);
   });
 
   test("the subject must be a common name; the issuer's thumbprint must be there", async () => {
     expect(await failures(inputs({ subject: "x".repeat(65) }))).toEqual([{ property: "subject", reason: expect.stringMatching(/64/) }]);
+    expect(await failures({ ...inputs(), subject: undefined })).toEqual([{ property: "subject", reason: expect.any(String) }]);
     expect(await failures(inputs({ issuerThumbprint: "" }))).toEqual([{ property: "issuerThumbprint", reason: "the platform's signing resource (TenantIssuer) is needed to sign" }]);
     expect(await failures({ ...inputs(), issuerThumbprint: undefined })).toEqual([{ property: "issuerThumbprint", reason: "the platform's signing resource (TenantIssuer) is needed to sign" }]);
   });
@@ -80,7 +83,7 @@ describe("diff: what re-signs the tenant's intermediate", () => {
 
   test("each of key, issuer, name, validity and subject replaces, and only that one", async () => {
     const other = certificate("Other");
-    expect((await diff(inputs({ subjectPublicKey: other.spki }))).replaces).toEqual(["subjectPublicKey"]);
+    expect(await diff(inputs({ subjectPublicKey: other.spki }))).toEqual({ changes: true, replaces: ["subjectPublicKey"], deleteBeforeReplace: false });
     expect((await diff(inputs({ issuerThumbprint: other.thumbprint }))).replaces).toEqual(["issuerThumbprint"]);
     expect((await diff(inputs({ caName: "customer-a-int2", subject: "customer-a-int" }))).replaces).toEqual(["caName"]);
     expect((await diff(inputs({ validityDays: 366 }))).replaces).toEqual(["validityDays"]);
@@ -104,7 +107,11 @@ describe("diff: what re-signs the tenant's intermediate", () => {
   });
 });
 
-describe("create and update", () => {
+describe("create, read and update", () => {
+  test("read gives the state back as it is: nothing is remote", async () => {
+    expect(await provider.read!("customer-a/customer-a-int", state())).toEqual({ id: "customer-a/customer-a-int", props: state() });
+  });
+
   test("a tenant held back before its first certificate gets an empty one, and the reason is kept", async () => {
     expect(await provider.create!(inputs({ heldBack: "outputs wrong" }))).toEqual({
       id: "customer-a/customer-a-int",
