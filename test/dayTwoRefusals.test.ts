@@ -134,6 +134,13 @@ describe("a root brought without its key", () => {
     ]);
   });
 
+  test("an intermediate that rotates to a brought certificate needs no key from the root, current or new", () => {
+    const broughtRotation = { name: "inter", commonName: "Brought Inter", certificatePem: INTER.cert, privateKeyPem: INTER.key, rotation: { step: "stage", name: "inter-2", certificatePem: INTER.cert, privateKeyPem: INTER.key } };
+    const needed = (line: string) => /rotation\.certificatePem = \(missing\)/.test(line);
+    expect(problems({ ca: { root: keyless, intermediates: [broughtRotation] } }).filter(needed)).toEqual([]);
+    expect(problems({ ca: { root: { ...keyless, rotation: { step: "stage", name: "root-2", certificatePem: ROOT_PEM.cert } }, intermediates: [broughtRotation] } }).filter(needed)).toEqual([]);
+  });
+
   test("rotating to a new root without its key: an intermediate that does not rotate is told to rotate, nothing more", () => {
     const stack = { ca: { root: { ...keyless, rotation: { step: "stage", name: "root-2", certificatePem: ROOT_PEM.cert } }, intermediates: [{ name: "inter", commonName: "Brought Inter", certificatePem: INTER.cert, privateKeyPem: INTER.key }] } };
     expect(problems(stack).filter((line) => line.startsWith("ca.intermediates[0].rotation"))).toEqual([
