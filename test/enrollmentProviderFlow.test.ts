@@ -59,6 +59,13 @@ describe("create with adopt", () => {
     await expect(provider.create(inputs("adopt-race", { adopt: true }))).rejects.toThrow(/HTTP 412/);
     expect(calls()).toEqual(["GET 200", "PUT 412", "GET 200", "PUT 412"]);
   });
+  test("another refusal while taking it over is the error at once, with no second try", async () => {
+    await created("adopt-refused");
+    disable("adopt-refused");
+    server.failNext({ status: 400, match: (r) => r.method === "PUT" });
+    await expect(provider.create(inputs("adopt-refused", { adopt: true }))).rejects.toThrow(/HTTP 400/);
+    expect(calls()).toEqual(["GET 200", "PUT 400"]);
+  });
 });
 
 describe("create without adopt: the 409", () => {
