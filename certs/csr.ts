@@ -3,9 +3,10 @@
  * `createCsr` builds CN + public key and signs it through a `Signer` (state or Key Vault); `parseCsr` reads one and
  * checks its self-signature (proof that the requester holds the key). One job: CSRs.
  */
-import { createPublicKey, KeyObject, verify as cryptoVerify } from "crypto";
+import { KeyObject, verify as cryptoVerify } from "crypto";
 import { derOid, derTlv, pemDecode, pemEncode, readTlv, TAG } from "./der";
 import { spkiDer } from "./keys";
+import { publicKeyFromSpki } from "./spkiKey";
 import { assertCommonName } from "./names";
 import { OID } from "./parse";
 import type { Signer } from "./signer";
@@ -61,7 +62,7 @@ export function parseCsr(pem: string, what = "CSR"): ParsedCsr {
     const subject = readTlv(der, version.end);
     const spki = readTlv(der, subject.end);
     const keyDer = Buffer.from(der.subarray(subject.end, spki.end));
-    const publicKey = createPublicKey({ key: keyDer, format: "der", type: "spki" });
+    const publicKey = publicKeyFromSpki(keyDer);
     const algorithmOid = readTlv(der, algorithm.start);
     const oidDer = der.subarray(algorithm.start, algorithmOid.end);
     const hash = oidDer.equals(derOid(OID.sha256WithRSAEncryption)) || oidDer.equals(derOid(OID.ecdsaWithSHA256)) ? "sha256"

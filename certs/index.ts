@@ -52,5 +52,6 @@ export {
 } from "./signerProfiles";
 export type { SignerIssuer } from "./signerProfiles";
 export { createCsr, csrKeyProblem, parseCsr } from "./csr";
+export { publicKeyFromSpki } from "./spkiKey";
 export type { ParsedCsr } from "./csr";
 export { signExternalIcaCsr, EXTERNAL_ICA_PATH_LENGTH, EXTERNAL_ICA_MIN_DAYS, EXTERNAL_ICA_DEFAULT_VALIDITY_DAYS } from "./externalIca";

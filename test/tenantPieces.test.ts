@@ -97,6 +97,19 @@ describe("heldBackTenants", () => {
     expect(held.get("a")).toContain("CA a-b-ca carries the prefix of tenant a-b");
     expect(held.get("a-b")).toBe("CA a-b-ca would be named like a CA of the platform: rename it in the tenant's stack");
   });
+
+  test("of several longer tenants whose prefix a CA carries, the one listed first is named, whatever the case; a shorter or the same tenant is never", () => {
+    const platformNames = { commonNames: [], dpsNames: ["main-dps"] };
+    const reasonFor = (names: string[], caName: string) => {
+      const tenants = names.map((name) => reservation(name));
+      const at = names.indexOf("a-x");
+      return heldBackTenants(tenants, [{ tenant: "a-x", index: at, csrs: { [caName]: validA }, source: `tenants[${at}].stack` }], platformNames).get("a-x");
+    };
+    expect(reasonFor(["a-x", "a-x-b", "a-x-b-c"], "a-x-b-c-ca")).toBe("CA a-x-b-c-ca carries the prefix of tenant a-x-b: rename it in the tenant's stack");
+    expect(reasonFor(["a-x-B-c", "a-x", "a-x-b"], "a-x-b-c-ca")).toBe("CA a-x-b-c-ca carries the prefix of tenant a-x-B-c: rename it in the tenant's stack");
+    // "a" is shorter than the asking tenant, "a-x" is the tenant itself, "a-xc" is not followed by "-": none of them.
+    expect(reasonFor(["a", "a-x", "a-xc"], "a-x-c-ca")).toBeUndefined();
+  });
 });
 
 test("platformWaitingFor: only tenants without CSRs, each told where the CSR should come from", () => {

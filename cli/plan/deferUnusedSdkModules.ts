@@ -15,6 +15,15 @@ const DEFERRED: ReadonlyArray<{ request: string; from: RegExp }> = [
   { request: "typescript", from: /[\\/]@pulumi[\\/]pulumi[\\/]typescript-shim\.js$/ },
   { request: "@npmcli/arborist", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/ },
   { request: "normalize-package-data", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/ },
+  // The Automation API (and execa under it), which the SDK's index exports; the plan drives no CLI.
+  { request: "./automation", from: /[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/ },
+  // gRPC and its generated clients: the plan's monitor is the SDK's mock, in process; the SDK reads gRPC's status
+  // codes only when a call fails, and then loads it.
+  { request: "@grpc/grpc-js", from: /[\\/]@pulumi[\\/]pulumi[\\/](errors|provider[\\/]server|runtime[\\/](settings|resource|invoke|callbacks))\.js$/ },
+  { request: "../proto/engine_grpc_pb", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]settings\.js$/ },
+  { request: "../proto/resource_grpc_pb", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]settings\.js$/ },
+  { request: "../proto/callback_grpc_pb", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]callbacks\.js$/ },
+  { request: "../proto/provider_grpc_pb", from: /[\\/]@pulumi[\\/]pulumi[\\/]provider[\\/]server\.js$/ },
 ];
 
 /** A module loaded on first use (cli/plan/deferredModule.js, shared with jest's stand-ins). */

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, readRawStackConfig, type AnyStackConfig, type Problem } from "../../components/config";
 import { recordDeclarationOrder } from "./declarationOrder";
-import { dropAzureNativeVersionAliasesInPlan, withCheapPulumiStacks } from "./lightRuntime";
+import { dropAzureNativeVersionAliasesInPlan, lightenPlanMonitor, withCheapPulumiStacks } from "./lightRuntime";
 import { AzureLikeMocks } from "./mocks";
 import { providerCheckProblems } from "./providerChecks";
 import { SECRET_MARKER, UNKNOWN_MARKER, recordRegistrations, type RecordedResource } from "./record";
@@ -41,6 +41,7 @@ async function evaluate(stackFile: StackFileConfig, stackName: string, options: 
 
   await pulumi.runtime.setMocks(new AzureLikeMocks({ platformOutputs: options.platformOutputs, stackOutputs: parsed.config.role === "platform" ? options.stackOutputs ?? {} : options.stackOutputs }), CONFIG_NAMESPACE, stackName, true);
   pulumi.runtime.setAllConfig(stackFile.allConfig, stackFile.secretKeys);
+  lightenPlanMonitor(); // before the recorder wraps the monitor
   const resources = recordRegistrations();
   const declared = recordDeclarationOrder();
   dropAzureNativeVersionAliasesInPlan();

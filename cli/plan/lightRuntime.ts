@@ -6,11 +6,12 @@
  *   constructs (resource.ts: the source position it sends to the engine). While the plan evaluates, a trace taken
  *   inside the SDK is left unformatted; every other error (ours, Azure's, a real bug) keeps its stack. The plan and
  *   the mock tests.
- * - The promise-leak bookkeeping and azure-native's version aliases: the plan command only
- *   (lightenRuntimeForPlanCommand).
+ * - The promise-leak bookkeeping, azure-native's version aliases and the protobuf round trip of each registration's
+ *   answer (directRegistration.ts): the plan command only (lightenRuntimeForPlanCommand).
  * Never used by the program under `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { registerWithoutProtobufAnswers } from "./directRegistration";
 
 type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 
@@ -47,7 +48,8 @@ let planCommand = false;
  *   report leaks at exit. That bookkeeping was a quarter of the plan's time at DPS's limits and tells a reviewer
  *   nothing; a leaking program still fails the mock tests. The SDK calls the function through its module's
  *   exports, so replacing the export is enough.
- * - azure-native's version aliases are dropped (dropAzureNativeVersionAliasesInPlan, called by the evaluation).
+ * - azure-native's version aliases are dropped (dropAzureNativeVersionAliasesInPlan) and registrations answered
+ *   without protobuf (lightenPlanMonitor), both called by the evaluation once the mocks are set.
  */
 export function lightenRuntimeForPlanCommand(): void {
   const debuggable: { debuggablePromise: <T>(promise: Promise<T>, context: unknown) => Promise<T> } = require("@pulumi/pulumi/runtime/debuggable");
@@ -68,6 +70,11 @@ export function isAzureNativeVersionAlias(resourceType: string, alias: unknown):
   const keys = Object.keys(alias);
   const type = (alias as { type?: unknown }).type;
   return keys.length === 1 && keys[0] === "type" && typeof type === "string" && type.startsWith("azure-native:");
+}
+
+/** For the plan command only, once the mocks are set: registrations answered without protobuf (directRegistration.ts). */
+export function lightenPlanMonitor(): void {
+  if (planCommand) registerWithoutProtobufAnswers();
 }
 
 /** Registers, for the plan command only, the stack transformation that drops azure-native's version aliases. */

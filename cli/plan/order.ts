@@ -49,18 +49,72 @@ export function inDependencyOrder<T extends Orderable>(resources: readonly T[], 
   };
 
   const ordered: T[] = [];
+  // Each round places the first sibling (in declaration order) whose dependencies are placed, else the first not
+  // placed (a cycle). Kept linear in the number of siblings: a platform's thousand tenant certificates are siblings.
   const place = (parent: string | null) => {
     const siblings = [...(children.get(parent) ?? [])].sort((a, b) => rank(a) - rank(b));
-    const after = new Map(siblings.map((s) => [s.urn, new Set([...depsOfSubtree(s)].map((dep) => siblingHolding(dep, parent)).filter((u): u is string => u !== undefined && u !== s.urn))]));
-    const placed = new Set<string>();
-    while (placed.size < siblings.length) {
-      const waiting = siblings.filter((s) => !placed.has(s.urn));
-      const next = waiting.find((s) => [...after.get(s.urn)!].every((dep) => placed.has(dep))) ?? waiting[0];
-      placed.add(next.urn);
-      ordered.push(next);
-      place(next.urn);
+    const indexOf = new Map(siblings.map((s, i) => [s.urn, i]));
+    const waitingFor = siblings.map(() => 0);
+    const dependents = siblings.map((): number[] => []);
+    siblings.forEach((s, i) => {
+      const holders = new Set<number>();
+      for (const dep of depsOfSubtree(s)) {
+        const holder = siblingHolding(dep, parent);
+        const at = holder === undefined ? undefined : indexOf.get(holder);
+        if (at !== undefined && at !== i) holders.add(at);
+      }
+      for (const at of holders) dependents[at].push(i);
+      waitingFor[i] = holders.size;
+    });
+    const ready = new MinHeap();
+    waitingFor.forEach((count, i) => count === 0 && ready.push(i));
+    const placed = siblings.map(() => false);
+    let firstUnplaced = 0;
+    for (let count = 0; count < siblings.length; count++) {
+      let next = ready.pop();
+      while (next !== undefined && placed[next]) next = ready.pop();
+      if (next === undefined) {
+        while (placed[firstUnplaced]) firstUnplaced++;
+        next = firstUnplaced;
+      }
+      placed[next] = true;
+      for (const dependent of dependents[next]) if (--waitingFor[dependent] === 0 && !placed[dependent]) ready.push(dependent);
+      ordered.push(siblings[next]);
+      place(siblings[next].urn);
     }
   };
   place(null);
   return ordered;
+}
+
+/** The smallest of the numbers pushed first: a binary heap. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  push(value: number): void {
+    const items = this.items;
+    items.push(value);
+    for (let at = items.length - 1; at > 0; ) {
+      const up = (at - 1) >> 1;
+      if (items[up] <= items[at]) break;
+      [items[up], items[at]] = [items[at], items[up]];
+      at = up;
+    }
+  }
+
+  pop(): number | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    items[0] = last;
+    for (let at = 0; ; ) {
+      const left = 2 * at + 1;
+      const smaller = left + 1 < items.length && items[left + 1] < items[left] ? left + 1 : left;
+      if (smaller >= items.length || items[at] <= items[smaller]) break;
+      [items[at], items[smaller]] = [items[smaller], items[at]];
+      at = smaller;
+    }
+    return top;
+  }
 }

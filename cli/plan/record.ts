@@ -3,6 +3,7 @@
  * and inputs, with secrets and values unknown until `up` replaced by readable markers.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { wireInputsOf, type RegisterRequest } from "./directRegistration";
 
 // The wire format's markers, from the SDK (runtime/rpc.ts); they are part of Pulumi's RPC protocol.
 const rpc: {
@@ -136,7 +137,7 @@ export function recordRegistrations(): RecordedResource[] {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     register(req, (err, response) => {
-      if (!err && response) record(req, response, req.getObject?.()?.toJavaScript(), false);
+      if (!err && response) record(req, response, wireInputsOf(req as unknown as RegisterRequest), false);
       callback(err, response);
     });
   };

@@ -29,6 +29,19 @@ function intermediateKeys(certificates: Record<string, IssuedCa>, names: string[
   return { intermediatePrivateKeys: pulumi.secret(Object.fromEntries(declared.map((caName) => [caName, certificates[caName].privateKeyPem]))) };
 }
 
+/**
+ * `tenantCertificates`, by tenant then CA name (a tenant with none keeps its empty map). One `pulumi.all` over every
+ * certificate, not one per tenant: each Output is a handful of promises, and a platform has a thousand tenants.
+ */
+function tenantCertificatesOutput(byTenant: DpsX509["tenantCertificates"]): pulumi.Output<Record<string, Record<string, string>>> {
+  const slots = Object.entries(byTenant).flatMap(([tenant, byCa]) => Object.entries(byCa).map(([caName, pem]) => ({ tenant, caName, pem })));
+  return pulumi.all(slots.map((slot) => slot.pem)).apply((pems) => {
+    const certificates: Record<string, Record<string, string>> = Object.fromEntries(Object.keys(byTenant).map((tenant) => [tenant, {}]));
+    slots.forEach((slot, at) => (certificates[slot.tenant][slot.caName] = pems[at]));
+    return certificates;
+  });
+}
+
 export function platformStackOutputs(stack: DpsX509, waitingFor: string[] = []) {
   const config = stack.config;
   const certificates = stack.ca.certificates;
@@ -47,7 +60,7 @@ export function platformStackOutputs(stack: DpsX509, waitingFor: string[] = []) 
     hubHostNames: pulumi.all(Object.fromEntries([...stack.provisioning.hubs].map(([hubName, hub]) => [hubName, hub.hostName]))),
     caNames: uploadedCaNames,
     enrollmentGroupIds: [...stack.enrollments.groups.keys()],
-    tenantCertificates: pulumi.all(Object.fromEntries(Object.entries(stack.tenantCertificates).map(([tenant, byCa]) => [tenant, pulumi.all(byCa)]))),
+    tenantCertificates: tenantCertificatesOutput(stack.tenantCertificates),
     capacity: {
       // The stated quotas (dps-x509:quotas), else Azure's defaults: a tenant checks its reservation against these.
       limits: (({ caCertificates, enrollmentGroups }) => ({ caCertificates, enrollmentGroups }))(effectiveLimits(config.quotas)),

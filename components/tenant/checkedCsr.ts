@@ -4,12 +4,12 @@
  * PEM. With a thousand tenants, parsing each twice was a measurable share of the plan. certs/ keeps no state
  * (test/caProviderSerialization.test.ts), so the memo lives here.
  */
-import { createPublicKey, type KeyObject } from "crypto";
-import { parseCsr, type ParsedCsr } from "../../certs";
+import type { KeyObject } from "crypto";
+import { parseCsr, publicKeyFromSpki, type ParsedCsr } from "../../certs";
 
 interface Memo {
-  /** By message subject and PEM. */
-  csrs: Map<string, ParsedCsr | Error>;
+  /** CSRs that parsed, by PEM (the config's own strings: their hashes are kept, unlike those of a composite key). */
+  csrs: Map<string, ParsedCsr>;
   /** Subject keys by their SPKI DER in base64 (what a TenantCertificate's inputs carry). */
   keys: Map<string, KeyObject>;
 }
@@ -20,20 +20,17 @@ function memo(): Memo {
   return (host.__dpsX509ParsedCsrs ??= { csrs: new Map(), keys: new Map() });
 }
 
-/** parseCsr, memoized by PEM text and message subject; throws the same error on every call for a bad CSR. */
+/**
+ * parseCsr, memoized by PEM text. A CSR that does not parse is not memoized: it throws parseCsr's error, which names
+ * `what`, on every call (a rare case: its tenant is held back).
+ */
 export function checkedCsr(pem: string, what: string): ParsedCsr {
-  const key = `${what}\n${pem}`;
-  let result = memo().csrs.get(key);
+  let result = memo().csrs.get(pem);
   if (result === undefined) {
-    try {
-      result = parseCsr(pem, what);
-      memo().keys.set(result.spkiDer.toString("base64"), result.publicKey);
-    } catch (e) {
-      result = e as Error;
-    }
-    memo().csrs.set(key, result);
+    result = parseCsr(pem, what);
+    memo().csrs.set(pem, result);
+    memo().keys.set(result.spkiDer.toString("base64"), result.publicKey);
   }
-  if (result instanceof Error) throw result;
   return result;
 }
 
@@ -41,7 +38,7 @@ export function checkedCsr(pem: string, what: string): ParsedCsr {
 export function subjectKey(spkiBase64: string): KeyObject {
   let key = memo().keys.get(spkiBase64);
   if (!key) {
-    key = createPublicKey({ key: Buffer.from(spkiBase64, "base64"), format: "der", type: "spki" });
+    key = publicKeyFromSpki(Buffer.from(spkiBase64, "base64"));
     memo().keys.set(spkiBase64, key);
   }
   return key;

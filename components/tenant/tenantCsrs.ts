@@ -75,6 +75,7 @@ export function tenantCaSubject(caName: string): string {
 export function heldBackTenants(tenants: TenantReservation[], read: TenantCsrs[], platform: { commonNames: string[]; dpsNames: string[] }): HeldBackTenants {
   const held: HeldBackTenants = new Map();
   const reserved = new Set(platform.commonNames.map((name) => name.toLowerCase()));
+  const longerTenantPrefix = tenantPrefixLookup(tenants);
   for (const { tenant, index, csrs, source, currentDps } of read) {
     const reasons: string[] = [];
     const names = Object.keys(csrs);
@@ -87,7 +88,7 @@ export function heldBackTenants(tenants: TenantReservation[], read: TenantCsrs[]
       }
       if (reserved.has(tenantCaSubject(caName).toLowerCase())) reasons.push(`CA ${caName} would be named like a CA of the platform: rename it in the tenant's stack`);
       // Tenant "a" asking for "a-b-ca" would take the name of tenant "a-b"'s CA "ca".
-      const other = tenants.find((t) => t.name !== tenant && t.name.length > tenant.length && caName.toLowerCase().startsWith(`${t.name.toLowerCase()}-`));
+      const other = longerTenantPrefix(caName, tenant);
       if (other) reasons.push(`CA ${caName} carries the prefix of tenant ${other.name}: rename it in the tenant's stack`);
       try {
         const problem = csrKeyProblem(checkedCsr(csrs[caName], `the CSR of ${caName}`).publicKey);
@@ -102,6 +103,30 @@ export function heldBackTenants(tenants: TenantReservation[], read: TenantCsrs[]
     if (reasons.length) held.set(tenant, reasons.join("; "));
   }
   return held;
+}
+
+/**
+ * The first listed tenant, other than `tenant` and with a longer name, whose prefix (`<name>-`) a CA name carries.
+ * Looked up by the CA name's own prefixes (each ending before a "-"), so that a thousand tenants' CAs are checked
+ * in linear time rather than each against every tenant.
+ */
+function tenantPrefixLookup(tenants: TenantReservation[]): (caName: string, tenant: string) => TenantReservation | undefined {
+  const byLowerName = new Map<string, number[]>();
+  tenants.forEach((t, at) => {
+    const key = t.name.toLowerCase();
+    byLowerName.set(key, [...(byLowerName.get(key) ?? []), at]);
+  });
+  return (caName, tenant) => {
+    const lower = caName.toLowerCase();
+    let first: number | undefined;
+    for (let dash = lower.indexOf("-"); dash >= 0; dash = lower.indexOf("-", dash + 1)) {
+      for (const at of byLowerName.get(lower.slice(0, dash)) ?? []) {
+        const t = tenants[at];
+        if (t.name !== tenant && t.name.length > tenant.length && (first === undefined || at < first)) first = at;
+      }
+    }
+    return first === undefined ? undefined : tenants[first];
+  };
 }
 
 /** The platform's warning and `waitingFor` line for a held-back tenant. */
