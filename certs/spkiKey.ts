@@ -14,7 +14,7 @@ function rsaAlgorithmDer(): Buffer {
 }
 
 /** The RSA key an SPKI holds, by its modulus and exponent; undefined when the DER is not a plain RSA SPKI. */
-function rsaKeyFromSpki(der: Buffer): KeyObject | undefined {
+export function rsaKeyFromSpki(der: Buffer): KeyObject | undefined {
   try {
     const outer = readTlv(der, 0);
     const algorithm = readTlv(der, outer.start);

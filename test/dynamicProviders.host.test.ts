@@ -19,6 +19,7 @@ import { INDIVIDUAL_ENROLLMENT_PROVIDER_VERSION } from "../components/providers/
 import { DynamicProviderHost, urnOf, Props } from "../azure-test-servers/dynamicProviderHost";
 import { hostEnv, registeredProviders, REPO } from "./support/hostEnvironment";
 import { RESOURCE_TYPES } from "./support/serializedProviders";
+import { EARLIER_SHIM_TEXTS } from "./support/earlierShims";
 import { verifyChain } from "./support/openssl";
 import * as path from "path";
 import { X509Certificate } from "crypto";
@@ -53,10 +54,10 @@ afterAll(async () => {
 test("every dynamic resource class registers the same small shim, which names no path of this machine", () => {
   expect(Object.keys(providers).sort()).toEqual(Object.values(RESOURCE_TYPES).sort());
   for (const text of Object.values(providers)) {
-    expect(Buffer.byteLength(JSON.stringify(text))).toBeLessThanOrEqual(2048);
+    expect(Buffer.byteLength(JSON.stringify(text))).toBeLessThanOrEqual(350);
     expect(text).toMatch(/^exports\.handler\s*=/);
     expect(text).not.toContain(REPO);
-    expect(text).toContain('"components/providers/shimLoader.js"');
+    expect(text).toContain("'components/providers/shimLoader.js'");
   }
 });
 
@@ -162,9 +163,25 @@ test("the shim finds the project from a folder below it, and from anywhere with 
   }
   const lost = await DynamicProviderHost.start({ cwd: "/", env: hostEnv([]) });
   try {
-    await expect(lost.check(urn, {}, props)).rejects.toThrow(/components\/providers\/shimLoader\.js not found: run pulumi in the project directory/);
+    await expect(lost.check(urn, {}, props)).rejects.toThrow(/components\/providers\/shimLoader\.js not found: run pulumi in the dps-x509 project directory/);
   } finally {
     await lost.stop();
+  }
+}, 60_000);
+
+test("a resource whose state holds an earlier shim text: today's shim sees no change, and the earlier text still reads and deletes it", async () => {
+  const urn = urnOf(RESOURCE_TYPES.caCertificate, "dps-x509-ca-earlier-shim");
+  for (const earlier of EARLIER_SHIM_TEXTS) {
+    const created = await host.create(urn, { role: "root", commonName: "Earlier Shim", keySize: 2048, validityDays: 2, providerVersion: CA_PROVIDER_VERSION, __provider: earlier.text("caCertificate") });
+    expect(created.properties.__provider).toBe(earlier.text("caCertificate"));
+    // The next up: today's program sends today's shim; nothing else changed, so nothing changes.
+    const news = { role: "root", commonName: "Earlier Shim", keySize: 2048, validityDays: 2, providerVersion: CA_PROVIDER_VERSION, __provider: providers[RESOURCE_TYPES.caCertificate] };
+    const checked = (await host.check(urn, created.properties, news)).inputs;
+    expect(await host.diff(urn, created.id, created.properties, checked)).toMatchObject({ changes: "none", replaces: [] });
+    // Refresh and destroy load the provider through the text the outputs hold.
+    const read = await host.read(urn, created.id, created.properties, checked);
+    expect(read.properties).toMatchObject({ certificatePem: created.properties.certificatePem, __provider: earlier.text("caCertificate") });
+    await host.delete(urn, created.id, read.properties);
   }
 }, 60_000);
 

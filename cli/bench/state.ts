@@ -221,6 +221,13 @@ async function withLocalAzure<T>(allConfig: Record<string, string>, run: (creato
 
 let entraServer: import("../../azure-test-servers/entraTokenServer").FakeEntraTokenServer | undefined;
 
+/** Closes the Entra stand-in measureState keeps for the process (a test's afterAll: an open server keeps jest waiting). */
+export async function closeStateServers(): Promise<void> {
+  const open = entraServer;
+  entraServer = undefined;
+  await open?.close();
+}
+
 function summarize(entries: Entry[], invokes: Record<string, number>, outputBytes: number, keepEntries = false): StateFigures {
   if (process.env.DPS_X509_BENCH_DUMP) require("fs").writeFileSync(process.env.DPS_X509_BENCH_DUMP, goJson(entries.map((e) => e.json), 2));
   const byType: StateFigures["byType"] = {};
@@ -296,7 +303,7 @@ async function benchInProcess(): Promise<object> {
   const { readStackFile, parseStackFile } = await import("../plan/stackFile");
   const dev = await measureState(readStackFile(path.join(PROJECT_ROOT, "Pulumi.dev.yaml")).allConfig, "dev");
   const limits = await measureState(parseStackFile(largeStackFile({ groups: 100, hubs: 50, cas: 25 }), "limits.yaml").allConfig, "limits");
-  await entraServer?.close();
+  await closeStateServers();
   const kb = (n: number) => Math.round((n / 1024) * 10) / 10;
   return {
     name: "state bytes per resource (as a checkpoint stores them) and a preview's invokes",

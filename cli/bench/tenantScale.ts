@@ -101,8 +101,14 @@ async function statePerKind(): Promise<object> {
     const outputBytes = Math.round((measured.outputBytes - bare.outputBytes) / TENANTS);
     figures[kind] = { resourceBytes, outputBytes, bytes: resourceBytes + outputBytes, tenantCertificateBytes: measured.byType.TenantCertificate?.maxBytes };
   }
-  const signed = figures.signingCertificate as { bytes: number };
-  return { ...figures, signingResourceBytes: "once per platform", goal: "<= 4096 bytes per signed tenant", met: signed.bytes <= 4096 };
+  const signed = figures.signingCertificate as { bytes: number; resourceBytes: number };
+  return {
+    ...figures,
+    signingResourceBytes: "once per platform",
+    goal: "<= 4096 bytes per signed tenant, the certificate in the stack outputs included",
+    met: signed.bytes <= 4096,
+    resourceStateMet: { bytes: signed.resourceBytes, goal: "<= 4096 bytes of resource state per signed tenant", met: signed.resourceBytes <= 4096 },
+  };
 }
 
 if (require.main === module && process.argv.includes("--state")) {

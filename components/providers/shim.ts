@@ -1,6 +1,6 @@
 /**
  * Dynamic resources whose provider is loaded from the project when it is called, so that what state keeps as
- * `__provider` (in the inputs and again in the outputs of every dynamic resource) is a shim of about 500 bytes
+ * `__provider` (in the inputs and again in the outputs of every dynamic resource) is a shim of about 330 bytes
  * instead of the whole provider with every module it uses (25–60 KB each time), and every operation runs the
  * checkout's current code.
  *
@@ -25,19 +25,19 @@ import * as pulumi from "@pulumi/pulumi";
 export const PROVIDER_LOADER = "components/providers/shimLoader.js";
 
 /**
- * The `__provider` text for the provider registered under `key` in registry.ts: one line, since it is stored twice
- * per resource. Spelled out: `k` the key, `f` the loader's path, `L()` loads the provider once (the host calls
- * `handler()` once per distinct text and process): from $DPS_X509_PROJECT_DIR or the working directory, up to the
- * first folder holding the loader, then `require(loader)(key, projectDir)`; `s` forwards the six methods to it. Every
- * byte here is stored twice per resource: the error names the loader, and docs/dynamic-providers.md says the rest.
+ * The `__provider` text for the provider registered under `key` in registry.ts: one line, stored twice per dynamic
+ * resource (inputs and outputs), so every byte counts a thousand times on a platform of a thousand tenants. Spelled
+ * out: `f` the loader's path; from $DPS_X509_PROJECT_DIR or the working directory, up to the first folder `d` that
+ * holds it (else an error naming it); then `require(loader)(key, d)`, which returns the provider itself (the host
+ * calls `handler()` once per distinct text and process). Single quotes: a double quote costs two bytes in state's
+ * JSON. docs/dynamic-providers.md says the rest.
  */
 export function shimProviderText(key: string): string {
+  if (!/^[A-Za-z]+$/.test(key)) throw new Error(`a provider key is letters only: ${JSON.stringify(key)}`);
   return (
-    `exports.handler=()=>{const k=${JSON.stringify(key)},f=${JSON.stringify(PROVIDER_LOADER)},P=require("path"),s={};let p;` +
-    `const L=()=>{if(!p){let d=P.resolve(process.env.DPS_X509_PROJECT_DIR||".");` +
-    `while(!require("fs").existsSync(P.join(d,f)))if(d===(d=P.dirname(d)))throw Error("dps-x509: "+f+" not found: run pulumi in the project directory");` +
-    `p=require(P.join(d,f))(k,d)}return p};` +
-    `for(const m of"check diff create read update delete".split(" "))s[m]=(...a)=>L()[m](...a);return s};\n`
+    `exports.handler=()=>{const P=require('path'),f='${PROVIDER_LOADER}';let d=P.resolve(process.env.DPS_X509_PROJECT_DIR||'.');` +
+    `while(!require('fs').existsSync(P.join(d,f)))if(d==(d=P.dirname(d)))throw Error(f+' not found: run pulumi in the dps-x509 project directory');` +
+    `return require(P.join(d,f))('${key}',d)}`
   );
 }
 
