@@ -84,7 +84,7 @@ test("the connection string and the webhook URL are secrets; the serialized prov
   for (const secret of [KEY, CONNECTION_STRING, WEBHOOK, "FUNCTIONKEY", HOST_FOR_CACHE]) expect(provider).not.toContain(secret);
   expect(provider).not.toMatch(/_restApiClient|_accessToken|sharedAccessSignature/);
   // The shim (components/providers/shim.ts): it loads the provider from the project, it does not carry it.
-  expect(provider).toContain('"components/providers/shimLoader.js"');
+  expect(provider).toContain("'components/providers/shimLoader.js'");
   expect(provider).not.toContain("azure-iot-provisioning-service");
 });
 

@@ -31,6 +31,22 @@ test("with one DPS the stated CA quota is the limit too", () => {
   expect(problemsOf({ tenants, quotas: { caCertificatesPerDps: 50 } })).toEqual([]);
 });
 
+test("the platform's own CA uploads and a rotation's overlap count against the stated CA quota", () => {
+  const intermediates = (count: number, rotating = false) =>
+    Array.from({ length: count }, (_, i) => ({ name: `own-${i}`, commonName: `Own ${i}`, ...(rotating && i === 0 ? { rotation: { step: "stage", name: "own-0-next" } } : {}) }));
+  const ca = (count: number, rotating = false) => ({ root: { name: "provider-root-ca", commonName: "Provider Root CA" }, intermediates: intermediates(count, rotating) });
+  // The root and 26 intermediates: 27 uploads.
+  expect(problemsOf({ tenants: [], ca: ca(26) })).toEqual([
+    { path: "ca", value: 27, message: "uploads 27 CA certificates; a DPS holds at most 25 (quotas.caCertificatesPerDps states a raised quota)" },
+  ]);
+  expect(problemsOf({ tenants: [], ca: ca(26), quotas: { caCertificatesPerDps: 27 } })).toEqual([]);
+  // 27 uploads and the rotation's new intermediate beside them: 28 during the overlap.
+  expect(problemsOf({ tenants: [], ca: ca(26, true), quotas: { caCertificatesPerDps: 27 } })).toEqual([
+    { path: "ca", value: 28, message: "holds 28 CA certificates on the DPS during the rotation's overlap; a DPS holds at most 27: rotate fewer CAs at once" },
+  ]);
+  expect(problemsOf({ tenants: [], ca: ca(26, true), quotas: { caCertificatesPerDps: 28 } })).toEqual([]);
+});
+
 test("50 linked hubs per DPS is fixed: stating it is refused with why", () => {
   expect(problemsOf({ quotas: { linkedHubsPerDps: 100 } })).toEqual([
     { path: "quotas.linkedHubsPerDps", value: 100, message: expect.stringContaining("cannot be raised: Azure links at most 50 IoT hubs to a DPS") },

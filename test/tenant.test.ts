@@ -120,6 +120,18 @@ describe("capacity of the shared DPS", () => {
     expect(fits.ok).toBe(true);
   });
 
+  test("a platform with a raised group quota reserves a tenant more than Azure's default 100: the tenant uses them", () => {
+    const platform = facts();
+    const raised = {
+      ...platform,
+      capacity: { limits: { caCertificates: 25, enrollmentGroups: 300 }, used: { caCertificates: 1, enrollmentGroups: 0 }, tenants: { "customer-a": { caCertificates: 1, enrollmentGroups: 150 } } },
+    };
+    expect(resolveTenant(tenantConfig({ ...oneCa, enrollmentGroups: groups(150) }), raised).ok).toBe(true);
+    expect(problemsOf({ ...oneCa, enrollmentGroups: groups(151) }, raised)).toEqual([
+      { path: "enrollmentGroups", value: 151, message: expect.stringContaining("exceed the 150 the platform my-org/dps-x509/platform reserves for tenant customer-a") },
+    ]);
+  });
+
   test("CA certificates count too", () => {
     const platform = facts();
     const full = { ...platform, capacity: { ...platform.capacity, used: { caCertificates: 24, enrollmentGroups: 0 } } };

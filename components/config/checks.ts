@@ -8,7 +8,8 @@ import { revokedDeviceProblems } from "../../certs/deviceCertificate";
 import { checkHubSkus, checkRegions, isDpsApiVersion, webhookUrlProblem } from "./azureRules";
 import { checkCaChain } from "./caRules";
 import { checkGroupSpecs } from "./groupSpecRules";
-import { LIMITS, SECRET_PLACEHOLDER } from "./limits";
+import { SECRET_PLACEHOLDER } from "./limits";
+import { effectiveLimits, QUOTA_KEYS, type QuotasConfig } from "./quotas";
 import { checkPlatformCapacity, checkShardConfig } from "../shards/checks";
 import type { Problem } from "./problems";
 import { checkTwinCollection } from "./twinRules";
@@ -39,7 +40,7 @@ export function crossCheckConfig(parsed: ParsedConfig, config: StackConfig, now:
     ...checkAzureNames(config),
     ...checkRegions(undefined, parsed.hubs),
     ...checkHubSkus(config.hubs),
-    ...checkCertificateAuthorities(entries, config.ca.root),
+    ...checkCertificateAuthorities(entries, config.ca.root, config.quotas),
     ...checkCaChain({ root: entries[0], intermediates: entries.slice(1), now }),
     ...checkEnrollmentGroups({
       groups: config.enrollmentGroups,
@@ -107,7 +108,7 @@ export function uploadedCaNames(entries: CaEntryAt[]): string[] {
  * Checks CA entries: names, brought keys, proof of possession. `root` is the stack's own root, if it has one; a
  * brought root without its key cannot sign generated intermediates.
  */
-export function checkCertificateAuthorities(entries: CaEntryAt[], root?: CaEntryConfig): Problem[] {
+export function checkCertificateAuthorities(entries: CaEntryAt[], root?: CaEntryConfig, quotas?: QuotasConfig): Problem[] {
   const problems: Problem[] = [];
   for (const { path, entry } of entries) {
     if (!CERTIFICATE_NAME.test(entry.name)) {
@@ -138,8 +139,9 @@ export function checkCertificateAuthorities(entries: CaEntryAt[], root?: CaEntry
   }
   problems.push(...duplicates(entries.map(({ entry }) => entry.name), (i) => `${entries[i].path}.name`, "CA name"));
   const uploaded = entries.filter(({ entry }) => entry.upload).length;
-  if (uploaded > LIMITS.caCertificates) {
-    problems.push({ path: "ca", value: uploaded, message: `uploads ${uploaded} CA certificates; a DPS holds at most ${LIMITS.caCertificates}` });
+  const limit = effectiveLimits(quotas).caCertificates;
+  if (uploaded > limit) {
+    problems.push({ path: "ca", value: uploaded, message: `uploads ${uploaded} CA certificates; a DPS holds at most ${limit} (${QUOTA_KEYS.caCertificates} states a raised quota)` });
   }
   return problems;
 }

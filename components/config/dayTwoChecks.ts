@@ -4,7 +4,7 @@
  */
 import { rotatedEntry } from "../rotation/apply";
 import { caKeyAvailable } from "./keyStoreChecks";
-import { LIMITS } from "./limits";
+import { effectiveLimits } from "./quotas";
 import type { Problem } from "./problems";
 import type { CaEntryConfig, StackConfig } from "./schema";
 
@@ -125,8 +125,9 @@ function checkRotations(config: StackConfig, entries: EntryAt[]): Problem[] {
   // During the overlap both certificates are on the DPS.
   const overlap = entries.filter(({ entry }) => entry.upload && entry.rotation && entry.rotation.step !== "retire").length;
   const uploaded = entries.filter(({ entry }) => entry.upload).length;
-  if (overlap > 0 && uploaded + overlap > LIMITS.caCertificates) {
-    problems.push({ path: "ca", value: uploaded + overlap, message: `holds ${uploaded + overlap} CA certificates on the DPS during the rotation's overlap; a DPS holds at most ${LIMITS.caCertificates}: rotate fewer CAs at once` });
+  const limit = effectiveLimits(config.quotas).caCertificates;
+  if (overlap > 0 && uploaded + overlap > limit) {
+    problems.push({ path: "ca", value: uploaded + overlap, message: `holds ${uploaded + overlap} CA certificates on the DPS during the rotation's overlap; a DPS holds at most ${limit}: rotate fewer CAs at once` });
   }
   return problems;
 }

@@ -282,7 +282,9 @@ export const tenantStackConfigSchema = z.strictObject({
   /** The tenant's name, as the platform lists it; prefixes its CA names and group ids. */
   tenant: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
   ca: z.strictObject({ intermediates: z.array(intermediateCaSchema).min(1) }),
-  enrollmentGroups: z.array(enrollmentGroupSchema).max(LIMITS.enrollmentGroups).default([]),
+  // No cap here: the tenant's reservation and the platform's DPS, by the quotas the platform states, are the limits
+  // (components/tenant/resolveTenant.ts counts them against the platform's outputs).
+  enrollmentGroups: z.array(enrollmentGroupSchema).default([]),
   armEndpoint: z.url({ protocol: /^https$/ }).optional(),
   /** As on the platform: export this tenant's intermediate keys as secret stack outputs. */
   exportIntermediateKeys: z.boolean().default(false),
