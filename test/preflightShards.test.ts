@@ -74,6 +74,7 @@ beforeEach(() => {
   Object.assign(state, newSubscriptionArmState());
   state.resourceGroups.push(RG, SHARD_RG);
   state.permissions[RG] = [{ actions: ["*"], notActions: [], dataActions: [], notDataActions: [] }];
+  state.permissions[SHARD_RG] = [{ actions: ["*"], notActions: [], dataActions: [], notDataActions: [] }];
   arm.requests.clear();
 });
 
@@ -111,4 +112,25 @@ test("a stated quota is counted on, and said to be unconfirmed where Microsoft.D
   expect(byCheck(findings, "quotas.dpsPerSubscription")).toMatchObject({ status: "warning", detail: expect.stringContaining("20 stated; Microsoft.Devices/usages does not report it (it lists FreeHubCount)") });
   expect(byCheck(findings, `quotas.enrollmentGroupsPerDps in subscription ${OTHER}`)!.status).toBe("warning");
   expect(code).toBe(0);
+});
+
+test("the rights are read where a shard lives: in its own group and subscription, for what up (or a preview) does there", async () => {
+  const there = `resource group ${SHARD_RG} (subscription ${OTHER})`;
+  const ok = await preflight(stackFile("shard-rights"));
+  expect(byCheck(ok.findings, `permissions in ${there}`)).toMatchObject({ status: "ok", detail: expect.stringContaining("for shard pf-shard-there is allowed") });
+  const asked = arm.requests.all.filter((r) => r.extraRoute === "permissions.listForResourceGroup").map((r) => r.path.split("/").slice(2, 5).join("/"));
+  expect(asked).toContain(`${OTHER}/resourcegroups/${SHARD_RG}`);
+  // pf-shard-here lives in the stack's own group: checked there, not twice.
+  expect(ok.findings.filter((f) => f.check.startsWith("permissions in resource group")).map((f) => f.check)).toEqual([`permissions in resource group ${RG}`, `permissions in ${there}`]);
+
+  // A Reader there: up cannot write the shard's DPS; a live preview can read it.
+  state.permissions[SHARD_RG] = [{ actions: ["*/read"], notActions: [], dataActions: [], notDataActions: [] }];
+  const reader = await preflight(stackFile("shard-reader"));
+  expect(reader.code).toBe(1);
+  expect(byCheck(reader.findings, `permission Microsoft.Devices/provisioningServices/write in ${there}`)).toMatchObject({ status: "problem", detail: expect.stringContaining("up needs it for the DPS of shard pf-shard-there") });
+
+  // The group is missing: the stack never creates a shard's group.
+  state.resourceGroups.splice(state.resourceGroups.indexOf(SHARD_RG), 1);
+  const missing = await preflight(stackFile("shard-group-missing"));
+  expect(byCheck(missing.findings, `permissions in ${there}`)).toMatchObject({ status: "problem", fix: expect.stringContaining(`az group create --subscription ${OTHER} --name ${SHARD_RG}`) });
 });

@@ -24,7 +24,7 @@ const DEFAULT_ROLE_HINT: Record<Purpose, string> = {
 };
 
 /** The permissions in the group; undefined when the group does not exist. */
-async function permissionsIn(clients: PreflightClients, resourceGroupName: string): Promise<Permission[] | undefined> {
+export async function permissionsIn(clients: PreflightClients, resourceGroupName: string): Promise<Permission[] | undefined> {
   const all: Permission[] = [];
   try {
     for await (const permission of clients.authorization().permissions.listForResourceGroup(resourceGroupName)) all.push(permission);
@@ -68,6 +68,52 @@ function missingGroup(check: string, group: GroupCheck): Finding {
     };
   }
   return { check, status: "ok", detail: `resource group ${group.resourceGroupName} does not exist yet: a preview has nothing in it to read` };
+}
+
+/**
+ * The rights where a shard's DPS lives, when that is not the stack's own resource group: a group of the shard's
+ * (which must exist: the stack never creates it), in another subscription or in this one. Shards in the stack's own
+ * group are covered by checkAccess.
+ */
+export async function checkShardAccess(clientsOf: (subscriptionId?: string) => PreflightClients, target: PreflightTarget, mainSubscriptionId: string, purpose: Purpose = "deploy"): Promise<Finding[]> {
+  const places = new Map<string, { subscriptionId?: string; resourceGroupName: string; shards: string[] }>();
+  for (const shard of target.shards ?? []) {
+    const elsewhere = shard.subscriptionId !== undefined && shard.subscriptionId.toLowerCase() !== mainSubscriptionId.toLowerCase();
+    const resourceGroupName = shard.resourceGroupName ?? target.resourceGroupName;
+    if (!resourceGroupName || (!elsewhere && resourceGroupName.toLowerCase() === target.resourceGroupName?.toLowerCase())) continue;
+    const subscriptionId = elsewhere ? shard.subscriptionId : undefined;
+    const key = `${subscriptionId?.toLowerCase() ?? ""}/${resourceGroupName.toLowerCase()}`;
+    const place = places.get(key) ?? { subscriptionId, resourceGroupName, shards: [] };
+    place.shards.push(shard.name);
+    places.set(key, place);
+  }
+  const findings: Finding[] = [];
+  const what = purpose === "preview" ? "a live preview" : "up";
+  for (const { subscriptionId, resourceGroupName, shards } of places.values()) {
+    const inGroup = `resource group ${resourceGroupName}${subscriptionId ? ` (subscription ${subscriptionId})` : ""}`;
+    const check = `permissions in ${inGroup}`;
+    const needed = requiredActions({ hubs: [], dpsName: shards[0], vaultCreate: false, assignsRoles: false, caCount: 0, resourceGroupExisting: true }, purpose);
+    let permissions: Permission[] | undefined;
+    try {
+      permissions = await permissionsIn(clientsOf(subscriptionId), resourceGroupName);
+    } catch (err) {
+      findings.push({ check, status: "problem", detail: azureError(err), fix: "needs Microsoft.Authorization/permissions/read (any role on the group grants it)" });
+      continue;
+    }
+    if (!permissions) {
+      findings.push({ check, status: "problem", detail: `${inGroup} does not exist, or this identity may not see it: shard ${shards.join(", ")} lives there, and the stack does not create it`, fix: `create it (\`az group create${subscriptionId ? ` --subscription ${subscriptionId}` : ""} --name ${resourceGroupName} --location <region>\`) and grant ${DEFAULT_ROLE_HINT[purpose]}` });
+      continue;
+    }
+    const missing = needed.filter(({ action }) => !isActionAllowed(permissions, action));
+    if (!missing.length) {
+      findings.push({ check, status: "ok", detail: `every action ${what} needs for shard ${shards.join(", ")} is allowed (${needed.length} checked)` });
+      continue;
+    }
+    for (const { action, why } of missing) {
+      findings.push({ check: `permission ${action} in ${inGroup}`, status: "problem", detail: `not allowed in ${inGroup}; ${what} needs it for ${why} of shard ${shards.join(", ")}`, fix: `grant ${DEFAULT_ROLE_HINT[purpose]}` });
+    }
+  }
+  return findings;
 }
 
 export async function checkAccess(clients: PreflightClients, target: PreflightTarget, purpose: Purpose = "deploy", objectId?: string): Promise<Finding[]> {

@@ -4,7 +4,7 @@
  */
 import type { AnyStackConfig } from "../../components/config";
 import type { FoundSubscription } from "../azureSubscription";
-import { checkAccess } from "./access";
+import { checkAccess, checkShardAccess } from "./access";
 import { preflightClients } from "./clients";
 import { checkExistingDps } from "./existingDps";
 import { checkIdentity } from "./identity";
@@ -35,15 +35,17 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
   const clients = preflightClients(context);
   // A preview changes nothing: names, quota and what the DPS holds matter to the deploy only.
   const objectId = identity.identity.objectId;
-  if (run.purpose === "preview") return [...findings, ...(await checkAccess(clients, target, "preview", objectId))];
+  // Each shard is followed to its subscription (its name, the DPS count and the rights there).
+  const clientsOf = (subscriptionId?: string) => (subscriptionId && subscriptionId !== context.subscriptionId ? preflightClients({ ...context, subscriptionId }) : clients);
+  if (run.purpose === "preview") {
+    return [...findings, ...(await checkAccess(clients, target, "preview", objectId)), ...(await checkShardAccess(clientsOf, target, context.subscriptionId, "preview"))];
+  }
 
   const adr = config.role !== "tenant" && config.deviceRegistry ? [DEVICE_REGISTRY_PROVIDER] : [];
   const namespaces = [...(target.dpsName ? ["Microsoft.Devices"] : []), ...(target.vault ? ["Microsoft.KeyVault"] : []), ...adr];
   findings.push(...(await checkProviders(clients, namespaces)));
   const names = await checkNames(clients, target);
   findings.push(...names.findings);
-  // Each shard is followed to its subscription: its name there, and the DPS count of every subscription used.
-  const clientsOf = (subscriptionId?: string) => (subscriptionId && subscriptionId !== context.subscriptionId ? preflightClients({ ...context, subscriptionId }) : clients);
   const shardNames = await checkShardNames(clientsOf, target);
   findings.push(...shardNames.findings);
   if (target.dpsName) {
@@ -63,6 +65,7 @@ export async function runPreflightChecks(config: AnyStackConfig, run: PreflightR
   }
   findings.push(...(await checkDeviceRegistry(context, config)));
   findings.push(...(await checkAccess(clients, target, "deploy", objectId)));
+  findings.push(...(await checkShardAccess(clientsOf, target, context.subscriptionId, "deploy")));
   if (target.dpsName && names.ours.has(`name of DPS ${target.dpsName}`)) {
     findings.push(...(await checkExistingDps(clients, target, { credential: context.credential, connectionString: run.dpsConnectionString })));
   }
