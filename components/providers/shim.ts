@@ -17,7 +17,7 @@
  * folder that holds `components/providers/shimLoader.js`. Nothing absolute is in state, so state written on one
  * machine or checkout runs on any other. It requires that loader (plain JavaScript, so it loads without ts-node),
  * which registers ts-node when needed and returns the provider registered under the key in registry.ts; the shim
- * delegates check, diff, create, read, update and delete to it.
+ * hands that provider to the host, which calls its check, diff, create, read, update and delete.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -29,8 +29,9 @@ export const PROVIDER_LOADER = "components/providers/shimLoader.js";
  * resource (inputs and outputs), so every byte counts a thousand times on a platform of a thousand tenants. Spelled
  * out: `f` the loader's path; from $DPS_X509_PROJECT_DIR or the working directory, up to the first folder `d` that
  * holds it (else an error naming it); then `require(loader)(key, d)`, which returns the provider itself (the host
- * calls `handler()` once per distinct text and process). Single quotes: a double quote costs two bytes in state's
- * JSON. docs/dynamic-providers.md says the rest.
+ * calls `handler()` once per distinct text and process). That call never changes: states keep earlier shim texts
+ * (test/support/earlierShims.ts), which make it too. Single quotes: a double quote costs two bytes in state's JSON.
+ * docs/dynamic-providers.md says the rest.
  */
 export function shimProviderText(key: string): string {
   if (!/^[A-Za-z]+$/.test(key)) throw new Error(`a provider key is letters only: ${JSON.stringify(key)}`);
