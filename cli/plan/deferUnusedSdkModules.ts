@@ -3,8 +3,11 @@
  * functions with it to serialize closures) and @npmcli/arborist (it reads package trees for the same). Each costs
  * about 0.2 s to load — together most of the time Node takes to load the SDK — and the plan never serializes a
  * closure: the dynamic providers are declared through a shim that needs no serialization
- * (components/providers/shim.ts). The SDK requires them when its own modules load; here that require returns a
- * stand-in that loads the real module on first use, so nothing changes for code that does use them.
+ * (components/providers/shim.ts). The same for the Automation API (with execa) and gRPC with its generated clients
+ * (issue #26): the plan drives no CLI, and its monitor is the SDK's mock, in process; the SDK reads gRPC's status
+ * codes only when a call fails. The SDK requires them when its own modules load; here that require returns a
+ * stand-in that loads the real module on first use, so nothing changes for code that does use them
+ * (test/planLightRuntime.test.ts).
  *
  * Import this first in the plan's entry point, before anything loads `@pulumi/pulumi`.
  */
