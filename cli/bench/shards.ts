@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { benchInChild } from "./inChild";
+import { benchInChild, printStateFiguresAndExit } from "./inChild";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 const SHARDS = 10;
@@ -152,15 +152,4 @@ export async function benchShards(timePlan: TimePlan, runs: number): Promise<obj
   }
 }
 
-if (require.main === module && process.argv.includes("--state")) {
-  stateAndDiff()
-    .then((figures) => {
-      process.stdout.write(`${JSON.stringify(figures)}\n`);
-      // The figures are out: close the state bench's Entra stand-in, and end here whatever else is left open.
-      return import("./state").then(({ closeStateServers }) => closeStateServers()).finally(() => process.exit(0));
-    })
-    .catch((err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module && process.argv.includes("--state")) printStateFiguresAndExit(stateAndDiff);

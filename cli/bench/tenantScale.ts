@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { benchInChild } from "./inChild";
+import { benchInChild, printStateFiguresAndExit } from "./inChild";
 import { planAgainstSdkFloor, type PlanRun } from "./planProcess";
 import { realisticPlatformFile, tenantName, type TenantKind } from "./realisticTenants";
 
@@ -111,15 +111,4 @@ async function statePerKind(): Promise<object> {
   };
 }
 
-if (require.main === module && process.argv.includes("--state")) {
-  statePerKind()
-    .then((figures) => {
-      process.stdout.write(`${JSON.stringify(figures)}\n`);
-      // The figures are out: close the state bench's Entra stand-in, and end here whatever else is left open.
-      return import("./state").then(({ closeStateServers }) => closeStateServers()).finally(() => process.exit(0));
-    })
-    .catch((err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module && process.argv.includes("--state")) printStateFiguresAndExit(statePerKind);
