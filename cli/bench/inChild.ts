@@ -21,19 +21,3 @@ export function benchInChild(benchFile: string, args: string[], maxBuffer: numbe
     });
   });
 }
-
-/**
- * The child's side, for a bench that measures state (cli/bench/state.ts): runs `measure`, prints its figures as JSON,
- * closes the state bench's Entra stand-in and ends the process, whatever else its local servers left open.
- */
-export function printStateFiguresAndExit(measure: () => Promise<object>): void {
-  measure()
-    .then((figures) => {
-      process.stdout.write(`${JSON.stringify(figures)}\n`);
-      return import("./state").then(({ closeStateServers }) => closeStateServers()).finally(() => process.exit(0));
-    })
-    .catch((err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exitCode = 1;
-    });
-}

@@ -16,7 +16,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { benchInChild, printStateFiguresAndExit } from "./inChild";
+import { benchInChild } from "./inChild";
+import { printStateFiguresAndExit } from "./stateChild";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 const SHARDS = 10;

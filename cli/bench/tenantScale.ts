@@ -14,7 +14,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { benchInChild, printStateFiguresAndExit } from "./inChild";
+import { benchInChild } from "./inChild";
+import { printStateFiguresAndExit } from "./stateChild";
 import { planAgainstSdkFloor, type PlanRun } from "./planProcess";
 import { realisticPlatformFile, tenantName, type TenantKind } from "./realisticTenants";
 
