@@ -24,7 +24,7 @@ const DEFAULT_ROLE_HINT: Record<Purpose, string> = {
 };
 
 /** The permissions in the group; undefined when the group does not exist. */
-export async function permissionsIn(clients: PreflightClients, resourceGroupName: string): Promise<Permission[] | undefined> {
+async function permissionsIn(clients: PreflightClients, resourceGroupName: string): Promise<Permission[] | undefined> {
   const all: Permission[] = [];
   try {
     for await (const permission of clients.authorization().permissions.listForResourceGroup(resourceGroupName)) all.push(permission);
@@ -33,6 +33,11 @@ export async function permissionsIn(clients: PreflightClients, resourceGroupName
     throw err;
   }
   return all;
+}
+
+/** The permissions of a group could not be read: which right that takes. */
+function unreadablePermissions(check: string, err: unknown): Finding {
+  return { check, status: "problem", detail: azureError(err), fix: "needs Microsoft.Authorization/permissions/read (any role on the group grants it)" };
 }
 
 interface GroupCheck {
@@ -97,7 +102,7 @@ export async function checkShardAccess(clientsOf: (subscriptionId?: string) => P
     try {
       permissions = await permissionsIn(clientsOf(subscriptionId), resourceGroupName);
     } catch (err) {
-      findings.push({ check, status: "problem", detail: azureError(err), fix: "needs Microsoft.Authorization/permissions/read (any role on the group grants it)" });
+      findings.push(unreadablePermissions(check, err));
       continue;
     }
     if (!permissions) {
@@ -126,7 +131,7 @@ export async function checkAccess(clients: PreflightClients, target: PreflightTa
     try {
       permissions = await permissionsIn(clients, resourceGroupName);
     } catch (err) {
-      findings.push({ check, status: "problem", detail: azureError(err), fix: "needs Microsoft.Authorization/permissions/read (any role on the group grants it)" });
+      findings.push(unreadablePermissions(check, err));
       continue;
     }
     if (!permissions) {
